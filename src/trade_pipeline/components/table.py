@@ -1,0 +1,158 @@
+"""The trade table: one DynamoDB global table (version 2019.11.21), a replica in every region.
+
+Built as ``aws.dynamodb.Table`` with ``replicas=[...]`` in the primary region. The legacy
+``aws.dynamodb.GlobalTable`` (2017.11.29) is not used: AWS no longer accepts it for new tables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_aws as aws
+
+from trade_pipeline.config import PipelineConfig
+from trade_pipeline.naming import Naming
+from trade_pipeline.providers import AWSProviderManager
+from trade_processor.table_schema import GLOBAL_SECONDARY_INDEXES, PARTITION_KEY, SORT_KEY
+
+__all__ = ["ReplicaCoverageError", "TradeTable", "TradeTableArgs", "check_replica_coverage"]
+
+
+class ReplicaCoverageError(ValueError):
+    """The replicas do not match the configured secondary regions exactly."""
+
+
+def check_replica_coverage(
+    replica_regions: Sequence[str], primary_region: str, secondary_regions: Sequence[str]
+) -> None:
+    """Refuse a table whose replicas are not exactly the secondary regions, once each.
+
+    Called on the replica list before the table is registered, and again on the replicas the
+    engine reports back, so neither a code change nor a drifted state goes unnoticed.
+    """
+    problems = []
+    missing = sorted(set(secondary_regions) - set(replica_regions))
+    extra = sorted(set(replica_regions) - set(secondary_regions))
+    twice = sorted({r for r in replica_regions if list(replica_regions).count(r) > 1})
+    if missing:
+        problems.append(f"no replica in {', '.join(missing)}")
+    if extra:
+        problems.append(f"replica in unconfigured region(s) {', '.join(extra)}")
+    if primary_region in replica_regions:
+        problems.append(f"replica in the primary region {primary_region}")
+    if twice:
+        problems.append(f"more than one replica in {', '.join(twice)}")
+    if problems:
+        raise ReplicaCoverageError(
+            "trade table replicas must cover exactly the secondary regions "
+            f"({', '.join(secondary_regions) or 'none'}): " + "; ".join(problems)
+        )
+
+
+@dataclass(frozen=True)
+class TradeTableArgs:
+    config: PipelineConfig
+    naming: Naming
+    providers: AWSProviderManager
+    # Customer-managed mode: region -> key ARN, one per configured region. Empty otherwise.
+    key_arns: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+
+
+class TradeTable(pulumi.ComponentResource):
+    """The global table and the ARN of each region's replica."""
+
+    table: aws.dynamodb.Table
+    name: pulumi.Output[str]
+    #: region -> ARN of that region's copy (the primary's is the table's own ARN).
+    replica_arns: dict[str, pulumi.Output[str]]
+
+    def __init__(
+        self, name: str, args: TradeTableArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("trade-pipeline:index:TradeTable", name, None, opts)
+        cfg = args.config
+        if args.key_arns and set(args.key_arns) != set(cfg.regions):
+            raise ValueError(
+                "customer-managed encryption needs a key in every region: have "
+                f"{sorted(args.key_arns)}, need {sorted(cfg.regions)}"
+            )
+
+        replicas = [
+            aws.dynamodb.TableReplicaArgs(
+                region_name=region,
+                # Each replica on its own region's key: AWS rejects a CMK table otherwise.
+                kms_key_arn=args.key_arns.get(region),
+                # Replicas do not inherit PITR or deletion protection from the table.
+                point_in_time_recovery=True,
+                deletion_protection_enabled=cfg.table_deletion_protection,
+                propagate_tags=True,
+            )
+            for region in cfg.secondary_regions
+        ]
+        check_replica_coverage(
+            [str(r.region_name) for r in replicas], cfg.primary_region, cfg.secondary_regions
+        )
+
+        attributes = {PARTITION_KEY, SORT_KEY}
+        for index in GLOBAL_SECONDARY_INDEXES:
+            attributes |= {index.hash_key, index.range_key}
+
+        self.table = aws.dynamodb.Table(
+            f"{name}-table",
+            name=args.naming.table,
+            billing_mode="PAY_PER_REQUEST",
+            hash_key=PARTITION_KEY,
+            range_key=SORT_KEY,
+            attributes=[
+                aws.dynamodb.TableAttributeArgs(name=attr, type="S") for attr in sorted(attributes)
+            ],
+            global_secondary_indexes=[
+                aws.dynamodb.TableGlobalSecondaryIndexArgs(
+                    name=index.name,
+                    key_schemas=[
+                        aws.dynamodb.TableGlobalSecondaryIndexKeySchemaArgs(
+                            attribute_name=index.hash_key, key_type="HASH"
+                        ),
+                        aws.dynamodb.TableGlobalSecondaryIndexKeySchemaArgs(
+                            attribute_name=index.range_key, key_type="RANGE"
+                        ),
+                    ],
+                    projection_type="ALL",
+                )
+                for index in GLOBAL_SECONDARY_INDEXES
+            ],
+            # Global tables replicate through streams; NEW_AND_OLD_IMAGES is what AWS requires.
+            stream_enabled=True,
+            stream_view_type="NEW_AND_OLD_IMAGES",
+            server_side_encryption=aws.dynamodb.TableServerSideEncryptionArgs(
+                # enabled=True without a key ARN means the AWS-managed key alias/aws/dynamodb.
+                enabled=True,
+                kms_key_arn=args.key_arns.get(cfg.primary_region),
+            ),
+            point_in_time_recovery=aws.dynamodb.TablePointInTimeRecoveryArgs(enabled=True),
+            deletion_protection_enabled=cfg.table_deletion_protection,
+            replicas=replicas,
+            opts=args.providers.opts(cfg.primary_region, parent=self),
+        )
+        self.name = self.table.name
+
+        def replica_arn(region: str) -> pulumi.Output[str]:
+            def pick(reported: Sequence[aws.dynamodb.outputs.TableReplica] | None) -> str:
+                reported = reported or []
+                check_replica_coverage(
+                    [r.region_name for r in reported], cfg.primary_region, cfg.secondary_regions
+                )
+                (match,) = [r for r in reported if r.region_name == region]
+                if not match.arn:
+                    raise ReplicaCoverageError(f"replica in {region} reported no ARN")
+                return match.arn
+
+            return self.table.replicas.apply(pick)
+
+        self.replica_arns = {cfg.primary_region: self.table.arn}
+        self.replica_arns.update({r: replica_arn(r) for r in cfg.secondary_regions})
+        self.register_outputs(
+            {"name": self.name, "arn": self.table.arn, "replica_arns": self.replica_arns}
+        )

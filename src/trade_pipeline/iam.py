@@ -1,0 +1,200 @@
+"""IAM and resource policy documents, as pure functions of plain strings.
+
+Every policy of the stack is built here and nowhere else, so tests (and parliament) can read
+them without running Pulumi, and a reviewer finds every grant in one file. The components call
+these inside ``Output.all(...).apply`` once the ARNs are known.
+
+Rules these documents follow (see DESIGN.md):
+- exact ARNs only: the function's own-region replica (and its indexes), its log group, its
+  queues, its key; never a ``table/*`` wildcard;
+- ``Resource: "*"`` only for actions that have no resource type (X-Ray);
+- service principals always come with ``aws:SourceAccount`` and, where one exists, the exact
+  ``aws:SourceArn``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = [
+    "XRAY_ACTIONS",
+    "ProcessorGrants",
+    "alarm_key_policy",
+    "alarm_topic_policy",
+    "delivery_dlq_policy",
+    "lambda_trust_policy",
+    "processor_policy",
+    "queue_tls_only_policy",
+    "table_key_policy",
+]
+
+PolicyDocument = dict[str, Any]
+
+# Actions the processor needs on its regional replica. Query serves operators' read paths
+# through the indexes; the processor itself writes conditionally and reads on duplicates.
+TABLE_ACTIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query")
+# X-Ray has no resource-level permissions: these two are the only "*" grants of the stack.
+XRAY_ACTIONS = ("xray:PutTelemetryRecords", "xray:PutTraceSegments")
+
+
+def _doc(*statements: dict[str, Any]) -> PolicyDocument:
+    return {"Version": "2012-10-17", "Statement": list(statements)}
+
+
+def _deny_insecure_transport(service: str, resource: str) -> dict[str, Any]:
+    return {
+        "Sid": "DenyInsecureTransport",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": f"{service}:*",
+        "Resource": resource,
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    }
+
+
+def lambda_trust_policy(account_id: str) -> PolicyDocument:
+    """Only Lambda, and only on behalf of this account, may assume the processor's role."""
+    return _doc(
+        {
+            "Sid": "LambdaAssumeRole",
+            "Effect": "Allow",
+            "Principal": {"Service": "lambda.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+            "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+        }
+    )
+
+
+@dataclass(frozen=True)
+class ProcessorGrants:
+    """The exact resources one region's processor may touch."""
+
+    region: str
+    table_arn: str  # the replica of THIS region
+    index_names: Sequence[str]
+    log_group_arn: str
+    send_queue_arns: Sequence[str]  # rejected-events queue + on-failure destination
+    table_key_arn: str | None = None  # customer-managed table key of this region, if any
+    extra: Sequence[dict[str, Any]] = field(default_factory=tuple)
+
+
+def processor_policy(grants: ProcessorGrants) -> PolicyDocument:
+    """The processor role's one inline policy."""
+    log_group = grants.log_group_arn.removesuffix(":*")
+    statements: list[dict[str, Any]] = [
+        {
+            "Sid": "TradeTableRegionalReplica",
+            "Effect": "Allow",
+            "Action": list(TABLE_ACTIONS),
+            "Resource": [
+                grants.table_arn,
+                *(f"{grants.table_arn}/index/{name}" for name in grants.index_names),
+            ],
+        },
+        {
+            "Sid": "DeadLetterAndFailureQueues",
+            "Effect": "Allow",
+            "Action": ["sqs:SendMessage"],
+            "Resource": sorted(grants.send_queue_arns),
+        },
+        {
+            "Sid": "OwnLogGroup",
+            "Effect": "Allow",
+            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+            "Resource": [f"{log_group}:log-stream:*"],
+        },
+        {
+            "Sid": "XRayNoResourceType",
+            "Effect": "Allow",
+            "Action": list(XRAY_ACTIONS),
+            "Resource": "*",
+        },
+    ]
+    if grants.table_key_arn:
+        statements.append(
+            {
+                "Sid": "TableKeyThroughDynamoDB",
+                "Effect": "Allow",
+                "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+                "Resource": [grants.table_key_arn],
+                "Condition": {
+                    "StringEquals": {"kms:ViaService": f"dynamodb.{grants.region}.amazonaws.com"}
+                },
+            }
+        )
+    statements.extend(grants.extra)
+    return _doc(*statements)
+
+
+def delivery_dlq_policy(queue_arn: str, rule_arn: str, account_id: str) -> PolicyDocument:
+    """EventBridge may send to the delivery DLQ only on behalf of the one rule that uses it."""
+    return _doc(
+        {
+            "Sid": "EventBridgeRuleDeadLetters",
+            "Effect": "Allow",
+            "Principal": {"Service": "events.amazonaws.com"},
+            "Action": "sqs:SendMessage",
+            "Resource": queue_arn,
+            "Condition": {
+                "ArnEquals": {"aws:SourceArn": rule_arn},
+                "StringEquals": {"aws:SourceAccount": account_id},
+            },
+        },
+        _deny_insecure_transport("sqs", queue_arn),
+    )
+
+
+def queue_tls_only_policy(queue_arn: str) -> PolicyDocument:
+    """Queues written by IAM principals of the account only: refuse anything but TLS."""
+    return _doc(_deny_insecure_transport("sqs", queue_arn))
+
+
+def alarm_topic_policy(topic_arn: str, account_id: str) -> PolicyDocument:
+    """CloudWatch alarms of this account may publish; nothing over plain HTTP."""
+    return _doc(
+        {
+            "Sid": "CloudWatchAlarmsPublish",
+            "Effect": "Allow",
+            "Principal": {"Service": "cloudwatch.amazonaws.com"},
+            "Action": "sns:Publish",
+            "Resource": topic_arn,
+            "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+        },
+        _deny_insecure_transport("sns", topic_arn),
+    )
+
+
+def _key_admin_statement(partition: str, account_id: str) -> dict[str, Any]:
+    # A key policy must let the account administer the key, or the key becomes unmanageable.
+    # In a key policy "Resource": "*" means "this key".
+    return {
+        "Sid": "AccountAdministersKey",
+        "Effect": "Allow",
+        "Principal": {"AWS": f"arn:{partition}:iam::{account_id}:root"},
+        "Action": "kms:*",
+        "Resource": "*",
+    }
+
+
+def alarm_key_policy(partition: str, account_id: str) -> PolicyDocument:
+    """Key of an alarm topic. CloudWatch cannot publish to a topic under alias/aws/sns (its
+    policy cannot name CloudWatch), hence a customer-managed key that does."""
+    return _doc(
+        _key_admin_statement(partition, account_id),
+        {
+            "Sid": "CloudWatchAlarmsUseKey",
+            "Effect": "Allow",
+            "Principal": {"Service": "cloudwatch.amazonaws.com"},
+            "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+            "Resource": "*",
+            "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+        },
+    )
+
+
+def table_key_policy(partition: str, account_id: str) -> PolicyDocument:
+    """Key of the table in one region: principals of the account use it through DynamoDB only
+    (their IAM policies must also allow it: see :func:`processor_policy`)."""
+    return _doc(_key_admin_statement(partition, account_id))

@@ -1,0 +1,355 @@
+"""Offline preview: the real program and the real pulumi-aws SDK under Pulumi's mock engine.
+
+No Pulumi CLI and no AWS account are involved. The stack's config file and the environment
+overrides are fed to the program exactly as the CLI would (as ``trade-pipeline:*`` config
+strings), so the same validation runs. The mocks answer like AWS would: every resource gets the
+ARNs, URLs and ids of its own region (taken from the provider it was registered with), and the
+data sources answer with a fixed account. The result is a :class:`Plan`: every resource with
+its type, logical name, region, provider, inputs, parent and dependencies.
+
+Example
+-------
+>>> plan = run_preview(load_stack_config("dev"), stack="dev", environ={})  # doctest: +SKIP
+>>> plan.by_type("aws:lambda/function:Function")[0].inputs["runtime"]
+'python3.14'
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pulumi.runtime.settings
+import yaml
+from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs, Mocks
+
+from trade_pipeline.components.pipeline import LambdaArtifactLike
+from trade_pipeline.config import CONFIG_NAMESPACE, PipelineConfig
+
+__all__ = [
+    "MOCK_ACCOUNT_ID",
+    "Plan",
+    "PlannedResource",
+    "load_stack_config",
+    "run_preview",
+]
+
+MOCK_ACCOUNT_ID = "123456789012"
+PROVIDER_TYPE = "pulumi:providers:aws"
+PROJECT = CONFIG_NAMESPACE
+
+
+@dataclass
+class PlannedResource:
+    """One registered resource, as the engine would see it."""
+
+    type: str
+    name: str
+    urn: str
+    id: str | None
+    custom: bool
+    region: str | None  # None: no provider (components) or a default provider (a bug)
+    provider: str  # "<provider urn>::<id>", "" for a default provider
+    parent: str
+    dependencies: list[str]
+    inputs: dict[str, Any]
+    outputs: dict[str, Any]
+
+    @property
+    def is_aws(self) -> bool:
+        return self.custom and self.type.startswith("aws:")
+
+    @property
+    def uses_default_provider(self) -> bool:
+        return self.custom and not self.type.startswith("pulumi:providers:") and not self.provider
+
+
+@dataclass
+class Plan:
+    """What the program registered, in registration order."""
+
+    stack: str
+    config: dict[str, Any]
+    resources: list[PlannedResource] = field(default_factory=list)
+    stack_outputs: dict[str, Any] = field(default_factory=dict)
+
+    def by_type(self, type_: str) -> list[PlannedResource]:
+        return [r for r in self.resources if r.type == type_]
+
+    def aws_resources(self) -> list[PlannedResource]:
+        return [r for r in self.resources if r.is_aws]
+
+    def in_region(self, region: str) -> list[PlannedResource]:
+        return [r for r in self.aws_resources() if r.region == region]
+
+    def by_urn(self) -> dict[str, PlannedResource]:
+        return {r.urn: r for r in self.resources}
+
+    def to_json(self) -> str:
+        return json.dumps(_jsonable(asdict(self)), indent=2, sort_keys=False)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, float) and value.is_integer():
+        return int(value)  # the engine turns every number into a float
+    if isinstance(value, pulumi.FileArchive):
+        return {"fileArchive": value.path}
+    if isinstance(value, pulumi.asset.Archive | pulumi.asset.Asset):
+        return {"asset": type(value).__name__}
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return repr(value)
+
+
+# --------------------------------------------------------------------------- AWS mocks --
+def _arn(service: str, region: str, resource: str, account: str = MOCK_ACCOUNT_ID) -> str:
+    return f"arn:aws:{service}:{region}:{account}:{resource}"
+
+
+def _mock_state(
+    typ: str, name: str, inputs: dict[str, Any], region: str
+) -> tuple[str, dict[str, Any]]:
+    """(id, outputs) of a resource, shaped like AWS's answers in ``region``."""
+    physical = str(inputs.get("name") or name)
+    state: dict[str, Any] = dict(inputs)
+
+    def with_arn(arn: str, id_: str | None = None) -> tuple[str, dict[str, Any]]:
+        state["arn"] = arn
+        return id_ or physical, state
+
+    match typ:
+        case "aws:dynamodb/table:Table":
+            arn = _arn("dynamodb", region, f"table/{physical}")
+            state["streamArn"] = f"{arn}/stream/2026-01-01T00:00:00.000"
+            state["replicas"] = [
+                {
+                    **replica,
+                    "arn": _arn("dynamodb", replica["regionName"], f"table/{physical}"),
+                    "streamArn": _arn("dynamodb", replica["regionName"], f"table/{physical}")
+                    + "/stream/2026-01-01T00:00:00.000",
+                }
+                for replica in inputs.get("replicas", [])
+            ]
+            return with_arn(arn)
+        case "aws:sqs/queue:Queue":
+            url = f"https://sqs.{region}.amazonaws.com/{MOCK_ACCOUNT_ID}/{physical}"
+            state["url"] = url
+            return with_arn(_arn("sqs", region, physical), url)
+        case "aws:sns/topic:Topic":
+            arn = _arn("sns", region, physical)
+            return with_arn(arn, arn)
+        case "aws:cloudwatch/eventBus:EventBus":
+            return with_arn(_arn("events", region, f"event-bus/{physical}"))
+        case "aws:cloudwatch/eventRule:EventRule":
+            bus = inputs.get("eventBusName", "default")
+            rule_path = f"rule/{physical}" if bus == "default" else f"rule/{bus}/{physical}"
+            return with_arn(_arn("events", region, rule_path), f"{bus}|{physical}")
+        case "aws:cloudwatch/eventArchive:EventArchive":
+            return with_arn(_arn("events", region, f"archive/{physical}"))
+        case "aws:lambda/function:Function":
+            arn = _arn("lambda", region, f"function:{physical}")
+            state["invokeArn"] = (
+                f"arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{arn}/invocations"
+            )
+            state["qualifiedArn"] = f"{arn}:$LATEST"
+            state["version"] = "$LATEST"
+            return with_arn(arn)
+        case "aws:iam/role:Role":
+            state["uniqueId"] = "AROA" + uuid.uuid5(uuid.NAMESPACE_URL, physical).hex[:17].upper()
+            return with_arn(f"arn:aws:iam::{MOCK_ACCOUNT_ID}:role/{physical}")
+        case "aws:cloudwatch/logGroup:LogGroup":
+            return with_arn(_arn("logs", region, f"log-group:{physical}"))
+        case "aws:kms/key:Key":
+            key_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{region}/{name}"))
+            state["keyId"] = key_id
+            return with_arn(_arn("kms", region, f"key/{key_id}"), key_id)
+        case "aws:kms/alias:Alias":
+            return with_arn(_arn("kms", region, physical))
+        case "aws:cloudwatch/metricAlarm:MetricAlarm":
+            return with_arn(_arn("cloudwatch", region, f"alarm:{physical}"))
+        case "aws:sns/topicSubscription:TopicSubscription":
+            return with_arn(f"{inputs.get('topic')}:{uuid.uuid5(uuid.NAMESPACE_URL, name)}")
+    return f"{name}-id", state
+
+
+class _AwsMocks(Mocks):
+    """Answers resource registrations and data-source calls like AWS in each region."""
+
+    def __init__(self) -> None:
+        self.region_of_provider_id: dict[str, str] = {}
+        self.pending: dict[
+            tuple[str, str], tuple[MockResourceArgs, str | None, dict[str, Any]]
+        ] = {}
+
+    def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        if args.typ == PROVIDER_TYPE:
+            id_ = f"{args.name}-provider"
+            self.region_of_provider_id[id_] = str(args.inputs.get("region"))
+            result: tuple[str | None, dict[str, Any]] = (id_, dict(args.inputs))
+        elif not args.custom:
+            result = (None, {})
+        else:
+            region = self.region_of(args.provider)
+            id_, state = _mock_state(args.typ, args.name, args.inputs, region or "us-east-1")
+            result = (id_, state)
+        self.pending[(args.typ, args.name)] = (args, *result)
+        return result
+
+    def region_of(self, provider_ref: str | None) -> str | None:
+        if not provider_ref:
+            return None
+        return self.region_of_provider_id.get(provider_ref.rsplit("::", 1)[-1])
+
+    def call(self, args: MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+        region = self.region_of(args.provider) or "us-east-1"
+        match args.token:
+            case "aws:index/getCallerIdentity:getCallerIdentity":
+                return {
+                    "accountId": MOCK_ACCOUNT_ID,
+                    "arn": f"arn:aws:iam::{MOCK_ACCOUNT_ID}:user/preview",
+                    "userId": "AIDAPREVIEW",
+                    "id": MOCK_ACCOUNT_ID,
+                }, []
+            case "aws:index/getPartition:getPartition":
+                return {
+                    "partition": "aws",
+                    "dnsSuffix": "amazonaws.com",
+                    "reverseDnsPrefix": "com.amazonaws",
+                    "id": "aws",
+                }, []
+            case "aws:index/getRegion:getRegion":
+                return {"name": region, "region": region, "id": region}, []
+        raise NotImplementedError(f"the offline preview has no mock for {args.token}")
+
+
+class _RecordingMonitor(MockMonitor):
+    """Keeps what the mock engine drops: URNs, parents, dependencies."""
+
+    def __init__(self, mocks: _AwsMocks, plan: Plan) -> None:
+        super().__init__(mocks)
+        self._aws = mocks
+        self._plan = plan
+
+    def RegisterResource(self, request: Any) -> Any:
+        response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
+        if request.type == "pulumi:pulumi:Stack":
+            return response
+        args, id_, state = self._aws.pending.pop((request.type, request.name))
+        self._plan.resources.append(
+            PlannedResource(
+                type=request.type,
+                name=request.name,
+                urn=response.urn,
+                id=id_,
+                custom=bool(request.custom),
+                region=(
+                    str(args.inputs.get("region"))
+                    if request.type == PROVIDER_TYPE
+                    else self._aws.region_of(request.provider)
+                ),
+                provider=request.provider,
+                parent=request.parent,
+                dependencies=sorted(set(request.dependencies)),
+                inputs=args.inputs,
+                outputs=state,
+            )
+        )
+        return response
+
+
+# ---------------------------------------------------------------------------- running --
+def load_stack_config(stack: str, project_dir: Path | None = None) -> dict[str, Any]:
+    """All config of ``Pulumi.<stack>.yaml`` (namespaced keys, values as written)."""
+    path = (project_dir or Path.cwd()) / f"Pulumi.{stack}.yaml"
+    if not path.is_file():
+        raise FileNotFoundError(f"no stack config file {path} (stack {stack!r})")
+    data = yaml.safe_load(path.read_text()) or {}
+    config = data.get("config") or {}
+    if not isinstance(config, dict):
+        raise ValueError(f"{path}: 'config' must be a mapping")
+    return config
+
+
+def _as_engine_string(value: Any) -> str:
+    # What the CLI hands a program: strings, with lists/maps as JSON.
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list | dict):
+        return json.dumps(value)
+    return str(value)
+
+
+@dataclass
+class _ProgramRun:
+    plan: Plan
+    config: PipelineConfig | None = None
+
+
+def run_preview(
+    stack_config: Mapping[str, Any],
+    *,
+    stack: str = "dev",
+    environ: Mapping[str, str] | None = None,
+    artifact: LambdaArtifactLike | None = None,
+    program: Callable[[PipelineConfig], object] | None = None,
+) -> Plan:
+    """Run the program under the mock engine and return what it registered.
+
+    ``program`` defaults to :func:`trade_pipeline.stack.build_stack` (with ``artifact``); tests
+    pass a variant to show that a reintroduced mistake is caught. Raises
+    :class:`~trade_pipeline.config.ConfigError` before anything is registered when the config
+    is invalid.
+    """
+    from trade_pipeline.stack import build_stack, config_from_pulumi
+
+    plan = Plan(stack=stack, config={})
+    mocks = _AwsMocks()
+    pulumi.runtime.settings.ROOT.set(None)  # a fresh root stack for every run
+    pulumi.runtime.set_mocks(
+        mocks,
+        project=PROJECT,
+        stack=stack,
+        preview=False,  # so .apply callbacks (policy documents, checks) really run
+        monitor=_RecordingMonitor(mocks, plan),
+    )
+    pulumi.runtime.set_all_config(
+        {key: _as_engine_string(value) for key, value in stack_config.items()}, []
+    )
+    config = config_from_pulumi(environ if environ is not None else {})
+    plan.config = config.model_dump(mode="json", by_alias=True)
+
+    def run() -> None:
+        if program is not None:
+            program(config)
+        else:
+            build_stack(config, artifact)
+
+    pulumi.runtime.test(run)()  # type: ignore[no-untyped-call]
+    plan.stack_outputs = _resolve_exports()
+    return plan
+
+
+def _resolve_exports() -> dict[str, Any]:
+    # Under the mock engine the root stack keeps its exports as Outputs: resolve them here.
+    from pulumi.runtime.sync_await import _sync_await
+
+    root = pulumi.runtime.settings.get_root_resource()
+    exports = dict(getattr(root, "outputs", {}) or {})
+    resolved = _sync_await(pulumi.Output.from_input(exports).future())
+    result: dict[str, Any] = _jsonable(resolved or {})
+    return result
+
+
+def iter_aws(plan: Plan, type_: str | None = None) -> Iterator[PlannedResource]:
+    for resource in plan.aws_resources():
+        if type_ is None or resource.type == type_:
+            yield resource
