@@ -44,6 +44,7 @@ __all__ = [
     "EncryptionMode",
     "LambdaArchitecture",
     "PipelineConfig",
+    "PolicyWaiver",
     "aws_regions",
     "env_var_for",
     "newest_python_runtime",
@@ -83,6 +84,18 @@ class EncryptionMode(StrEnum):
 class LambdaArchitecture(StrEnum):
     ARM64 = "arm64"
     X86_64 = "x86_64"
+
+
+class PolicyWaiver(BaseModel):
+    """A reviewed exception to an advisory compliance rule, shown in the preview's table."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    rule: str = Field(min_length=1, description="Name of the advisory rule waived.")
+    resources: tuple[str, ...] = Field(
+        default=("*",), description="Logical names (URN suffixes) concerned, or * for all."
+    )
+    reason: str = Field(min_length=10, description="Why, for the reviewer.")
 
 
 class ConfigError(Exception):
@@ -294,6 +307,11 @@ class PipelineConfig(BaseModel):
         description="DynamoDB ReplicationLatency (average, ms) above which a region pair alarms.",
     )
     # --- misc -----------------------------------------------------------------------------
+    policy_waivers: tuple[PolicyWaiver, ...] = Field(
+        default=(),
+        description="Advisory compliance rules waived for this stack: a list of "
+        "`{rule, resources, reason}`; each shows in the preview's compliance table.",
+    )
     tags: dict[str, str] = Field(
         default_factory=dict, description="Extra tags on every resource (provider default tags)."
     )
