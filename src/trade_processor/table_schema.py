@@ -3,16 +3,58 @@
 The processor writes items with these attribute names; the infrastructure program declares the
 table and its global secondary indexes from the same constants, so the two cannot drift.
 This module is imported inside Lambda: keep it free of heavy imports.
+
+Key design (all key attributes are strings)
+-------------------------------------------
+One item per trading event. Every key value is a pure function of the event, so the same event
+processed in two regions produces the same item, and a redelivery hits the same key.
+
+- table: ``pk = EVENT#<event_id>``, ``sk = EVENT``
+- ``by-order-time``: ``gsi3pk = ORDER#<order_id>``, ``gsi3sk = <occurred_at UTC>#<event_id>``
+- ``by-symbol-time``: ``gsi1pk = SYMBOL#<symbol>#<detail-type>``,
+  ``gsi1sk = <occurred_at UTC>#<event_id>``
+- ``by-account-time``: ``gsi2pk = ACCOUNT#<account_id>``,
+  ``gsi2sk = <occurred_at UTC>#<event_id>``
+
+- The table key holds the event id alone, so the conditional put (``attribute_not_exists``)
+  rejects *any* second write of an event id, even one whose order or symbol differs: that is how
+  a duplicate with different content is detected instead of being stored beside the original.
+- "All events of an order" is one Query on ``by-order-time`` (``gsi3pk = ORDER#<order_id>``),
+  in time order.
+- "Trades of a symbol in a time range" is one Query on ``by-symbol-time`` with
+  ``gsi1pk = SYMBOL#<symbol>#TradeExecuted`` and ``gsi1sk BETWEEN <from> AND <to>~``; the
+  detail-type in the hash key keeps orders out of a trade query without a filter.
+- ``<occurred_at UTC>`` is :func:`utc_sort_time`'s fixed-width form
+  (``2026-03-02T14:30:00.123456789Z``) so that string order is time order.
+
+Indexes project all attributes (the items are small and every query wants the whole event).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["GLOBAL_SECONDARY_INDEXES", "PARTITION_KEY", "SORT_KEY", "IndexSpec"]
+__all__ = [
+    "EVENT_SORT_KEY_VALUE",
+    "GLOBAL_SECONDARY_INDEXES",
+    "INDEX_BY_ACCOUNT_TIME",
+    "INDEX_BY_ORDER_TIME",
+    "INDEX_BY_SYMBOL_TIME",
+    "PARTITION_KEY",
+    "SORT_KEY",
+    "IndexSpec",
+    "account_partition",
+    "event_partition",
+    "order_partition",
+    "symbol_partition",
+    "time_sort_key",
+]
 
 PARTITION_KEY = "pk"
 SORT_KEY = "sk"
+
+EVENT_SORT_KEY_VALUE = "EVENT"
+"""The sort key of an event item: constant, so that the event id alone identifies the item."""
 
 
 @dataclass(frozen=True)
@@ -24,7 +66,37 @@ class IndexSpec:
     range_key: str
 
 
+INDEX_BY_SYMBOL_TIME = IndexSpec(name="by-symbol-time", hash_key="gsi1pk", range_key="gsi1sk")
+INDEX_BY_ACCOUNT_TIME = IndexSpec(name="by-account-time", hash_key="gsi2pk", range_key="gsi2sk")
+INDEX_BY_ORDER_TIME = IndexSpec(name="by-order-time", hash_key="gsi3pk", range_key="gsi3sk")
+
 GLOBAL_SECONDARY_INDEXES: tuple[IndexSpec, ...] = (
-    IndexSpec(name="by-symbol-time", hash_key="gsi1pk", range_key="gsi1sk"),
-    IndexSpec(name="by-account-time", hash_key="gsi2pk", range_key="gsi2sk"),
+    INDEX_BY_SYMBOL_TIME,
+    INDEX_BY_ACCOUNT_TIME,
+    INDEX_BY_ORDER_TIME,
 )
+
+
+def event_partition(event_id: str) -> str:
+    """Table hash key of an event (``event_id`` already in canonical lower-case UUID form)."""
+    return f"EVENT#{event_id}"
+
+
+def order_partition(order_id: str) -> str:
+    """``by-order-time`` hash key: every event of one order."""
+    return f"ORDER#{order_id}"
+
+
+def symbol_partition(symbol: str, detail_type: str) -> str:
+    """``by-symbol-time`` hash key: events of one type for one symbol (trades: TradeExecuted)."""
+    return f"SYMBOL#{symbol}#{detail_type}"
+
+
+def account_partition(account_id: str) -> str:
+    """``by-account-time`` hash key: every event of one account."""
+    return f"ACCOUNT#{account_id}"
+
+
+def time_sort_key(utc_time: str, event_id: str) -> str:
+    """Range key of the time-ordered indexes: sortable UTC time, then the event id (unique)."""
+    return f"{utc_time}#{event_id}"

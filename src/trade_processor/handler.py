@@ -1,0 +1,50 @@
+"""Lambda entry point: ``trade_processor.handler.handler``.
+
+Thin on purpose: wire the processor once per execution environment, then hand each event to
+:meth:`~trade_processor.processor.EventProcessor.process`. EventBridge invokes asynchronously
+with one event per invocation; the return value is for logs and tests only.
+
+When ``TABLE_NAME`` is set (always, in Lambda) the processor and its DynamoDB client are built
+at import, in the init phase, and a bad setting fails the init with the variable's name. Tests
+import this module without it and install a processor with :func:`use_processor`.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from trade_processor.config import ProcessorSettings
+from trade_processor.observability import logger, metrics
+from trade_processor.processor import EventProcessor
+from trade_processor.runtime import build_processor
+
+__all__ = ["handler", "use_processor"]
+
+_processor: EventProcessor | None = None
+
+
+def use_processor(processor: EventProcessor | None) -> None:
+    """Install the processor the handler uses (tests; ``None`` rebuilds from the environment)."""
+    global _processor
+    _processor = processor
+
+
+def _current_processor() -> EventProcessor:
+    global _processor
+    if _processor is None:
+        _processor = build_processor(ProcessorSettings.from_env(os.environ))
+    return _processor
+
+
+if "TABLE_NAME" in os.environ:
+    _current_processor()
+
+
+@metrics.log_metrics(capture_cold_start_metric=True)
+@logger.inject_lambda_context(clear_state=True)
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, str | None]:
+    """Process one EventBridge event; raise only for failures worth a retry."""
+    return _current_processor().process(event).as_dict()

@@ -1,0 +1,156 @@
+"""The domain logic: one EventBridge event in, exactly one of four outcomes out.
+
+=====================  ===========================================  ======================
+outcome                what happens                                 metric
+=====================  ===========================================  ======================
+``stored``             item written (conditional put)               ``EventsStored``
+``duplicate``          same event id, same content: nothing         ``DuplicateEvents``
+``rejected``           invalid: message on the rejected queue,      ``EventsRejected``
+                       nothing written                              (+ by ``reason``)
+``duplicate_conflict`` same event id, different content: stored     ``DuplicateConflict``,
+                       item kept, message on the rejected queue     ``EventsRejected``
+(raises)               DynamoDB/SQS failure after botocore's        ``ProcessingFailures``
+                       retries: Lambda retries, then on-failure
+=====================  ===========================================  ======================
+
+A conflicting duplicate is never an overwrite: the first stored version stays (a trade record
+must not change under a reader), and the second goes to the rejected queue naming the
+attributes that differ, for a human to decide. It is not retried: retrying cannot change it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from aws_lambda_powertools.metrics import single_metric
+
+from trade_processor.models import FieldError, InvalidEventError, RejectReason
+from trade_processor.observability import (
+    METRIC_NAMESPACE,
+    SERVICE_NAME,
+    MetricName,
+    MetricUnit,
+    logger,
+    metrics,
+)
+from trade_processor.rejections import RejectedEventQueue
+from trade_processor.storage import PutOutcome, TradeEventStore, item_for
+from trade_processor.validation import envelope_of, parse_event, readable_event_id
+
+__all__ = ["EventProcessor", "Outcome", "ProcessingResult"]
+
+
+class Outcome(StrEnum):
+    """How an event ended (the handler's return value carries it)."""
+
+    STORED = "stored"
+    DUPLICATE = "duplicate"
+    REJECTED = "rejected"
+    DUPLICATE_CONFLICT = "duplicate_conflict"
+
+
+@dataclass(frozen=True, slots=True)
+class ProcessingResult:
+    """The outcome, the event id when readable, and the rejection reason if any."""
+
+    outcome: Outcome
+    event_id: str | None
+    reason: str | None = None
+
+    def as_dict(self) -> dict[str, str | None]:
+        return {"outcome": self.outcome.value, "event_id": self.event_id, "reason": self.reason}
+
+
+class EventProcessor:
+    """Validates, stores or rejects one event.
+
+    Parameters
+    ----------
+    store
+        Where valid events are written.
+    rejected
+        Where rejected and conflicting events are sent.
+
+    Example
+    -------
+    >>> processor = EventProcessor(TradeEventStore(dynamodb, "trades"),
+    ...                            RejectedEventQueue(url, lambda: sqs))  # doctest: +SKIP
+    >>> processor.process(event).outcome  # doctest: +SKIP
+    <Outcome.STORED: 'stored'>
+    """
+
+    def __init__(self, store: TradeEventStore, rejected: RejectedEventQueue) -> None:
+        self._store = store
+        self._rejected = rejected
+
+    def process(self, event: Any) -> ProcessingResult:
+        """Handle one event; raise only when retrying could help (storage or queue failure)."""
+        event_id = readable_event_id(event)
+        logger.set_correlation_id(event_id)
+        envelope = envelope_of(event)
+        logger.append_keys(
+            event_id=event_id,
+            detail_type=envelope.detail_type,
+            envelope_id=envelope.id,
+            envelope_region=envelope.region,
+        )
+        try:
+            return self._process(event, event_id)
+        except Exception:
+            metrics.add_metric(name=MetricName.FAILED, unit=MetricUnit.Count, value=1)
+            logger.exception("event processing failed; Lambda will retry the invocation")
+            raise
+
+    def _process(self, event: Any, event_id: str | None) -> ProcessingResult:
+        try:
+            trading_event = parse_event(event)
+        except InvalidEventError as invalid:
+            return self._reject(event, event_id, invalid.reason, invalid.errors)
+
+        result = self._store.put_new(item_for(trading_event))
+        if result.outcome is PutOutcome.STORED:
+            metrics.add_metric(name=MetricName.STORED, unit=MetricUnit.Count, value=1)
+            logger.info("event stored", extra={"table": self._store.table_name})
+            return ProcessingResult(Outcome.STORED, event_id)
+        if result.outcome is PutOutcome.DUPLICATE:
+            metrics.add_metric(name=MetricName.DUPLICATE, unit=MetricUnit.Count, value=1)
+            logger.info("duplicate event ignored: identical item already stored")
+            return ProcessingResult(Outcome.DUPLICATE, event_id)
+
+        metrics.add_metric(name=MetricName.DUPLICATE_CONFLICT, unit=MetricUnit.Count, value=1)
+        errors = tuple(
+            FieldError(name, "differs from the stored event with the same event_id")
+            for name in result.differences
+        )
+        logger.error(
+            "event id already stored with different content; stored item kept",
+            extra={"differing_attributes": list(result.differences)},
+        )
+        rejected = self._reject(event, event_id, RejectReason.DUPLICATE_CONFLICT, errors)
+        return ProcessingResult(Outcome.DUPLICATE_CONFLICT, event_id, rejected.reason)
+
+    def _reject(
+        self,
+        event: Any,
+        event_id: str | None,
+        reason: RejectReason,
+        errors: tuple[FieldError, ...],
+    ) -> ProcessingResult:
+        message = "; ".join(str(error) for error in errors)
+        message_id = self._rejected.send(event, reason, errors, event_id=event_id)
+        metrics.add_metric(name=MetricName.REJECTED, unit=MetricUnit.Count, value=1)
+        with single_metric(
+            name=MetricName.REJECTED_BY_REASON,
+            unit=MetricUnit.Count,
+            value=1,
+            namespace=METRIC_NAMESPACE,
+            default_dimensions={"service": SERVICE_NAME},
+        ) as metric:
+            metric.add_dimension(name="reason", value=reason.value)
+        logger.warning(
+            "event rejected",
+            extra={"reason_code": reason.value, "reason": message, "sqs_message_id": message_id},
+        )
+        return ProcessingResult(Outcome.REJECTED, event_id, message)

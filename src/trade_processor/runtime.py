@@ -1,0 +1,42 @@
+"""Builds the real clients and the processor from settings (the only place that creates them).
+
+botocore's ``standard`` retry mode retries throttling and 5xx with backoff before the processor
+sees an error; short timeouts leave room for those retries inside the function's timeout.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import boto3
+from botocore.config import Config
+
+from trade_processor.config import ProcessorSettings
+from trade_processor.processor import EventProcessor
+from trade_processor.rejections import RejectedEventQueue
+from trade_processor.storage import TradeEventStore
+
+if TYPE_CHECKING:
+    from mypy_boto3_sqs.client import SQSClient
+
+__all__ = ["CLIENT_CONFIG", "build_processor"]
+
+CLIENT_CONFIG = Config(
+    retries={"mode": "standard", "max_attempts": 4},
+    connect_timeout=2,
+    read_timeout=5,
+)
+
+
+def build_processor(settings: ProcessorSettings) -> EventProcessor:
+    """A processor on real AWS clients: DynamoDB now, SQS on the first rejection."""
+    session = boto3.session.Session()
+    dynamodb = session.client("dynamodb", config=CLIENT_CONFIG)
+
+    def sqs_client() -> SQSClient:
+        return session.client("sqs", config=CLIENT_CONFIG)
+
+    return EventProcessor(
+        TradeEventStore(dynamodb, settings.table_name),
+        RejectedEventQueue(settings.rejected_queue_url, sqs_client),
+    )

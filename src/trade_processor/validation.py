@@ -1,0 +1,357 @@
+"""Turn an EventBridge event into a :class:`~trade_processor.models.TradingEvent`, or refuse it.
+
+Rules (``detail`` fields; "id" means 1-128 printable ASCII characters, no spaces):
+
+=================  ===============================================================
+field              rule
+=================  ===============================================================
+source             starts with ``trading.``
+detail-type        ``OrderPlaced``, ``OrderCancelled`` or ``TradeExecuted``
+event_id           UUID, 8-4-4-4-12 hex digits (stored lower-case)
+order_id           id
+account_id         id
+symbol             upper-case ticker: A-Z/0-9 parts joined by ``.``, ``-``, ``/``
+occurred_at        RFC 3339 date-time with offset, at most 9 fractional digits
+side               ``BUY`` or ``SELL`` (OrderPlaced, TradeExecuted)
+quantity           number or numeric string, finite, > 0 (OrderPlaced, TradeExecuted)
+trade_id           id (TradeExecuted)
+price              number or numeric string, finite, > 0 (TradeExecuted; optional on
+                   OrderPlaced, then with ``currency``)
+currency           ISO 4217 code (with ``price``)
+venue              optional, 1-64 printable characters
+reason             optional (OrderCancelled), at most 1024 printable characters
+=================  ===============================================================
+
+Numbers must also fit a DynamoDB number (38 significant digits, 1E-130 .. 9.99E+125).
+Every field is checked and every failure reported, so a rejected event carries its full list.
+A ``null`` optional field counts as absent; fields not listed are ignored (kept out of the item).
+
+Example
+-------
+>>> event = {"source": "trading.oms", "detail-type": "OrderCancelled", "detail": {
+...     "event_id": "6f1c2f43-3a4e-4b8e-9d55-6f1ac9f1b0a1", "order_id": "O-1",
+...     "account_id": "A-1", "symbol": "BRK.B", "occurred_at": "2026-03-02T09:30:00+01:00"}}
+>>> parse_event(event).occurred_at_utc
+'2026-03-02T08:30:00.000000000Z'
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta, timezone
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from trade_processor.currencies import ISO_4217_CODES
+from trade_processor.models import (
+    DETAIL_TYPES,
+    EventEnvelope,
+    FieldError,
+    InvalidEventError,
+    RejectReason,
+    TradingEvent,
+)
+
+__all__ = ["envelope_of", "parse_event", "readable_event_id", "to_decimal", "to_utc_sort_time"]
+
+_SOURCE = re.compile(r"trading\.[A-Za-z0-9._-]+")
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+_IDENTIFIER = re.compile(r"[!-~]{1,128}")
+_SYMBOL = re.compile(r"[A-Z0-9]{1,12}(?:[./-][A-Z0-9]{1,12}){0,3}")
+_RFC3339 = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(?:([Zz])|([+-])(\d{2}):(\d{2}))"
+)
+_DECIMAL_TEXT = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+_SIDES = ("BUY", "SELL")
+
+# DynamoDB numbers: up to 38 significant digits, magnitude 1E-130 .. 9.99...E+125.
+_MAX_DIGITS = 38
+_MIN_MAGNITUDE = Decimal("1E-130")
+_MAX_MAGNITUDE = Decimal("1E+126")
+
+_FRACTION_DIGITS = 9  # nanoseconds: the most any trading venue timestamps with
+
+
+class _Rule(Exception):
+    """A broken rule for the field being checked (internal: becomes a FieldError)."""
+
+
+def parse_event(event: Any) -> TradingEvent:
+    """Validate an EventBridge event and return it in stored form.
+
+    Raises
+    ------
+    InvalidEventError
+        With every offending field and rule, and the most fundamental reason.
+    """
+    if not isinstance(event, Mapping):
+        raise InvalidEventError(
+            RejectReason.MALFORMED_ENVELOPE, (FieldError("event", "must be a JSON object"),)
+        )
+    errors: list[FieldError] = []
+    reasons: set[RejectReason] = set()
+
+    source = _check(errors, "source", event.get("source"), _source)
+    if source is None:
+        reasons.add(RejectReason.UNKNOWN_SOURCE)
+    detail_type = _check(errors, "detail-type", event.get("detail-type"), _detail_type)
+    if detail_type is None:
+        reasons.add(RejectReason.UNKNOWN_DETAIL_TYPE)
+    detail = event.get("detail")
+    if not isinstance(detail, Mapping):
+        errors.append(FieldError("detail", "must be a JSON object"))
+        raise InvalidEventError(RejectReason.MALFORMED_ENVELOPE, tuple(errors))
+
+    def field(name: str, rule: Callable[[Any], Any], *, required: bool = True) -> Any:
+        value = detail.get(name)
+        if value is None:
+            if required:
+                errors.append(FieldError(f"detail.{name}", "is required"))
+            return None
+        return _check(errors, f"detail.{name}", value, rule)
+
+    event_id = field("event_id", _uuid)
+    order_id = field("order_id", _identifier)
+    account_id = field("account_id", _identifier)
+    symbol = field("symbol", _symbol)
+    occurred = field("occurred_at", _timestamp)
+    venue = field("venue", _venue, required=False)
+
+    side = quantity = price = currency = trade_id = reason = None
+    if detail_type in ("OrderPlaced", "TradeExecuted"):
+        side = field("side", _side)
+        quantity = field("quantity", _positive_decimal)
+    if detail_type == "TradeExecuted":
+        trade_id = field("trade_id", _identifier)
+        price = field("price", _positive_decimal)
+        currency = field("currency", _currency)
+    elif detail_type == "OrderPlaced":
+        # A limit order carries price and currency together; a market order neither.
+        has_price = detail.get("price") is not None
+        has_currency = detail.get("currency") is not None
+        if has_price:
+            price = field("price", _positive_decimal)
+        elif has_currency:
+            errors.append(FieldError("detail.price", "is required when currency is given"))
+        if has_currency:
+            currency = field("currency", _currency)
+        elif has_price:
+            errors.append(FieldError("detail.currency", "is required when price is given"))
+    elif detail_type == "OrderCancelled":
+        reason = field("reason", _cancel_reason, required=False)
+
+    if errors:
+        if not reasons:
+            reasons.add(RejectReason.INVALID_DETAIL)
+        raise InvalidEventError(_most_fundamental(reasons), tuple(errors))
+
+    return TradingEvent(
+        detail_type=detail_type,
+        source=source,
+        event_id=event_id,
+        order_id=order_id,
+        account_id=account_id,
+        symbol=symbol,
+        occurred_at=occurred[0],
+        occurred_at_utc=occurred[1],
+        side=side,
+        quantity=quantity,
+        price=price,
+        currency=currency,
+        trade_id=trade_id,
+        venue=venue,
+        reason=reason,
+    )
+
+
+def envelope_of(event: Any) -> EventEnvelope:
+    """The envelope fields worth logging, from any event (valid or not)."""
+    if not isinstance(event, Mapping):
+        return EventEnvelope(id=None, detail_type=None, region=None, account=None, time=None)
+
+    def text(key: str) -> str | None:
+        value = event.get(key)
+        return value if isinstance(value, str) else None
+
+    return EventEnvelope(
+        id=text("id"),
+        detail_type=text("detail-type"),
+        region=text("region"),
+        account=text("account"),
+        time=text("time"),
+    )
+
+
+def to_decimal(value: Any) -> Decimal:
+    """An exact Decimal from a JSON number or numeric string.
+
+    A float arrives when the Lambda runtime parsed a JSON number; its shortest round-trip
+    text (``repr``) is the number the producer wrote, so ``0.1`` becomes ``Decimal("0.1")``.
+
+    >>> to_decimal(0.1), to_decimal("0.10"), to_decimal(3)
+    (Decimal('0.1'), Decimal('0.10'), Decimal('3'))
+    """
+    if isinstance(value, bool):
+        raise _Rule("must be a number or a numeric string, not a boolean")
+    if isinstance(value, Decimal):
+        number = value
+    elif isinstance(value, int):
+        number = Decimal(value)
+    elif isinstance(value, float):
+        number = Decimal(repr(value))
+    elif isinstance(value, str):
+        if not _DECIMAL_TEXT.fullmatch(value):
+            raise _Rule("must be a number or a numeric string")
+        try:
+            number = Decimal(value)
+        except InvalidOperation:  # pragma: no cover - the pattern admits only valid text
+            raise _Rule("must be a number or a numeric string") from None
+    else:
+        raise _Rule("must be a number or a numeric string")
+    if not number.is_finite():
+        raise _Rule("must be finite")
+    return number
+
+
+def to_utc_sort_time(value: Any) -> tuple[str, str]:
+    """Validate an RFC 3339 timestamp; return it as sent and in sortable UTC form.
+
+    >>> to_utc_sort_time("2026-03-02T23:30:00.5-02:00")
+    ('2026-03-02T23:30:00.5-02:00', '2026-03-03T01:30:00.500000000Z')
+    """
+    if not isinstance(value, str):
+        raise _Rule("must be an RFC 3339 date-time string")
+    match = _RFC3339.fullmatch(value)
+    if match is None:
+        raise _Rule("must be an RFC 3339 date-time with offset, e.g. 2026-03-02T14:30:00Z")
+    year, month, day, hour, minute, second, fraction, zulu, sign, off_h, off_m = match.groups()
+    if fraction is not None and len(fraction) > _FRACTION_DIGITS:
+        raise _Rule(f"must have at most {_FRACTION_DIGITS} fractional second digits")
+    try:
+        offset = timedelta(0)
+        if not zulu:
+            if int(off_h) > 23 or int(off_m) > 59:
+                raise ValueError("offset out of range")
+            offset = timedelta(hours=int(off_h), minutes=int(off_m))
+            if sign == "-":
+                offset = -offset
+        local = datetime(
+            int(year),
+            int(month),
+            int(day),
+            int(hour),
+            int(minute),
+            int(second),
+            tzinfo=timezone(offset),
+        )
+        utc = local.astimezone(UTC)
+    except (ValueError, OverflowError):
+        raise _Rule("must be a valid calendar date and time with a valid offset") from None
+    nanos = (fraction or "").ljust(_FRACTION_DIGITS, "0")
+    return value, f"{utc:%Y-%m-%dT%H:%M:%S}.{nanos}Z"
+
+
+# --- field rules: each returns the stored value or raises _Rule ---------------------------
+
+
+def _check(errors: list[FieldError], name: str, value: Any, rule: Callable[[Any], Any]) -> Any:
+    try:
+        return rule(value)
+    except _Rule as broken:
+        errors.append(FieldError(name, str(broken)))
+        return None
+
+
+def _source(value: Any) -> str:
+    if value is None:
+        raise _Rule("is required")
+    if not isinstance(value, str) or not _SOURCE.fullmatch(value):
+        raise _Rule("must start with 'trading.' (e.g. trading.oms)")
+    return value
+
+
+def _detail_type(value: Any) -> str:
+    if value is None:
+        raise _Rule("is required")
+    if value not in DETAIL_TYPES:
+        raise _Rule(f"must be one of {', '.join(DETAIL_TYPES)}")
+    return str(value)
+
+
+def _uuid(value: Any) -> str:
+    if not isinstance(value, str) or not _UUID.fullmatch(value):
+        raise _Rule("must be a UUID (8-4-4-4-12 hexadecimal digits)")
+    return value.lower()
+
+
+def _identifier(value: Any) -> str:
+    if not isinstance(value, str) or not _IDENTIFIER.fullmatch(value):
+        raise _Rule("must be 1-128 printable ASCII characters without spaces")
+    return value
+
+
+def _symbol(value: Any) -> str:
+    if not isinstance(value, str) or not _SYMBOL.fullmatch(value):
+        raise _Rule("must be an upper-case ticker (A-Z, 0-9; parts joined by '.', '-' or '/')")
+    return value
+
+
+def _timestamp(value: Any) -> tuple[str, str]:
+    return to_utc_sort_time(value)
+
+
+def _side(value: Any) -> str:
+    if value not in _SIDES:
+        raise _Rule("must be BUY or SELL")
+    return str(value)
+
+
+def _positive_decimal(value: Any) -> Decimal:
+    number = to_decimal(value)
+    if number <= 0:
+        raise _Rule("must be > 0")
+    if len(number.normalize().as_tuple().digits) > _MAX_DIGITS:
+        raise _Rule(f"must have at most {_MAX_DIGITS} significant digits")
+    if not _MIN_MAGNITUDE <= number < _MAX_MAGNITUDE:
+        raise _Rule("must be between 1E-130 and 9.99E+125 (DynamoDB number range)")
+    return number
+
+
+def _currency(value: Any) -> str:
+    if not isinstance(value, str) or value not in ISO_4217_CODES:
+        raise _Rule("must be an ISO 4217 currency code, e.g. USD")
+    return value
+
+
+def _venue(value: Any) -> str:
+    if not isinstance(value, str) or not 1 <= len(value) <= 64 or not value.isprintable():
+        raise _Rule("must be 1-64 printable characters")
+    return value
+
+
+def _cancel_reason(value: Any) -> str:
+    if not isinstance(value, str) or len(value) > 1024 or not value.isprintable():
+        raise _Rule("must be at most 1024 printable characters")
+    return value
+
+
+_PRECEDENCE = (
+    RejectReason.MALFORMED_ENVELOPE,
+    RejectReason.UNKNOWN_SOURCE,
+    RejectReason.UNKNOWN_DETAIL_TYPE,
+    RejectReason.INVALID_DETAIL,
+)
+
+
+def _most_fundamental(reasons: set[RejectReason]) -> RejectReason:
+    return next(reason for reason in _PRECEDENCE if reason in reasons)
+
+
+def readable_event_id(event: Any) -> str | None:
+    """The detail's event id in canonical form if it is a UUID, whatever else is wrong."""
+    detail = event.get("detail") if isinstance(event, Mapping) else None
+    value = detail.get("event_id") if isinstance(detail, Mapping) else None
+    if isinstance(value, str) and _UUID.fullmatch(value):
+        return value.lower()
+    return None

@@ -1,0 +1,47 @@
+"""Fixtures for the processor tests: moto DynamoDB + SQS and a processor on them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from trade_processor.processor import EventProcessor
+from trade_processor.rejections import RejectedEventQueue
+from trade_processor.storage import TradeEventStore
+
+from .support import REGION, TABLE, Aws, FakeLambdaContext, create_trade_table
+
+
+@pytest.fixture(autouse=True)
+def aws_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fake credentials and a region, so nothing can reach a real account."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_SESSION_TOKEN", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    monkeypatch.setenv("AWS_REGION", REGION)
+
+
+@pytest.fixture
+def aws() -> Iterator[Aws]:
+    with mock_aws():
+        dynamodb = boto3.client("dynamodb", region_name=REGION)
+        sqs = boto3.client("sqs", region_name=REGION)
+        create_trade_table(dynamodb)
+        queue_url = sqs.create_queue(QueueName="trade-rejected-test")["QueueUrl"]
+        yield Aws(dynamodb=dynamodb, sqs=sqs, queue_url=queue_url)
+
+
+@pytest.fixture
+def processor(aws: Aws) -> EventProcessor:
+    return EventProcessor(
+        TradeEventStore(aws.dynamodb, TABLE), RejectedEventQueue(aws.queue_url, lambda: aws.sqs)
+    )
+
+
+@pytest.fixture
+def lambda_context() -> FakeLambdaContext:
+    return FakeLambdaContext()
