@@ -74,12 +74,22 @@ class PutResult:
 
 
 def number_text(value: Decimal) -> str:
-    """A Decimal as DynamoDB number text: exact, no exponent, no trailing zeros.
+    """A Decimal as DynamoDB number text: exact, no exponent, no trailing fractional zeros.
+
+    Built from the digit tuple, never ``normalize()``, which rounds to 28 digits.
 
     >>> number_text(Decimal("100.50")), number_text(Decimal("1E+3")), number_text(Decimal("0.1"))
     ('100.5', '1000', '0.1')
+    >>> number_text(Decimal("1234567890.12345678901234567890123"))
+    '1234567890.12345678901234567890123'
     """
-    return f"{value.normalize():f}"
+    sign, digits, exponent = value.as_tuple()
+    assert isinstance(exponent, int), "only finite numbers reach storage"
+    trimmed = list(digits)
+    while exponent < 0 and len(trimmed) > 1 and trimmed[-1] == 0:
+        trimmed.pop()
+        exponent += 1
+    return f"{Decimal((sign, tuple(trimmed), exponent)):f}"
 
 
 def item_for(event: TradingEvent) -> Item:

@@ -53,7 +53,14 @@ from trade_processor.models import (
     TradingEvent,
 )
 
-__all__ = ["envelope_of", "parse_event", "readable_event_id", "to_decimal", "to_utc_sort_time"]
+__all__ = [
+    "envelope_of",
+    "parse_event",
+    "readable_event_id",
+    "significant_digits",
+    "to_decimal",
+    "to_utc_sort_time",
+]
 
 _SOURCE = re.compile(r"trading\.[A-Za-z0-9._-]+")
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
@@ -214,6 +221,24 @@ def to_decimal(value: Any) -> Decimal:
     return number
 
 
+def significant_digits(number: Decimal) -> tuple[int, ...]:
+    """The digits of ``number`` without leading or trailing zeros (exact: no context rounding).
+
+    ``Decimal.normalize`` would round to the context's 28 digits, silently changing a 30-digit
+    quantity, so it is never used on event values.
+
+    >>> significant_digits(Decimal("00120.0500"))
+    (1, 2, 0, 0, 5)
+    """
+    digits = number.as_tuple().digits
+    start, end = 0, len(digits)
+    while start < end and digits[start] == 0:
+        start += 1
+    while end > start and digits[end - 1] == 0:
+        end -= 1
+    return digits[start:end]
+
+
 def to_utc_sort_time(value: Any) -> tuple[str, str]:
     """Validate an RFC 3339 timestamp; return it as sent and in sortable UTC form.
 
@@ -293,7 +318,7 @@ def _identifier(value: Any) -> str:
 
 def _symbol(value: Any) -> str:
     if not isinstance(value, str) or not _SYMBOL.fullmatch(value):
-        raise _Rule("must be an upper-case ticker (A-Z, 0-9; parts joined by '.', '-' or '/')")
+        raise _Rule("must be an upper-case ticker (A-Z and 0-9, parts joined by '.', '-' or '/')")
     return value
 
 
@@ -311,7 +336,7 @@ def _positive_decimal(value: Any) -> Decimal:
     number = to_decimal(value)
     if number <= 0:
         raise _Rule("must be > 0")
-    if len(number.normalize().as_tuple().digits) > _MAX_DIGITS:
+    if len(significant_digits(number)) > _MAX_DIGITS:
         raise _Rule(f"must have at most {_MAX_DIGITS} significant digits")
     if not _MIN_MAGNITUDE <= number < _MAX_MAGNITUDE:
         raise _Rule("must be between 1E-130 and 9.99E+125 (DynamoDB number range)")

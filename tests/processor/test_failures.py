@@ -1,0 +1,111 @@
+"""Transient and infrastructure failures raise (Lambda retries); nothing is half-written."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError
+from botocore.stub import Stubber
+
+from trade_processor.processor import EventProcessor
+from trade_processor.rejections import RejectedEventQueue
+from trade_processor.storage import TradeEventStore
+
+from .support import REGION, TABLE, Aws, make_event
+
+QUEUE_URL = "https://sqs.eu-west-1.amazonaws.com/123456789012/trade-rejected-test"
+NO_RETRIES = Config(retries={"mode": "standard", "max_attempts": 1})
+
+
+@pytest.fixture
+def stubbed_dynamodb() -> Iterator[tuple[Any, Stubber]]:
+    client = boto3.client("dynamodb", region_name=REGION, config=NO_RETRIES)
+    with Stubber(client) as stubber:
+        yield client, stubber
+        stubber.assert_no_pending_responses()
+
+
+@pytest.mark.parametrize(
+    ("code", "status"),
+    [
+        ("ProvisionedThroughputExceededException", 400),
+        ("ThrottlingException", 400),
+        ("RequestLimitExceeded", 400),
+        ("InternalServerError", 500),
+        ("ServiceUnavailable", 503),
+        ("AccessDeniedException", 400),
+        ("ResourceNotFoundException", 400),
+    ],
+)
+def test_a_dynamodb_failure_raises_and_sends_nothing(
+    code: str, status: int, stubbed_dynamodb: tuple[Any, Stubber]
+) -> None:
+    client, stubber = stubbed_dynamodb
+    stubber.add_client_error("put_item", service_error_code=code, http_status_code=status)
+    sent: list[Any] = []
+    processor = EventProcessor(
+        TradeEventStore(client, TABLE), RejectedEventQueue(QUEUE_URL, lambda: sent.append(1))
+    )
+
+    with pytest.raises(ClientError) as raised:
+        processor.process(make_event("TradeExecuted"))
+
+    assert raised.value.response["Error"]["Code"] == code
+    assert sent == []  # the SQS client was never even created
+
+
+def test_a_conflict_whose_item_vanished_raises(stubbed_dynamodb: tuple[Any, Stubber]) -> None:
+    client, stubber = stubbed_dynamodb
+    stubber.add_client_error("put_item", service_error_code="ConditionalCheckFailedException")
+    stubber.add_response("get_item", {})
+    processor = EventProcessor(
+        TradeEventStore(client, TABLE), RejectedEventQueue(QUEUE_URL, lambda: None)
+    )
+
+    with pytest.raises(RuntimeError, match="cannot be read"):
+        processor.process(make_event("OrderPlaced"))
+
+
+def test_a_conflict_without_the_old_item_in_the_error_reads_it(
+    stubbed_dynamodb: tuple[Any, Stubber], aws: Aws
+) -> None:
+    # Given DynamoDB did not return the old item with the condition failure
+    client, stubber = stubbed_dynamodb
+    event = make_event("OrderPlaced")
+    from trade_processor.storage import item_for
+    from trade_processor.validation import parse_event
+
+    item = item_for(parse_event(event))
+    stubber.add_client_error("put_item", service_error_code="ConditionalCheckFailedException")
+    stubber.add_response("get_item", {"Item": item})
+    processor = EventProcessor(
+        TradeEventStore(client, TABLE), RejectedEventQueue(aws.queue_url, lambda: aws.sqs)
+    )
+
+    # Then a consistent read decides it is a plain duplicate
+    assert processor.process(event).outcome.value == "duplicate"
+
+
+def test_the_real_clients_retry_throttling_before_the_processor_sees_it() -> None:
+    from trade_processor.runtime import CLIENT_CONFIG
+
+    # standard mode retries throttling and 5xx with backoff; legacy mode does not cover all
+    assert CLIENT_CONFIG.retries == {"mode": "standard", "max_attempts": 4}
+    assert CLIENT_CONFIG.connect_timeout == 2
+
+
+def test_a_rejected_queue_failure_raises(aws: Aws) -> None:
+    sqs = boto3.client("sqs", region_name=REGION, config=NO_RETRIES)
+    with Stubber(sqs) as stubber:
+        stubber.add_client_error("send_message", "InternalError", http_status_code=500)
+        processor = EventProcessor(
+            TradeEventStore(aws.dynamodb, TABLE), RejectedEventQueue(QUEUE_URL, lambda: sqs)
+        )
+        with pytest.raises(ClientError):
+            processor.process(make_event("TradeExecuted", price="-1"))
+
+    assert aws.items() == []
