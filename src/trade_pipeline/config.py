@@ -21,7 +21,9 @@ Example
 
 from __future__ import annotations
 
+import difflib
 import functools
+import json
 import re
 from collections.abc import Mapping
 from enum import StrEnum
@@ -432,7 +434,7 @@ class PipelineConfig(BaseModel):
 
         for key, value in stack_config.items():
             if key not in known:
-                close = [k for k in known if k.lower() == key.lower()]
+                close = difflib.get_close_matches(key, known, n=1)
                 hint = f" (did you mean {close[0]}?)" if close else ""
                 lines.append(
                     f"config error: {CONFIG_NAMESPACE}:{key} = {value!r}: unknown key{hint}"
@@ -463,7 +465,13 @@ class PipelineConfig(BaseModel):
 
 
 def _from_env(value: str, annotation: Any) -> Any:
-    """Environment variables are strings: lists are comma-separated, maps are k=v pairs."""
+    """Environment variables are strings: lists are comma-separated, maps are k=v pairs;
+    JSON (starting with ``[`` or ``{``) is accepted for both."""
+    if value.lstrip()[:1] in ("[", "{"):
+        try:
+            return json.loads(value)
+        except json.JSONDecodeError:
+            return value
     origin = get_origin(annotation)
     args = get_args(annotation)
     if origin is tuple:

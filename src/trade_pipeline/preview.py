@@ -199,7 +199,7 @@ class _AwsMocks(Mocks):
             result = (None, {})
         else:
             region = self.region_of(args.provider)
-            id_, state = _mock_state(args.typ, args.name, args.inputs, region or "us-east-1")
+            id_, state = _mock_state(args.typ, args.name, args.inputs, region or "no-region")
             result = (id_, state)
         self.pending[(args.typ, args.name)] = (args, *result)
         return result
@@ -210,7 +210,7 @@ class _AwsMocks(Mocks):
         return self.region_of_provider_id.get(provider_ref.rsplit("::", 1)[-1])
 
     def call(self, args: MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
-        region = self.region_of(args.provider) or "us-east-1"
+        region = self.region_of(args.provider) or "no-region"
         match args.token:
             case "aws:index/getCallerIdentity:getCallerIdentity":
                 return {

@@ -1,0 +1,226 @@
+"""The ``trade-pipeline`` command.
+
+``trade-pipeline preview`` runs the real program offline (Pulumi's mock engine, no AWS account,
+no Pulumi CLI), prints what each region would get and writes the full plan as JSON.
+``trade-pipeline config-reference`` prints the config reference that README.md carries.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from trade_pipeline.config import ConfigError, PipelineConfig
+from trade_pipeline.preview import Plan, PlannedResource, load_stack_config, run_preview
+
+__all__ = ["app", "config_reference_markdown", "region_summary"]
+
+app = typer.Typer(
+    help="Multi-region trading-event pipeline: offline preview and operator commands.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+EXIT_CONFIG_ERROR = 2
+EXIT_POLICY_FAILURE = 3
+
+
+def _short(type_: str) -> str:
+    """``aws:lambda/function:Function`` -> ``lambda:Function``."""
+    pkg, _, rest = type_.partition(":")
+    module, _, kind = rest.partition(":")
+    return f"{module.split('/')[0]}:{kind}" if pkg == "aws" else type_
+
+
+def region_summary(plan: Plan, region: str) -> dict[str, Any]:
+    """The settings that matter in one region, read back from the plan's inputs."""
+    resources = plan.in_region(region)
+
+    def first(type_: str) -> PlannedResource | None:
+        return next((r for r in resources if r.type == type_), None)
+
+    fn = first("aws:lambda/function:Function")
+    target = first("aws:cloudwatch/eventTarget:EventTarget")
+    table = first("aws:dynamodb/table:Table")
+    replica = None
+    if table is None:  # a secondary region: its copy is a replica of the primary's table
+        for t in plan.by_type("aws:dynamodb/table:Table"):
+            replica = next(
+                (r for r in t.inputs.get("replicas", []) if r.get("regionName") == region), None
+            )
+    alarms = [r for r in resources if r.type == "aws:cloudwatch/metricAlarm:MetricAlarm"]
+    fn_inputs = fn.inputs if fn else {}
+    retry = (target.inputs.get("retryPolicy") or {}) if target else {}
+    if table is not None:
+        sse = (table.inputs.get("serverSideEncryption") or {}).get("enabled", False)
+        copy = "primary table"
+        pitr = (table.inputs.get("pointInTimeRecovery") or {}).get("enabled", False)
+        kms = (table.inputs.get("serverSideEncryption") or {}).get("kmsKeyArn")
+    else:
+        sse = replica is not None  # replicas share the table's SSE setting
+        copy = "replica" if replica else "MISSING"
+        pitr = bool(replica and replica.get("pointInTimeRecovery"))
+        kms = replica.get("kmsKeyArn") if replica else None
+    return {
+        "resources": len(resources),
+        "table": copy,
+        "sse": ("CMK" if kms else "AWS-managed") if sse else "off",
+        "pitr": pitr,
+        "runtime": fn_inputs.get("runtime"),
+        "architecture": ",".join(fn_inputs.get("architectures", [])),
+        "tracing": (fn_inputs.get("tracingConfig") or {}).get("mode"),
+        "memory_mb": int(fn_inputs.get("memorySize", 0)),
+        "timeout_s": int(fn_inputs.get("timeout", 0)),
+        "delivery_retries": int(retry.get("maximumRetryAttempts", 0)),
+        "dlq": bool(target and (target.inputs.get("deadLetterConfig") or {}).get("arn")),
+        "alarms": len(alarms),
+        "alarms_with_actions": sum(
+            1 for a in alarms if a.inputs.get("alarmActions") and a.inputs.get("okActions")
+        ),
+    }
+
+
+def _render(plan: Plan, console: Console, elapsed: float) -> None:
+    config = PipelineConfig.model_validate(plan.config)
+    table = Table(title=f"trade-pipeline · stack {plan.stack} · offline preview", show_lines=False)
+    columns = [
+        "region",
+        "resources",
+        "table copy",
+        "SSE",
+        "PITR",
+        "runtime",
+        "arch",
+        "tracing",
+        "mem/timeout",
+        "delivery retries+DLQ",
+        "alarms (with actions)",
+    ]
+    for column in columns:
+        table.add_column(column, justify="right" if column == "resources" else "left")
+    for region in config.regions:
+        s = region_summary(plan, region)
+        table.add_row(
+            region + (" (primary)" if region == config.primary_region else ""),
+            str(s["resources"]),
+            s["table"],
+            s["sse"],
+            "on" if s["pitr"] else "OFF",
+            str(s["runtime"]),
+            s["architecture"],
+            str(s["tracing"]),
+            f"{s['memory_mb']} MB / {s['timeout_s']} s",
+            f"{s['delivery_retries']} + {'DLQ' if s['dlq'] else 'NO DLQ'}",
+            f"{s['alarms']} ({s['alarms_with_actions']})",
+        )
+    console.print(table)
+
+    types = Table(title="resources per type and region")
+    types.add_column("type")
+    for region in config.regions:
+        types.add_column(region, justify="right")
+    counts = {region: Counter(r.type for r in plan.in_region(region)) for region in config.regions}
+    for type_ in sorted({t for c in counts.values() for t in c}):
+        types.add_row(_short(type_), *(str(counts[region][type_]) for region in config.regions))
+    console.print(types)
+
+    default_provider = [r.name for r in plan.aws_resources() if r.uses_default_provider]
+    console.print(
+        f"{len(plan.aws_resources())} AWS resources in {len(config.regions)} region(s); "
+        f"table [bold]{plan.stack_outputs.get('tableName')}[/], encryption "
+        f"{config.encryption.value}, deletion protection "
+        f"{'on' if config.table_deletion_protection else 'off'}; "
+        f"{len(default_provider)} on a default provider; built in {elapsed:.2f} s."
+    )
+
+
+@app.command()
+def preview(
+    stack: Annotated[str, typer.Option(help="Stack whose Pulumi.<stack>.yaml is read.")] = "dev",
+    json_path: Annotated[
+        Path | None,
+        typer.Option("--json", help="Write the full plan (type, name, region, inputs, deps)."),
+    ] = None,
+    project_dir: Annotated[
+        Path, typer.Option(help="Folder holding Pulumi.yaml and the stack files.")
+    ] = Path("."),
+) -> None:
+    """Run the program offline and show what each region would get."""
+    console = Console()
+    try:
+        stack_config = load_stack_config(stack, project_dir)
+        started = time.perf_counter()
+        plan = run_preview(stack_config, stack=stack, environ=os.environ)
+        elapsed = time.perf_counter() - started
+    except ConfigError as exc:
+        # plain writes: a config line must never be wrapped or restyled
+        sys.stderr.write("".join(f"{line}\n" for line in exc.lines))
+        raise typer.Exit(EXIT_CONFIG_ERROR) from None
+    except (FileNotFoundError, ValueError) as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        raise typer.Exit(EXIT_CONFIG_ERROR) from None
+
+    _render(plan, console, elapsed)
+    if json_path is not None:
+        json_path.parent.mkdir(parents=True, exist_ok=True)
+        json_path.write_text(plan.to_json() + "\n")
+        console.print(f"plan written to {json_path}")
+
+
+def config_reference_markdown() -> str:
+    """The README's config reference, generated from :class:`PipelineConfig`."""
+    from pydantic_core import PydanticUndefined
+
+    from trade_pipeline.config import _ENV_ALIASES, CONFIG_NAMESPACE, env_var_for
+
+    rows = [
+        "| key (`trade-pipeline:`) | environment | type | default | meaning |",
+        "|---|---|---|---|---|",
+    ]
+    for name, info in PipelineConfig.model_fields.items():
+        env = " / ".join(f"`{v}`" for v in (*_ENV_ALIASES.get(name, ()), env_var_for(name)))
+        if info.default_factory is not None:
+            default = "newest Python runtime" if name == "lambda_runtime" else "empty"
+        elif info.default is PydanticUndefined:
+            default = "required"
+        else:
+            value = info.default
+            default = "unset" if value is None else f"`{getattr(value, 'value', value)!s}`"
+            if value in ((), ""):
+                default = "empty"
+        type_name = _type_name(info.annotation)
+        if any("_check_region" in repr(m) for m in info.metadata):
+            type_name = "region"
+        rows.append(
+            f"| `{info.alias}` | {env} | {type_name} | {default} | {info.description or ''} |"
+        )
+    del CONFIG_NAMESPACE
+    return "\n".join(rows)
+
+
+def _type_name(annotation: Any) -> str:
+    text = getattr(annotation, "__name__", None) or str(annotation)
+    text = str(annotation) if "[" in str(annotation) else text
+    for noise in ("typing.", "trade_pipeline.config.", "Annotated[", ", AfterValidator"):
+        text = text.replace(noise, "")
+    if "Region" in text or "_check_region" in text:
+        text = "region list" if "tuple" in text else "region"
+    return text.replace("|", "or").replace("NoneType", "none")
+
+
+@app.command("config-reference")
+def config_reference() -> None:
+    """Print the configuration reference (Markdown)."""
+    sys.stdout.write(config_reference_markdown() + "\n")
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,184 @@
+"""PipelineConfig: sources, precedence, and one clear line per rejected value."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from trade_pipeline.config import (
+    ConfigError,
+    EncryptionMode,
+    PipelineConfig,
+    newest_python_runtime,
+    supported_python_runtimes,
+)
+
+BASE = {"primaryRegion": "us-east-1", "secondaryRegions": ["us-west-2", "eu-west-1"]}
+
+
+def rejected(stack: dict[str, Any], environ: dict[str, str] | None = None) -> list[str]:
+    with pytest.raises(ConfigError) as info:
+        PipelineConfig.from_sources(stack, environ or {})
+    return info.value.lines
+
+
+def test_defaults_are_the_documented_ones() -> None:
+    config = PipelineConfig.from_sources(BASE, {})
+    assert config.regions == ("us-east-1", "us-west-2", "eu-west-1")
+    assert config.lambda_runtime == newest_python_runtime() == supported_python_runtimes()[0]
+    assert config.lambda_architecture.value == "arm64"
+    assert config.encryption is EncryptionMode.AWS_MANAGED
+    assert config.lambda_errors_threshold > 1
+    assert config.table_deletion_protection is False  # environment "dev"
+
+
+def test_deletion_protection_defaults_on_outside_dev() -> None:
+    config = PipelineConfig.from_sources({**BASE, "environmentSuffix": "prod"}, {})
+    assert config.table_deletion_protection is True
+    off = PipelineConfig.from_sources(
+        {**BASE, "environment": "prod", "deletionProtection": False}, {}
+    )
+    assert off.table_deletion_protection is False
+
+
+@pytest.mark.parametrize(
+    ("environ", "expected"),
+    [
+        ({"PRIMARY_REGION": "eu-central-1"}, ("eu-central-1", "us-west-2", "eu-west-1")),
+        (
+            {"SECONDARY_REGIONS": "ap-southeast-1, ca-central-1"},
+            ("us-east-1", "ap-southeast-1", "ca-central-1"),
+        ),
+        ({"SECONDARY_REGION": "eu-north-1"}, ("us-east-1", "eu-north-1")),
+        ({"SECONDARY_REGIONS": ""}, ("us-east-1",)),
+        ({"TRADE_PIPELINE_SECONDARY_REGIONS": "sa-east-1"}, ("us-east-1", "sa-east-1")),
+    ],
+)
+def test_environment_overrides_regions(environ: dict[str, str], expected: tuple[str, ...]) -> None:
+    assert PipelineConfig.from_sources(BASE, environ).regions == expected
+
+
+def test_environment_overrides_any_field_with_typed_parsing() -> None:
+    config = PipelineConfig.from_sources(
+        BASE,
+        {
+            "ENVIRONMENT_SUFFIX": "pr-42",
+            "TRADE_PIPELINE_LAMBDA_MEMORY_MB": "512",
+            "TRADE_PIPELINE_DELETION_PROTECTION": "true",
+            "TRADE_PIPELINE_ALARM_EMAILS": "desk@example.com,ops@example.com",
+            "TRADE_PIPELINE_TAGS": "cost-centre=trading,owner=platform",
+            "TRADE_PIPELINE_POLICY_WAIVERS": '[{"rule": "x", "reason": "reviewed in PR 12"}]',
+        },
+    )
+    assert config.environment_suffix == "pr-42"
+    assert config.lambda_memory_mb == 512
+    assert config.table_deletion_protection is True
+    assert config.alarm_emails == ("desk@example.com", "ops@example.com")
+    assert config.tags == {"cost-centre": "trading", "owner": "platform"}
+    assert config.policy_waivers[0].reason == "reviewed in PR 12"
+
+
+def test_environment_wins_over_stack_config() -> None:
+    config = PipelineConfig.from_sources(
+        {**BASE, "environmentSuffix": "stack"}, {"ENVIRONMENT_SUFFIX": "env"}
+    )
+    assert config.environment_suffix == "env"
+
+
+@pytest.mark.parametrize(
+    ("stack", "environ", "key", "rule"),
+    [
+        (
+            {**BASE, "secondaryRegions": ["us-west-2", "mars-north-1"]},
+            {},
+            "secondaryRegions",
+            "must be an AWS region",
+        ),
+        ({}, {"PRIMARY_REGION": "us-east-one"}, "PRIMARY_REGION", "must be an AWS region"),
+        (
+            {**BASE, "secondaryRegions": ["us-west-2", "us-west-2"]},
+            {},
+            "secondaryRegions",
+            "more than once",
+        ),
+        (
+            {**BASE, "secondaryRegions": ["us-east-1"]},
+            {},
+            "secondaryRegions",
+            "lists the primary region",
+        ),
+        ({"secondaryRegions": ["us-west-2"]}, {}, "primaryRegion", "required"),
+        ({**BASE, "environmentSuffix": "Dev_1"}, {}, "environmentSuffix", "lower-case letters"),
+        ({**BASE}, {"ENVIRONMENT_SUFFIX": "-dev"}, "ENVIRONMENT_SUFFIX", "starting with a letter"),
+        ({**BASE, "environmentSuffix": "a" * 17}, {}, "environmentSuffix", "at most 16 characters"),
+        ({**BASE, "namePrefix": "p" * 13}, {}, "namePrefix", "at most 12 characters"),
+        (
+            {**BASE, "lambdaRuntime": "python3.9"},
+            {},
+            "lambdaRuntime",
+            "older runtimes are rejected",
+        ),
+        (
+            {**BASE},
+            {"TRADE_PIPELINE_LAMBDA_RUNTIME": "nodejs22.x"},
+            "TRADE_PIPELINE_LAMBDA_RUNTIME",
+            "must be one of",
+        ),
+        ({**BASE, "lambdaMemoryMb": 64}, {}, "lambdaMemoryMb", "greater than or equal to 128"),
+        (
+            {**BASE, "logRetentionDays": 10},
+            {},
+            "logRetentionDays",
+            "CloudWatch Logs retention value",
+        ),
+        ({**BASE, "alarmEmails": ["not-an-address"]}, {}, "alarmEmails", "not an e-mail address"),
+        ({**BASE, "alarmPeriodSeconds": 90}, {}, "alarmPeriodSeconds", "multiple of 60"),
+        ({**BASE, "encryption": "none"}, {}, "encryption", "aws-managed"),
+        (
+            {**BASE, "primaryRegoin": "us-east-1"},
+            {},
+            "primaryRegoin",
+            "unknown key (did you mean primaryRegion?)",
+        ),
+        (
+            {**BASE, "policyWaivers": [{"rule": "x", "reason": "short"}]},
+            {},
+            "policyWaivers",
+            "at least 10 characters",
+        ),
+        ({**BASE, "tags": {"aws:owner": "x"}}, {}, "tags", "reserved"),
+    ],
+)
+def test_each_bad_value_gets_one_line_naming_key_value_and_rule(
+    stack: dict[str, Any], environ: dict[str, str], key: str, rule: str
+) -> None:
+    lines = rejected(stack, environ)
+    assert len(lines) == 1, lines
+    (line,) = lines
+    assert line.startswith("config error: ")
+    assert key in line
+    assert rule in line
+    assert "Traceback" not in line and "\n" not in line
+
+
+def test_several_bad_values_are_all_reported() -> None:
+    lines = rejected({**BASE, "lambdaMemoryMb": 1, "lambdaTimeoutSeconds": 0})
+    assert len(lines) == 2
+    assert any("lambdaMemoryMb" in line for line in lines)
+    assert any("lambdaTimeoutSeconds" in line for line in lines)
+
+
+def test_runtime_choices_are_the_two_newest_python_runtimes_of_the_provider() -> None:
+    import pulumi_aws as aws
+
+    runtimes = supported_python_runtimes()
+    known = {r.value for r in aws.lambda_.Runtime}
+    assert len(runtimes) == 2 and set(runtimes) <= known
+    major_minor = [tuple(map(int, r.removeprefix("python").split("."))) for r in runtimes]
+    assert major_minor[0] > major_minor[1]
+    assert all(
+        tuple(map(int, r.removeprefix("python").split("."))) <= major_minor[0]
+        for r in known
+        if r.startswith("python3.")
+    )

@@ -1,0 +1,173 @@
+"""The whole stack under the mock engine: shapes, wiring and policy documents."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from typing import Any
+
+import pytest
+from parliament import analyze_policy_string
+
+from trade_pipeline.config import PipelineConfig
+from trade_pipeline.naming import QueueKind
+from trade_pipeline.preview import Plan
+
+from .helpers import (
+    FUNCTION,
+    QUEUE,
+    ROLE,
+    ROLE_POLICY,
+    RULE,
+    SIX_REGIONS,
+    TABLE,
+    TOPIC,
+    build,
+    one,
+    policy_doc,
+    regions_env,
+)
+
+
+@pytest.fixture(scope="module")
+def plan(dev_stack_config: dict[str, Any], lambda_artifact: Any) -> Plan:
+    return build(dev_stack_config, lambda_artifact)
+
+
+@pytest.mark.parametrize("count", [1, 3, 6])
+def test_one_three_and_six_regions_build_with_the_same_regional_shape(
+    count: int, dev_stack_config: dict[str, Any], lambda_artifact: Any
+) -> None:
+    plan = build(dev_stack_config, lambda_artifact, regions_env(*SIX_REGIONS[:count]))
+    per_region = {
+        region: Counter(r.type for r in plan.in_region(region)) for region in SIX_REGIONS[:count]
+    }
+    primary, *others = SIX_REGIONS[:count]
+    for region in others:
+        expected = per_region[primary].copy()
+        expected[TABLE] -= 1  # only the primary holds the table resource; others are replicas
+        assert +expected == per_region[region]
+    assert per_region[primary]["aws:cloudwatch/metricAlarm:MetricAlarm"] == 7 + count - 1
+    assert len(plan.by_type(TABLE)[0].inputs.get("replicas", [])) == count - 1
+
+
+def test_every_permission_policy_passes_parliament(plan: Plan) -> None:
+    policies = plan.by_type(ROLE_POLICY)
+    assert len(policies) == 3
+    for resource in policies:
+        findings = analyze_policy_string(json.dumps(policy_doc(resource))).findings
+        assert findings == [], [(f.issue, f.detail) for f in findings]
+
+
+def test_parliament_would_flag_a_wildcard_table_grant() -> None:
+    # the check above can fail: a wildcard DynamoDB grant is a finding
+    doc = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "dynamodb:PutItem", "Resource": "*"}],
+    }
+    assert analyze_policy_string(json.dumps(doc)).findings
+
+
+def test_role_trust_is_lambda_only_on_behalf_of_the_account(plan: Plan) -> None:
+    for role in plan.by_type(ROLE):
+        (statement,) = policy_doc(role, "assumeRolePolicy")["Statement"]
+        assert statement["Principal"] == {"Service": "lambda.amazonaws.com"}
+        assert statement["Condition"] == {"StringEquals": {"aws:SourceAccount": "123456789012"}}
+        assert role.region in role.inputs["name"]  # IAM names are global
+        assert "managedPolicyArns" not in role.inputs
+
+
+def test_queues_are_encrypted_and_tls_only_and_the_dlq_accepts_only_its_rule(plan: Plan) -> None:
+    policies = plan.by_type("aws:sqs/queuePolicy:QueuePolicy")
+    queues = plan.by_type(QUEUE)
+    assert len(queues) == len(policies) == 3 * len(QueueKind)
+    assert all(q.inputs["sqsManagedSseEnabled"] is True for q in queues)
+    for policy in policies:
+        doc = policy_doc(policy)
+        deny = [s for s in doc["Statement"] if s["Effect"] == "Deny"]
+        assert deny and deny[0]["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+        allows = [s for s in doc["Statement"] if s["Effect"] == "Allow"]
+        if "delivery-dlq" in policy.name:
+            rule_arn = one(plan, RULE, policy.region or "").outputs["arn"]
+            assert allows[0]["Condition"]["ArnEquals"] == {"aws:SourceArn": rule_arn}
+        else:
+            assert allows == []
+
+
+def test_function_is_wired_to_its_log_group_queues_and_replica(plan: Plan) -> None:
+    config = PipelineConfig.model_validate(plan.config)
+    for region in config.regions:
+        function = one(plan, FUNCTION, region)
+        log_group = one(plan, "aws:cloudwatch/logGroup:LogGroup", region)
+        assert function.inputs["loggingConfig"]["logGroup"] == log_group.inputs["name"]
+        assert function.inputs["loggingConfig"]["logFormat"] == "JSON"
+        assert log_group.inputs["retentionInDays"] == config.log_retention_days
+        assert log_group.urn in function.dependencies
+        env = function.inputs["environment"]["variables"]
+        assert env["TABLE_NAME"] == plan.by_type(TABLE)[0].inputs["name"]
+        assert env["DEAD_LETTER_QUEUE_URL"].startswith(f"https://sqs.{region}.amazonaws.com/")
+        assert env["DEAD_LETTER_QUEUE_URL"].endswith("rejected-events")
+        invoke = one(plan, "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig", region)
+        assert invoke.inputs["maximumRetryAttempts"] == config.lambda_max_retry_attempts
+        destination = invoke.inputs["destinationConfig"]["onFailure"]["destination"]
+        assert destination.startswith(f"arn:aws:sqs:{region}:")
+        assert destination.endswith("processing-failures")
+
+
+def test_alarm_topics_are_encrypted_with_a_key_cloudwatch_may_use(plan: Plan) -> None:
+    for region in PipelineConfig.model_validate(plan.config).regions:
+        topic = one(plan, TOPIC, region)
+        key = one(plan, "aws:kms/key:Key", region)
+        assert topic.inputs["kmsMasterKeyId"] == key.outputs["arn"]
+        assert key.inputs["enableKeyRotation"] is True
+        principals = [s["Principal"] for s in policy_doc(key)["Statement"]]
+        assert {"Service": "cloudwatch.amazonaws.com"} in principals
+        topic_policy = one(plan, "aws:sns/topicPolicy:TopicPolicy", region)
+        (allow,) = [s for s in policy_doc(topic_policy)["Statement"] if s["Effect"] == "Allow"]
+        assert allow["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
+        assert allow["Condition"] == {"StringEquals": {"aws:SourceAccount": "123456789012"}}
+
+
+def test_alarm_emails_subscribe_in_every_region(
+    dev_stack_config: dict[str, Any], lambda_artifact: Any
+) -> None:
+    plan = build(
+        dev_stack_config, lambda_artifact, {"TRADE_PIPELINE_ALARM_EMAILS": "desk@example.com"}
+    )
+    subscriptions = plan.by_type("aws:sns/topicSubscription:TopicSubscription")
+    assert sorted(s.region or "" for s in subscriptions) == sorted(
+        ("us-east-1", "us-west-2", "eu-west-1")
+    )
+    for subscription in subscriptions:
+        assert (
+            subscription.inputs["topic"]
+            == one(plan, TOPIC, subscription.region or "").outputs["arn"]
+        )
+
+
+def test_archive_retention_is_bounded_and_rule_matches_trading_events(plan: Plan) -> None:
+    for archive in plan.by_type("aws:cloudwatch/eventArchive:EventArchive"):
+        assert 0 < archive.inputs["retentionDays"] <= 3650
+    for rule in plan.by_type(RULE):
+        pattern = json.loads(rule.inputs["eventPattern"])
+        assert pattern["source"] == [{"prefix": "trading."}]
+        assert sorted(pattern["detail-type"]) == ["OrderCancelled", "OrderPlaced", "TradeExecuted"]
+
+
+def test_stack_exports_replica_arns_and_regional_endpoints(plan: Plan) -> None:
+    outputs = plan.stack_outputs
+    assert set(outputs["regional"]) == set(outputs["regions"]) == set(outputs["replicaArns"])
+    for region, regional in outputs["regional"].items():
+        assert regional["eventBusArn"].startswith(f"arn:aws:events:{region}:")
+        assert set(regional["queueUrls"]) == {k.value for k in QueueKind}
+
+
+def test_missing_lambda_artifact_fails_at_preview(
+    dev_stack_config: dict[str, Any], tmp_path: Any
+) -> None:
+    class Missing:
+        path = tmp_path / "nope.zip"
+        source_code_hash = "x"
+
+    with pytest.raises(FileNotFoundError, match=r"nope\.zip does not exist"):
+        build(dev_stack_config, Missing())
