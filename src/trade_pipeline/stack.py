@@ -33,7 +33,12 @@ __all__ = ["PipelineStack", "build_stack", "config_from_pulumi", "run_program"]
 
 def config_from_pulumi(environ: Mapping[str, str] | None = None) -> PipelineConfig:
     """Read ``trade-pipeline:*`` keys from the running Pulumi program, then the environment."""
-    all_config: dict[str, Any] = pulumi.runtime.config.CONFIG.get()
+    # The CLI's language host hands config over in the PULUMI_CONFIG environment variable;
+    # the automation API and the mock engine set it in-process. Read both.
+    all_config: dict[str, Any] = {
+        **pulumi.runtime.config.get_config_env(),
+        **pulumi.runtime.config.CONFIG.get(),
+    }
     prefix = f"{CONFIG_NAMESPACE}:"
     stack_config = {
         key.removeprefix(prefix): _decode(value)

@@ -182,3 +182,33 @@ def test_runtime_choices_are_the_two_newest_python_runtimes_of_the_provider() ->
         for r in known
         if r.startswith("python3.")
     )
+
+
+def test_program_reads_config_the_way_the_pulumi_cli_hands_it_over(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import json
+
+    import pulumi
+
+    from trade_pipeline.stack import config_from_pulumi
+
+    # Given config only in PULUMI_CONFIG, as the CLI's Python language host passes it
+    pulumi.runtime.set_all_config({}, [])
+    monkeypatch.setenv(
+        "PULUMI_CONFIG",
+        json.dumps(
+            {
+                "trade-pipeline:primaryRegion": "eu-west-1",
+                "trade-pipeline:secondaryRegions": '["eu-central-1"]',
+                "trade-pipeline:lambdaMemoryMb": "512",
+                "pulumi:disable-default-providers": '["aws"]',
+                "aws:region": "us-east-1",
+            }
+        ),
+    )
+    # When the program loads its config
+    config = config_from_pulumi(environ={})
+    # Then it sees every key of its namespace, typed, and ignores other namespaces
+    assert config.regions == ("eu-west-1", "eu-central-1")
+    assert config.lambda_memory_mb == 512
