@@ -1,0 +1,361 @@
+"""Every rule: passes on the real program's plan, fails on that plan broken the way a review
+failure (or a plausible future change) would break it, with the rule's message."""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pytest
+
+from trade_pipeline.config import supported_python_runtimes
+from trade_pipeline.policies import RULES, Severity, evaluate_plan, rule_by_name
+from trade_pipeline.preview import Plan
+
+from .support import FUNCTION, TABLE, drop, edit_policy, one, run_rule
+
+ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+ROLE = "aws:iam/role:Role"
+PERMISSION = "aws:lambda/permission:Permission"
+INVOKE_CONFIG = "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig"
+TARGET = "aws:cloudwatch/eventTarget:EventTarget"
+ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
+
+
+@dataclass(frozen=True)
+class Case:
+    """How to break the plan for one rule, and on which stack config the plan is built."""
+
+    mutate: Callable[[Plan], None]
+    config: dict[str, Any] = field(default_factory=dict)
+    expect: str = ""  # a fragment of a violation message
+
+
+def _set(type_: str, key: str, value: Any, region: str = "us-east-1") -> Callable[[Plan], None]:
+    def mutate(plan: Plan) -> None:
+        one(plan, type_, region).inputs[key] = value
+
+    return mutate
+
+
+def _pop(type_: str, key: str, region: str = "us-east-1") -> Callable[[Plan], None]:
+    def mutate(plan: Plan) -> None:
+        one(plan, type_, region).inputs.pop(key)
+
+    return mutate
+
+
+def _processor_statement(
+    sid: str, change: Callable[[dict[str, Any]], None]
+) -> Callable[[Plan], None]:
+    def mutate(plan: Plan) -> None:
+        def edit(doc: dict[str, Any]) -> None:
+            (statement,) = [s for s in doc["Statement"] if s["Sid"] == sid]
+            change(statement)
+
+        edit_policy(one(plan, ROLE_POLICY), "policy", edit)
+
+    return mutate
+
+
+def _add_like(type_: str, like: str, inputs: dict[str, Any]) -> Callable[[Plan], None]:
+    """Register one more resource of ``type_``, cloned from a ``like`` resource."""
+
+    def mutate(plan: Plan) -> None:
+        template = copy.deepcopy(one(plan, like))
+        template.type = type_
+        template.name = f"extra-{type_.rsplit(':', 1)[-1].lower()}"
+        template.urn = (
+            template.urn.rsplit("::", 1)[0].rsplit("$", 1)[0] + f"${type_}::{template.name}"
+        )
+        template.inputs = inputs
+        template.outputs = dict(inputs)
+        plan.resources.append(template)
+
+    return mutate
+
+
+def _errors_alarm(plan: Plan) -> Any:
+    return next(
+        r
+        for r in plan.by_type(ALARM)
+        if r.inputs.get("metricName") == "Errors" and r.region == "us-east-1"
+    )
+
+
+def _cmk_replica_on_primary_key(plan: Plan) -> None:
+    table = plan.by_type(TABLE)[0]
+    table.inputs["replicas"][0]["kmsKeyArn"] = table.inputs["serverSideEncryption"]["kmsKeyArn"]
+
+
+def _hand_built_rule_arn(plan: Plan) -> None:
+    # The classic bug: the rule sits on a custom bus, but the ARN is built for the default bus.
+    permission = one(plan, PERMISSION, "us-west-2")
+    permission.inputs["sourceArn"] = (
+        "arn:aws:events:us-west-2:123456789012:rule/trade-events-dev-to-processor"
+    )
+
+
+def _secret_in_environment(plan: Plan) -> None:
+    one(plan, FUNCTION).inputs["environment"]["variables"]["DB_PASSWORD"] = "hunter2-hunter2"
+
+
+def _drop_replica(plan: Plan) -> None:
+    table = plan.by_type(TABLE)[0]
+    table.inputs["replicas"] = [
+        r for r in table.inputs["replicas"] if r["regionName"] != "eu-west-1"
+    ]
+
+
+def _drop_one_queue_policy(plan: Plan) -> None:
+    victim = next(
+        r for r in plan.by_type("aws:sqs/queuePolicy:QueuePolicy") if r.region == "us-west-2"
+    )
+    plan.resources.remove(victim)
+
+
+def _alarm_to_other_region(plan: Plan) -> None:
+    alarm = next(r for r in plan.by_type(ALARM) if r.region == "eu-west-1")
+    topic = one(plan, "aws:sns/topic:Topic", "us-east-1").outputs["arn"]
+    alarm.inputs["alarmActions"] = [topic]
+
+
+def _default_provider(plan: Plan) -> None:
+    table = plan.by_type(TABLE)[0]
+    table.provider, table.region = "", None
+
+
+def _hard_coded_region(plan: Plan) -> None:
+    policy = one(plan, ROLE_POLICY, "us-west-2")
+    policy.inputs["policy"] = policy.inputs["policy"].replace(":us-west-2:", ":us-east-1:")
+
+
+def _trust_without_condition(plan: Plan) -> None:
+    edit_policy(one(plan, ROLE), "assumeRolePolicy", lambda d: d["Statement"][0].pop("Condition"))
+
+
+def _no_function_destination(plan: Plan) -> None:
+    drop(plan, INVOKE_CONFIG, "us-east-1")
+
+
+CASES: dict[str, Case] = {
+    "lambda-tracing-active": Case(
+        _set(FUNCTION, "tracingConfig", {"mode": "PassThrough"}), expect="PassThrough"
+    ),
+    "lambda-runtime-current": Case(_set(FUNCTION, "runtime", "python3.9"), expect="python3.9"),
+    "lambda-runtime-newest": Case(_set(FUNCTION, "runtime", supported_python_runtimes()[1])),
+    "lambda-arm64": Case(_set(FUNCTION, "architectures", ["x86_64"]), expect="x86_64"),
+    "lambda-reserved-concurrency": Case(
+        _pop(FUNCTION, "reservedConcurrentExecutions"),
+        config={"trade-pipeline:lambdaReservedConcurrency": 50},
+        expect="unreserved pool",
+    ),
+    "lambda-no-secrets-in-environment": Case(_secret_in_environment, expect="DB_PASSWORD"),
+    "lambda-reproducible-artifact": Case(
+        _set(FUNCTION, "sourceCodeHash", "stale"), expect="SHA-256"
+    ),
+    "lambda-failure-destination": Case(_no_function_destination, expect="on-failure"),
+    "lambda-async-invoke-bounded": Case(
+        _pop(INVOKE_CONFIG, "maximumRetryAttempts"), expect="maximumRetryAttempts"
+    ),
+    "lambda-log-group-retention": Case(
+        _pop("aws:cloudwatch/logGroup:LogGroup", "retentionInDays"), expect="forever"
+    ),
+    "lambda-permission-source-scoped": Case(_pop(PERMISSION, "sourceArn"), expect="source_arn"),
+    "lambda-permission-rule-arn": Case(_hand_built_rule_arn, expect="not the ARN of any rule"),
+    "iam-no-wildcard-actions": Case(
+        _processor_statement(
+            "TradeTableRegionalReplica", lambda s: s.update(Action=["dynamodb:*"])
+        ),
+        expect="dynamodb:*",
+    ),
+    "iam-resource-star-scoped": Case(
+        _processor_statement("TradeTableRegionalReplica", lambda s: s.update(Resource="*")),
+        expect="dynamodb:PutItem",
+    ),
+    "iam-no-wildcard-resource-arns": Case(
+        _processor_statement(
+            "TradeTableRegionalReplica",
+            lambda s: s.update(Resource=["arn:aws:dynamodb:*:123456789012:table/*"]),
+        ),
+        expect="table/*",
+    ),
+    "iam-no-aws-managed-policies": Case(
+        _set(ROLE, "managedPolicyArns", ["arn:aws:iam::aws:policy/AmazonDynamoDBFullAccess"]),
+        expect="AmazonDynamoDBFullAccess",
+    ),
+    "iam-trust-scoped": Case(_trust_without_condition, expect="aws:SourceAccount"),
+    "iam-parliament-clean": Case(
+        _processor_statement(
+            "DeadLetterAndFailureQueues",
+            lambda s: s.update(Resource=["arn:aws:dynamodb:us-east-1:123456789012:table/t"]),
+        ),
+        expect="RESOURCE_MISMATCH",
+    ),
+    "dynamodb-sse-enabled": Case(
+        _pop(TABLE, "serverSideEncryption"), expect="serverSideEncryption"
+    ),
+    "dynamodb-pitr-table-and-replicas": Case(
+        lambda p: p.by_type(TABLE)[0].inputs["replicas"][1].update(pointInTimeRecovery=False),
+        expect="replica in eu-west-1",
+    ),
+    "dynamodb-streams-for-replicas": Case(
+        _set(TABLE, "streamViewType", "KEYS_ONLY"), expect="KEYS_ONLY"
+    ),
+    "dynamodb-replica-keys-regional": Case(
+        _cmk_replica_on_primary_key,
+        config={"trade-pipeline:encryption": "customer-managed"},
+        expect="replica in us-west-2 uses key",
+    ),
+    "dynamodb-no-legacy-global-table": Case(
+        _add_like("aws:dynamodb/globalTable:GlobalTable", TABLE, {"name": "trade-events-dev"}),
+        expect="legacy",
+    ),
+    "dynamodb-replicas-match-regions": Case(_drop_replica, expect="no replica in eu-west-1"),
+    "eventbridge-target-dlq": Case(_pop(TARGET, "deadLetterConfig"), expect="no dead-letter queue"),
+    "eventbridge-target-retry-policy": Case(
+        _pop(TARGET, "retryPolicy"), expect="maximumRetryAttempts"
+    ),
+    "eventbridge-bus-policy-not-open": Case(
+        _add_like(
+            "aws:cloudwatch/eventBusPolicy:EventBusPolicy",
+            "aws:cloudwatch/eventBus:EventBus",
+            {
+                "eventBusName": "trade-events-dev",
+                "policy": json.dumps(
+                    {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                "Sid": "Anyone",
+                                "Effect": "Allow",
+                                "Principal": "*",
+                                "Action": "events:PutEvents",
+                                "Resource": "*",
+                            }
+                        ],
+                    }
+                ),
+            },
+        ),
+        expect="Anyone",
+    ),
+    "eventbridge-archive-retention": Case(
+        _set("aws:cloudwatch/eventArchive:EventArchive", "retentionDays", 0.0), expect="forever"
+    ),
+    "sqs-encrypted": Case(
+        _set("aws:sqs/queue:Queue", "sqsManagedSseEnabled", False), expect="encryption"
+    ),
+    "sns-encrypted": Case(_pop("aws:sns/topic:Topic", "kmsMasterKeyId"), expect="kmsMasterKeyId"),
+    "tls-only-policies": Case(_drop_one_queue_policy, expect="SecureTransport"),
+    "kms-key-rotation": Case(
+        _set("aws:kms/key:Key", "enableKeyRotation", False), expect="rotation"
+    ),
+    "alarm-actions-to-regional-topic": Case(
+        _alarm_to_other_region, expect="not in the alarm's region"
+    ),
+    "alarm-actions-enabled": Case(_set(ALARM, "actionsEnabled", False), expect="actionsEnabled"),
+    "lambda-errors-alarm-threshold": Case(
+        lambda p: _errors_alarm(p).inputs.update(threshold=1.0), expect="threshold 1"
+    ),
+    "no-default-provider": Case(_default_provider, expect="default"),
+    "region-consistency": Case(_hard_coded_region, expect="names us-east-1"),
+    "regional-completeness": Case(
+        lambda p: drop(p, TARGET, "eu-west-1"), expect="eu-west-1 lacks EventTarget"
+    ),
+}
+
+
+def test_every_rule_has_a_failing_case() -> None:
+    assert sorted(CASES) == sorted(rule.name for rule in RULES)
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.name)
+def test_rule_is_documented(rule: Any) -> None:
+    assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", rule.name)
+    assert rule.description and rule.message and rule.sources
+    assert rule.severity in (Severity.MANDATORY, Severity.ADVISORY)
+    assert rule.doc, f"{rule.name}: the rule function needs a docstring"
+
+
+@pytest.fixture
+def plan_for(preview: Callable[..., Plan], base_plan: Plan) -> Callable[[Case], Plan]:
+    def build(case: Case) -> Plan:
+        return preview(config=case.config) if case.config else copy.deepcopy(base_plan)
+
+    return build
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_rule_passes_on_the_real_plan(name: str, plan_for: Callable[[Case], Plan]) -> None:
+    rule = rule_by_name(name)
+    plan = plan_for(CASES[name])
+
+    assert run_rule(rule, plan) == []
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_rule_fails_on_the_broken_plan(name: str, plan_for: Callable[[Case], Plan]) -> None:
+    rule, case = rule_by_name(name), CASES[name]
+    plan = plan_for(case)
+
+    case.mutate(plan)
+    violations = run_rule(rule, plan)
+
+    assert violations, f"{name} did not notice the change"
+    assert any(case.expect in f.message for f in violations), [f.message for f in violations]
+    report = evaluate_plan(plan, waivers=[])
+    result = report.result(name)
+    assert result.outcome.value == "failed"
+    if rule.severity is Severity.MANDATORY:
+        assert result in report.mandatory_failures
+        assert not report.passed
+        assert any(rule.message in line for line in report.failure_lines())
+
+
+def test_reproducible_artifact_rejects_an_unpacked_folder(plan: Plan, tmp_path: Path) -> None:
+    one(plan, FUNCTION).inputs["code"] = pulumi.FileArchive(str(tmp_path))
+
+    violations = run_rule(rule_by_name("lambda-reproducible-artifact"), plan)
+
+    assert any("not the built .zip artifact" in f.message for f in violations)
+
+
+def test_bus_policy_with_a_condition_is_not_open(plan: Plan) -> None:
+    statement = {
+        "Sid": "Organisation",
+        "Effect": "Allow",
+        "Principal": "*",
+        "Action": "events:PutEvents",
+        "Resource": "*",
+        "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-abc123"}},
+    }
+    _add_like(
+        "aws:cloudwatch/eventBusPolicy:EventBusPolicy",
+        "aws:cloudwatch/eventBus:EventBus",
+        {"policy": json.dumps({"Version": "2012-10-17", "Statement": [statement]})},
+    )(plan)
+
+    assert run_rule(rule_by_name("eventbridge-bus-policy-not-open"), plan) == []
+
+
+def test_dead_letter_depth_alarms_may_fire_on_any_message(base_plan: Plan) -> None:
+    # GreaterThanThreshold 0 on a DLQ is right: each message there needs an operator.
+    depth = [r for r in base_plan.by_type(ALARM) if r.inputs.get("namespace") == "AWS/SQS"]
+
+    assert depth and all(r.inputs["threshold"] == 0 for r in depth)
+    assert run_rule(rule_by_name("lambda-errors-alarm-threshold"), base_plan) == []
+
+
+def test_alarm_without_ok_actions_fails(plan: Plan) -> None:
+    _errors_alarm(plan).inputs["okActions"] = []
+
+    violations = run_rule(rule_by_name("alarm-actions-to-regional-topic"), plan)
+
+    assert [f.message for f in violations] == ["no okActions"]
