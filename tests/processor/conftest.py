@@ -8,6 +8,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from trade_processor.observability import metrics
 from trade_processor.processor import EventProcessor
 from trade_processor.rejections import RejectedEventQueue
 from trade_processor.storage import TradeEventStore
@@ -23,6 +24,14 @@ def aws_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_SESSION_TOKEN", "testing")
     monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
     monkeypatch.setenv("AWS_REGION", REGION)
+
+
+@pytest.fixture(autouse=True)
+def fresh_metrics() -> Iterator[None]:
+    """Metrics outside the handler are never flushed: start and end every test empty."""
+    metrics.clear_metrics()
+    yield
+    metrics.clear_metrics()
 
 
 @pytest.fixture

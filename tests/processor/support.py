@@ -25,6 +25,15 @@ class Aws:
     def items(self) -> list[dict[str, Any]]:
         return list(self.dynamodb.scan(TableName=TABLE, ConsistentRead=True)["Items"])
 
+    def item_count(self) -> int:
+        response = self.dynamodb.scan(TableName=TABLE, Select="COUNT", ConsistentRead=True)
+        return int(response["Count"])
+
+    def item(self, event_id: str) -> dict[str, Any] | None:
+        key = {"pk": {"S": f"EVENT#{event_id}"}, "sk": {"S": "EVENT"}}
+        response = self.dynamodb.get_item(TableName=TABLE, Key=key, ConsistentRead=True)
+        return response.get("Item")
+
     def rejections(self) -> list[dict[str, Any]]:
         messages: list[dict[str, Any]] = []
         while True:

@@ -1,0 +1,202 @@
+"""The Lambda entry point: structured logs with the event id, EMF metrics, settings from env."""
+
+from __future__ import annotations
+
+import importlib
+import io
+import json
+import logging
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from trade_processor import handler as handler_module
+from trade_processor.config import ConfigurationError, ProcessorSettings
+from trade_processor.observability import logger
+from trade_processor.processor import EventProcessor
+
+from .support import REGION, Aws, FakeLambdaContext, make_event
+
+QUEUE_URL = f"https://sqs.{REGION}.amazonaws.com/123456789012/trade-rejected-test"
+
+
+class Output:
+    """What the function printed: Powertools log lines and EMF metric lines, read in turns."""
+
+    def __init__(self, capsys: pytest.CaptureFixture[str]) -> None:
+        self.capsys = capsys
+        self.logs = io.StringIO()
+
+    def read(self) -> list[dict[str, Any]]:
+        text = self.logs.getvalue() + self.capsys.readouterr().out
+        self.logs.seek(0)
+        self.logs.truncate()
+        return json_lines(text)
+
+
+@pytest.fixture
+def output(processor: EventProcessor, capsys: pytest.CaptureFixture[str]) -> Iterator[Output]:
+    """The handler installed on the moto processor, with its output captured."""
+    handler_module.use_processor(processor)
+    captured = Output(capsys)
+    log_handler = logger.registered_handler
+    assert isinstance(log_handler, logging.StreamHandler)
+    previous = log_handler.setStream(captured.logs)
+    yield captured
+    log_handler.setStream(previous)
+    handler_module.use_processor(None)
+
+
+def json_lines(text: str) -> list[dict[str, Any]]:
+    lines = []
+    for line in text.splitlines():
+        if line.startswith("{"):
+            lines.append(json.loads(line))
+    return lines
+
+
+def emf_metrics(lines: list[dict[str, Any]]) -> dict[str, tuple[float, dict[str, str]]]:
+    """Metric name -> (value, dimensions) from CloudWatch Embedded Metric Format lines."""
+    found = {}
+    for line in lines:
+        for directive in line.get("_aws", {}).get("CloudWatchMetrics", []):
+            assert directive["Namespace"] == "TradePipeline"
+            for metric in directive["Metrics"]:
+                dimensions = {
+                    name: line[name] for group in directive["Dimensions"] for name in group
+                }
+                value = line[metric["Name"]]  # a list when added more than once
+                total = sum(value) if isinstance(value, list) else value
+                found[metric["Name"]] = (total, dimensions)
+    return found
+
+
+def test_a_stored_event_logs_with_the_event_id_and_emits_metrics(
+    output: Output,
+    aws: Aws,
+    lambda_context: FakeLambdaContext,
+) -> None:
+    event = make_event("TradeExecuted")
+    event_id = event["detail"]["event_id"]
+
+    response = handler_module.handler(event, lambda_context)
+
+    assert response == {"outcome": "stored", "event_id": event_id, "reason": None}
+    lines = output.read()
+    [stored_log] = [line for line in lines if line.get("message") == "event stored"]
+    assert stored_log["correlation_id"] == event_id
+    assert stored_log["level"] == "INFO"
+    assert stored_log["service"] == "trade-processor"
+    assert stored_log["function_request_id"] == lambda_context.aws_request_id
+    assert stored_log["envelope_id"] == event["id"]
+    metrics = emf_metrics(lines)
+    assert metrics["EventsStored"] == (1.0, {"service": "trade-processor"})
+
+
+def test_a_rejection_emits_the_reason_dimension(
+    output: Output,
+    aws: Aws,
+    lambda_context: FakeLambdaContext,
+) -> None:
+    response = handler_module.handler(make_event("TradeExecuted", side="HOLD"), lambda_context)
+
+    assert response["outcome"] == "rejected"
+    assert response["reason"] == "detail.side: must be BUY or SELL"
+    lines = output.read()
+    metrics = emf_metrics(lines)
+    assert metrics["EventsRejected"][0] == 1.0
+    assert metrics["EventsRejectedByReason"] == (
+        1.0,
+        {"service": "trade-processor", "reason": "invalid_detail"},
+    )
+    [warning] = [line for line in lines if line.get("message") == "event rejected"]
+    assert warning["reason"] == "detail.side: must be BUY or SELL"
+
+
+def test_duplicates_and_conflicts_have_their_own_metrics(
+    output: Output,
+    aws: Aws,
+    lambda_context: FakeLambdaContext,
+) -> None:
+    event = make_event("OrderPlaced")
+    handler_module.handler(event, lambda_context)
+    output.read()
+
+    handler_module.handler(event, lambda_context)
+    assert "DuplicateEvents" in emf_metrics(output.read())
+
+    changed = {**event, "detail": {**event["detail"], "quantity": "101"}}
+    assert handler_module.handler(changed, lambda_context)["outcome"] == "duplicate_conflict"
+    metrics = emf_metrics(output.read())
+    assert metrics["DuplicateConflict"][0] == 1.0
+    assert metrics["EventsRejectedByReason"][1]["reason"] == "duplicate_conflict"
+
+
+def test_a_failure_raises_and_still_flushes_a_failure_metric(
+    output: Output,
+    aws: Aws,
+    lambda_context: FakeLambdaContext,
+) -> None:
+    aws.dynamodb.delete_table(TableName="trade-events-test")
+
+    with pytest.raises(Exception, match="ResourceNotFound"):
+        handler_module.handler(make_event("TradeExecuted"), lambda_context)
+
+    lines = output.read()
+    assert "ProcessingFailures" in emf_metrics(lines)
+    assert any(line.get("level") == "ERROR" and "exception" in line for line in lines)
+
+
+def test_settings_come_from_the_environment() -> None:
+    settings = ProcessorSettings.from_env(
+        {"TABLE_NAME": "trade-events-dev", "DEAD_LETTER_QUEUE_URL": QUEUE_URL}
+    )
+
+    assert settings == ProcessorSettings("trade-events-dev", QUEUE_URL)
+
+
+@pytest.mark.parametrize(
+    ("environ", "named"),
+    [
+        ({}, ["TABLE_NAME", "DEAD_LETTER_QUEUE_URL"]),
+        ({"TABLE_NAME": "t", "DEAD_LETTER_QUEUE_URL": QUEUE_URL}, ["TABLE_NAME"]),
+        ({"TABLE_NAME": "trades", "DEAD_LETTER_QUEUE_URL": "trade-dlq"}, ["DEAD_LETTER_QUEUE_URL"]),
+    ],
+)
+def test_bad_settings_fail_naming_each_variable(environ: dict[str, str], named: list[str]) -> None:
+    with pytest.raises(ConfigurationError) as raised:
+        ProcessorSettings.from_env(environ)
+
+    assert [part.split("=")[0] for part in str(raised.value).split("; ")] == named
+
+
+def test_in_lambda_the_module_wires_itself_from_the_environment(
+    aws: Aws, monkeypatch: pytest.MonkeyPatch, lambda_context: FakeLambdaContext
+) -> None:
+    # Given the environment Lambda gets from the infrastructure program
+    monkeypatch.setenv("TABLE_NAME", "trade-events-test")
+    monkeypatch.setenv("DEAD_LETTER_QUEUE_URL", aws.queue_url)
+    monkeypatch.delitem(sys.modules, "trade_processor.handler")
+
+    # When the module is imported (the init phase) and invoked with a bad event
+    fresh = importlib.import_module("trade_processor.handler")
+    try:
+        response = fresh.handler(make_event("TradeExecuted", currency="usd"), lambda_context)
+    finally:
+        fresh.use_processor(None)
+
+    # Then its own clients reached the table and the queue
+    assert response["outcome"] == "rejected"
+    assert aws.rejections()[0]["errors"][0]["field"] == "detail.currency"
+    assert fresh.handler(make_event("TradeExecuted"), lambda_context)["outcome"] == "stored"
+    fresh.use_processor(None)
+
+
+def test_in_lambda_a_bad_setting_fails_the_init(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TABLE_NAME", "")
+    monkeypatch.delitem(sys.modules, "trade_processor.handler")
+
+    with pytest.raises(ConfigurationError, match="TABLE_NAME=''"):
+        importlib.import_module("trade_processor.handler")
