@@ -7,6 +7,7 @@ no Pulumi CLI), prints what each region would get and writes the full plan as JS
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import time
@@ -18,7 +19,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from trade_pipeline.config import ConfigError, PipelineConfig
+from trade_pipeline.config import CONFIG_NAMESPACE, ConfigError, PipelineConfig
 from trade_pipeline.preview import Plan, PlannedResource, load_stack_config, run_preview
 
 __all__ = ["app", "config_reference_markdown", "region_summary"]
@@ -105,7 +106,9 @@ def _render(plan: Plan, console: Console, elapsed: float) -> None:
         "alarms (with actions)",
     ]
     for column in columns:
-        table.add_column(column, justify="right" if column == "resources" else "left")
+        table.add_column(
+            column, justify="right" if column == "resources" else "left", no_wrap=column == "region"
+        )
     for region in config.regions:
         s = region_summary(plan, region)
         table.add_row(
@@ -155,6 +158,8 @@ def preview(
 ) -> None:
     """Run the program offline and show what each region would get."""
     console = Console()
+    if not console.is_terminal and "COLUMNS" not in os.environ:
+        console = Console(width=160)  # logs and CI: wide tables beat wrapped cells
     try:
         stack_config = load_stack_config(stack, project_dir)
         started = time.perf_counter()
@@ -169,17 +174,33 @@ def preview(
         raise typer.Exit(EXIT_CONFIG_ERROR) from None
 
     _render(plan, console, elapsed)
+
+    from trade_pipeline.policies import compliance_table, evaluate_plan
+
+    try:
+        report = evaluate_plan(plan)  # waivers: the stack's own policyWaivers
+    except ValueError as exc:  # a waiver names an unknown or a mandatory rule
+        sys.stderr.write(f"config error: {CONFIG_NAMESPACE}:policyWaivers: {exc}\n")
+        raise typer.Exit(EXIT_CONFIG_ERROR) from None
+    console.print(compliance_table(report))
+
     if json_path is not None:
+        document = json.loads(plan.to_json())
+        document["compliance"] = report.to_dict()
         json_path.parent.mkdir(parents=True, exist_ok=True)
-        json_path.write_text(plan.to_json() + "\n")
-        console.print(f"plan written to {json_path}")
+        json_path.write_text(json.dumps(document, indent=2) + "\n")
+        console.print(f"plan and compliance results written to {json_path}")
+
+    if not report.passed:
+        sys.stderr.write("".join(f"{line}\n" for line in report.failure_lines()))
+        raise typer.Exit(EXIT_POLICY_FAILURE)
 
 
 def config_reference_markdown() -> str:
     """The README's config reference, generated from :class:`PipelineConfig`."""
     from pydantic_core import PydanticUndefined
 
-    from trade_pipeline.config import _ENV_ALIASES, CONFIG_NAMESPACE, env_var_for
+    from trade_pipeline.config import _ENV_ALIASES, env_var_for
 
     rows = [
         "| key (`trade-pipeline:`) | environment | type | default | meaning |",
@@ -202,7 +223,6 @@ def config_reference_markdown() -> str:
         rows.append(
             f"| `{info.alias}` | {env} | {type_name} | {default} | {info.description or ''} |"
         )
-    del CONFIG_NAMESPACE
     return "\n".join(rows)
 
 
