@@ -1,9 +1,12 @@
 """Run every benchmark module in this folder and report ratios against same-run baselines.
 
-A benchmark is a module ``benchmarks/bench_<name>.py`` with a function
-``run(quick: bool) -> list[Measurement]``. Each measurement is a ratio of the code under test
-to a baseline measured in the same run on the same machine, so results compare across machines;
-a measurement with a ``budget`` fails the run when the ratio exceeds it.
+A benchmark is a module ``benchmarks/bench_<name>.py`` with either
+
+- ``run(quick: bool) -> list[Measurement]`` (``measurement.py``): each measurement is a ratio of
+  the code under test to a baseline measured in the same run on the same machine, so results
+  compare across machines; one with a ``budget`` fails the run when its ratio exceeds it; or
+- ``main() -> dict[str, float]``: named figures, printed and written to the JSON as they are
+  (the module prints its own report; no budget is checked here).
 
 Usage::
 
@@ -55,16 +58,23 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     results: list[Measurement] = []
+    figures: dict[str, dict[str, float]] = {}
     for module in discover(args.names):
         print(f"== {module.__name__}: {(module.__doc__ or '').strip().splitlines()[0]}")
-        for measurement in module.run(quick=args.quick):
-            print(f"   {measurement.line()}")
-            results.append(measurement)
+        if hasattr(module, "run"):
+            for measurement in module.run(quick=args.quick):
+                print(f"   {measurement.line()}")
+                results.append(measurement)
+        else:
+            figures[module.__name__] = module.main()
+            for name, value in figures[module.__name__].items():
+                print(f"   {name:<44} {value:.4g}")
 
     failed = [m for m in results if not m.within_budget]
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps([m.as_dict() for m in results], indent=2) + "\n")
+        report = {"measurements": [m.as_dict() for m in results], "figures": figures}
+        args.json.write_text(json.dumps(report, indent=2) + "\n")
     if failed:
         print(f"OVER BUDGET: {', '.join(m.name for m in failed)}")
         return 1
