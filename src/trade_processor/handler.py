@@ -12,14 +12,15 @@ import this module without it and install a processor with :func:`use_processor`
 from __future__ import annotations
 
 import os
-from typing import Any
-
-from aws_lambda_powertools.utilities.typing import LambdaContext
+from typing import TYPE_CHECKING, Any
 
 from trade_processor.config import ProcessorSettings
 from trade_processor.observability import logger, metrics
 from trade_processor.processor import EventProcessor
 from trade_processor.runtime import build_processor
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.typing import LambdaContext
 
 __all__ = ["handler", "use_processor"]
 
@@ -43,8 +44,23 @@ if "TABLE_NAME" in os.environ:
     _current_processor()
 
 
-@metrics.log_metrics(capture_cold_start_metric=True)
-@logger.inject_lambda_context(clear_state=True)
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, str | None]:
-    """Process one EventBridge event; raise only for failures worth a retry."""
+def _process(event: Any, context: Any) -> dict[str, str | None]:
     return _current_processor().process(event).as_dict()
+
+
+# With a real Lambda context: its fields in every log line and the ColdStart metric.
+_with_context = metrics.log_metrics(capture_cold_start_metric=True)(
+    logger.inject_lambda_context(clear_state=True)(_process)
+)
+# Without one (a local call, a test harness passing None): the same processing and metrics.
+_without_context = metrics.log_metrics(_process)
+
+
+def handler(event: dict[str, Any], context: LambdaContext | None) -> dict[str, str | None]:
+    """Process one EventBridge event; raise only for failures worth a retry."""
+    if all(hasattr(context, name) for name in _CONTEXT_FIELDS):
+        return _with_context(event, context)  # type: ignore[no-any-return]
+    return _without_context(event, context)  # type: ignore[no-any-return]
+
+
+_CONTEXT_FIELDS = ("function_name", "aws_request_id", "memory_limit_in_mb", "invoked_function_arn")

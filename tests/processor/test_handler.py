@@ -200,3 +200,16 @@ def test_in_lambda_a_bad_setting_fails_the_init(monkeypatch: pytest.MonkeyPatch)
 
     with pytest.raises(ConfigurationError, match="TABLE_NAME=''"):
         importlib.import_module("trade_processor.handler")
+
+
+@pytest.mark.parametrize("context", [None, object()])
+def test_a_call_without_a_lambda_context_still_processes(
+    context: object, output: Output, aws: Aws
+) -> None:
+    event = make_event("OrderPlaced")
+
+    response = handler_module.handler(event, context)  # type: ignore[arg-type]
+
+    assert response["outcome"] == "stored"
+    assert aws.item(event["detail"]["event_id"]) is not None
+    assert "EventsStored" in emf_metrics(output.read())
