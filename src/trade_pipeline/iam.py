@@ -5,7 +5,7 @@ them without running Pulumi, and a reviewer finds every grant in one file. The c
 these inside ``Output.all(...).apply`` once the ARNs are known.
 
 Rules these documents follow (see DESIGN.md):
-- exact ARNs only: the function's own-region replica (and its indexes), its log group, its
+- exact ARNs only: the function's own-region replica, its log group, its
   queues, its key; never a ``table/*`` wildcard;
 - ``Resource: "*"`` only for actions that have no resource type (X-Ray);
 - service principals always come with ``aws:SourceAccount`` and, where one exists, the exact
@@ -32,9 +32,10 @@ __all__ = [
 
 PolicyDocument = dict[str, Any]
 
-# Actions the processor needs on its regional replica. Query serves operators' read paths
-# through the indexes; the processor itself writes conditionally and reads on duplicates.
-TABLE_ACTIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query")
+# What the processor does to its regional replica, and nothing more: a conditional PutItem per
+# event, and GetItem to compare a duplicate with the stored item (docs/processor.md). It never
+# queries, so it is granted no Query and no index ARN; readers get roles of their own.
+TABLE_ACTIONS = ("dynamodb:GetItem", "dynamodb:PutItem")
 # X-Ray has no resource-level permissions: these two are the only "*" grants of the stack.
 XRAY_ACTIONS = ("xray:PutTelemetryRecords", "xray:PutTraceSegments")
 
@@ -73,7 +74,6 @@ class ProcessorGrants:
 
     region: str
     table_arn: str  # the replica of THIS region
-    index_names: Sequence[str]
     log_group_arn: str
     send_queue_arns: Sequence[str]  # rejected-events queue + on-failure destination
     table_key_arn: str | None = None  # customer-managed table key of this region, if any
@@ -88,10 +88,7 @@ def processor_policy(grants: ProcessorGrants) -> PolicyDocument:
             "Sid": "TradeTableRegionalReplica",
             "Effect": "Allow",
             "Action": list(TABLE_ACTIONS),
-            "Resource": [
-                grants.table_arn,
-                *(f"{grants.table_arn}/index/{name}" for name in grants.index_names),
-            ],
+            "Resource": [grants.table_arn],
         },
         {
             "Sid": "DeadLetterAndFailureQueues",

@@ -26,7 +26,6 @@ from trade_pipeline.config import CONFIG_NAMESPACE, EncryptionMode, PipelineConf
 from trade_pipeline.iam import table_key_policy
 from trade_pipeline.naming import Naming
 from trade_pipeline.providers import AWSProviderManager
-from trade_processor.table_schema import GLOBAL_SECONDARY_INDEXES
 
 __all__ = ["PipelineStack", "build_stack", "config_from_pulumi", "run_program"]
 
@@ -117,7 +116,6 @@ def build_stack(
                 account_id=account_id,
                 table_name=table.name,
                 replica_arn=table.replica_arns[region],
-                index_names=[index.name for index in GLOBAL_SECONDARY_INDEXES],
                 artifact=artifact,
                 table_key_arn=key_arns.get(region),
             ),

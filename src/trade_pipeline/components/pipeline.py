@@ -12,7 +12,6 @@ on-failure destination catches events the function failed on after Lambda's own 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -65,7 +64,6 @@ class RegionalPipelineArgs:
     account_id: pulumi.Input[str]
     table_name: pulumi.Input[str]
     replica_arn: pulumi.Input[str]  # this region's copy of the global table
-    index_names: Sequence[str]
     artifact: LambdaArtifactLike
     table_key_arn: pulumi.Input[str] | None = None
 
@@ -161,7 +159,7 @@ class RegionalPipeline(pulumi.ComponentResource):
             self.queues[QueueKind.REJECTED_EVENTS].arn,
             self.queues[QueueKind.PROCESSING_FAILURES].arn,
         ]
-        region, index_names = args.region, tuple(args.index_names)
+        region = args.region
         self.role_policy = aws.iam.RolePolicy(
             f"{name}-role-policy",
             name="processor-access",
@@ -177,7 +175,6 @@ class RegionalPipeline(pulumi.ComponentResource):
                         iam.ProcessorGrants(
                             region=region,
                             table_arn=a[0],
-                            index_names=index_names,
                             log_group_arn=a[1],
                             table_key_arn=a[2],
                             send_queue_arns=a[3:],
