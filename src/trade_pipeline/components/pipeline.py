@@ -22,6 +22,7 @@ import pulumi_aws as aws
 from trade_pipeline import iam
 from trade_pipeline.config import PipelineConfig
 from trade_pipeline.naming import Naming, QueueKind
+from trade_processor.models import DETAIL_TYPES
 
 __all__ = [
     "EVENT_DETAIL_TYPES",
@@ -33,7 +34,8 @@ __all__ = [
 ]
 
 EVENT_SOURCE_PREFIX = "trading."
-EVENT_DETAIL_TYPES = ("OrderPlaced", "OrderCancelled", "TradeExecuted")
+# The processor decides which event types exist; the rule routes exactly those.
+EVENT_DETAIL_TYPES = DETAIL_TYPES
 HANDLER = "trade_processor.handler.handler"
 
 
