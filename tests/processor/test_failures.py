@@ -93,8 +93,11 @@ def test_a_conflict_without_the_old_item_in_the_error_reads_it(
 def test_the_real_clients_retry_throttling_before_the_processor_sees_it() -> None:
     from trade_processor.runtime import CLIENT_CONFIG
 
-    # standard mode retries throttling and 5xx with backoff; legacy mode does not cover all
-    assert CLIENT_CONFIG.retries == {"mode": "standard", "max_attempts": 3}
+    # standard mode retries throttling and 5xx with backoff; legacy mode does not cover all.
+    # (botocore adds total_max_attempts to this dict once a client is built from it.)
+    assert CLIENT_CONFIG.retries is not None
+    assert CLIENT_CONFIG.retries["mode"] == "standard"
+    assert CLIENT_CONFIG.retries["max_attempts"] == 3
     # worst case (attempts x timeouts) stays well inside the function's 30 s default timeout
     attempts = CLIENT_CONFIG.retries["max_attempts"]
     assert attempts * (CLIENT_CONFIG.connect_timeout + CLIENT_CONFIG.read_timeout) <= 15
