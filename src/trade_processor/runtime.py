@@ -1,8 +1,9 @@
 """Builds the real clients and the processor from settings (the only place that creates them).
 
 botocore's ``standard`` retry mode retries throttling, 5xx and timeouts with backoff before the
-processor sees an error. Worst case per call: 3 attempts x (1 s connect + 3 s read) plus backoff,
-about 15 s, inside the function's default 30 s timeout, so the handler raises (and Lambda
+processor sees an error. Worst case per call: 4 attempts (the first try and botocore's
+``max_attempts=3`` retries) x (1 s connect + 3 s read) plus backoff, about 16-20 s, inside the
+function's default 30 s timeout, so the handler raises (and Lambda
 retries) rather than being killed mid-call. DynamoDB answers a PutItem in milliseconds.
 """
 
