@@ -413,11 +413,6 @@ class PipelineConfig(BaseModel):
             return self.deletion_protection
         return self.environment_name != "dev"
 
-    @property
-    def lambda_python_version(self) -> str:
-        """``"3.14"`` for ``python3.14``: what the artifact's wheels are built for."""
-        return self.lambda_runtime.removeprefix("python")
-
     # ----------------------------------------------------------------------- loading --
     @classmethod
     def from_sources(

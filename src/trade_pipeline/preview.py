@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -288,12 +288,6 @@ def _as_engine_string(value: Any) -> str:
     return str(value)
 
 
-@dataclass
-class _ProgramRun:
-    plan: Plan
-    config: PipelineConfig | None = None
-
-
 def run_preview(
     stack_config: Mapping[str, Any],
     *,
@@ -347,9 +341,3 @@ def _resolve_exports() -> dict[str, Any]:
     resolved = _sync_await(pulumi.Output.from_input(exports).future())
     result: dict[str, Any] = _jsonable(resolved or {})
     return result
-
-
-def iter_aws(plan: Plan, type_: str | None = None) -> Iterator[PlannedResource]:
-    for resource in plan.aws_resources():
-        if type_ is None or resource.type == type_:
-            yield resource
