@@ -7,6 +7,7 @@ from collections.abc import Callable
 import pytest
 from rich.console import Console
 
+from trade_pipeline import resource_types as rt
 from trade_pipeline.config import ConfigError, PipelineConfig, PolicyWaiver
 from trade_pipeline.policies import Outcome, compliance_table, evaluate_plan
 from trade_pipeline.preview import Plan
@@ -99,7 +100,7 @@ def test_table_shows_every_rule_result_and_the_waiver_reason(base_plan: Plan) ->
 
 
 def test_table_shows_what_to_change_for_a_failure(plan: Plan) -> None:
-    for fn in plan.by_type("aws:lambda/function:Function"):
+    for fn in plan.by_type(rt.FUNCTION):
         fn.inputs["architectures"] = ["x86_64"]
 
     text = render(evaluate_plan(plan))

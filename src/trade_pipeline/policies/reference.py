@@ -29,7 +29,7 @@ _REVIEW_FAILURE_RE: Final = re.compile(
 # One line each; docs/review-failures.md tells what each broke and how it is caught.
 _REVIEW_FAILURE_TITLES: Final = {
     1: "provider helper returning the `pulumi_aws` module for the primary region",
-    2: "explicit provider only outside us-east-1",
+    2: "explicit provider only outside the default region",
     3: "old Lambda runtime",
     4: "no X-Ray tracing",
     5: "IAM granting wildcard table ARNs",
