@@ -1,6 +1,6 @@
-"""The twelve review failures of DEVELOPERS.md, reintroduced into the program, its config or
-its plan: each makes a mandatory rule fail with the rule's message, so the preview exits
-non-zero. (What the CLI prints is ``ComplianceReport.failure_lines()``.)"""
+"""The twelve review failures (docs/review-failures.md), reintroduced into the program, its
+config or its plan: each makes a mandatory rule fail with the rule's message, so the preview
+exits non-zero. (What the CLI prints is ``ComplianceReport.failure_lines()``.)"""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""One test per failure of the earlier implementation's review (DEVELOPERS.md).
+"""One test per failure of the earlier implementation's review (docs/review-failures.md).
 
 Each runs the real program under Pulumi's mock engine, for 3 regions (the dev stack) and for
 5 regions (set through the environment variables, as an operator would), and fails against the
