@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 
 import pytest
@@ -9,7 +10,14 @@ from rich.console import Console
 
 from trade_pipeline import resource_types as rt
 from trade_pipeline.config import ConfigError, PipelineConfig, PolicyWaiver
-from trade_pipeline.policies import Outcome, compliance_table, evaluate_plan
+from trade_pipeline.policies import (
+    Outcome,
+    WaiverError,
+    compliance_table,
+    evaluate,
+    evaluate_plan,
+    rule_by_name,
+)
 from trade_pipeline.preview import Plan
 
 REASON = "dev stack shares the account's pool on purpose"
@@ -61,12 +69,12 @@ def test_waiver_for_one_resource_leaves_the_others_failing(base_plan: Plan) -> N
 def test_waiving_a_mandatory_rule_is_an_error(base_plan: Plan) -> None:
     waiver = PolicyWaiver(rule="lambda-tracing-active", reason=REASON)
 
-    with pytest.raises(ValueError, match=r"lambda-tracing-active.*mandatory"):
+    with pytest.raises(WaiverError, match=r"lambda-tracing-active.*mandatory"):
         evaluate_plan(base_plan, [waiver])
 
 
 def test_waiving_an_unknown_rule_is_an_error(base_plan: Plan) -> None:
-    with pytest.raises(ValueError, match="unknown rule 'lambda-tracing'"):
+    with pytest.raises(WaiverError, match="unknown rule 'lambda-tracing'"):
         evaluate_plan(base_plan, [PolicyWaiver(rule="lambda-tracing", reason=REASON)])
 
 
@@ -84,7 +92,7 @@ def test_stack_config_waiver_of_a_mandatory_rule_stops_the_preview(
         config={"trade-pipeline:policyWaivers": [{"rule": "no-default-provider", "reason": REASON}]}
     )
 
-    with pytest.raises(ValueError, match="no-default-provider"):
+    with pytest.raises(WaiverError, match="no-default-provider"):
         evaluate_plan(plan)
 
 
@@ -107,3 +115,19 @@ def test_table_shows_what_to_change_for_a_failure(plan: Plan) -> None:
 
     assert "WARN" in text
     assert "Set architectures=['arm64']" in text
+
+
+def test_a_rule_that_breaks_is_not_reported_as_a_waiver_error(
+    base_plan: Plan, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A bug in a rule must surface as itself, never as "config error: policyWaivers".
+    rule = rule_by_name("lambda-arm64")
+
+    def broken(fn: object) -> list[str]:
+        raise ValueError("a bug in the rule")
+
+    monkeypatch.setattr(evaluate, "RULES", (dataclasses.replace(rule, check_resource=broken),))
+    with pytest.raises(ValueError, match="a bug in the rule") as raised:
+        evaluate_plan(base_plan)
+
+    assert not isinstance(raised.value, WaiverError)
