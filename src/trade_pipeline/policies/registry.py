@@ -51,13 +51,13 @@ class UnknownRuleError(ValueError):
 
 
 def _register(
-    *,
     name: str,
     severity: Severity,
     message: str,
     sources: Sequence[str],
     types: Iterable[str] | None,
-    stack: bool,
+    *,
+    stack: bool = False,
     register: bool = True,
 ) -> Callable[[Callable[..., Any]], Rule]:
     if not _KEBAB.fullmatch(name):
@@ -95,9 +95,7 @@ def resource_rule(
     sources: Sequence[str] = (),
 ) -> Callable[[Callable[..., Any]], Rule]:
     """Register a check of one resource: it yields what is wrong, as strings."""
-    return _register(
-        name=name, severity=severity, message=message, sources=sources, types=types, stack=False
-    )
+    return _register(name, severity, message, sources, types)
 
 
 def stack_rule(
@@ -109,9 +107,7 @@ def stack_rule(
     types: Iterable[str] | None = None,
 ) -> Callable[[Callable[..., Any]], Rule]:
     """Register a check of the whole stack: it yields :class:`Finding` objects."""
-    return _register(
-        name=name, severity=severity, message=message, sources=sources, types=types, stack=True
-    )
+    return _register(name, severity, message, sources, types, stack=True)
 
 
 _MISSING: Any = object()
@@ -152,16 +148,7 @@ def value_rule(
             yield failure(value) if callable(failure) else failure.format(value=value)
 
     check.__doc__ = description
-    decorate = _register(
-        name=name,
-        severity=severity,
-        message=message,
-        sources=sources,
-        types=types,
-        stack=False,
-        register=register,
-    )
-    return decorate(check)
+    return _register(name, severity, message, sources, types, register=register)(check)
 
 
 def registered_rules() -> tuple[Rule, ...]:

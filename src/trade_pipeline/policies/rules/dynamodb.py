@@ -141,6 +141,6 @@ def dynamodb_replicas_match_regions(stack: StackView) -> Iterator[Finding]:
         try:
             check_replica_coverage(regions, primary, expected)
         except ValueError as exc:  # the component's own coverage check, worded for the table
-            yield f"replicas {regions} vs configured secondary regions {expected}: {exc}"
+            yield f"replicas {regions}: {exc}"
 
     yield from run_per_resource(tables, check)
