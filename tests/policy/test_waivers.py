@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import dataclasses
+import os
+import subprocess
+import sys
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
+import yaml
 from rich.console import Console
 
 from trade_pipeline import resource_types as rt
+from trade_pipeline.cli import EXIT_CONFIG_ERROR
 from trade_pipeline.config import ConfigError, PipelineConfig, PolicyWaiver
 from trade_pipeline.policies import (
     Outcome,
@@ -131,3 +137,27 @@ def test_a_rule_that_breaks_is_not_reported_as_a_waiver_error(
         evaluate_plan(base_plan)
 
     assert not isinstance(raised.value, WaiverError)
+
+
+@pytest.mark.slow
+def test_preview_exits_2_with_one_line_for_a_waiver_of_a_mandatory_rule(tmp_path: Path) -> None:
+    repo = Path(__file__).resolve().parents[2]
+    stack = yaml.safe_load((repo / "Pulumi.dev.yaml").read_text())
+    stack["config"]["trade-pipeline:policyWaivers"] = [
+        {"rule": "lambda-tracing-active", "resources": ["*"], "reason": REASON}
+    ]
+    (tmp_path / "Pulumi.dev.yaml").write_text(yaml.safe_dump(stack))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TRADE_PIPELINE_")}
+
+    result = subprocess.run(
+        [sys.executable, "-m", "trade_pipeline.cli", "preview", "--project-dir", str(tmp_path)],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+    assert result.returncode == EXIT_CONFIG_ERROR
+    (line,) = result.stderr.strip().splitlines()
+    assert "policyWaivers" in line and "lambda-tracing-active" in line and "mandatory" in line
