@@ -20,14 +20,13 @@ from pulumi_policy import (
     EnforcementLevel,
     PolicyPack,
     ReportViolation,
-    ResourceValidationArgs,
     ResourceValidationPolicy,
-    StackValidationArgs,
     StackValidationPolicy,
 )
 
 from trade_pipeline.policies import (
     RULES,
+    Finding,
     Rule,
     Severity,
     resource_view_from_crossguard,
@@ -47,31 +46,26 @@ def _report(rule: Rule, detail: str) -> str:
     return f"{detail}. {rule.message}"
 
 
-def _resource_policy(rule: Rule) -> ResourceValidationPolicy:
-    def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+def _findings(rule: Rule, args: Any) -> list[Finding]:
+    """The rule's violations on CrossGuard's arguments (skipped checks are not violations)."""
+    if rule.is_stack_rule:
+        findings = rule(stack_view_from_crossguard(args))
+    else:
         view = resource_view_from_crossguard(args)
-        if not rule.applies_to(view):
-            return
-        for finding in rule(view):
-            if not finding.skipped:
-                report_violation(_report(rule, finding.message), None)
-
-    return ResourceValidationPolicy(
-        name=rule.name,
-        description=rule.description,
-        validate=validate,
-        enforcement_level=_level(rule),
-        remediation_steps=rule.message,
-    )
+        findings = rule(view) if rule.applies_to(view) else []
+    return [f for f in findings if not f.skipped]
 
 
-def _stack_policy(rule: Rule) -> StackValidationPolicy:
-    def validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
-        for finding in rule(stack_view_from_crossguard(args)):
-            if not finding.skipped:
-                report_violation(_report(rule, finding.message), finding.urn)
+def _policy(rule: Rule) -> ResourceValidationPolicy | StackValidationPolicy:
+    """The CrossGuard policy of one rule: same name, description, level and remediation."""
 
-    return StackValidationPolicy(
+    def validate(args: Any, report_violation: ReportViolation) -> None:
+        for finding in _findings(rule, args):
+            urn = finding.urn if rule.is_stack_rule else None
+            report_violation(_report(rule, finding.message), urn)
+
+    kind = StackValidationPolicy if rule.is_stack_rule else ResourceValidationPolicy
+    return kind(
         name=rule.name,
         description=rule.description,
         validate=validate,
@@ -82,7 +76,7 @@ def _stack_policy(rule: Rule) -> StackValidationPolicy:
 
 def build_policies() -> list[Any]:
     """One CrossGuard policy per rule of ``trade_pipeline.policies``, same names, same order."""
-    return [_stack_policy(r) if r.is_stack_rule else _resource_policy(r) for r in RULES]
+    return [_policy(rule) for rule in RULES]
 
 
 if __name__ == "__main__":

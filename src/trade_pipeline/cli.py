@@ -19,6 +19,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from trade_pipeline import resource_types as rt
 from trade_pipeline.config import CONFIG_NAMESPACE, ConfigError, PipelineConfig
 from trade_pipeline.preview import Plan, PlannedResource, load_stack_config, run_preview
 
@@ -34,13 +35,6 @@ EXIT_CONFIG_ERROR = 2
 EXIT_POLICY_FAILURE = 3
 
 
-def _short(type_: str) -> str:
-    """``aws:lambda/function:Function`` -> ``lambda:Function``."""
-    pkg, _, rest = type_.partition(":")
-    module, _, kind = rest.partition(":")
-    return f"{module.split('/')[0]}:{kind}" if pkg == "aws" else type_
-
-
 def region_summary(plan: Plan, region: str) -> dict[str, Any]:
     """The settings that matter in one region, read back from the plan's inputs."""
     resources = plan.in_region(region)
@@ -48,16 +42,16 @@ def region_summary(plan: Plan, region: str) -> dict[str, Any]:
     def first(type_: str) -> PlannedResource | None:
         return next((r for r in resources if r.type == type_), None)
 
-    fn = first("aws:lambda/function:Function")
-    target = first("aws:cloudwatch/eventTarget:EventTarget")
-    table = first("aws:dynamodb/table:Table")
+    fn = first(rt.FUNCTION)
+    target = first(rt.TARGET)
+    table = first(rt.TABLE)
     replica = None
     if table is None:  # a secondary region: its copy is a replica of the primary's table
-        for t in plan.by_type("aws:dynamodb/table:Table"):
+        for t in plan.by_type(rt.TABLE):
             replica = next(
                 (r for r in t.inputs.get("replicas", []) if r.get("regionName") == region), None
             )
-    alarms = [r for r in resources if r.type == "aws:cloudwatch/metricAlarm:MetricAlarm"]
+    alarms = [r for r in resources if r.type == rt.ALARM]
     fn_inputs = fn.inputs if fn else {}
     retry = (target.inputs.get("retryPolicy") or {}) if target else {}
     if table is not None:
@@ -132,7 +126,7 @@ def _render(plan: Plan, console: Console, elapsed: float) -> None:
         types.add_column(region, justify="right")
     counts = {region: Counter(r.type for r in plan.in_region(region)) for region in config.regions}
     for type_ in sorted({t for c in counts.values() for t in c}):
-        types.add_row(_short(type_), *(str(counts[region][type_]) for region in config.regions))
+        types.add_row(rt.short(type_), *(str(counts[region][type_]) for region in config.regions))
     console.print(types)
 
     default_provider = [r.name for r in plan.aws_resources() if r.uses_default_provider]
@@ -175,11 +169,11 @@ def preview(
 
     _render(plan, console, elapsed)
 
-    from trade_pipeline.policies import compliance_table, evaluate_plan
+    from trade_pipeline.policies import WaiverError, compliance_table, evaluate_plan
 
     try:
         report = evaluate_plan(plan)  # waivers: the stack's own policyWaivers
-    except ValueError as exc:  # a waiver names an unknown or a mandatory rule
+    except WaiverError as exc:  # a waiver names an unknown or a mandatory rule
         sys.stderr.write(f"config error: {CONFIG_NAMESPACE}:policyWaivers: {exc}\n")
         raise typer.Exit(EXIT_CONFIG_ERROR) from None
     console.print(compliance_table(report))

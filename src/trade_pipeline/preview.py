@@ -28,6 +28,7 @@ import pulumi.runtime.settings
 import yaml
 from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs, Mocks
 
+from trade_pipeline import resource_types as rt
 from trade_pipeline.components.pipeline import LambdaArtifactLike
 from trade_pipeline.config import CONFIG_NAMESPACE, PipelineConfig
 
@@ -40,7 +41,7 @@ __all__ = [
 ]
 
 MOCK_ACCOUNT_ID = "123456789012"
-PROVIDER_TYPE = "pulumi:providers:aws"
+PROVIDER_TYPE = rt.AWS_PROVIDER
 PROJECT = CONFIG_NAMESPACE
 
 
@@ -127,7 +128,7 @@ def _mock_state(
         return id_ or physical, state
 
     match typ:
-        case "aws:dynamodb/table:Table":
+        case rt.TABLE:
             arn = _arn("dynamodb", region, f"table/{physical}")
             state["streamArn"] = f"{arn}/stream/2026-01-01T00:00:00.000"
             state["replicas"] = [
@@ -140,22 +141,22 @@ def _mock_state(
                 for replica in inputs.get("replicas", [])
             ]
             return with_arn(arn)
-        case "aws:sqs/queue:Queue":
+        case rt.QUEUE:
             url = f"https://sqs.{region}.amazonaws.com/{MOCK_ACCOUNT_ID}/{physical}"
             state["url"] = url
             return with_arn(_arn("sqs", region, physical), url)
-        case "aws:sns/topic:Topic":
+        case rt.TOPIC:
             arn = _arn("sns", region, physical)
             return with_arn(arn, arn)
-        case "aws:cloudwatch/eventBus:EventBus":
+        case rt.BUS:
             return with_arn(_arn("events", region, f"event-bus/{physical}"))
-        case "aws:cloudwatch/eventRule:EventRule":
+        case rt.EVENT_RULE:
             bus = inputs.get("eventBusName", "default")
             rule_path = f"rule/{physical}" if bus == "default" else f"rule/{bus}/{physical}"
             return with_arn(_arn("events", region, rule_path), f"{bus}|{physical}")
-        case "aws:cloudwatch/eventArchive:EventArchive":
+        case rt.ARCHIVE:
             return with_arn(_arn("events", region, f"archive/{physical}"))
-        case "aws:lambda/function:Function":
+        case rt.FUNCTION:
             arn = _arn("lambda", region, f"function:{physical}")
             state["invokeArn"] = (
                 f"arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{arn}/invocations"
@@ -163,20 +164,20 @@ def _mock_state(
             state["qualifiedArn"] = f"{arn}:$LATEST"
             state["version"] = "$LATEST"
             return with_arn(arn)
-        case "aws:iam/role:Role":
+        case rt.ROLE:
             state["uniqueId"] = "AROA" + uuid.uuid5(uuid.NAMESPACE_URL, physical).hex[:17].upper()
             return with_arn(f"arn:aws:iam::{MOCK_ACCOUNT_ID}:role/{physical}")
-        case "aws:cloudwatch/logGroup:LogGroup":
+        case rt.LOG_GROUP:
             return with_arn(_arn("logs", region, f"log-group:{physical}"))
-        case "aws:kms/key:Key":
+        case rt.KMS_KEY:
             key_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{region}/{name}"))
             state["keyId"] = key_id
             return with_arn(_arn("kms", region, f"key/{key_id}"), key_id)
-        case "aws:kms/alias:Alias":
+        case rt.ALIAS:
             return with_arn(_arn("kms", region, physical))
-        case "aws:cloudwatch/metricAlarm:MetricAlarm":
+        case rt.ALARM:
             return with_arn(_arn("cloudwatch", region, f"alarm:{physical}"))
-        case "aws:sns/topicSubscription:TopicSubscription":
+        case rt.TOPIC_SUBSCRIPTION:
             return with_arn(f"{inputs.get('topic')}:{uuid.uuid5(uuid.NAMESPACE_URL, name)}")
     return f"{name}-id", state
 

@@ -1,42 +1,25 @@
 """Fixtures of the policy tests: the real program's plan, built once, copied per test.
 
 The plan comes from the offline preview of the `dev` stack (three regions) with the real,
-reproducible Lambda artifact, so the rules are checked against exactly what `make preview`
-evaluates. Tests that reintroduce a review failure change a deep copy of that plan, or run a
-variant of the program through ``run_preview(program=...)``.
+reproducible Lambda artifact (both fixtures of ``tests/conftest.py``), so the rules are checked
+against exactly what `make preview` evaluates. Tests that reintroduce a review failure change a
+deep copy of that plan, or run a variant of the program through ``run_preview(program=...)``.
 """
 
 from __future__ import annotations
 
 import copy
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from trade_pipeline.config import PipelineConfig
-from trade_pipeline.preview import Plan, load_stack_config, run_preview
-
-PROJECT_DIR = Path(__file__).resolve().parents[2]
+from trade_pipeline.preview import Plan, run_preview
 
 
 @pytest.fixture(scope="session")
-def lambda_artifact() -> Any:
-    """The real artifact, as the program deploys it (built once, cached by packaging)."""
-    from trade_pipeline.config import newest_python_runtime
-    from trade_pipeline.packaging import build_lambda_artifact
-
-    return build_lambda_artifact(runtime=newest_python_runtime(), architecture="arm64")
-
-
-@pytest.fixture(scope="session")
-def dev_config() -> dict[str, Any]:
-    return load_stack_config("dev", PROJECT_DIR)
-
-
-@pytest.fixture(scope="session")
-def preview(dev_config: dict[str, Any], lambda_artifact: Any) -> Callable[..., Plan]:
+def preview(dev_stack_config: dict[str, Any], lambda_artifact: Any) -> Callable[..., Plan]:
     """Run the offline preview of the dev stack, optionally with overrides or a program."""
 
     def run(
@@ -46,7 +29,7 @@ def preview(dev_config: dict[str, Any], lambda_artifact: Any) -> Callable[..., P
         program: Callable[[PipelineConfig], object] | None = None,
     ) -> Plan:
         return run_preview(
-            {**dev_config, **(config or {})},
+            {**dev_stack_config, **(config or {})},
             stack="dev",
             environ=environ or {},
             artifact=lambda_artifact,

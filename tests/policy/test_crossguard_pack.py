@@ -21,10 +21,11 @@ from pulumi_policy import (
 )
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, unknown_checking_proxy
 
+from tests.support.plans import first_of
+from trade_pipeline import resource_types as rt
 from trade_pipeline.policies import RULES, Severity
 from trade_pipeline.preview import Plan, PlannedResource
-
-from .support import FUNCTION, one
+from trade_pipeline.resource_types import FUNCTION
 
 PACK = Path(__file__).resolve().parents[2] / "policy" / "__main__.py"
 
@@ -125,7 +126,7 @@ def test_resource_policies_pass_the_real_plan(pack: ModuleType, base_plan: Plan)
 def test_resource_policy_reports_a_violation_with_what_to_change(
     pack: ModuleType, plan: Plan
 ) -> None:
-    fn = one(plan, FUNCTION)
+    fn = first_of(plan, FUNCTION)
     fn.inputs["tracingConfig"] = {"mode": "PassThrough"}
     (policy,) = [p for p in pack.build_policies() if p.name == "lambda-tracing-active"]
 
@@ -135,7 +136,7 @@ def test_resource_policy_reports_a_violation_with_what_to_change(
 
 
 def test_default_provider_is_seen_through_crossguard_args(pack: ModuleType, plan: Plan) -> None:
-    fn = one(plan, FUNCTION)
+    fn = first_of(plan, FUNCTION)
     fn.provider = ""
     (policy,) = [p for p in pack.build_policies() if p.name == "no-default-provider"]
 
@@ -151,9 +152,7 @@ def test_stack_policies_pass_on_outputs_after_up(pack: ModuleType, base_plan: Pl
 
 def test_stack_policies_catch_a_missing_region_resource(pack: ModuleType, plan: Plan) -> None:
     plan.resources = [
-        r
-        for r in plan.resources
-        if not (r.type == "aws:cloudwatch/eventTarget:EventTarget" and r.region == "eu-west-1")
+        r for r in plan.resources if not (r.type == rt.TARGET and r.region == "eu-west-1")
     ]
     (policy,) = [p for p in pack.build_policies() if p.name == "regional-completeness"]
 

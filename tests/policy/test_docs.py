@@ -1,26 +1,38 @@
-"""docs/policies.md lists every rule with its severity and sources, as the code has them."""
+"""docs/policies.md is generated from the rule registry; the committed page must be its output."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from trade_pipeline.cli import EXIT_POLICY_FAILURE
 from trade_pipeline.policies import RULES
+from trade_pipeline.policies.reference import policies_reference_markdown
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "policies.md"
 
 
-def test_every_rule_is_documented_as_coded() -> None:
-    rows = {
-        cells[0].strip("` "): [c.strip() for c in cells]
-        for line in DOC.read_text().splitlines()
-        if line.startswith("| `")
-        for cells in [line.strip("|").split(" | ")]
-    }
+def test_committed_page_is_the_generated_one() -> None:
+    expected = policies_reference_markdown()
 
-    assert sorted(rows) == sorted(rule.name for rule in RULES)
-    for rule in RULES:
-        _, severity, description, sources, message = rows[rule.name]
-        assert severity == rule.severity.value, rule.name
-        assert description == rule.description, rule.name
-        assert sources == "; ".join(rule.sources), rule.name
-        assert message == rule.message, rule.name
+    assert DOC.read_text() == expected, (
+        "docs/policies.md is stale: python -m trade_pipeline.policies.reference > docs/policies.md"
+    )
+
+
+def test_page_lists_every_rule_with_its_fix_and_the_cli_exit_code() -> None:
+    page = policies_reference_markdown()
+    rows = [line for line in page.splitlines() if line.startswith("| `")]
+
+    assert [row.split(" | ")[0].strip("|` ") for row in rows] == [r.name for r in RULES]
+    for row, rule in zip(rows, RULES, strict=True):
+        assert rule.message in row and rule.description in row
+    assert f"(exit code {EXIT_POLICY_FAILURE})" in page
+
+
+def test_review_failures_are_links_into_the_repository() -> None:
+    page = policies_reference_markdown()
+
+    assert "[review failure 4](review-failures.md#rf-4)" in page
+    assert "DESIGN.md" not in page and "DEVELOPERS.md" not in page
+    for number in range(1, 13):
+        assert f"(review-failures.md#rf-{number})" in page

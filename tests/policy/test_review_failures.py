@@ -1,6 +1,6 @@
-"""The twelve review failures of DEVELOPERS.md, reintroduced into the program, its config or
-its plan: each makes a mandatory rule fail with the rule's message, so the preview exits
-non-zero. (What the CLI prints is ``ComplianceReport.failure_lines()``.)"""
+"""The twelve review failures (docs/review-failures.md), reintroduced into the program, its
+config or its plan: each makes a mandatory rule fail with the rule's message, so the preview
+exits non-zero. (What the CLI prints is ``ComplianceReport.failure_lines()``.)"""
 
 from __future__ import annotations
 
@@ -12,13 +12,15 @@ from typing import Any
 import pulumi
 import pytest
 
+from tests.support.plans import first_of
+from tests.support.rules import drop, edit_policy
+from trade_pipeline import resource_types as rt
 from trade_pipeline.config import PipelineConfig
 from trade_pipeline.policies import ComplianceReport, evaluate_plan, rule_by_name
 from trade_pipeline.preview import Plan
 from trade_pipeline.providers import AWSProviderManager
+from trade_pipeline.resource_types import FUNCTION, TABLE
 from trade_pipeline.stack import build_stack
-
-from .support import FUNCTION, TABLE, drop, edit_policy, one
 
 
 def assert_caught(report: ComplianceReport, rule_name: str) -> None:
@@ -86,7 +88,7 @@ def test_3_old_lambda_runtime(preview: Callable[..., Plan], lambda_artifact: Any
 
 
 def test_4_no_xray_tracing(plan: Plan) -> None:
-    one(plan, FUNCTION, "eu-west-1").inputs.pop("tracingConfig")
+    first_of(plan, FUNCTION, "eu-west-1").inputs.pop("tracingConfig")
 
     assert_caught(evaluate_plan(plan), "lambda-tracing-active")
 
@@ -95,7 +97,7 @@ def test_5_iam_grants_wildcard_table_arns(plan: Plan) -> None:
     def widen(doc: dict[str, Any]) -> None:
         doc["Statement"][0]["Resource"] = ["arn:aws:dynamodb:*:*:table/*"]
 
-    edit_policy(one(plan, "aws:iam/rolePolicy:RolePolicy", "us-west-2"), "policy", widen)
+    edit_policy(first_of(plan, rt.ROLE_POLICY, "us-west-2"), "policy", widen)
 
     assert_caught(evaluate_plan(plan), "iam-no-wildcard-resource-arns")
 
@@ -109,9 +111,9 @@ def test_6_no_explicit_table_encryption(plan: Plan) -> None:
 @pytest.mark.parametrize(
     "missing",
     [
-        "aws:cloudwatch/eventRule:EventRule",
-        "aws:cloudwatch/eventTarget:EventTarget",
-        "aws:sqs/queue:Queue",
+        rt.EVENT_RULE,
+        rt.TARGET,
+        rt.QUEUE,
     ],
 )
 def test_7_a_region_missing_its_rule_target_or_dlq(plan: Plan, missing: str) -> None:
@@ -121,14 +123,14 @@ def test_7_a_region_missing_its_rule_target_or_dlq(plan: Plan, missing: str) -> 
 
 
 def test_8_permission_with_a_hand_built_source_arn(plan: Plan) -> None:
-    permission = one(plan, "aws:lambda/permission:Permission", "eu-west-1")
+    permission = first_of(plan, rt.PERMISSION, "eu-west-1")
     permission.inputs["sourceArn"] = "arn:aws:events:eu-west-1:123456789012:rule/trade-events-dev"
 
     assert_caught(evaluate_plan(plan), "lambda-permission-rule-arn")
 
 
 def test_8_permission_without_source_arn(plan: Plan) -> None:
-    one(plan, "aws:lambda/permission:Permission").inputs.pop("sourceArn")
+    first_of(plan, rt.PERMISSION).inputs.pop("sourceArn")
 
     report = evaluate_plan(plan)
 
@@ -152,7 +154,7 @@ def test_10_alarm_threshold_1_and_no_sns_actions(
         )
 
     plan = preview(program=program)
-    for alarm in plan.by_type("aws:cloudwatch/metricAlarm:MetricAlarm"):
+    for alarm in plan.by_type(rt.ALARM):
         alarm.inputs["alarmActions"] = []
         alarm.inputs["okActions"] = []
 
@@ -176,7 +178,7 @@ def test_11_hard_coded_region(
 
 
 def test_11_hard_coded_region_in_a_grant(plan: Plan) -> None:
-    policy = one(plan, "aws:iam/rolePolicy:RolePolicy", "eu-west-1")
+    policy = first_of(plan, rt.ROLE_POLICY, "eu-west-1")
     policy.inputs["policy"] = policy.inputs["policy"].replace(":eu-west-1:", ":us-east-1:")
 
     assert_caught(evaluate_plan(plan), "region-consistency")
@@ -193,7 +195,7 @@ def test_12_ad_hoc_lambda_packaging(preview: Callable[..., Plan], lambda_artifac
 
 
 def test_12_stale_hash(plan: Plan) -> None:
-    one(plan, FUNCTION).inputs["sourceCodeHash"] = "0" * 64
+    first_of(plan, FUNCTION).inputs["sourceCodeHash"] = "0" * 64
 
     assert_caught(evaluate_plan(plan), "lambda-reproducible-artifact")
 

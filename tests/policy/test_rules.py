@@ -14,18 +14,22 @@ from typing import Any
 import pulumi
 import pytest
 
+from tests.support.plans import first_of
+from tests.support.rules import drop, edit_policy, run_rule
+from trade_pipeline import resource_types as rt
 from trade_pipeline.config import supported_python_runtimes
 from trade_pipeline.policies import RULES, Severity, evaluate_plan, rule_by_name
 from trade_pipeline.preview import Plan
-
-from .support import FUNCTION, TABLE, drop, edit_policy, one, run_rule
-
-ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
-ROLE = "aws:iam/role:Role"
-PERMISSION = "aws:lambda/permission:Permission"
-INVOKE_CONFIG = "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig"
-TARGET = "aws:cloudwatch/eventTarget:EventTarget"
-ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
+from trade_pipeline.resource_types import (
+    ALARM,
+    FUNCTION,
+    INVOKE_CONFIG,
+    PERMISSION,
+    ROLE,
+    ROLE_POLICY,
+    TABLE,
+    TARGET,
+)
 
 
 @dataclass(frozen=True)
@@ -39,14 +43,14 @@ class Case:
 
 def _set(type_: str, key: str, value: Any, region: str = "us-east-1") -> Callable[[Plan], None]:
     def mutate(plan: Plan) -> None:
-        one(plan, type_, region).inputs[key] = value
+        first_of(plan, type_, region).inputs[key] = value
 
     return mutate
 
 
 def _pop(type_: str, key: str, region: str = "us-east-1") -> Callable[[Plan], None]:
     def mutate(plan: Plan) -> None:
-        one(plan, type_, region).inputs.pop(key)
+        first_of(plan, type_, region).inputs.pop(key)
 
     return mutate
 
@@ -59,7 +63,7 @@ def _processor_statement(
             (statement,) = [s for s in doc["Statement"] if s["Sid"] == sid]
             change(statement)
 
-        edit_policy(one(plan, ROLE_POLICY), "policy", edit)
+        edit_policy(first_of(plan, ROLE_POLICY), "policy", edit)
 
     return mutate
 
@@ -68,7 +72,7 @@ def _add_like(type_: str, like: str, inputs: dict[str, Any]) -> Callable[[Plan],
     """Register one more resource of ``type_``, cloned from a ``like`` resource."""
 
     def mutate(plan: Plan) -> None:
-        template = copy.deepcopy(one(plan, like))
+        template = copy.deepcopy(first_of(plan, like))
         template.type = type_
         template.name = f"extra-{type_.rsplit(':', 1)[-1].lower()}"
         template.urn = (
@@ -96,14 +100,14 @@ def _cmk_replica_on_primary_key(plan: Plan) -> None:
 
 def _hand_built_rule_arn(plan: Plan) -> None:
     # The classic bug: the rule sits on a custom bus, but the ARN is built for the default bus.
-    permission = one(plan, PERMISSION, "us-west-2")
+    permission = first_of(plan, PERMISSION, "us-west-2")
     permission.inputs["sourceArn"] = (
         "arn:aws:events:us-west-2:123456789012:rule/trade-events-dev-to-processor"
     )
 
 
 def _secret_in_environment(plan: Plan) -> None:
-    one(plan, FUNCTION).inputs["environment"]["variables"]["DB_PASSWORD"] = "hunter2-hunter2"
+    first_of(plan, FUNCTION).inputs["environment"]["variables"]["DB_PASSWORD"] = "hunter2-hunter2"
 
 
 def _drop_replica(plan: Plan) -> None:
@@ -114,15 +118,13 @@ def _drop_replica(plan: Plan) -> None:
 
 
 def _drop_one_queue_policy(plan: Plan) -> None:
-    victim = next(
-        r for r in plan.by_type("aws:sqs/queuePolicy:QueuePolicy") if r.region == "us-west-2"
-    )
+    victim = next(r for r in plan.by_type(rt.QUEUE_POLICY) if r.region == "us-west-2")
     plan.resources.remove(victim)
 
 
 def _alarm_to_other_region(plan: Plan) -> None:
     alarm = next(r for r in plan.by_type(ALARM) if r.region == "eu-west-1")
-    topic = one(plan, "aws:sns/topic:Topic", "us-east-1").outputs["arn"]
+    topic = first_of(plan, rt.TOPIC, "us-east-1").outputs["arn"]
     alarm.inputs["alarmActions"] = [topic]
 
 
@@ -132,12 +134,14 @@ def _default_provider(plan: Plan) -> None:
 
 
 def _hard_coded_region(plan: Plan) -> None:
-    policy = one(plan, ROLE_POLICY, "us-west-2")
+    policy = first_of(plan, ROLE_POLICY, "us-west-2")
     policy.inputs["policy"] = policy.inputs["policy"].replace(":us-west-2:", ":us-east-1:")
 
 
 def _trust_without_condition(plan: Plan) -> None:
-    edit_policy(one(plan, ROLE), "assumeRolePolicy", lambda d: d["Statement"][0].pop("Condition"))
+    edit_policy(
+        first_of(plan, ROLE), "assumeRolePolicy", lambda d: d["Statement"][0].pop("Condition")
+    )
 
 
 def _no_function_destination(plan: Plan) -> None:
@@ -164,9 +168,7 @@ CASES: dict[str, Case] = {
     "lambda-async-invoke-bounded": Case(
         _pop(INVOKE_CONFIG, "maximumRetryAttempts"), expect="maximumRetryAttempts"
     ),
-    "lambda-log-group-retention": Case(
-        _pop("aws:cloudwatch/logGroup:LogGroup", "retentionInDays"), expect="forever"
-    ),
+    "lambda-log-group-retention": Case(_pop(rt.LOG_GROUP, "retentionInDays"), expect="forever"),
     "lambda-permission-source-scoped": Case(_pop(PERMISSION, "sourceArn"), expect="source_arn"),
     "lambda-permission-rule-arn": Case(_hand_built_rule_arn, expect="not the ARN of any rule"),
     "iam-no-wildcard-actions": Case(
@@ -214,7 +216,7 @@ CASES: dict[str, Case] = {
         expect="replica in us-west-2 uses key",
     ),
     "dynamodb-no-legacy-global-table": Case(
-        _add_like("aws:dynamodb/globalTable:GlobalTable", TABLE, {"name": "trade-events-dev"}),
+        _add_like(rt.LEGACY_GLOBAL_TABLE, TABLE, {"name": "trade-events-dev"}),
         expect="legacy",
     ),
     "dynamodb-replicas-match-regions": Case(_drop_replica, expect="no replica in eu-west-1"),
@@ -224,8 +226,8 @@ CASES: dict[str, Case] = {
     ),
     "eventbridge-bus-policy-not-open": Case(
         _add_like(
-            "aws:cloudwatch/eventBusPolicy:EventBusPolicy",
-            "aws:cloudwatch/eventBus:EventBus",
+            rt.BUS_POLICY,
+            rt.BUS,
             {
                 "eventBusName": "trade-events-dev",
                 "policy": json.dumps(
@@ -246,17 +248,11 @@ CASES: dict[str, Case] = {
         ),
         expect="Anyone",
     ),
-    "eventbridge-archive-retention": Case(
-        _set("aws:cloudwatch/eventArchive:EventArchive", "retentionDays", 0.0), expect="forever"
-    ),
-    "sqs-encrypted": Case(
-        _set("aws:sqs/queue:Queue", "sqsManagedSseEnabled", False), expect="encryption"
-    ),
-    "sns-encrypted": Case(_pop("aws:sns/topic:Topic", "kmsMasterKeyId"), expect="kmsMasterKeyId"),
+    "eventbridge-archive-retention": Case(_set(rt.ARCHIVE, "retentionDays", 0.0), expect="forever"),
+    "sqs-encrypted": Case(_set(rt.QUEUE, "sqsManagedSseEnabled", False), expect="encryption"),
+    "sns-encrypted": Case(_pop(rt.TOPIC, "kmsMasterKeyId"), expect="kmsMasterKeyId"),
     "tls-only-policies": Case(_drop_one_queue_policy, expect="SecureTransport"),
-    "kms-key-rotation": Case(
-        _set("aws:kms/key:Key", "enableKeyRotation", False), expect="rotation"
-    ),
+    "kms-key-rotation": Case(_set(rt.KMS_KEY, "enableKeyRotation", False), expect="rotation"),
     "alarm-actions-to-regional-topic": Case(
         _alarm_to_other_region, expect="not in the alarm's region"
     ),
@@ -320,7 +316,7 @@ def test_rule_fails_on_the_broken_plan(name: str, plan_for: Callable[[Case], Pla
 
 
 def test_reproducible_artifact_rejects_an_unpacked_folder(plan: Plan, tmp_path: Path) -> None:
-    one(plan, FUNCTION).inputs["code"] = pulumi.FileArchive(str(tmp_path))
+    first_of(plan, FUNCTION).inputs["code"] = pulumi.FileArchive(str(tmp_path))
 
     violations = run_rule(rule_by_name("lambda-reproducible-artifact"), plan)
 
@@ -337,8 +333,8 @@ def test_bus_policy_with_a_condition_is_not_open(plan: Plan) -> None:
         "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-abc123"}},
     }
     _add_like(
-        "aws:cloudwatch/eventBusPolicy:EventBusPolicy",
-        "aws:cloudwatch/eventBus:EventBus",
+        rt.BUS_POLICY,
+        rt.BUS,
         {"policy": json.dumps({"Version": "2012-10-17", "Statement": [statement]})},
     )(plan)
 

@@ -2,13 +2,28 @@
 
 from __future__ import annotations
 
+import dataclasses
+import os
+import subprocess
+import sys
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
+import yaml
 from rich.console import Console
 
+from trade_pipeline import resource_types as rt
+from trade_pipeline.cli import EXIT_CONFIG_ERROR
 from trade_pipeline.config import ConfigError, PipelineConfig, PolicyWaiver
-from trade_pipeline.policies import Outcome, compliance_table, evaluate_plan
+from trade_pipeline.policies import (
+    Outcome,
+    WaiverError,
+    compliance_table,
+    evaluate,
+    evaluate_plan,
+    rule_by_name,
+)
 from trade_pipeline.preview import Plan
 
 REASON = "dev stack shares the account's pool on purpose"
@@ -60,12 +75,12 @@ def test_waiver_for_one_resource_leaves_the_others_failing(base_plan: Plan) -> N
 def test_waiving_a_mandatory_rule_is_an_error(base_plan: Plan) -> None:
     waiver = PolicyWaiver(rule="lambda-tracing-active", reason=REASON)
 
-    with pytest.raises(ValueError, match=r"lambda-tracing-active.*mandatory"):
+    with pytest.raises(WaiverError, match=r"lambda-tracing-active.*mandatory"):
         evaluate_plan(base_plan, [waiver])
 
 
 def test_waiving_an_unknown_rule_is_an_error(base_plan: Plan) -> None:
-    with pytest.raises(ValueError, match="unknown rule 'lambda-tracing'"):
+    with pytest.raises(WaiverError, match="unknown rule 'lambda-tracing'"):
         evaluate_plan(base_plan, [PolicyWaiver(rule="lambda-tracing", reason=REASON)])
 
 
@@ -83,7 +98,7 @@ def test_stack_config_waiver_of_a_mandatory_rule_stops_the_preview(
         config={"trade-pipeline:policyWaivers": [{"rule": "no-default-provider", "reason": REASON}]}
     )
 
-    with pytest.raises(ValueError, match="no-default-provider"):
+    with pytest.raises(WaiverError, match="no-default-provider"):
         evaluate_plan(plan)
 
 
@@ -99,10 +114,50 @@ def test_table_shows_every_rule_result_and_the_waiver_reason(base_plan: Plan) ->
 
 
 def test_table_shows_what_to_change_for_a_failure(plan: Plan) -> None:
-    for fn in plan.by_type("aws:lambda/function:Function"):
+    for fn in plan.by_type(rt.FUNCTION):
         fn.inputs["architectures"] = ["x86_64"]
 
     text = render(evaluate_plan(plan))
 
     assert "WARN" in text
     assert "Set architectures=['arm64']" in text
+
+
+def test_a_rule_that_breaks_is_not_reported_as_a_waiver_error(
+    base_plan: Plan, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A bug in a rule must surface as itself, never as "config error: policyWaivers".
+    rule = rule_by_name("lambda-arm64")
+
+    def broken(fn: object) -> list[str]:
+        raise ValueError("a bug in the rule")
+
+    monkeypatch.setattr(evaluate, "RULES", (dataclasses.replace(rule, check_resource=broken),))
+    with pytest.raises(ValueError, match="a bug in the rule") as raised:
+        evaluate_plan(base_plan)
+
+    assert not isinstance(raised.value, WaiverError)
+
+
+@pytest.mark.slow
+def test_preview_exits_2_with_one_line_for_a_waiver_of_a_mandatory_rule(tmp_path: Path) -> None:
+    repo = Path(__file__).resolve().parents[2]
+    stack = yaml.safe_load((repo / "Pulumi.dev.yaml").read_text())
+    stack["config"]["trade-pipeline:policyWaivers"] = [
+        {"rule": "lambda-tracing-active", "resources": ["*"], "reason": REASON}
+    ]
+    (tmp_path / "Pulumi.dev.yaml").write_text(yaml.safe_dump(stack))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TRADE_PIPELINE_")}
+
+    result = subprocess.run(
+        [sys.executable, "-m", "trade_pipeline.cli", "preview", "--project-dir", str(tmp_path)],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+    assert result.returncode == EXIT_CONFIG_ERROR
+    (line,) = result.stderr.strip().splitlines()
+    assert "policyWaivers" in line and "lambda-tracing-active" in line and "mandatory" in line

@@ -1,4 +1,4 @@
-"""One test per failure of the earlier implementation's review (DEVELOPERS.md).
+"""One test per failure of the earlier implementation's review (docs/review-failures.md).
 
 Each runs the real program under Pulumi's mock engine, for 3 regions (the dev stack) and for
 5 regions (set through the environment variables, as an operator would), and fails against the
@@ -18,25 +18,28 @@ import pulumi
 import pulumi_aws as aws
 import pytest
 
+from tests.support.plans import (
+    FIVE_REGIONS,
+    build,
+    policy_doc,
+    regions_env,
+    single,
+)
 from trade_pipeline.components import ReplicaCoverageError, check_replica_coverage
 from trade_pipeline.config import PipelineConfig
 from trade_pipeline.preview import Plan, _AwsMocks
 from trade_pipeline.providers import AWSProviderManager
-
-from .helpers import (
+from trade_pipeline.resource_types import (
     ALARM,
-    FIVE_REGIONS,
     FUNCTION,
     PERMISSION,
     ROLE_POLICY,
-    RULE,
     TABLE,
     TARGET,
     TOPIC,
-    build,
-    one,
-    policy_doc,
-    regions_env,
+)
+from trade_pipeline.resource_types import (
+    EVENT_RULE as RULE,
 )
 
 ARN_REGION = re.compile(r"^arn:aws:[a-z0-9-]+:([a-z0-9-]*):")
@@ -117,9 +120,9 @@ def test_lambda_runtime_is_the_newest_python_the_provider_knows(plan: Plan) -> N
 # 4 ------------------------------------------------------------------------------------------
 def test_xray_tracing_is_active_in_every_region(plan: Plan) -> None:
     for region in regions(plan):
-        function = one(plan, FUNCTION, region)
+        function = single(plan, FUNCTION, region)
         assert function.inputs["tracingConfig"] == {"mode": "Active"}
-        statements = policy_doc(one(plan, ROLE_POLICY, region))["Statement"]
+        statements = policy_doc(single(plan, ROLE_POLICY, region))["Statement"]
         xray = {a for s in statements for a in s["Action"] if a.startswith("xray:")}
         assert xray == {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
 
@@ -132,7 +135,7 @@ def test_dynamodb_permissions_name_only_the_own_region_replica(
     replica_arn = {table.region: table.outputs["arn"]}
     replica_arn |= {r["regionName"]: r["arn"] for r in table.outputs["replicas"]}
     for region in regions(plan):
-        doc = policy_doc(one(plan, ROLE_POLICY, region))
+        doc = policy_doc(single(plan, ROLE_POLICY, region))
         dynamo_resources: set[str] = set()
         for statement in doc["Statement"]:
             actions = statement["Action"]
@@ -174,7 +177,7 @@ def test_customer_managed_keys_put_every_replica_on_its_own_region_key(
         assert replica["kmsKeyArn"] == keys[replica["regionName"]]
     # and each function may use its own region's key, through DynamoDB only
     for region in regions(plan):
-        statements = policy_doc(one(plan, ROLE_POLICY, region))["Statement"]
+        statements = policy_doc(single(plan, ROLE_POLICY, region))["Statement"]
         kms = [s for s in statements if any(a.startswith("kms:") for a in s["Action"])]
         assert [s["Resource"] for s in kms] == [[keys[region]]]
 
@@ -184,12 +187,12 @@ def test_every_region_has_bus_rule_target_with_retry_policy_and_dead_letter_queu
     plan: Plan,
 ) -> None:
     for region in regions(plan):
-        bus = one(plan, "aws:cloudwatch/eventBus:EventBus", region)
-        rule = one(plan, RULE, region)
-        target = one(plan, TARGET, region)
+        bus = single(plan, "aws:cloudwatch/eventBus:EventBus", region)
+        rule = single(plan, RULE, region)
+        target = single(plan, TARGET, region)
         assert rule.inputs["eventBusName"] == bus.outputs["name"]
         assert target.inputs["eventBusName"] == bus.outputs["name"]
-        assert target.inputs["arn"] == one(plan, FUNCTION, region).outputs["arn"]
+        assert target.inputs["arn"] == single(plan, FUNCTION, region).outputs["arn"]
         retry = target.inputs["retryPolicy"]
         assert retry["maximumRetryAttempts"] >= 0 and retry["maximumEventAgeInSeconds"] >= 60
         dlq_arn = target.inputs["deadLetterConfig"]["arn"]
@@ -204,8 +207,8 @@ def test_every_region_has_bus_rule_target_with_retry_policy_and_dead_letter_queu
 # 8 ------------------------------------------------------------------------------------------
 def test_every_lambda_permission_source_arn_is_its_rules_arn(plan: Plan) -> None:
     for region in regions(plan):
-        permission = one(plan, PERMISSION, region)
-        rule = one(plan, RULE, region)
+        permission = single(plan, PERMISSION, region)
+        rule = single(plan, RULE, region)
         assert permission.inputs["principal"] == "events.amazonaws.com"
         assert permission.inputs["sourceArn"] == rule.outputs["arn"]
         assert permission.inputs["sourceAccount"] == "123456789012"
@@ -265,7 +268,7 @@ def test_alarms_have_alarm_and_ok_actions_to_own_region_topic_and_configured_thr
 ) -> None:
     config = PipelineConfig.model_validate(plan.config)
     for region in regions(plan):
-        topic_arn = one(plan, TOPIC, region).outputs["arn"]
+        topic_arn = single(plan, TOPIC, region).outputs["arn"]
         alarms = [r for r in plan.in_region(region) if r.type == ALARM]
         # errors, throttles, duration, failed invocations, 3 queues, replication per other region
         assert len(alarms) == 7 + len(config.regions) - 1

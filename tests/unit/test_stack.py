@@ -9,23 +9,27 @@ from typing import Any
 import pytest
 from parliament import analyze_policy_string
 
+from tests.support.plans import (
+    SIX_REGIONS,
+    build,
+    policy_doc,
+    regions_env,
+    single,
+)
 from trade_pipeline.config import PipelineConfig
 from trade_pipeline.naming import QueueKind
 from trade_pipeline.preview import Plan
-
-from .helpers import (
+from trade_pipeline.resource_types import (
+    EVENT_RULE as RULE,
+)
+from trade_pipeline.resource_types import (
     FUNCTION,
+    INVOKE_CONFIG,
     QUEUE,
     ROLE,
     ROLE_POLICY,
-    RULE,
-    SIX_REGIONS,
     TABLE,
     TOPIC,
-    build,
-    one,
-    policy_doc,
-    regions_env,
 )
 
 
@@ -88,7 +92,7 @@ def test_queues_are_encrypted_and_tls_only_and_the_dlq_accepts_only_its_rule(pla
         assert deny and deny[0]["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
         allows = [s for s in doc["Statement"] if s["Effect"] == "Allow"]
         if "delivery-dlq" in policy.name:
-            rule_arn = one(plan, RULE, policy.region or "").outputs["arn"]
+            rule_arn = single(plan, RULE, policy.region or "").outputs["arn"]
             assert allows[0]["Condition"]["ArnEquals"] == {"aws:SourceArn": rule_arn}
         else:
             assert allows == []
@@ -97,8 +101,8 @@ def test_queues_are_encrypted_and_tls_only_and_the_dlq_accepts_only_its_rule(pla
 def test_function_is_wired_to_its_log_group_queues_and_replica(plan: Plan) -> None:
     config = PipelineConfig.model_validate(plan.config)
     for region in config.regions:
-        function = one(plan, FUNCTION, region)
-        log_group = one(plan, "aws:cloudwatch/logGroup:LogGroup", region)
+        function = single(plan, FUNCTION, region)
+        log_group = single(plan, "aws:cloudwatch/logGroup:LogGroup", region)
         assert function.inputs["loggingConfig"]["logGroup"] == log_group.inputs["name"]
         assert function.inputs["loggingConfig"]["logFormat"] == "JSON"
         assert log_group.inputs["retentionInDays"] == config.log_retention_days
@@ -107,7 +111,7 @@ def test_function_is_wired_to_its_log_group_queues_and_replica(plan: Plan) -> No
         assert env["TABLE_NAME"] == plan.by_type(TABLE)[0].inputs["name"]
         assert env["DEAD_LETTER_QUEUE_URL"].startswith(f"https://sqs.{region}.amazonaws.com/")
         assert env["DEAD_LETTER_QUEUE_URL"].endswith("rejected-events")
-        invoke = one(plan, "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig", region)
+        invoke = single(plan, INVOKE_CONFIG, region)
         assert invoke.inputs["maximumRetryAttempts"] == config.lambda_max_retry_attempts
         destination = invoke.inputs["destinationConfig"]["onFailure"]["destination"]
         assert destination.startswith(f"arn:aws:sqs:{region}:")
@@ -116,13 +120,13 @@ def test_function_is_wired_to_its_log_group_queues_and_replica(plan: Plan) -> No
 
 def test_alarm_topics_are_encrypted_with_a_key_cloudwatch_may_use(plan: Plan) -> None:
     for region in PipelineConfig.model_validate(plan.config).regions:
-        topic = one(plan, TOPIC, region)
-        key = one(plan, "aws:kms/key:Key", region)
+        topic = single(plan, TOPIC, region)
+        key = single(plan, "aws:kms/key:Key", region)
         assert topic.inputs["kmsMasterKeyId"] == key.outputs["arn"]
         assert key.inputs["enableKeyRotation"] is True
         principals = [s["Principal"] for s in policy_doc(key)["Statement"]]
         assert {"Service": "cloudwatch.amazonaws.com"} in principals
-        topic_policy = one(plan, "aws:sns/topicPolicy:TopicPolicy", region)
+        topic_policy = single(plan, "aws:sns/topicPolicy:TopicPolicy", region)
         (allow,) = [s for s in policy_doc(topic_policy)["Statement"] if s["Effect"] == "Allow"]
         assert allow["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
         assert allow["Condition"] == {"StringEquals": {"aws:SourceAccount": "123456789012"}}
@@ -141,7 +145,7 @@ def test_alarm_emails_subscribe_in_every_region(
     for subscription in subscriptions:
         assert (
             subscription.inputs["topic"]
-            == one(plan, TOPIC, subscription.region or "").outputs["arn"]
+            == single(plan, TOPIC, subscription.region or "").outputs["arn"]
         )
 
 

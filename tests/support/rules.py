@@ -1,22 +1,15 @@
-"""Ways to break a plan the way the review failures did (shared by the policy tests)."""
+"""Ways to break a plan the way the review failures did, and to run one rule over it."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from trade_pipeline.policies import Finding, Rule, stack_view_from_plan
 from trade_pipeline.preview import Plan, PlannedResource
 
-FUNCTION = "aws:lambda/function:Function"
-TABLE = "aws:dynamodb/table:Table"
-
-
-def one(plan: Plan, type_: str, region: str = "us-east-1") -> PlannedResource:
-    """The one resource of ``type_`` in ``region`` (the first when there are several)."""
-    found = [r for r in plan.by_type(type_) if r.region == region]
-    assert found, f"no {type_} in {region}"
-    return found[0]
+__all__ = ["drop", "edit_policy", "run_rule"]
 
 
 def run_rule(rule: Rule, plan: Plan) -> list[Finding]:
@@ -25,7 +18,7 @@ def run_rule(rule: Rule, plan: Plan) -> list[Finding]:
     return [f for f in findings if not f.skipped]
 
 
-def edit_policy(resource: PlannedResource, key: str, change: Any) -> None:
+def edit_policy(resource: PlannedResource, key: str, change: Callable[[Any], Any]) -> None:
     """Apply ``change(doc)`` to the JSON policy document held in ``resource.inputs[key]``."""
     doc = json.loads(resource.inputs[key])
     change(doc)
@@ -33,4 +26,5 @@ def edit_policy(resource: PlannedResource, key: str, change: Any) -> None:
 
 
 def drop(plan: Plan, type_: str, region: str) -> None:
+    """Remove every resource of ``type_`` in ``region`` from the plan."""
     plan.resources = [r for r in plan.resources if not (r.type == type_ and r.region == region)]

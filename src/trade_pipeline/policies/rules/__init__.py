@@ -1,0 +1,34 @@
+"""The rules, one module per service; importing this package registers them all.
+
+:data:`MODULES` is the registration order, hence the order of the compliance table and of the
+CrossGuard pack. Users' waivers and CI logs name rules, so a new module goes where its rules
+should appear, and ``tests/policy/test_golden.py`` notices any reordering. (The modules are
+imported from this tuple rather than by import statements, which a formatter would sort.)
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Final
+
+from trade_pipeline.policies.model import Rule
+from trade_pipeline.policies.registry import registered_rules
+
+__all__ = ["MODULES", "RULES"]
+
+MODULES: Final = (
+    "lambda_",  # functions
+    "lambda_invocation",  # failure destinations, async bounds, logs, permissions
+    "iam",
+    "dynamodb",
+    "eventbridge",
+    "messaging",  # SQS, SNS
+    "kms",
+    "cloudwatch",  # alarms
+    "stack",  # providers, regions, completeness
+)
+
+for _module in MODULES:
+    importlib.import_module(f"{__name__}.{_module}")
+
+RULES: Final[tuple[Rule, ...]] = registered_rules()

@@ -1,0 +1,189 @@
+"""IAM: exact actions, exact ARNs, no AWS-managed policies, scoped trust, parliament."""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from collections.abc import Iterator, Mapping
+from typing import Final
+
+from trade_pipeline.policies.model import ResourceView
+from trade_pipeline.policies.registry import resource_rule
+from trade_pipeline.policies.rules.sources import review_failure
+from trade_pipeline.policies.values import (
+    PERMISSION_POLICY_TYPES,
+    allow_statements,
+    as_list,
+    condition_keys,
+    get,
+    permission_policies,
+    policy_document,
+    read,
+    statements,
+)
+from trade_pipeline.resource_types import POLICY_ATTACHMENTS, ROLE
+
+__all__ = [
+    "iam_no_aws_managed_policies",
+    "iam_no_wildcard_actions",
+    "iam_no_wildcard_resource_arns",
+    "iam_parliament_clean",
+    "iam_resource_star_scoped",
+    "iam_trust_scoped",
+]
+
+
+@functools.cache
+def _action_resource_types(action: str) -> tuple[str, ...] | None:
+    """Resource types an IAM action can be scoped to (parliament's IAM data); None: unknown."""
+    import parliament
+
+    service, _, privilege = action.partition(":")
+    for svc in parliament.iam_definition:
+        if svc["prefix"] == service.lower():
+            for priv in svc["privileges"]:
+                if priv["privilege"].lower() == privilege.lower():
+                    return tuple(
+                        rt["resource_type"] for rt in priv["resource_types"] if rt["resource_type"]
+                    )
+            return None
+    return None
+
+
+@resource_rule(
+    "iam-no-wildcard-actions",
+    types=PERMISSION_POLICY_TYPES,
+    message="List the exact actions (e.g. dynamodb:PutItem), never '*' or 'service:*', and no "
+    "NotAction in an Allow.",
+    sources=("checkov CKV_AWS_63", "cdk-nag AwsSolutions-IAM5"),
+)
+def iam_no_wildcard_actions(resource: ResourceView) -> Iterator[str]:
+    """Permission policies allow exact actions only: no '*' in any action."""
+    for where, statement in allow_statements(resource):
+        if "NotAction" in statement:
+            yield f"{where}: Allow with NotAction"
+        wild = [a for a in as_list(statement.get("Action")) if "*" in str(a) or "?" in str(a)]
+        if wild:
+            yield f"{where}: wildcard action(s) {', '.join(map(str, wild))}"
+
+
+@resource_rule(
+    "iam-resource-star-scoped",
+    types=PERMISSION_POLICY_TYPES,
+    message="Use Resource '*' only for actions without a resource type (xray:PutTraceSegments, "
+    "xray:PutTelemetryRecords, cloudwatch:PutMetricData with a cloudwatch:namespace "
+    "condition); name exact ARNs for everything else.",
+    sources=("checkov CKV_AWS_355", "cdk-nag AwsSolutions-IAM5"),
+)
+def iam_resource_star_scoped(resource: ResourceView) -> Iterator[str]:
+    """Resource '*' is granted only for actions that have no resource type."""
+    for where, statement in allow_statements(resource):
+        if "NotResource" in statement:
+            yield f"{where}: Allow with NotResource"
+        if "*" not in as_list(statement.get("Resource")):
+            continue
+        for action in map(str, as_list(statement.get("Action"))):
+            types = _action_resource_types(action)
+            if types is None:
+                yield f"{where}: unknown action {action} on Resource '*'"
+            elif types:
+                yield f"{where}: {action} can be scoped to {', '.join(types)} but has Resource '*'"
+            elif action.lower() == "cloudwatch:putmetricdata" and (
+                "cloudwatch:namespace" not in condition_keys(statement)
+            ):
+                yield f"{where}: cloudwatch:PutMetricData on '*' without a namespace condition"
+
+
+_LOG_STREAM_WILDCARD: Final = re.compile(
+    r"^arn:aws[a-z-]*:logs:[^:*]+:\d{12}:log-group:[^*]+:log-stream:\*$"
+)
+
+
+@resource_rule(
+    "iam-no-wildcard-resource-arns",
+    types=PERMISSION_POLICY_TYPES,
+    message="Grant exact ARNs: the function's own-region replica (arn:aws:dynamodb:<region>:"
+    "<account>:table/<name>, no index ARNs: the processor only puts and gets items), its "
+    "queues, its log group; no '*' in ARNs.",
+    sources=(
+        "cdk-nag AwsSolutions-IAM5",
+        "cdk-nag Serverless-IAMNoWildcardPermissions",
+        review_failure(5),
+    ),
+)
+def iam_no_wildcard_resource_arns(resource: ResourceView) -> Iterator[str]:
+    """Permission policies name exact ARNs: no wildcard table, queue or region ARNs."""
+    for where, statement in allow_statements(resource):
+        for arn in map(str, as_list(statement.get("Resource"))):
+            if arn == "*" or not ("*" in arn or "?" in arn):
+                continue  # '*' alone is iam-resource-star-scoped's business
+            if _LOG_STREAM_WILDCARD.match(arn):
+                continue  # log streams are named by Lambda at run time
+            yield f"{where}: wildcard ARN {arn}"
+
+
+_AWS_MANAGED_POLICY_RE: Final = re.compile(r"^arn:aws[a-z-]*:iam::aws:policy/")
+
+
+@resource_rule(
+    "iam-no-aws-managed-policies",
+    types=[ROLE, *POLICY_ATTACHMENTS],
+    message="Replace AWS-managed policies with the one inline least-privilege policy built by "
+    "trade_pipeline.iam.",
+    sources=("cdk-nag AwsSolutions-IAM4", "checkov CKV_AWS_274"),
+)
+def iam_no_aws_managed_policies(resource: ResourceView) -> Iterator[str]:
+    """No role, user or group uses an AWS-managed policy."""
+    if resource.type != ROLE:
+        arn = resource.props.get("policyArn")
+        if isinstance(arn, str) and _AWS_MANAGED_POLICY_RE.match(arn):
+            yield f"attaches AWS-managed {arn}"
+        return
+    for arn in as_list(read(resource.props, "managedPolicyArns")):
+        if isinstance(arn, str) and _AWS_MANAGED_POLICY_RE.match(arn):
+            yield f"managedPolicyArns has AWS-managed {arn}"
+
+
+@resource_rule(
+    "iam-trust-scoped",
+    types=[ROLE],
+    message="Trust only the one service that assumes the role (Principal {'Service': "
+    "'lambda.amazonaws.com'}) with an aws:SourceAccount (or aws:SourceArn) condition.",
+    sources=("checkov CKV_AWS_60", "checkov CKV_AWS_61"),
+)
+def iam_trust_scoped(role: ResourceView) -> Iterator[str]:
+    """Role trust policies name one service principal and carry a source-account condition."""
+    doc = policy_document(role.props.get("assumeRolePolicy"), "assumeRolePolicy")
+    if doc is None:
+        yield "no readable assume-role policy"
+        return
+    for index, statement in enumerate(statements(doc)):
+        if statement.get("Effect") != "Allow":
+            continue
+        where = statement.get("Sid") or f"Statement[{index}]"
+        principal = statement.get("Principal")
+        services = as_list(get(principal, "Service")) if isinstance(principal, Mapping) else []
+        if not isinstance(principal, Mapping) or set(principal) != {"Service"}:
+            yield f"{where}: principal {principal!r} is not a service principal"
+        elif len(services) != 1 or not str(services[0]).endswith(".amazonaws.com"):
+            yield f"{where}: trusts {services!r}; trust exactly one service"
+        if not condition_keys(statement) & {"aws:sourceaccount", "aws:sourcearn"}:
+            yield f"{where}: no aws:SourceAccount condition (confused deputy)"
+
+
+@resource_rule(
+    "iam-parliament-clean",
+    types=PERMISSION_POLICY_TYPES,
+    message="Fix the policy until parliament reports no findings (see the finding's issue "
+    "code: RESOURCE_MISMATCH, RESOURCE_STAR, UNKNOWN_ACTION...).",
+    sources=("parliament (duo-labs) 1.6",),
+)
+def iam_parliament_clean(resource: ResourceView) -> Iterator[str]:
+    """Every permission policy passes parliament's linter with no findings."""
+    import parliament
+
+    for label, doc in permission_policies(resource):
+        for finding in parliament.analyze_policy_string(json.dumps(doc)).findings:
+            detail = finding.detail if finding.detail else ""
+            yield f"{label}: {finding.issue} {detail}".strip()

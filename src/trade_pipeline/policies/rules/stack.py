@@ -1,0 +1,137 @@
+"""Whole-stack rules: explicit providers, one region per resource, complete regions."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterator, Mapping
+from typing import Any, Final
+
+from trade_pipeline import resource_types as rt
+from trade_pipeline.policies.model import Finding, ResourceView, StackView
+from trade_pipeline.policies.registry import resource_rule, stack_rule
+from trade_pipeline.policies.rules.sources import review_failure
+from trade_pipeline.policies.values import ARN_REGION_RE, ENDPOINT_REGION_RE, NAME_REGION_RE
+
+__all__ = [
+    "REGIONAL_RESOURCES",
+    "no_default_provider",
+    "region_consistency",
+    "regional_completeness",
+]
+
+
+@resource_rule(
+    "no-default-provider",
+    types=None,
+    message="Pass opts=ResourceOptions(provider=<the region's aws.Provider>) on every AWS "
+    "resource (AWSProviderManager.get(region)); never fall back to the default provider.",
+    sources=(review_failure(1), review_failure(2)),
+)
+def no_default_provider(resource: ResourceView) -> Iterator[str]:
+    """Every AWS resource names an explicit provider (no default provider)."""
+    if resource.default_provider:
+        yield "on the default aws provider"
+
+
+def _region_claims(value: Any, path: str = "") -> Iterator[tuple[str, str]]:
+    """(where, region) of every region that ARNs and endpoints inside ``value`` claim."""
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            yield from _region_claims(item, f"{path}.{key}" if path else str(key))
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            yield from _region_claims(item, f"{path}[{index}]")
+    elif isinstance(value, str):
+        for match in ARN_REGION_RE.finditer(value):
+            yield path, match.group(1)
+        for match in ENDPOINT_REGION_RE.finditer(value):
+            yield path, match.group(1)
+
+
+# Keys whose values legitimately name other regions: a table's replicas live elsewhere.
+_CROSS_REGION_KEYS: Final[dict[str, frozenset[str]]] = {rt.TABLE: frozenset({"replicas"})}
+
+
+@resource_rule(
+    "region-consistency",
+    types=None,
+    message="Derive ARNs, endpoints and names from the resource's own region (its provider's): "
+    "take ARNs from resource outputs, names from Naming, never a hard-coded region.",
+    sources=(review_failure(11),),
+)
+def region_consistency(resource: ResourceView) -> Iterator[str]:
+    """Every ARN, endpoint and name of a resource claims the region of its provider."""
+    if not resource.region:
+        return  # no-default-provider reports these
+    skip = _CROSS_REGION_KEYS.get(resource.type, frozenset())
+    seen: set[tuple[str, str]] = set()
+    for source in (resource.props, resource.outputs):
+        values = {k: v for k, v in source.items() if k not in skip}
+        for where, region in _region_claims(values):
+            if region != resource.region and (where, region) not in seen:
+                seen.add((where, region))
+                yield f"{where} names {region}, but the resource is in {resource.region}"
+    name = resource.props.get("name")
+    if isinstance(name, str):
+        named = NAME_REGION_RE.findall(name)
+        if named and resource.region not in named:
+            yield f"name {name!r} claims {named[0]}, but the resource is in {resource.region}"
+
+
+# What every region must have, with the minimum count (one RegionalPipeline and one
+# RegionalMonitoring per region).
+REGIONAL_RESOURCES: Final[dict[str, int]] = {
+    rt.BUS: 1,
+    rt.ARCHIVE: 1,
+    rt.EVENT_RULE: 1,
+    rt.TARGET: 1,
+    rt.FUNCTION: 1,
+    rt.PERMISSION: 1,
+    rt.INVOKE_CONFIG: 1,
+    rt.LOG_GROUP: 1,
+    rt.ROLE: 1,
+    rt.ROLE_POLICY: 1,
+    rt.QUEUE: 3,  # delivery DLQ, processing failures, rejected events
+    rt.QUEUE_POLICY: 3,
+    rt.TOPIC: 1,
+    rt.TOPIC_POLICY: 1,
+    rt.ALARM: 1,
+}
+
+
+def _short(type_: str) -> str:
+    return type_.rsplit(":", 1)[-1]
+
+
+def _missing(region: str, have: Counter[str]) -> Iterator[Finding]:
+    missing = [f"{_short(t)} ({have[t]}/{n})" for t, n in REGIONAL_RESOURCES.items() if have[t] < n]
+    if missing:
+        yield Finding(f"{region} lacks {', '.join(missing)}", f"region {region}")
+
+
+@stack_rule(
+    "regional-completeness",
+    message="Build every region from the same RegionalPipeline and RegionalMonitoring "
+    "components, in a loop over config.regions; no per-region hand-written code.",
+    sources=(review_failure(7),),
+)
+def regional_completeness(stack: StackView) -> Iterator[Finding]:
+    """Every configured region has the full, identical set of regional resources."""
+    counts: dict[str | None, Counter[str]] = defaultdict(Counter)
+    for resource in stack.aws():
+        counts[resource.region][resource.type] += 1
+    regions = list(stack.regions) or sorted(r for r in counts if r)
+    for region in regions:
+        yield from _missing(region, counts.get(region, Counter()))
+    for type_ in REGIONAL_RESOURCES:
+        most = max((counts.get(r, Counter())[type_] for r in regions), default=0)
+        fewer = [r for r in regions if 0 < counts.get(r, Counter())[type_] < most]
+        for region in fewer:
+            yield Finding(
+                f"{region} has {counts[region][type_]} {_short(type_)}, other regions {most}",
+                f"region {region}",
+            )
+    if stack.regions:
+        extra = sorted(r for r in counts if r and r not in stack.regions)
+        for region in extra:
+            yield Finding(f"resources in unconfigured region {region}", f"region {region}")

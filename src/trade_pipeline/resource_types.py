@@ -1,0 +1,86 @@
+"""Pulumi type tokens of the resources this project creates, checks or reads back.
+
+One module owns them so that the compliance rules, the offline preview, the CLI and the tests
+agree on the spelling. A token is ``<package>:<module>/<camelName>:<Kind>``, as the engine and
+CrossGuard report it:
+
+>>> FUNCTION
+'aws:lambda/function:Function'
+>>> short(FUNCTION)
+'lambda:Function'
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+__all__ = [
+    "ALARM",
+    "ALIAS",
+    "ARCHIVE",
+    "AWS_PROVIDER",
+    "BUS",
+    "BUS_POLICY",
+    "EVENT_PERMISSION",
+    "EVENT_RULE",
+    "FUNCTION",
+    "GROUP_POLICY",
+    "IAM_POLICY",
+    "INVOKE_CONFIG",
+    "KMS_KEY",
+    "LEGACY_GLOBAL_TABLE",
+    "LOG_GROUP",
+    "PERMISSION",
+    "POLICY_ATTACHMENTS",
+    "QUEUE",
+    "QUEUE_POLICY",
+    "ROLE",
+    "ROLE_POLICY",
+    "TABLE",
+    "TARGET",
+    "TOPIC",
+    "TOPIC_POLICY",
+    "TOPIC_SUBSCRIPTION",
+    "USER_POLICY",
+    "short",
+]
+
+FUNCTION: Final = "aws:lambda/function:Function"
+PERMISSION: Final = "aws:lambda/permission:Permission"
+INVOKE_CONFIG: Final = "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig"
+LOG_GROUP: Final = "aws:cloudwatch/logGroup:LogGroup"
+ROLE: Final = "aws:iam/role:Role"
+ROLE_POLICY: Final = "aws:iam/rolePolicy:RolePolicy"
+IAM_POLICY: Final = "aws:iam/policy:Policy"
+USER_POLICY: Final = "aws:iam/userPolicy:UserPolicy"
+GROUP_POLICY: Final = "aws:iam/groupPolicy:GroupPolicy"
+POLICY_ATTACHMENTS: Final = (
+    "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+    "aws:iam/policyAttachment:PolicyAttachment",
+    "aws:iam/userPolicyAttachment:UserPolicyAttachment",
+    "aws:iam/groupPolicyAttachment:GroupPolicyAttachment",
+)
+TABLE: Final = "aws:dynamodb/table:Table"
+LEGACY_GLOBAL_TABLE: Final = "aws:dynamodb/globalTable:GlobalTable"
+BUS: Final = "aws:cloudwatch/eventBus:EventBus"
+BUS_POLICY: Final = "aws:cloudwatch/eventBusPolicy:EventBusPolicy"
+EVENT_PERMISSION: Final = "aws:cloudwatch/eventPermission:EventPermission"
+ARCHIVE: Final = "aws:cloudwatch/eventArchive:EventArchive"
+EVENT_RULE: Final = "aws:cloudwatch/eventRule:EventRule"
+TARGET: Final = "aws:cloudwatch/eventTarget:EventTarget"
+QUEUE: Final = "aws:sqs/queue:Queue"
+QUEUE_POLICY: Final = "aws:sqs/queuePolicy:QueuePolicy"
+TOPIC: Final = "aws:sns/topic:Topic"
+TOPIC_POLICY: Final = "aws:sns/topicPolicy:TopicPolicy"
+TOPIC_SUBSCRIPTION: Final = "aws:sns/topicSubscription:TopicSubscription"
+ALARM: Final = "aws:cloudwatch/metricAlarm:MetricAlarm"
+KMS_KEY: Final = "aws:kms/key:Key"
+ALIAS: Final = "aws:kms/alias:Alias"
+AWS_PROVIDER: Final = "pulumi:providers:aws"
+
+
+def short(type_: str) -> str:
+    """``aws:lambda/function:Function`` -> ``lambda:Function`` (other packages unchanged)."""
+    pkg, _, rest = type_.partition(":")
+    module, _, kind = rest.partition(":")
+    return f"{module.split('/')[0]}:{kind}" if pkg == "aws" else type_

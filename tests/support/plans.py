@@ -1,0 +1,61 @@
+"""Building offline-preview plans and reading resources back from them."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from trade_pipeline.preview import Plan, PlannedResource, run_preview
+
+__all__ = [
+    "FIVE_REGIONS",
+    "SIX_REGIONS",
+    "build",
+    "first_of",
+    "policy_doc",
+    "regions_env",
+    "single",
+]
+
+SIX_REGIONS = (
+    "us-east-1",
+    "us-west-2",
+    "eu-west-1",
+    "eu-central-1",
+    "ap-southeast-1",
+    "ap-northeast-1",
+)
+FIVE_REGIONS = SIX_REGIONS[:5]
+
+
+def build(
+    stack_config: Mapping[str, Any], artifact: Any, environ: Mapping[str, str] | None = None
+) -> Plan:
+    """The dev stack's plan for ``stack_config`` (regions etc. overridable through ``environ``)."""
+    return run_preview(stack_config, stack="dev", environ=environ or {}, artifact=artifact)
+
+
+def single(plan: Plan, type_: str, region: str) -> PlannedResource:
+    """The resource of ``type_`` in ``region``, asserting there is exactly one."""
+    found = [r for r in plan.in_region(region) if r.type == type_]
+    assert len(found) == 1, f"expected one {type_} in {region}, found {len(found)}"
+    return found[0]
+
+
+def first_of(plan: Plan, type_: str, region: str = "us-east-1") -> PlannedResource:
+    """The first resource of ``type_`` in ``region`` (there may be several, e.g. queues)."""
+    found = [r for r in plan.by_type(type_) if r.region == region]
+    assert found, f"no {type_} in {region}"
+    return found[0]
+
+
+def policy_doc(resource: PlannedResource, key: str = "policy") -> dict[str, Any]:
+    """The policy document held in ``resource.inputs[key]`` (JSON string or dict)."""
+    value = resource.inputs[key]
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def regions_env(primary: str, *secondaries: str) -> dict[str, str]:
+    """Environment overrides selecting the regions of the stack."""
+    return {"PRIMARY_REGION": primary, "SECONDARY_REGIONS": ",".join(secondaries)}
