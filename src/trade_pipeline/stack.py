@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ from trade_pipeline.components import (
 )
 from trade_pipeline.components.pipeline import LambdaArtifactLike
 from trade_pipeline.config import CONFIG_NAMESPACE, EncryptionMode, PipelineConfig
+from trade_pipeline.config.sources import decode_json
 from trade_pipeline.iam import table_key_policy
 from trade_pipeline.providers import AWSProviderManager
 
@@ -40,21 +40,11 @@ def config_from_pulumi(environ: Mapping[str, str] | None = None) -> PipelineConf
     }
     prefix = f"{CONFIG_NAMESPACE}:"
     stack_config = {
-        key.removeprefix(prefix): _decode(value)
+        key.removeprefix(prefix): decode_json(value)
         for key, value in all_config.items()
         if key.startswith(prefix)
     }
     return PipelineConfig.from_sources(stack_config, os.environ if environ is None else environ)
-
-
-def _decode(value: Any) -> Any:
-    # The engine hands every value over as a string; lists and maps arrive as JSON.
-    if isinstance(value, str) and value[:1] in "[{":
-        try:
-            return json.loads(value)
-        except json.JSONDecodeError:
-            return value
-    return value
 
 
 @dataclass
