@@ -230,7 +230,7 @@ class RegionalPipeline(pulumi.ComponentResource):
             environment=aws.lambda_.FunctionEnvironmentArgs(
                 variables={
                     "TABLE_NAME": args.table_name,
-                    "DEAD_LETTER_QUEUE_URL": self.queues[QueueKind.REJECTED_EVENTS].url,
+                    "REJECTED_EVENTS_QUEUE_URL": self.queues[QueueKind.REJECTED_EVENTS].url,
                     "POWERTOOLS_SERVICE_NAME": "trade-processor",
                     "POWERTOOLS_METRICS_NAMESPACE": "TradePipeline",
                     "POWERTOOLS_LOG_LEVEL": cfg.log_level,
