@@ -62,13 +62,6 @@ def regional_contexts(
     account_id = aws.get_caller_identity_output(opts=lookup).account_id
     partition = aws.get_partition_output(opts=lookup).partition
     return {
-        region: RegionalContext(
-            config=config,
-            naming=naming,
-            region=region,
-            providers=providers,
-            account_id=account_id,
-            partition=partition,
-        )
+        region: RegionalContext(config, naming, region, providers, account_id, partition)
         for region in config.regions
     }

@@ -42,9 +42,18 @@ class AlarmSpec:
 def alarm_specs(
     cfg: PipelineConfig, names: Naming, region: str, other_regions: Sequence[str]
 ) -> list[AlarmSpec]:
-    """The alarms of one region, thresholds from config."""
+    """The alarms of one region, thresholds from config: the processor and its delivery, each
+    queue that holds events for an operator, replication to every other region."""
+    return [
+        *_processor_alarm_specs(cfg, names),
+        *_queue_alarm_specs(cfg, names),
+        *_replication_alarm_specs(cfg, names, region, other_regions),
+    ]
+
+
+def _processor_alarm_specs(cfg: PipelineConfig, names: Naming) -> list[AlarmSpec]:
     fn = {"FunctionName": names.function}
-    specs = [
+    return [
         AlarmSpec(
             "lambda-errors",
             f"Trade processor errors above {cfg.lambda_errors_threshold} per period; failed "
@@ -81,7 +90,10 @@ def alarm_specs(
             cfg.failed_invocations_threshold,
         ),
     ]
-    specs += [
+
+
+def _queue_alarm_specs(cfg: PipelineConfig, names: Naming) -> list[AlarmSpec]:
+    return [
         AlarmSpec(
             f"{kind.value}-depth",
             f"Messages waiting in {names.queue(kind)}: each is an event that needs an operator",
@@ -93,7 +105,12 @@ def alarm_specs(
         )
         for kind in QueueKind
     ]
-    specs += [
+
+
+def _replication_alarm_specs(
+    cfg: PipelineConfig, names: Naming, region: str, other_regions: Sequence[str]
+) -> list[AlarmSpec]:
+    return [
         AlarmSpec(
             f"replication-latency-to-{other}",
             f"Trade table replication {region} -> {other} slower than "
@@ -107,7 +124,6 @@ def alarm_specs(
         for other in other_regions
         if other != region
     ]
-    return specs
 
 
 @dataclass(frozen=True)
