@@ -143,7 +143,7 @@ class RegionalMonitoring(pulumi.ComponentResource):
         self, name: str, args: RegionalMonitoringArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("trade-pipeline:index:RegionalMonitoring", name, None, opts)
-        self._name, self._ctx = name, args.context
+        self._logical_name, self._ctx = name, args.context
         self.topic = self._alarm_topic()
         self._email_subscriptions()
         self.alarms = self._alarms(args.depends_on)
@@ -151,7 +151,7 @@ class RegionalMonitoring(pulumi.ComponentResource):
 
     def _alarm_topic(self) -> aws.sns.Topic:
         """The topic, on a key of its own that CloudWatch may use, and its resource policy."""
-        name, ctx = self._name, self._ctx
+        name, ctx = self._logical_name, self._ctx
         key = RegionalKey(
             f"{name}-alarms",
             RegionalKeyArgs(
@@ -181,7 +181,7 @@ class RegionalMonitoring(pulumi.ComponentResource):
     def _email_subscriptions(self) -> None:
         for index, email in enumerate(self._ctx.config.alarm_emails):
             aws.sns.TopicSubscription(
-                f"{self._name}-email-{index}",
+                f"{self._logical_name}-email-{index}",
                 topic=self.topic.arn,
                 protocol="email",
                 endpoint=email,
@@ -196,7 +196,7 @@ class RegionalMonitoring(pulumi.ComponentResource):
         alarms = {}
         for spec in alarm_specs(cfg, ctx.naming, ctx.region, cfg.regions):
             alarms[spec.what] = aws.cloudwatch.MetricAlarm(
-                f"{self._name}-{spec.what}",
+                f"{self._logical_name}-{spec.what}",
                 name=ctx.naming.alarm(ctx.region, spec.what),
                 alarm_description=spec.description,
                 namespace=spec.namespace,

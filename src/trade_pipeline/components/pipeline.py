@@ -91,7 +91,7 @@ class RegionalPipeline(pulumi.ComponentResource):
     ) -> None:
         super().__init__("trade-pipeline:index:RegionalPipeline", name, None, opts)
         artifact_path = _existing_artifact(args.artifact)
-        self._name, self._ctx = name, args.context
+        self._logical_name, self._ctx = name, args.context
         self.queues = self._create_queues()
         self._create_bus_archive_and_rule()
         self._create_processor(args, artifact_path)
@@ -114,7 +114,7 @@ class RegionalPipeline(pulumi.ComponentResource):
         cfg, names = self._ctx.config, self._ctx.naming
         queues = {
             kind: aws.sqs.Queue(
-                f"{self._name}-{kind.value}",
+                f"{self._logical_name}-{kind.value}",
                 name=names.queue(kind),
                 sqs_managed_sse_enabled=True,
                 message_retention_seconds=cfg.queue_retention_seconds,
@@ -125,7 +125,7 @@ class RegionalPipeline(pulumi.ComponentResource):
         for kind in (QueueKind.PROCESSING_FAILURES, QueueKind.REJECTED_EVENTS):
             queue = queues[kind]
             aws.sqs.QueuePolicy(
-                f"{self._name}-{kind.value}-policy",
+                f"{self._logical_name}-{kind.value}-policy",
                 queue_url=queue.url,
                 policy=queue.arn.apply(lambda arn: json.dumps(iam.queue_tls_only_policy(arn))),
                 opts=self._child(),
@@ -134,7 +134,7 @@ class RegionalPipeline(pulumi.ComponentResource):
 
     # --- step 2: bus, archive, rule -------------------------------------------------------
     def _create_bus_archive_and_rule(self) -> None:
-        name, cfg, names = self._name, self._ctx.config, self._ctx.naming
+        name, cfg, names = self._logical_name, self._ctx.config, self._ctx.naming
         self.bus = aws.cloudwatch.EventBus(f"{name}-bus", name=names.bus, opts=self._child())
         self.archive = aws.cloudwatch.EventArchive(
             f"{name}-archive",
@@ -157,7 +157,7 @@ class RegionalPipeline(pulumi.ComponentResource):
     def _create_processor(self, args: RegionalPipelineArgs, artifact_path: Path) -> None:
         """Log group, role and its policy, function, then its async invoke config."""
         self.log_group = aws.cloudwatch.LogGroup(
-            f"{self._name}-logs",
+            f"{self._logical_name}-logs",
             name=self._ctx.naming.log_group,
             retention_in_days=self._ctx.config.log_retention_days,
             opts=self._child(),
@@ -170,7 +170,7 @@ class RegionalPipeline(pulumi.ComponentResource):
         """The processor's role, with one inline policy on the exact ARNs of this region."""
         ctx, region = self._ctx, self._ctx.region
         role = aws.iam.Role(
-            f"{self._name}-role",
+            f"{self._logical_name}-role",
             name=ctx.naming.role(region),
             description=f"Trade processor in {region}",
             assume_role_policy=pulumi.Output.from_input(ctx.account_id).apply(
@@ -194,7 +194,7 @@ class RegionalPipeline(pulumi.ComponentResource):
             )
         )
         policy = aws.iam.RolePolicy(
-            f"{self._name}-role-policy",
+            f"{self._logical_name}-role-policy",
             name="processor-access",
             role=role.id,
             policy=grants.apply(lambda g: json.dumps(iam.processor_policy(g))),
@@ -207,7 +207,7 @@ class RegionalPipeline(pulumi.ComponentResource):
     ) -> aws.lambda_.Function:
         cfg = self._ctx.config
         return aws.lambda_.Function(
-            f"{self._name}-function",
+            f"{self._logical_name}-function",
             name=self._ctx.naming.function,
             description="Validates trading events and records them in the trade table",
             role=self.role.arn,
@@ -246,7 +246,7 @@ class RegionalPipeline(pulumi.ComponentResource):
         cfg = self._ctx.config
         failures = self.queues[QueueKind.PROCESSING_FAILURES]
         return aws.lambda_.FunctionEventInvokeConfig(
-            f"{self._name}-async",
+            f"{self._logical_name}-async",
             function_name=self.function.name,
             maximum_retry_attempts=cfg.lambda_max_retry_attempts,
             maximum_event_age_in_seconds=cfg.lambda_max_event_age_seconds,
@@ -261,7 +261,7 @@ class RegionalPipeline(pulumi.ComponentResource):
     # --- step 4: wiring -----------------------------------------------------------------
     def _wire_rule_to_processor(self) -> None:
         """Delivery DLQ policy, invoke permission and target: the rule reaches the function."""
-        name, ctx, cfg = self._name, self._ctx, self._ctx.config
+        name, ctx, cfg = self._logical_name, self._ctx, self._ctx.config
         delivery_dlq = self.queues[QueueKind.DELIVERY_DLQ]
         aws.sqs.QueuePolicy(
             f"{name}-delivery-dlq-policy",
