@@ -15,9 +15,7 @@ from typing import Any
 
 import pytest
 
-from trade_pipeline.preview import Plan
-
-from .helpers import build
+from trade_pipeline.preview import Plan, run_preview
 
 PINNED = Path(__file__).with_name("data") / "dev-plan-urns.txt"
 
@@ -27,9 +25,14 @@ def urn_lines(plan: Plan) -> list[str]:
     return sorted(f"{r.urn} @ {r.region or '-'}" for r in plan.resources)
 
 
+def dev_plan(stack_config: dict[str, Any], artifact: Any) -> Plan:
+    """The dev stack as ``make preview`` plans it, without environment overrides."""
+    return run_preview(stack_config, stack="dev", environ={}, artifact=artifact)
+
+
 @pytest.fixture(scope="module")
 def plan(dev_stack_config: dict[str, Any], lambda_artifact: Any) -> Plan:
-    return build(dev_stack_config, lambda_artifact)
+    return dev_plan(dev_stack_config, lambda_artifact)
 
 
 def test_dev_plan_has_exactly_the_pinned_urns(plan: Plan) -> None:
@@ -48,5 +51,5 @@ if __name__ == "__main__":  # regenerate the pinned list (review the diff before
     from trade_pipeline.preview import load_stack_config
 
     stack_config = load_stack_config("dev", Path(__file__).resolve().parents[2])
-    lines = urn_lines(build(stack_config, build_lambda_artifact()))
+    lines = urn_lines(dev_plan(stack_config, build_lambda_artifact()))
     PINNED.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
