@@ -1,5 +1,4 @@
-"""One test per failure of the earlier implementation's review: ``docs/review-failures.md``
-lists the twelve, what each broke and what catches it (anchors ``#rf-1`` to ``#rf-12``).
+"""One test per failure of the earlier implementation's review (DEVELOPERS.md).
 
 Each runs the real program under Pulumi's mock engine, for 3 regions (the dev stack) and for
 5 regions (set through the environment variables, as an operator would), and fails against the
@@ -55,7 +54,7 @@ def regions(plan: Plan) -> tuple[str, ...]:
     return PipelineConfig.model_validate(plan.config).regions
 
 
-# 1 docs/review-failures.md#rf-1 ------------------------------------------------------------------
+# 1 ------------------------------------------------------------------------------------------
 def test_provider_helper_returns_a_provider_for_every_region_including_primary() -> None:
     # Given a config whose primary region is us-east-1 (where the reviewed helper returned
     # the pulumi_aws module instead of a provider)
@@ -80,7 +79,7 @@ def test_provider_helper_returns_a_provider_for_every_region_including_primary()
     check()
 
 
-# 2 docs/review-failures.md#rf-2 ------------------------------------------------------------------
+# 2 ------------------------------------------------------------------------------------------
 def test_every_aws_resource_uses_the_explicit_provider_of_its_own_region(plan: Plan) -> None:
     aws_resources = plan.aws_resources()
     assert aws_resources
@@ -101,7 +100,7 @@ def test_every_aws_resource_uses_the_explicit_provider_of_its_own_region(plan: P
     assert min(counts.values()) > 20, counts
 
 
-# 3 docs/review-failures.md#rf-3 ------------------------------------------------------------------
+# 3 ------------------------------------------------------------------------------------------
 def test_lambda_runtime_is_the_newest_python_the_provider_knows(plan: Plan) -> None:
     versions = [
         tuple(int(p) for p in r.value.removeprefix("python").split("."))
@@ -115,7 +114,7 @@ def test_lambda_runtime_is_the_newest_python_the_provider_knows(plan: Plan) -> N
     assert {tuple(f.inputs["architectures"]) for f in functions} == {("arm64",)}
 
 
-# 4 docs/review-failures.md#rf-4 ------------------------------------------------------------------
+# 4 ------------------------------------------------------------------------------------------
 def test_xray_tracing_is_active_in_every_region(plan: Plan) -> None:
     for region in regions(plan):
         function = one(plan, FUNCTION, region)
@@ -125,7 +124,7 @@ def test_xray_tracing_is_active_in_every_region(plan: Plan) -> None:
         assert xray == {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
 
 
-# 5 docs/review-failures.md#rf-5 ------------------------------------------------------------------
+# 5 ------------------------------------------------------------------------------------------
 def test_dynamodb_permissions_name_only_the_own_region_replica(
     plan: Plan,
 ) -> None:
@@ -148,7 +147,7 @@ def test_dynamodb_permissions_name_only_the_own_region_replica(
         assert not any("*" in r for r in dynamo_resources)
 
 
-# 6 docs/review-failures.md#rf-6 ------------------------------------------------------------------
+# 6 ------------------------------------------------------------------------------------------
 def test_table_encryption_streams_and_pitr_are_explicit_on_table_and_replicas(plan: Plan) -> None:
     (table,) = plan.by_type(TABLE)
     assert table.inputs["serverSideEncryption"]["enabled"] is True
@@ -180,7 +179,7 @@ def test_customer_managed_keys_put_every_replica_on_its_own_region_key(
         assert [s["Resource"] for s in kms] == [[keys[region]]]
 
 
-# 7 docs/review-failures.md#rf-7 ------------------------------------------------------------------
+# 7 ------------------------------------------------------------------------------------------
 def test_every_region_has_bus_rule_target_with_retry_policy_and_dead_letter_queue(
     plan: Plan,
 ) -> None:
@@ -202,7 +201,7 @@ def test_every_region_has_bus_rule_target_with_retry_policy_and_dead_letter_queu
     assert len({b.inputs["name"] for b in plan.by_type("aws:cloudwatch/eventBus:EventBus")}) == 1
 
 
-# 8 docs/review-failures.md#rf-8 ------------------------------------------------------------------
+# 8 ------------------------------------------------------------------------------------------
 def test_every_lambda_permission_source_arn_is_its_rules_arn(plan: Plan) -> None:
     for region in regions(plan):
         permission = one(plan, PERMISSION, region)
@@ -213,7 +212,7 @@ def test_every_lambda_permission_source_arn_is_its_rules_arn(plan: Plan) -> None
         assert rule.urn in permission.dependencies  # wired to the resource, not a string
 
 
-# 9 docs/review-failures.md#rf-9 ------------------------------------------------------------------
+# 9 ------------------------------------------------------------------------------------------
 def test_replicas_cover_exactly_the_secondary_regions(plan: Plan) -> None:
     (table,) = plan.by_type(TABLE)
     config = PipelineConfig.model_validate(plan.config)
@@ -260,7 +259,7 @@ def test_program_refuses_a_table_whose_reported_replicas_drifted(
         build(dev_stack_config, lambda_artifact)
 
 
-# 10 docs/review-failures.md#rf-10 ----------------------------------------------------------------
+# 10 -----------------------------------------------------------------------------------------
 def test_alarms_have_alarm_and_ok_actions_to_own_region_topic_and_configured_thresholds(
     plan: Plan,
 ) -> None:
@@ -306,7 +305,7 @@ def test_config_rejects_a_lambda_errors_threshold_of_one() -> None:
         PipelineConfig.from_sources({"primaryRegion": "us-east-1", "lambdaErrorsThreshold": 1}, {})
 
 
-# 11 docs/review-failures.md#rf-11 ----------------------------------------------------------------
+# 11 -----------------------------------------------------------------------------------------
 def test_no_region_or_value_is_hard_coded(
     dev_stack_config: dict[str, Any], lambda_artifact: Any
 ) -> None:
@@ -357,7 +356,7 @@ def test_program_source_names_no_region() -> None:
     assert offenders == []
 
 
-# 12 docs/review-failures.md#rf-12 ----------------------------------------------------------------
+# 12 -----------------------------------------------------------------------------------------
 def test_lambda_code_is_the_reproducible_artifact_with_its_hash(
     plan: Plan, lambda_artifact: Any
 ) -> None:
