@@ -4,7 +4,7 @@ Every policy of the stack is built here and nowhere else, so tests (and parliame
 them without running Pulumi, and a reviewer finds every grant in one file. The components call
 these inside ``Output.all(...).apply`` once the ARNs are known.
 
-Rules these documents follow (see DESIGN.md):
+Rules these documents follow (the reasons: `docs/architecture.md`):
 - exact ARNs only: the function's own-region replica, its log group, its
   queues, its key; never a ``table/*`` wildcard;
 - ``Resource: "*"`` only for actions that have no resource type (X-Ray);
@@ -15,7 +15,7 @@ Rules these documents follow (see DESIGN.md):
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 __all__ = [
@@ -55,17 +55,35 @@ def _deny_insecure_transport(service: str, resource: str) -> dict[str, Any]:
     }
 
 
+def _service_allow(
+    sid: str,
+    service: str,
+    action: str | list[str],
+    resource: str | None,
+    account_id: str,
+    source_arn: str | None = None,
+) -> dict[str, Any]:
+    """Allow a service principal, always on behalf of ``account_id`` and, where the caller
+    is one known resource, of that resource only (``aws:SourceArn``): the confused-deputy
+    guard AWS recommends for every service principal."""
+    condition: dict[str, Any] = {"StringEquals": {"aws:SourceAccount": account_id}}
+    if source_arn is not None:
+        condition = {"ArnEquals": {"aws:SourceArn": source_arn}, **condition}
+    statement: dict[str, Any] = {
+        "Sid": sid,
+        "Effect": "Allow",
+        "Principal": {"Service": f"{service}.amazonaws.com"},
+        "Action": action,
+    }
+    if resource is not None:  # a trust policy has no Resource
+        statement["Resource"] = resource
+    statement["Condition"] = condition
+    return statement
+
+
 def lambda_trust_policy(account_id: str) -> PolicyDocument:
     """Only Lambda, and only on behalf of this account, may assume the processor's role."""
-    return _doc(
-        {
-            "Sid": "LambdaAssumeRole",
-            "Effect": "Allow",
-            "Principal": {"Service": "lambda.amazonaws.com"},
-            "Action": "sts:AssumeRole",
-            "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
-        }
-    )
+    return _doc(_service_allow("LambdaAssumeRole", "lambda", "sts:AssumeRole", None, account_id))
 
 
 @dataclass(frozen=True)
@@ -77,7 +95,6 @@ class ProcessorGrants:
     log_group_arn: str
     send_queue_arns: Sequence[str]  # rejected-events queue + on-failure destination
     table_key_arn: str | None = None  # customer-managed table key of this region, if any
-    extra: Sequence[dict[str, Any]] = field(default_factory=tuple)
 
 
 def processor_policy(grants: ProcessorGrants) -> PolicyDocument:
@@ -121,24 +138,20 @@ def processor_policy(grants: ProcessorGrants) -> PolicyDocument:
                 },
             }
         )
-    statements.extend(grants.extra)
     return _doc(*statements)
 
 
 def delivery_dlq_policy(queue_arn: str, rule_arn: str, account_id: str) -> PolicyDocument:
     """EventBridge may send to the delivery DLQ only on behalf of the one rule that uses it."""
     return _doc(
-        {
-            "Sid": "EventBridgeRuleDeadLetters",
-            "Effect": "Allow",
-            "Principal": {"Service": "events.amazonaws.com"},
-            "Action": "sqs:SendMessage",
-            "Resource": queue_arn,
-            "Condition": {
-                "ArnEquals": {"aws:SourceArn": rule_arn},
-                "StringEquals": {"aws:SourceAccount": account_id},
-            },
-        },
+        _service_allow(
+            "EventBridgeRuleDeadLetters",
+            "events",
+            "sqs:SendMessage",
+            queue_arn,
+            account_id,
+            source_arn=rule_arn,
+        ),
         _deny_insecure_transport("sqs", queue_arn),
     )
 
@@ -151,14 +164,9 @@ def queue_tls_only_policy(queue_arn: str) -> PolicyDocument:
 def alarm_topic_policy(topic_arn: str, account_id: str) -> PolicyDocument:
     """CloudWatch alarms of this account may publish; nothing over plain HTTP."""
     return _doc(
-        {
-            "Sid": "CloudWatchAlarmsPublish",
-            "Effect": "Allow",
-            "Principal": {"Service": "cloudwatch.amazonaws.com"},
-            "Action": "sns:Publish",
-            "Resource": topic_arn,
-            "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
-        },
+        _service_allow(
+            "CloudWatchAlarmsPublish", "cloudwatch", "sns:Publish", topic_arn, account_id
+        ),
         _deny_insecure_transport("sns", topic_arn),
     )
 
@@ -180,14 +188,13 @@ def alarm_key_policy(partition: str, account_id: str) -> PolicyDocument:
     policy cannot name CloudWatch), hence a customer-managed key that does."""
     return _doc(
         _key_admin_statement(partition, account_id),
-        {
-            "Sid": "CloudWatchAlarmsUseKey",
-            "Effect": "Allow",
-            "Principal": {"Service": "cloudwatch.amazonaws.com"},
-            "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
-            "Resource": "*",
-            "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
-        },
+        _service_allow(
+            "CloudWatchAlarmsUseKey",
+            "cloudwatch",
+            ["kms:Decrypt", "kms:GenerateDataKey*"],
+            "*",
+            account_id,
+        ),
     )
 
 

@@ -94,6 +94,17 @@ class LambdaArtifact:
     """Base64 of the SHA-256 digest: what ``aws.lambda_.Function(source_code_hash=...)`` wants."""
     size_bytes: int
 
+    @classmethod
+    def of(cls, path: Path, data: bytes) -> LambdaArtifact:
+        """The artifact at ``path`` whose content is ``data``: both hashes from one digest."""
+        digest = hashlib.sha256(data)
+        return cls(
+            path=path,
+            sha256_hex=digest.hexdigest(),
+            source_code_hash=base64.b64encode(digest.digest()).decode("ascii"),
+            size_bytes=len(data),
+        )
+
 
 def build_lambda_artifact(
     *,
@@ -138,13 +149,7 @@ def build_lambda_artifact(
         tmp_zip = Path(work) / zip_path.name
         _write_zip(tmp_zip, files)
         data = tmp_zip.read_bytes()
-        digest = hashlib.sha256(data)
-        artifact = LambdaArtifact(
-            path=zip_path,
-            sha256_hex=digest.hexdigest(),
-            source_code_hash=base64.b64encode(digest.digest()).decode("ascii"),
-            size_bytes=len(data),
-        )
+        artifact = LambdaArtifact.of(zip_path, data)
         # Replace atomically: concurrent builds (pytest-xdist, two stacks) never see half a zip.
         _atomic_write(zip_path, data)
     _atomic_write(
@@ -384,15 +389,10 @@ def _cached_artifact(zip_path: Path, manifest_path: Path, key: str) -> LambdaArt
         return None
     if manifest.get("inputs_key") != key:
         return None
-    digest = hashlib.sha256(data)
-    if digest.hexdigest() != manifest.get("sha256"):
+    artifact = LambdaArtifact.of(zip_path, data)
+    if artifact.sha256_hex != manifest.get("sha256"):
         return None  # the zip was changed or truncated after the build
-    return LambdaArtifact(
-        path=zip_path,
-        sha256_hex=digest.hexdigest(),
-        source_code_hash=base64.b64encode(digest.digest()).decode("ascii"),
-        size_bytes=len(data),
-    )
+    return artifact
 
 
 # --- command line -------------------------------------------------------------------------

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import pulumi
-import pulumi_aws as aws
 
 from trade_pipeline.components import (
+    RegionalContext,
     RegionalKey,
     RegionalKeyArgs,
     RegionalMonitoring,
@@ -20,11 +19,12 @@ from trade_pipeline.components import (
     RegionalPipelineArgs,
     TradeTable,
     TradeTableArgs,
+    regional_contexts,
 )
 from trade_pipeline.components.pipeline import LambdaArtifactLike
 from trade_pipeline.config import CONFIG_NAMESPACE, EncryptionMode, PipelineConfig
+from trade_pipeline.config.sources import decode_json
 from trade_pipeline.iam import table_key_policy
-from trade_pipeline.naming import Naming
 from trade_pipeline.providers import AWSProviderManager
 
 __all__ = ["PipelineStack", "build_stack", "config_from_pulumi", "run_program"]
@@ -40,21 +40,11 @@ def config_from_pulumi(environ: Mapping[str, str] | None = None) -> PipelineConf
     }
     prefix = f"{CONFIG_NAMESPACE}:"
     stack_config = {
-        key.removeprefix(prefix): _decode(value)
+        key.removeprefix(prefix): decode_json(value)
         for key, value in all_config.items()
         if key.startswith(prefix)
     }
     return PipelineConfig.from_sources(stack_config, os.environ if environ is None else environ)
-
-
-def _decode(value: Any) -> Any:
-    # The engine hands every value over as a string; lists and maps arrive as JSON.
-    if isinstance(value, str) and value[:1] in "[{":
-        try:
-            return json.loads(value)
-        except json.JSONDecodeError:
-            return value
-    return value
 
 
 @dataclass
@@ -76,44 +66,17 @@ def build_stack(
         artifact = build_lambda_artifact(
             runtime=config.lambda_runtime, architecture=config.lambda_architecture.value
         )
-
-    names = Naming(config.name_prefix, config.environment_suffix)
     providers = AWSProviderManager(config)
-    primary = config.primary_region
-    identity = aws.get_caller_identity_output(opts=providers.invoke_opts(primary))
-    partition = aws.get_partition_output(opts=providers.invoke_opts(primary)).partition
-    account_id = identity.account_id
-
-    key_arns: dict[str, pulumi.Input[str]] = {}
-    if config.encryption is EncryptionMode.CUSTOMER_MANAGED:
-        for region in config.regions:
-            key = RegionalKey(
-                f"table-{region}",
-                RegionalKeyArgs(
-                    provider=providers.get(region),
-                    alias=names.kms_alias("table"),
-                    description=f"Trade table encryption ({region})",
-                    policy=pulumi.Output.all(partition, account_id).apply(
-                        lambda a: table_key_policy(a[0], a[1])
-                    ),
-                ),
-            )
-            key_arns[region] = key.arn
-
-    table = TradeTable("trade", TradeTableArgs(config, names, providers, key_arns))
-
+    contexts = regional_contexts(config, providers)
+    key_arns = _table_keys(contexts)
+    table = TradeTable("trade", TradeTableArgs(contexts[config.primary_region], key_arns))
     pipelines: dict[str, RegionalPipeline] = {}
     monitoring: dict[str, RegionalMonitoring] = {}
-    for region in config.regions:
-        provider = providers.get(region)
+    for region, context in contexts.items():
         pipelines[region] = RegionalPipeline(
             f"pipeline-{region}",
             RegionalPipelineArgs(
-                config=config,
-                naming=names,
-                region=region,
-                provider=provider,
-                account_id=account_id,
+                context=context,
                 table_name=table.name,
                 replica_arn=table.replica_arns[region],
                 artifact=artifact,
@@ -124,35 +87,52 @@ def build_stack(
         )
         monitoring[region] = RegionalMonitoring(
             f"monitoring-{region}",
-            RegionalMonitoringArgs(
-                config=config,
-                naming=names,
-                region=region,
-                provider=provider,
-                account_id=account_id,
-                partition=partition,
-                depends_on=[pipelines[region]],
+            RegionalMonitoringArgs(context=context, depends_on=[pipelines[region]]),
+        )
+    stack = PipelineStack(config, providers, table, pipelines, monitoring)
+    _export_outputs(stack, artifact)
+    return stack
+
+
+def _table_keys(contexts: Mapping[str, RegionalContext]) -> dict[str, pulumi.Input[str]]:
+    """region -> ARN of the table's key there; empty unless encryption is customer-managed."""
+    key_arns: dict[str, pulumi.Input[str]] = {}
+    for region, context in contexts.items():
+        if context.config.encryption is not EncryptionMode.CUSTOMER_MANAGED:
+            continue
+        key = RegionalKey(
+            f"table-{region}",
+            RegionalKeyArgs(
+                context=context,
+                purpose="table",
+                description=f"Trade table encryption ({region})",
+                policy=table_key_policy,
             ),
         )
+        key_arns[region] = key.arn
+    return key_arns
 
-    pulumi.export("tableName", table.name)
-    pulumi.export("regions", list(config.regions))
-    pulumi.export("replicaArns", table.replica_arns)
+
+def _export_outputs(stack: PipelineStack, artifact: LambdaArtifactLike) -> None:
+    """The stack outputs operators and producers read (names are a public interface)."""
+    regions = stack.config.regions
+    pulumi.export("tableName", stack.table.name)
+    pulumi.export("regions", list(regions))
+    pulumi.export("replicaArns", stack.table.replica_arns)
     pulumi.export(
         "regional",
         {
             region: {
-                "eventBusArn": pipelines[region].bus.arn,
-                "ruleArn": pipelines[region].rule.arn,
-                "functionArn": pipelines[region].function.arn,
-                "queueUrls": {k.value: q.url for k, q in pipelines[region].queues.items()},
-                "alarmTopicArn": monitoring[region].topic.arn,
+                "eventBusArn": stack.pipelines[region].bus.arn,
+                "ruleArn": stack.pipelines[region].rule.arn,
+                "functionArn": stack.pipelines[region].function.arn,
+                "queueUrls": {k.value: q.url for k, q in stack.pipelines[region].queues.items()},
+                "alarmTopicArn": stack.monitoring[region].topic.arn,
             }
-            for region in config.regions
+            for region in regions
         },
     )
     pulumi.export("lambdaArtifactSha256", artifact.source_code_hash)
-    return PipelineStack(config, providers, table, pipelines, monitoring)
 
 
 def run_program() -> None:

@@ -193,7 +193,7 @@ def test_events_put_on_the_planned_bus_are_stored_or_rejected_by_the_planned_pro
     assert found[0]["price"] == {"N": "412.35"} and found[0]["quantity"] == {"N": "0.1"}
     # the invalid one is on the planned rejected-events queue, with its reason
     (rejected_name,) = [n for n in urls if n.endswith("rejected-events")]
-    assert env["DEAD_LETTER_QUEUE_URL"].endswith("/" + rejected_name)
+    assert env["REJECTED_EVENTS_QUEUE_URL"].endswith("/" + rejected_name)
     (rejection,) = drain(region, urls[rejected_name])
     assert bad in json.dumps(rejection)
     assert "price" in json.dumps(rejection)

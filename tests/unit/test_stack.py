@@ -109,8 +109,8 @@ def test_function_is_wired_to_its_log_group_queues_and_replica(plan: Plan) -> No
         assert log_group.urn in function.dependencies
         env = function.inputs["environment"]["variables"]
         assert env["TABLE_NAME"] == plan.by_type(TABLE)[0].inputs["name"]
-        assert env["DEAD_LETTER_QUEUE_URL"].startswith(f"https://sqs.{region}.amazonaws.com/")
-        assert env["DEAD_LETTER_QUEUE_URL"].endswith("rejected-events")
+        assert env["REJECTED_EVENTS_QUEUE_URL"].startswith(f"https://sqs.{region}.amazonaws.com/")
+        assert env["REJECTED_EVENTS_QUEUE_URL"].endswith("rejected-events")
         invoke = single(plan, INVOKE_CONFIG, region)
         assert invoke.inputs["maximumRetryAttempts"] == config.lambda_max_retry_attempts
         destination = invoke.inputs["destinationConfig"]["onFailure"]["destination"]

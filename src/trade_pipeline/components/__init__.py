@@ -1,5 +1,10 @@
-"""One ComponentResource per concern: keys, the global table, a region's pipeline, its alarms."""
+"""One ComponentResource per concern: keys, the global table, a region's pipeline, its alarms.
 
+Every regional component takes a :class:`RegionalContext` (config, names, region, provider,
+account id, partition), built once per region by ``trade_pipeline.stack.build_stack``.
+"""
+
+from trade_pipeline.components.context import RegionalContext, regional_contexts
 from trade_pipeline.components.keys import RegionalKey, RegionalKeyArgs
 from trade_pipeline.components.monitoring import RegionalMonitoring, RegionalMonitoringArgs
 from trade_pipeline.components.pipeline import RegionalPipeline, RegionalPipelineArgs
@@ -11,6 +16,7 @@ from trade_pipeline.components.table import (
 )
 
 __all__ = [
+    "RegionalContext",
     "RegionalKey",
     "RegionalKeyArgs",
     "RegionalMonitoring",
@@ -21,4 +27,5 @@ __all__ = [
     "TradeTable",
     "TradeTableArgs",
     "check_replica_coverage",
+    "regional_contexts",
 ]

@@ -3,26 +3,32 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
-__all__ = ["RegionalKey", "RegionalKeyArgs"]
+from trade_pipeline.components.context import RegionalContext
+
+__all__ = ["KeyPolicyBuilder", "RegionalKey", "RegionalKeyArgs"]
+
+KeyPolicyBuilder = Callable[[str, str], dict[str, Any]]
+"""``(partition, account_id) -> key policy document``: one of the builders in ``iam``."""
 
 
 @dataclass(frozen=True)
 class RegionalKeyArgs:
-    provider: aws.Provider
-    alias: str
+    context: RegionalContext
+    purpose: str  # last part of the alias: alias/<prefix>-<suffix>-<purpose>
     description: str
-    policy: pulumi.Input[dict[str, Any]]
+    policy: KeyPolicyBuilder
     deletion_window_days: int = 30
 
 
 class RegionalKey(pulumi.ComponentResource):
-    """``aws.kms.Key`` (rotation on) and its alias; the caller writes the key policy."""
+    """``aws.kms.Key`` (rotation on) and its alias; the caller chooses the key policy."""
 
     key: aws.kms.Key
     arn: pulumi.Output[str]
@@ -31,15 +37,23 @@ class RegionalKey(pulumi.ComponentResource):
         self, name: str, args: RegionalKeyArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("trade-pipeline:index:RegionalKey", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self, provider=args.provider)
+        ctx = args.context
+        policy = pulumi.Output.all(ctx.partition, ctx.account_id).apply(
+            lambda a: json.dumps(args.policy(a[0], a[1]))
+        )
         self.key = aws.kms.Key(
             f"{name}-key",
             description=args.description,
             enable_key_rotation=True,
             deletion_window_in_days=args.deletion_window_days,
-            policy=pulumi.Output.from_input(args.policy).apply(json.dumps),
-            opts=child,
+            policy=policy,
+            opts=ctx.child_options(self),
         )
-        aws.kms.Alias(f"{name}-alias", name=args.alias, target_key_id=self.key.key_id, opts=child)
+        aws.kms.Alias(
+            f"{name}-alias",
+            name=ctx.naming.kms_alias(args.purpose),
+            target_key_id=self.key.key_id,
+            opts=ctx.child_options(self),
+        )
         self.arn = self.key.arn
         self.register_outputs({"arn": self.arn})

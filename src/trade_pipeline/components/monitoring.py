@@ -16,6 +16,7 @@ import pulumi
 import pulumi_aws as aws
 
 from trade_pipeline import iam
+from trade_pipeline.components.context import RegionalContext
 from trade_pipeline.components.keys import RegionalKey, RegionalKeyArgs
 from trade_pipeline.config import PipelineConfig
 from trade_pipeline.naming import Naming, QueueKind
@@ -41,9 +42,18 @@ class AlarmSpec:
 def alarm_specs(
     cfg: PipelineConfig, names: Naming, region: str, other_regions: Sequence[str]
 ) -> list[AlarmSpec]:
-    """The alarms of one region, thresholds from config."""
+    """The alarms of one region, thresholds from config: the processor and its delivery, each
+    queue that holds events for an operator, replication to every other region."""
+    return [
+        *_processor_alarm_specs(cfg, names),
+        *_queue_alarm_specs(cfg, names),
+        *_replication_alarm_specs(cfg, names, region, other_regions),
+    ]
+
+
+def _processor_alarm_specs(cfg: PipelineConfig, names: Naming) -> list[AlarmSpec]:
     fn = {"FunctionName": names.function}
-    specs = [
+    return [
         AlarmSpec(
             "lambda-errors",
             f"Trade processor errors above {cfg.lambda_errors_threshold} per period; failed "
@@ -80,7 +90,10 @@ def alarm_specs(
             cfg.failed_invocations_threshold,
         ),
     ]
-    specs += [
+
+
+def _queue_alarm_specs(cfg: PipelineConfig, names: Naming) -> list[AlarmSpec]:
+    return [
         AlarmSpec(
             f"{kind.value}-depth",
             f"Messages waiting in {names.queue(kind)}: each is an event that needs an operator",
@@ -92,7 +105,12 @@ def alarm_specs(
         )
         for kind in QueueKind
     ]
-    specs += [
+
+
+def _replication_alarm_specs(
+    cfg: PipelineConfig, names: Naming, region: str, other_regions: Sequence[str]
+) -> list[AlarmSpec]:
+    return [
         AlarmSpec(
             f"replication-latency-to-{other}",
             f"Trade table replication {region} -> {other} slower than "
@@ -106,21 +124,18 @@ def alarm_specs(
         for other in other_regions
         if other != region
     ]
-    return specs
 
 
 @dataclass(frozen=True)
 class RegionalMonitoringArgs:
-    config: PipelineConfig
-    naming: Naming
-    region: str
-    provider: aws.Provider
-    account_id: pulumi.Input[str]
-    partition: pulumi.Input[str]
+    context: RegionalContext
+    # The alarms wait for what they watch (the region's pipeline).
     depends_on: Sequence[pulumi.Resource] = ()
 
 
 class RegionalMonitoring(pulumi.ComponentResource):
+    """The region's encrypted alarm topic, its subscriptions, and the alarms that notify it."""
+
     topic: aws.sns.Topic
     alarms: dict[str, aws.cloudwatch.MetricAlarm]
 
@@ -128,46 +143,61 @@ class RegionalMonitoring(pulumi.ComponentResource):
         self, name: str, args: RegionalMonitoringArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("trade-pipeline:index:RegionalMonitoring", name, None, opts)
-        cfg, names, region = args.config, args.naming, args.region
-        child = pulumi.ResourceOptions(parent=self, provider=args.provider)
+        self._logical_name, self._ctx = name, args.context
+        self.topic = self._alarm_topic()
+        self._email_subscriptions()
+        self.alarms = self._alarms(args.depends_on)
+        self.register_outputs({"topic_arn": self.topic.arn})
 
+    def _alarm_topic(self) -> aws.sns.Topic:
+        """The topic, on a key of its own that CloudWatch may use, and its resource policy."""
+        name, ctx = self._logical_name, self._ctx
         key = RegionalKey(
             f"{name}-alarms",
             RegionalKeyArgs(
-                provider=args.provider,
-                alias=names.kms_alias("alarms"),
-                description=f"Alarm topic encryption ({region})",
-                policy=pulumi.Output.all(args.partition, args.account_id).apply(
-                    lambda a: iam.alarm_key_policy(a[0], a[1])
-                ),
+                context=ctx,
+                purpose="alarms",
+                description=f"Alarm topic encryption ({ctx.region})",
+                policy=iam.alarm_key_policy,
             ),
-            opts=pulumi.ResourceOptions(parent=self),
+            opts=ctx.child_options(self),
         )
-        self.topic = aws.sns.Topic(
-            f"{name}-topic", name=names.topic, kms_master_key_id=key.arn, opts=child
+        topic = aws.sns.Topic(
+            f"{name}-topic",
+            name=ctx.naming.topic,
+            kms_master_key_id=key.arn,
+            opts=ctx.child_options(self),
         )
         aws.sns.TopicPolicy(
             f"{name}-topic-policy",
-            arn=self.topic.arn,
-            policy=pulumi.Output.all(self.topic.arn, args.account_id).apply(
+            arn=topic.arn,
+            policy=pulumi.Output.all(topic.arn, ctx.account_id).apply(
                 lambda a: json.dumps(iam.alarm_topic_policy(a[0], a[1]))
             ),
-            opts=child,
+            opts=ctx.child_options(self),
         )
-        for index, email in enumerate(cfg.alarm_emails):
+        return topic
+
+    def _email_subscriptions(self) -> None:
+        for index, email in enumerate(self._ctx.config.alarm_emails):
             aws.sns.TopicSubscription(
-                f"{name}-email-{index}",
+                f"{self._logical_name}-email-{index}",
                 topic=self.topic.arn,
                 protocol="email",
                 endpoint=email,
-                opts=child,
+                opts=self._ctx.child_options(self),
             )
 
-        self.alarms = {}
-        for spec in alarm_specs(cfg, names, region, cfg.regions):
-            self.alarms[spec.what] = aws.cloudwatch.MetricAlarm(
-                f"{name}-{spec.what}",
-                name=names.alarm(region, spec.what),
+    def _alarms(
+        self, depends_on: Sequence[pulumi.Resource]
+    ) -> dict[str, aws.cloudwatch.MetricAlarm]:
+        """One alarm per :func:`alarm_specs` entry, on ALARM and on OK to the region's topic."""
+        ctx, cfg = self._ctx, self._ctx.config
+        alarms = {}
+        for spec in alarm_specs(cfg, ctx.naming, ctx.region, cfg.regions):
+            alarms[spec.what] = aws.cloudwatch.MetricAlarm(
+                f"{self._logical_name}-{spec.what}",
+                name=ctx.naming.alarm(ctx.region, spec.what),
                 alarm_description=spec.description,
                 namespace=spec.namespace,
                 metric_name=spec.metric_name,
@@ -182,8 +212,6 @@ class RegionalMonitoring(pulumi.ComponentResource):
                 actions_enabled=True,
                 alarm_actions=[self.topic.arn],
                 ok_actions=[self.topic.arn],
-                opts=pulumi.ResourceOptions(
-                    parent=self, provider=args.provider, depends_on=list(args.depends_on)
-                ),
+                opts=ctx.child_options(self, *depends_on),
             )
-        self.register_outputs({"topic_arn": self.topic.arn})
+        return alarms

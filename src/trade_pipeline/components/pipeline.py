@@ -20,12 +20,11 @@ import pulumi
 import pulumi_aws as aws
 
 from trade_pipeline import iam
-from trade_pipeline.config import PipelineConfig
-from trade_pipeline.naming import Naming, QueueKind
+from trade_pipeline.components.context import RegionalContext
+from trade_pipeline.naming import QueueKind
 from trade_processor.models import DETAIL_TYPES
 
 __all__ = [
-    "EVENT_DETAIL_TYPES",
     "EVENT_SOURCE_PREFIX",
     "LambdaArtifactLike",
     "RegionalPipeline",
@@ -34,17 +33,19 @@ __all__ = [
 ]
 
 EVENT_SOURCE_PREFIX = "trading."
-# The processor decides which event types exist; the rule routes exactly those.
-EVENT_DETAIL_TYPES = DETAIL_TYPES
 HANDLER = "trade_processor.handler.handler"
 
 
 def event_pattern() -> str:
-    """The rule's pattern: trading sources, the three event types the processor knows."""
+    """The rule's pattern: trading sources, the event types the processor knows.
+
+    The processor decides which event types exist (``DETAIL_TYPES``); the rule routes exactly
+    those.
+    """
     return json.dumps(
         {
             "source": [{"prefix": EVENT_SOURCE_PREFIX}],
-            "detail-type": list(EVENT_DETAIL_TYPES),
+            "detail-type": list(DETAIL_TYPES),
         },
         sort_keys=True,
     )
@@ -59,11 +60,7 @@ class LambdaArtifactLike(Protocol):
 
 @dataclass(frozen=True)
 class RegionalPipelineArgs:
-    config: PipelineConfig
-    naming: Naming
-    region: str
-    provider: aws.Provider
-    account_id: pulumi.Input[str]
+    context: RegionalContext
     table_name: pulumi.Input[str]
     replica_arn: pulumi.Input[str]  # this region's copy of the global table
     artifact: LambdaArtifactLike
@@ -71,48 +68,81 @@ class RegionalPipelineArgs:
 
 
 class RegionalPipeline(pulumi.ComponentResource):
-    """Bus, archive, rule, target, queues, processor function and its role, in one region."""
+    """Bus, archive, rule, target, queues, processor function and its role, in one region.
+
+    Built in four steps, each a method: queues; bus, archive and rule; processor (log group,
+    role, function, async invoke config); wiring (delivery DLQ policy, permission, target).
+    """
 
     bus: aws.cloudwatch.EventBus
+    archive: aws.cloudwatch.EventArchive
     rule: aws.cloudwatch.EventRule
-    function: aws.lambda_.Function
     queues: dict[QueueKind, aws.sqs.Queue]
+    log_group: aws.cloudwatch.LogGroup
+    role: aws.iam.Role
+    role_policy: aws.iam.RolePolicy
+    function: aws.lambda_.Function
+    invoke_config: aws.lambda_.FunctionEventInvokeConfig
+    permission: aws.lambda_.Permission
+    target: aws.cloudwatch.EventTarget
 
     def __init__(
         self, name: str, args: RegionalPipelineArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("trade-pipeline:index:RegionalPipeline", name, None, opts)
-        cfg, names = args.config, args.naming
-        artifact_path = Path(args.artifact.path)
-        if not artifact_path.is_file():  # FileArchive does not check; fail at preview instead
-            raise FileNotFoundError(f"Lambda artifact {artifact_path} does not exist")
+        artifact_path = _existing_artifact(args.artifact)
+        self._logical_name, self._ctx = name, args.context
+        self.queues = self._create_queues()
+        self._create_bus_archive_and_rule()
+        self._create_processor(args, artifact_path)
+        self._wire_rule_to_processor()
+        self.register_outputs(
+            {
+                "bus_arn": self.bus.arn,
+                "rule_arn": self.rule.arn,
+                "function_arn": self.function.arn,
+                "queue_urls": {k.value: q.url for k, q in self.queues.items()},
+            }
+        )
 
-        def child(*depends_on: pulumi.Resource) -> pulumi.ResourceOptions:
-            return pulumi.ResourceOptions(
-                parent=self, provider=args.provider, depends_on=list(depends_on)
-            )
+    def _child(self, *depends_on: pulumi.Resource) -> pulumi.ResourceOptions:
+        return self._ctx.child_options(self, *depends_on)
 
-        # --- queues ----------------------------------------------------------------------
-        self.queues = {
+    # --- step 1: queues -----------------------------------------------------------------
+    def _create_queues(self) -> dict[QueueKind, aws.sqs.Queue]:
+        """The three queues, and TLS-only policies on the two the processor writes to."""
+        cfg, names = self._ctx.config, self._ctx.naming
+        queues = {
             kind: aws.sqs.Queue(
-                f"{name}-{kind.value}",
+                f"{self._logical_name}-{kind.value}",
                 name=names.queue(kind),
                 sqs_managed_sse_enabled=True,
                 message_retention_seconds=cfg.queue_retention_seconds,
-                opts=child(),
+                opts=self._child(),
             )
             for kind in QueueKind
         }
+        for kind in (QueueKind.PROCESSING_FAILURES, QueueKind.REJECTED_EVENTS):
+            queue = queues[kind]
+            aws.sqs.QueuePolicy(
+                f"{self._logical_name}-{kind.value}-policy",
+                queue_url=queue.url,
+                policy=queue.arn.apply(lambda arn: json.dumps(iam.queue_tls_only_policy(arn))),
+                opts=self._child(),
+            )
+        return queues
 
-        # --- bus, archive, rule ------------------------------------------------------------
-        self.bus = aws.cloudwatch.EventBus(f"{name}-bus", name=names.bus, opts=child())
+    # --- step 2: bus, archive, rule -------------------------------------------------------
+    def _create_bus_archive_and_rule(self) -> None:
+        name, cfg, names = self._logical_name, self._ctx.config, self._ctx.naming
+        self.bus = aws.cloudwatch.EventBus(f"{name}-bus", name=names.bus, opts=self._child())
         self.archive = aws.cloudwatch.EventArchive(
             f"{name}-archive",
             name=names.archive,
             event_source_arn=self.bus.arn,
             retention_days=cfg.archive_retention_days,
             description="Every event on the bus, for replay after an incident",
-            opts=child(),
+            opts=self._child(),
         )
         self.rule = aws.cloudwatch.EventRule(
             f"{name}-rule",
@@ -120,75 +150,65 @@ class RegionalPipeline(pulumi.ComponentResource):
             event_bus_name=self.bus.name,
             event_pattern=event_pattern(),
             description="Trading events to the regional processor",
-            opts=child(),
+            opts=self._child(),
         )
 
-        delivery_dlq = self.queues[QueueKind.DELIVERY_DLQ]
-        aws.sqs.QueuePolicy(
-            f"{name}-delivery-dlq-policy",
-            queue_url=delivery_dlq.url,
-            policy=pulumi.Output.all(delivery_dlq.arn, self.rule.arn, args.account_id).apply(
-                lambda a: json.dumps(iam.delivery_dlq_policy(a[0], a[1], a[2]))
-            ),
-            opts=child(),
-        )
-        for kind in (QueueKind.PROCESSING_FAILURES, QueueKind.REJECTED_EVENTS):
-            queue = self.queues[kind]
-            aws.sqs.QueuePolicy(
-                f"{name}-{kind.value}-policy",
-                queue_url=queue.url,
-                policy=queue.arn.apply(lambda arn: json.dumps(iam.queue_tls_only_policy(arn))),
-                opts=child(),
-            )
-
-        # --- processor: log group, role, function ----------------------------------------
+    # --- step 3: processor --------------------------------------------------------------
+    def _create_processor(self, args: RegionalPipelineArgs, artifact_path: Path) -> None:
+        """Log group, role and its policy, function, then its async invoke config."""
         self.log_group = aws.cloudwatch.LogGroup(
-            f"{name}-logs",
-            name=names.log_group,
-            retention_in_days=cfg.log_retention_days,
-            opts=child(),
+            f"{self._logical_name}-logs",
+            name=self._ctx.naming.log_group,
+            retention_in_days=self._ctx.config.log_retention_days,
+            opts=self._child(),
         )
-        self.role = aws.iam.Role(
-            f"{name}-role",
-            name=names.role(args.region),
-            description=f"Trade processor in {args.region}",
-            assume_role_policy=pulumi.Output.from_input(args.account_id).apply(
+        self.role, self.role_policy = self._create_role(args)
+        self.function = self._create_function(args, artifact_path)
+        self.invoke_config = self._create_invoke_config()
+
+    def _create_role(self, args: RegionalPipelineArgs) -> tuple[aws.iam.Role, aws.iam.RolePolicy]:
+        """The processor's role, with one inline policy on the exact ARNs of this region."""
+        ctx, region = self._ctx, self._ctx.region
+        role = aws.iam.Role(
+            f"{self._logical_name}-role",
+            name=ctx.naming.role(region),
+            description=f"Trade processor in {region}",
+            assume_role_policy=pulumi.Output.from_input(ctx.account_id).apply(
                 lambda acct: json.dumps(iam.lambda_trust_policy(acct))
             ),
-            opts=child(),
+            opts=self._child(),
         )
         send_queues = [
             self.queues[QueueKind.REJECTED_EVENTS].arn,
             self.queues[QueueKind.PROCESSING_FAILURES].arn,
         ]
-        region = args.region
-        self.role_policy = aws.iam.RolePolicy(
-            f"{name}-role-policy",
-            name="processor-access",
-            role=self.role.id,
-            policy=pulumi.Output.all(
-                args.replica_arn,
-                self.log_group.arn,
-                args.table_key_arn,
-                *send_queues,
-            ).apply(
-                lambda a: json.dumps(
-                    iam.processor_policy(
-                        iam.ProcessorGrants(
-                            region=region,
-                            table_arn=a[0],
-                            log_group_arn=a[1],
-                            table_key_arn=a[2],
-                            send_queue_arns=a[3:],
-                        )
-                    )
-                )
-            ),
-            opts=child(),
+        grants = pulumi.Output.all(
+            args.replica_arn, self.log_group.arn, args.table_key_arn, *send_queues
+        ).apply(
+            lambda a: iam.ProcessorGrants(
+                region=region,
+                table_arn=a[0],
+                log_group_arn=a[1],
+                table_key_arn=a[2],
+                send_queue_arns=a[3:],
+            )
         )
-        self.function = aws.lambda_.Function(
-            f"{name}-function",
-            name=names.function,
+        policy = aws.iam.RolePolicy(
+            f"{self._logical_name}-role-policy",
+            name="processor-access",
+            role=role.id,
+            policy=grants.apply(lambda g: json.dumps(iam.processor_policy(g))),
+            opts=self._child(),
+        )
+        return role, policy
+
+    def _create_function(
+        self, args: RegionalPipelineArgs, artifact_path: Path
+    ) -> aws.lambda_.Function:
+        cfg = self._ctx.config
+        return aws.lambda_.Function(
+            f"{self._logical_name}-function",
+            name=self._ctx.naming.function,
             description="Validates trading events and records them in the trade table",
             role=self.role.arn,
             runtime=cfg.lambda_runtime,
@@ -210,7 +230,7 @@ class RegionalPipeline(pulumi.ComponentResource):
             environment=aws.lambda_.FunctionEnvironmentArgs(
                 variables={
                     "TABLE_NAME": args.table_name,
-                    "DEAD_LETTER_QUEUE_URL": self.queues[QueueKind.REJECTED_EVENTS].url,
+                    "REJECTED_EVENTS_QUEUE_URL": self.queues[QueueKind.REJECTED_EVENTS].url,
                     "POWERTOOLS_SERVICE_NAME": "trade-processor",
                     "POWERTOOLS_METRICS_NAMESPACE": "TradePipeline",
                     "POWERTOOLS_LOG_LEVEL": cfg.log_level,
@@ -218,32 +238,49 @@ class RegionalPipeline(pulumi.ComponentResource):
             ),
             # The log group must exist (with its retention) before the first invocation, and
             # the policy before the function can succeed at anything.
-            opts=child(self.log_group, self.role_policy),
+            opts=self._child(self.log_group, self.role_policy),
         )
-        self.invoke_config = aws.lambda_.FunctionEventInvokeConfig(
-            f"{name}-async",
+
+    def _create_invoke_config(self) -> aws.lambda_.FunctionEventInvokeConfig:
+        """Lambda's own retries, then the processing-failures queue."""
+        cfg = self._ctx.config
+        failures = self.queues[QueueKind.PROCESSING_FAILURES]
+        return aws.lambda_.FunctionEventInvokeConfig(
+            f"{self._logical_name}-async",
             function_name=self.function.name,
             maximum_retry_attempts=cfg.lambda_max_retry_attempts,
             maximum_event_age_in_seconds=cfg.lambda_max_event_age_seconds,
             destination_config=aws.lambda_.FunctionEventInvokeConfigDestinationConfigArgs(
                 on_failure=aws.lambda_.FunctionEventInvokeConfigDestinationConfigOnFailureArgs(
-                    destination=self.queues[QueueKind.PROCESSING_FAILURES].arn
+                    destination=failures.arn
                 )
             ),
-            opts=child(self.role_policy),
+            opts=self._child(self.role_policy),
         )
 
-        # --- wiring: permission + target -----------------------------------------------
+    # --- step 4: wiring -----------------------------------------------------------------
+    def _wire_rule_to_processor(self) -> None:
+        """Delivery DLQ policy, invoke permission and target: the rule reaches the function."""
+        name, ctx, cfg = self._logical_name, self._ctx, self._ctx.config
+        delivery_dlq = self.queues[QueueKind.DELIVERY_DLQ]
+        aws.sqs.QueuePolicy(
+            f"{name}-delivery-dlq-policy",
+            queue_url=delivery_dlq.url,
+            policy=pulumi.Output.all(delivery_dlq.arn, self.rule.arn, ctx.account_id).apply(
+                lambda a: json.dumps(iam.delivery_dlq_policy(a[0], a[1], a[2]))
+            ),
+            opts=self._child(),
+        )
         self.permission = aws.lambda_.Permission(
             f"{name}-invoke-permission",
-            statement_id=names.permission_statement_id,
+            statement_id=ctx.naming.permission_statement_id,
             action="lambda:InvokeFunction",
             function=self.function.name,
             principal="events.amazonaws.com",
             # The rule's own ARN, never one assembled from strings.
             source_arn=self.rule.arn,
-            source_account=args.account_id,
-            opts=child(),
+            source_account=ctx.account_id,
+            opts=self._child(),
         )
         self.target = aws.cloudwatch.EventTarget(
             f"{name}-target",
@@ -256,13 +293,13 @@ class RegionalPipeline(pulumi.ComponentResource):
                 maximum_event_age_in_seconds=cfg.delivery_max_event_age_seconds,
             ),
             dead_letter_config=aws.cloudwatch.EventTargetDeadLetterConfigArgs(arn=delivery_dlq.arn),
-            opts=child(self.permission),
+            opts=self._child(self.permission),
         )
-        self.register_outputs(
-            {
-                "bus_arn": self.bus.arn,
-                "rule_arn": self.rule.arn,
-                "function_arn": self.function.arn,
-                "queue_urls": {k.value: q.url for k, q in self.queues.items()},
-            }
-        )
+
+
+def _existing_artifact(artifact: LambdaArtifactLike) -> Path:
+    """The artifact's path; ``FileArchive`` does not check it, so fail at preview instead."""
+    path = Path(artifact.path)
+    if not path.is_file():
+        raise FileNotFoundError(f"Lambda artifact {path} does not exist")
+    return path

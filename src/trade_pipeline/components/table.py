@@ -12,9 +12,8 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
+from trade_pipeline.components.context import RegionalContext
 from trade_pipeline.config import PipelineConfig
-from trade_pipeline.naming import Naming
-from trade_pipeline.providers import AWSProviderManager
 from trade_processor.table_schema import GLOBAL_SECONDARY_INDEXES, PARTITION_KEY, SORT_KEY
 
 __all__ = ["ReplicaCoverageError", "TradeTable", "TradeTableArgs", "check_replica_coverage"]
@@ -53,9 +52,7 @@ def check_replica_coverage(
 
 @dataclass(frozen=True)
 class TradeTableArgs:
-    config: PipelineConfig
-    naming: Naming
-    providers: AWSProviderManager
+    context: RegionalContext  # of the primary region, where the table resource lives
     # Customer-managed mode: region -> key ARN, one per configured region. Empty otherwise.
     key_arns: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
 
@@ -72,57 +69,36 @@ class TradeTable(pulumi.ComponentResource):
         self, name: str, args: TradeTableArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("trade-pipeline:index:TradeTable", name, None, opts)
-        cfg = args.config
+        cfg = args.context.config
         if args.key_arns and set(args.key_arns) != set(cfg.regions):
             raise ValueError(
                 "customer-managed encryption needs a key in every region: have "
                 f"{sorted(args.key_arns)}, need {sorted(cfg.regions)}"
             )
+        self._config = cfg
+        self.table = self._create_table(name, args)
+        self.name = self.table.name
+        self.replica_arns = {cfg.primary_region: self.table.arn}
+        self.replica_arns.update({r: self._replica_arn(r) for r in cfg.secondary_regions})
+        self.register_outputs(
+            {"name": self.name, "arn": self.table.arn, "replica_arns": self.replica_arns}
+        )
 
-        replicas = [
-            aws.dynamodb.TableReplicaArgs(
-                region_name=region,
-                # Each replica on its own region's key: AWS rejects a CMK table otherwise.
-                kms_key_arn=args.key_arns.get(region),
-                # Replicas do not inherit PITR or deletion protection from the table.
-                point_in_time_recovery=True,
-                deletion_protection_enabled=cfg.table_deletion_protection,
-                propagate_tags=True,
-            )
-            for region in cfg.secondary_regions
-        ]
+    def _create_table(self, name: str, args: TradeTableArgs) -> aws.dynamodb.Table:
+        """The table in the primary region, with its replicas; coverage checked first."""
+        ctx, cfg = args.context, args.context.config
+        replicas = _replicas(cfg, args.key_arns)
         check_replica_coverage(
             [str(r.region_name) for r in replicas], cfg.primary_region, cfg.secondary_regions
         )
-
-        attributes = {PARTITION_KEY, SORT_KEY}
-        for index in GLOBAL_SECONDARY_INDEXES:
-            attributes |= {index.hash_key, index.range_key}
-
-        self.table = aws.dynamodb.Table(
+        return aws.dynamodb.Table(
             f"{name}-table",
-            name=args.naming.table,
+            name=ctx.naming.table,
             billing_mode="PAY_PER_REQUEST",
             hash_key=PARTITION_KEY,
             range_key=SORT_KEY,
-            attributes=[
-                aws.dynamodb.TableAttributeArgs(name=attr, type="S") for attr in sorted(attributes)
-            ],
-            global_secondary_indexes=[
-                aws.dynamodb.TableGlobalSecondaryIndexArgs(
-                    name=index.name,
-                    key_schemas=[
-                        aws.dynamodb.TableGlobalSecondaryIndexKeySchemaArgs(
-                            attribute_name=index.hash_key, key_type="HASH"
-                        ),
-                        aws.dynamodb.TableGlobalSecondaryIndexKeySchemaArgs(
-                            attribute_name=index.range_key, key_type="RANGE"
-                        ),
-                    ],
-                    projection_type="ALL",
-                )
-                for index in GLOBAL_SECONDARY_INDEXES
-            ],
+            attributes=_attributes(),
+            global_secondary_indexes=_global_secondary_indexes(),
             # Global tables replicate through streams; NEW_AND_OLD_IMAGES is what AWS requires.
             stream_enabled=True,
             stream_view_type="NEW_AND_OLD_IMAGES",
@@ -134,25 +110,64 @@ class TradeTable(pulumi.ComponentResource):
             point_in_time_recovery=aws.dynamodb.TablePointInTimeRecoveryArgs(enabled=True),
             deletion_protection_enabled=cfg.table_deletion_protection,
             replicas=replicas,
-            opts=args.providers.opts(cfg.primary_region, parent=self),
+            opts=ctx.child_options(self),
         )
-        self.name = self.table.name
 
-        def replica_arn(region: str) -> pulumi.Output[str]:
-            def pick(reported: Sequence[aws.dynamodb.outputs.TableReplica] | None) -> str:
-                reported = reported or []
-                check_replica_coverage(
-                    [r.region_name for r in reported], cfg.primary_region, cfg.secondary_regions
-                )
-                (match,) = [r for r in reported if r.region_name == region]
-                if not match.arn:
-                    raise ReplicaCoverageError(f"replica in {region} reported no ARN")
-                return match.arn
+    def _replica_arn(self, region: str) -> pulumi.Output[str]:
+        """The ARN the engine reports for ``region``'s replica, after re-checking coverage."""
+        cfg = self._config
 
-            return self.table.replicas.apply(pick)
+        def pick(reported: Sequence[aws.dynamodb.outputs.TableReplica] | None) -> str:
+            reported = reported or []
+            check_replica_coverage(
+                [r.region_name for r in reported], cfg.primary_region, cfg.secondary_regions
+            )
+            (match,) = [r for r in reported if r.region_name == region]
+            if not match.arn:
+                raise ReplicaCoverageError(f"replica in {region} reported no ARN")
+            return match.arn
 
-        self.replica_arns = {cfg.primary_region: self.table.arn}
-        self.replica_arns.update({r: replica_arn(r) for r in cfg.secondary_regions})
-        self.register_outputs(
-            {"name": self.name, "arn": self.table.arn, "replica_arns": self.replica_arns}
+        return self.table.replicas.apply(pick)
+
+
+def _replicas(
+    cfg: PipelineConfig, key_arns: Mapping[str, pulumi.Input[str]]
+) -> list[aws.dynamodb.TableReplicaArgs]:
+    return [
+        aws.dynamodb.TableReplicaArgs(
+            region_name=region,
+            # Each replica on its own region's key: AWS rejects a CMK table otherwise.
+            kms_key_arn=key_arns.get(region),
+            # Replicas do not inherit PITR or deletion protection from the table.
+            point_in_time_recovery=True,
+            deletion_protection_enabled=cfg.table_deletion_protection,
+            propagate_tags=True,
         )
+        for region in cfg.secondary_regions
+    ]
+
+
+def _attributes() -> list[aws.dynamodb.TableAttributeArgs]:
+    """Key attributes of the table and of every index (all strings)."""
+    names = {PARTITION_KEY, SORT_KEY}
+    for index in GLOBAL_SECONDARY_INDEXES:
+        names |= {index.hash_key, index.range_key}
+    return [aws.dynamodb.TableAttributeArgs(name=attr, type="S") for attr in sorted(names)]
+
+
+def _global_secondary_indexes() -> list[aws.dynamodb.TableGlobalSecondaryIndexArgs]:
+    return [
+        aws.dynamodb.TableGlobalSecondaryIndexArgs(
+            name=index.name,
+            key_schemas=[
+                aws.dynamodb.TableGlobalSecondaryIndexKeySchemaArgs(
+                    attribute_name=index.hash_key, key_type="HASH"
+                ),
+                aws.dynamodb.TableGlobalSecondaryIndexKeySchemaArgs(
+                    attribute_name=index.range_key, key_type="RANGE"
+                ),
+            ],
+            projection_type="ALL",
+        )
+        for index in GLOBAL_SECONDARY_INDEXES
+    ]

@@ -1,79 +1,29 @@
-"""PipelineConfig: the one typed, validated configuration of a stack.
+"""The config model: every key a stack can set, its default, its limits and its meaning.
 
-Sources, lowest precedence first:
-
-1. defaults declared on the fields below;
-2. stack config (``Pulumi.<stack>.yaml``), keys ``trade-pipeline:<camelCaseName>``;
-3. environment variables: ``TRADE_PIPELINE_<UPPER_SNAKE_NAME>`` for every field, plus the short
-   names operators already use (``PRIMARY_REGION``, ``SECONDARY_REGIONS`` - or ``SECONDARY_REGION``
-   -, ``ENVIRONMENT_SUFFIX``).
-
-Validation runs before any resource is registered. A rejected value becomes one line naming the
-key, the value, where it came from and the rule it broke (:class:`ConfigError`); the program and
-the offline preview print those lines and stop, with no traceback.
-
-Example
--------
->>> cfg = PipelineConfig.from_sources({"primaryRegion": "us-east-1"}, environ={})
->>> cfg.regions
-('us-east-1',)
+Field descriptions feed the README's config reference (``trade-pipeline config-reference``);
+the rules behind each validator are in ``validators``, the sources in ``sources``.
 """
 
 from __future__ import annotations
 
-import difflib
-import functools
-import json
-import re
 from collections.abc import Mapping
 from enum import StrEnum
-from typing import Annotated, Any, Final, get_args, get_origin
+from typing import Any
 
 from pydantic import (
-    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
-    ValidationError,
     field_validator,
     model_validator,
 )
 from pydantic.alias_generators import to_camel
 
-__all__ = [
-    "CONFIG_NAMESPACE",
-    "ConfigError",
-    "EncryptionMode",
-    "LambdaArchitecture",
-    "PipelineConfig",
-    "PolicyWaiver",
-    "aws_regions",
-    "env_var_for",
-    "newest_python_runtime",
-    "supported_python_runtimes",
-]
+from trade_pipeline.config import validators
+from trade_pipeline.config.sources import load_config
+from trade_pipeline.config.validators import Region, newest_python_runtime
 
-CONFIG_NAMESPACE: Final = "trade-pipeline"
-
-# Short environment variable names accepted on top of TRADE_PIPELINE_<FIELD>.
-_ENV_ALIASES: Final[dict[str, tuple[str, ...]]] = {
-    "primary_region": ("PRIMARY_REGION",),
-    "secondary_regions": ("SECONDARY_REGIONS", "SECONDARY_REGION"),
-    "environment_suffix": ("ENVIRONMENT_SUFFIX",),
-}
-
-# Services every region must offer for the pipeline to deploy there.
-_REQUIRED_SERVICES: Final = ("lambda", "dynamodb", "events", "sqs", "sns", "kms", "logs")
-
-# CloudWatch Logs accepts only these retention periods (PutRetentionPolicy).
-LOG_RETENTION_DAYS: Final = frozenset(
-    {1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557,
-     2922, 3288, 3653}
-)  # fmt: skip
-
-_SUFFIX_RE: Final = re.compile(r"^[a-z][a-z0-9-]*[a-z0-9]$|^[a-z]$")
-_PREFIX_RE: Final = _SUFFIX_RE
-_EMAIL_RE: Final = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[A-Za-z]{2,}$")
+__all__ = ["EncryptionMode", "LambdaArchitecture", "PipelineConfig", "PolicyWaiver"]
 
 
 class EncryptionMode(StrEnum):
@@ -98,64 +48,6 @@ class PolicyWaiver(BaseModel):
         default=("*",), description="Logical names (URN suffixes) concerned, or * for all."
     )
     reason: str = Field(min_length=10, description="Why, for the reviewer.")
-
-
-class ConfigError(Exception):
-    """One or more configuration values were rejected; ``lines`` holds one line per value."""
-
-    def __init__(self, lines: list[str]) -> None:
-        self.lines = lines
-        super().__init__("\n".join(lines))
-
-
-@functools.cache
-def aws_regions() -> frozenset[str]:
-    """Regions that offer every service the pipeline uses, from botocore's endpoint data."""
-    import botocore.session  # local: only needed when validating
-
-    session = botocore.session.get_session()
-    sets = [set(session.get_available_regions(svc)) for svc in _REQUIRED_SERVICES]
-    return frozenset(set.intersection(*sets))
-
-
-def _python_version(runtime: str) -> tuple[int, ...]:
-    return tuple(int(part) for part in runtime.removeprefix("python").split("."))
-
-
-@functools.cache
-def supported_python_runtimes() -> tuple[str, ...]:
-    """Python runtimes we accept, newest first: the two newest that pulumi-aws knows.
-
-    The provider's enum still lists runtimes AWS retired long ago (python2.7, 3.6 ...), so
-    "known to the provider" is not enough; the two newest minor versions are always in AWS's
-    supported window.
-    """
-    import pulumi_aws as aws
-
-    runtimes = [r.value for r in aws.lambda_.Runtime if re.fullmatch(r"python3\.\d+", r.value)]
-    runtimes.sort(key=_python_version, reverse=True)
-    return tuple(runtimes[:2])
-
-
-def newest_python_runtime() -> str:
-    """The newest Python runtime in ``pulumi_aws.lambda_.Runtime`` (``python3.14`` in 7.x)."""
-    return supported_python_runtimes()[0]
-
-
-def env_var_for(field_name: str) -> str:
-    """The generic environment variable that overrides ``field_name``."""
-    return f"TRADE_PIPELINE_{field_name.upper()}"
-
-
-def _check_region(value: str) -> str:
-    if value not in aws_regions():
-        raise ValueError(
-            "must be an AWS region offering " + ", ".join(_REQUIRED_SERVICES) + " (e.g. us-east-1)"
-        )
-    return value
-
-
-Region = Annotated[str, AfterValidator(_check_region)]
 
 
 class PipelineConfig(BaseModel):
@@ -322,68 +214,36 @@ class PipelineConfig(BaseModel):
     @field_validator("name_prefix", "environment_suffix")
     @classmethod
     def _dns_like(cls, value: str) -> str:
-        if not _SUFFIX_RE.match(value) or "--" in value:
-            raise ValueError(
-                "must be lower-case letters, digits and single hyphens, starting with a letter "
-                "and not ending with a hyphen"
-            )
-        return value
+        return validators.check_dns_label(value)
 
     @field_validator("lambda_runtime")
     @classmethod
     def _runtime(cls, value: str) -> str:
-        allowed = supported_python_runtimes()
-        if value not in allowed:
-            raise ValueError(f"must be one of {', '.join(allowed)} (older runtimes are rejected)")
-        return value
+        return validators.check_runtime(value)
 
     @field_validator("log_retention_days")
     @classmethod
     def _retention(cls, value: int) -> int:
-        if value not in LOG_RETENTION_DAYS:
-            raise ValueError(
-                "must be a CloudWatch Logs retention value: "
-                + ", ".join(str(d) for d in sorted(LOG_RETENTION_DAYS))
-            )
-        return value
+        return validators.check_log_retention(value)
 
     @field_validator("alarm_period_seconds")
     @classmethod
     def _period(cls, value: int) -> int:
-        if value < 60 or value % 60 or value > 86400:
-            raise ValueError("must be a multiple of 60 between 60 and 86400")
-        return value
+        return validators.check_alarm_period(value)
 
     @field_validator("alarm_emails")
     @classmethod
     def _emails(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        bad = [v for v in value if not _EMAIL_RE.match(v)]
-        if bad:
-            raise ValueError(f"not an e-mail address: {', '.join(bad)}")
-        if len(set(value)) != len(value):
-            raise ValueError("lists an address twice")
-        return value
+        return validators.check_emails(value)
 
     @field_validator("tags")
     @classmethod
     def _tags(cls, value: dict[str, str]) -> dict[str, str]:
-        for key, tag_value in value.items():
-            if not 1 <= len(key) <= 128 or len(tag_value) > 256:
-                raise ValueError(f"tag {key!r}: keys are 1-128 characters, values at most 256")
-            if key.lower().startswith("aws:"):
-                raise ValueError(f"tag {key!r}: the aws: prefix is reserved")
-        return value
+        return validators.check_tags(value)
 
     @model_validator(mode="after")
     def _regions(self) -> PipelineConfig:
-        if self.primary_region in self.secondary_regions:
-            raise ValueError(
-                f"secondaryRegions: lists the primary region {self.primary_region}; "
-                "the primary must appear only as primaryRegion"
-            )
-        dupes = sorted({r for r in self.secondary_regions if self.secondary_regions.count(r) > 1})
-        if dupes:
-            raise ValueError(f"secondaryRegions: lists {', '.join(dupes)} more than once")
+        validators.check_region_list(self.primary_region, self.secondary_regions)
         return self
 
     @model_validator(mode="after")
@@ -420,87 +280,6 @@ class PipelineConfig(BaseModel):
     ) -> PipelineConfig:
         """Build from stack config (camelCase keys, namespace already stripped) and env vars.
 
-        Raises :class:`ConfigError` with one line per rejected value.
+        Raises :class:`~trade_pipeline.config.ConfigError` with one line per rejected value.
         """
-        known = {info.alias or name: name for name, info in cls.model_fields.items()}
-        raw: dict[str, Any] = {}
-        origin: dict[str, str] = {}
-        lines: list[str] = []
-
-        for key, value in stack_config.items():
-            if key not in known:
-                close = difflib.get_close_matches(key, known, n=1)
-                hint = f" (did you mean {close[0]}?)" if close else ""
-                lines.append(
-                    f"config error: {CONFIG_NAMESPACE}:{key} = {value!r}: unknown key{hint}"
-                )
-                continue
-            raw[known[key]] = value
-            origin[known[key]] = f"{CONFIG_NAMESPACE}:{key}"
-
-        for name, info in cls.model_fields.items():
-            for var in (env_var_for(name), *_ENV_ALIASES.get(name, ())):
-                if var in environ:
-                    raw[name] = _from_env(environ[var], info.annotation)
-                    origin[name] = f"{var} (environment)"
-                    break
-
-        if "primary_region" not in raw:
-            lines.append(
-                f"config error: {CONFIG_NAMESPACE}:primaryRegion: required; set it in "
-                "Pulumi.<stack>.yaml or PRIMARY_REGION"
-            )
-        if lines:
-            raise ConfigError(lines)
-
-        try:
-            return cls.model_validate(raw)
-        except ValidationError as exc:
-            raise ConfigError(_lines(exc, raw, origin)) from None
-
-
-def _from_env(value: str, annotation: Any) -> Any:
-    """Environment variables are strings: lists are comma-separated, maps are k=v pairs;
-    JSON (starting with ``[`` or ``{``) is accepted for both."""
-    if value.lstrip()[:1] in ("[", "{"):
-        try:
-            return json.loads(value)
-        except json.JSONDecodeError:
-            return value
-    origin = get_origin(annotation)
-    args = get_args(annotation)
-    if origin is tuple:
-        return tuple(part.strip() for part in value.split(",") if part.strip())
-    if origin is dict:
-        pairs = (p.split("=", 1) for p in value.split(",") if p.strip())
-        return {k.strip(): v.strip() for k, v in (p if len(p) == 2 else (p[0], "") for p in pairs)}
-    if type(None) in args and value.strip() == "":
-        return None
-    return value.strip()
-
-
-def _lines(exc: ValidationError, raw: Mapping[str, Any], origin: Mapping[str, str]) -> list[str]:
-    lines = []
-    for err in exc.errors():
-        loc = [str(p) for p in err["loc"]]
-        message = str(err["msg"]).removeprefix("Value error, ")
-        if not loc:  # model-level rule: the message starts with the key it concerns
-            key, _, rule = message.partition(": ")
-            field = _field_for_alias(key.split("/")[0])
-            value = raw.get(field, "") if field else ""
-            src = origin.get(field, f"{CONFIG_NAMESPACE}:{key}") if field else key
-            lines.append(f"config error: {src} = {value!r}: {rule}")
-            continue
-        field = loc[0]
-        value = raw.get(field, err.get("input"))
-        where = origin.get(field, f"{CONFIG_NAMESPACE}:{to_camel(field)}")
-        item = f" (item {loc[1]})" if len(loc) > 1 else ""
-        lines.append(f"config error: {where}{item} = {value!r}: {message}")
-    return lines
-
-
-def _field_for_alias(alias: str) -> str | None:
-    for name, info in PipelineConfig.model_fields.items():
-        if info.alias == alias or name == alias:
-            return name
-    return None
+        return load_config(cls, stack_config, environ)

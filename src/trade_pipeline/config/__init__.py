@@ -1,0 +1,62 @@
+"""PipelineConfig: the one typed, validated configuration of a stack.
+
+Sources, lowest precedence first:
+
+1. defaults declared on the fields of :class:`PipelineConfig` (``model``);
+2. stack config (``Pulumi.<stack>.yaml``), keys ``trade-pipeline:<camelCaseName>``;
+3. environment variables: ``TRADE_PIPELINE_<UPPER_SNAKE_NAME>`` for every field, plus the short
+   names operators already use (``PRIMARY_REGION``, ``SECONDARY_REGIONS`` - or ``SECONDARY_REGION``
+   -, ``ENVIRONMENT_SUFFIX``) (``sources``).
+
+Validation runs before any resource is registered (rules in ``validators``). A rejected value
+becomes one line naming the key, the value, where it came from and the rule it broke
+(:class:`ConfigError`, ``errors``); the program and the offline preview print those lines and
+stop, with no traceback.
+
+Example
+-------
+>>> cfg = PipelineConfig.from_sources({"primaryRegion": "us-east-1"}, environ={})
+>>> cfg.regions
+('us-east-1',)
+"""
+
+from __future__ import annotations
+
+from trade_pipeline.config.errors import CONFIG_NAMESPACE, ConfigError
+from trade_pipeline.config.model import (
+    EncryptionMode,
+    LambdaArchitecture,
+    PipelineConfig,
+    PolicyWaiver,
+)
+from trade_pipeline.config.sources import ENV_ALIASES, env_var_for
+from trade_pipeline.config.validators import (
+    LOG_RETENTION_DAYS,
+    aws_regions,
+    newest_python_runtime,
+    supported_python_runtimes,
+)
+
+__all__ = [
+    "CONFIG_NAMESPACE",
+    "ENV_ALIASES",
+    "LOG_RETENTION_DAYS",
+    "ConfigError",
+    "EncryptionMode",
+    "LambdaArchitecture",
+    "PipelineConfig",
+    "PolicyWaiver",
+    "aws_regions",
+    "env_var_for",
+    "newest_python_runtime",
+    "supported_python_runtimes",
+]
+
+# The old private name, still imported by the config reference generator (cli.py).
+_ENV_ALIASES = ENV_ALIASES
+
+# The public classes say they live here (reprs, type names in the config reference), as they
+# did before this package was split into modules.
+for _public in (ConfigError, EncryptionMode, LambdaArchitecture, PipelineConfig, PolicyWaiver):
+    _public.__module__ = __name__
+del _public
