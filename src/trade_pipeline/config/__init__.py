@@ -26,6 +26,7 @@ from trade_pipeline.config.errors import CONFIG_NAMESPACE, ConfigError
 from trade_pipeline.config.model import (
     EncryptionMode,
     LambdaArchitecture,
+    NetworkMode,
     PipelineConfig,
     PolicyWaiver,
 )
@@ -44,6 +45,7 @@ __all__ = [
     "ConfigError",
     "EncryptionMode",
     "LambdaArchitecture",
+    "NetworkMode",
     "PipelineConfig",
     "PolicyWaiver",
     "aws_regions",
@@ -57,6 +59,13 @@ _ENV_ALIASES = ENV_ALIASES
 
 # The public classes say they live here (reprs, type names in the config reference), as they
 # did before this package was split into modules.
-for _public in (ConfigError, EncryptionMode, LambdaArchitecture, PipelineConfig, PolicyWaiver):
+for _public in (
+    ConfigError,
+    EncryptionMode,
+    LambdaArchitecture,
+    NetworkMode,
+    PipelineConfig,
+    PolicyWaiver,
+):
     _public.__module__ = __name__
 del _public
