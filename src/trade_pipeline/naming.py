@@ -56,6 +56,7 @@ LIMITS: Final[dict[str, NameRule]] = {
     "kms_alias": NameRule(256, re.compile(r"^alias/[A-Za-z0-9/_-]+$")),  # KMS AliasName
     "alarm": NameRule(255, re.compile(r"^[ -~]+$")),  # CloudWatch AlarmName (printable ASCII)
     "statement_id": NameRule(100, _ALNUM_DASH),  # Lambda AddPermission StatementId
+    "security_group": NameRule(255, _ALNUM_DASH),  # EC2 GroupName (never starting "sg-")
 }
 
 
@@ -110,6 +111,18 @@ class Naming:
     def role(self, region: str) -> str:
         return f"{self.prefix}-processor-{self.suffix}-{region}"
 
+    # --- private networking (networkMode vpc) ---------------------------------------------
+    def security_group(self, what: str) -> str:
+        """``functions`` or ``endpoints``: the same name in every region (SGs are regional)."""
+        return f"{self.prefix}-{self.suffix}-{what}"
+
+    @property
+    def flow_log_group(self) -> str:
+        return f"/aws/vpc/{self.prefix}-{self.suffix}-flow-logs"
+
+    def flow_log_role(self, region: str) -> str:
+        return f"{self.prefix}-flow-logs-{self.suffix}-{region}"
+
     def alarm(self, region: str, what: str) -> str:
         """Alarm names are regional, but the region in the name tells the person paged where."""
         return f"{self.prefix}-{self.suffix}-{region}-{what}"
@@ -124,10 +137,11 @@ class Naming:
             "archive": lambda: [self.archive],
             "rule": lambda: [self.rule],
             "function": lambda: [self.function],
-            "role": lambda: [self.role(region)],
+            "role": lambda: [self.role(region), self.flow_log_role(region)],
             "queue": lambda: [self.queue(k) for k in QueueKind],
             "topic": lambda: [self.topic],
-            "log_group": lambda: [self.log_group],
+            "log_group": lambda: [self.log_group, self.flow_log_group],
+            "security_group": lambda: [self.security_group("functions")],
             "kms_alias": lambda: [self.kms_alias("table"), self.kms_alias("alarms")],
             "alarm": lambda: [self.alarm(region, longest_alarm)],
             "statement_id": lambda: [self.permission_statement_id],

@@ -21,27 +21,42 @@ __all__ = [
     "AWS_PROVIDER",
     "BUS",
     "BUS_POLICY",
+    "DEFAULT_SECURITY_GROUP",
+    "EGRESS_ONLY_INTERNET_GATEWAY",
     "EVENT_PERMISSION",
     "EVENT_RULE",
+    "FLOW_LOG",
     "FUNCTION",
     "GROUP_POLICY",
     "IAM_POLICY",
+    "INTERNET_GATEWAY",
     "INVOKE_CONFIG",
     "KMS_KEY",
     "LEGACY_GLOBAL_TABLE",
     "LOG_GROUP",
+    "NAT_GATEWAY",
     "PERMISSION",
     "POLICY_ATTACHMENTS",
     "QUEUE",
     "QUEUE_POLICY",
     "ROLE",
     "ROLE_POLICY",
+    "ROUTE",
+    "ROUTE_TABLE",
+    "ROUTE_TABLE_ASSOCIATION",
+    "SECURITY_GROUP",
+    "SECURITY_GROUP_RULE",
+    "SG_EGRESS_RULE",
+    "SG_INGRESS_RULE",
+    "SUBNET",
     "TABLE",
     "TARGET",
     "TOPIC",
     "TOPIC_POLICY",
     "TOPIC_SUBSCRIPTION",
     "USER_POLICY",
+    "VPC",
+    "VPC_ENDPOINT",
     "short",
 ]
 
@@ -77,6 +92,23 @@ ALARM: Final = "aws:cloudwatch/metricAlarm:MetricAlarm"
 KMS_KEY: Final = "aws:kms/key:Key"
 ALIAS: Final = "aws:kms/alias:Alias"
 AWS_PROVIDER: Final = "pulumi:providers:aws"
+
+# Private networking (networkMode vpc)
+VPC: Final = "aws:ec2/vpc:Vpc"
+SUBNET: Final = "aws:ec2/subnet:Subnet"
+ROUTE_TABLE: Final = "aws:ec2/routeTable:RouteTable"
+ROUTE_TABLE_ASSOCIATION: Final = "aws:ec2/routeTableAssociation:RouteTableAssociation"
+ROUTE: Final = "aws:ec2/route:Route"
+SECURITY_GROUP: Final = "aws:ec2/securityGroup:SecurityGroup"
+DEFAULT_SECURITY_GROUP: Final = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"
+SECURITY_GROUP_RULE: Final = "aws:ec2/securityGroupRule:SecurityGroupRule"
+SG_EGRESS_RULE: Final = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
+SG_INGRESS_RULE: Final = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+VPC_ENDPOINT: Final = "aws:ec2/vpcEndpoint:VpcEndpoint"
+FLOW_LOG: Final = "aws:ec2/flowLog:FlowLog"
+INTERNET_GATEWAY: Final = "aws:ec2/internetGateway:InternetGateway"
+EGRESS_ONLY_INTERNET_GATEWAY: Final = "aws:ec2/egressOnlyInternetGateway:EgressOnlyInternetGateway"
+NAT_GATEWAY: Final = "aws:ec2/natGateway:NatGateway"
 
 
 def short(type_: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
@@ -21,10 +21,18 @@ from trade_pipeline.components import (
     TradeTableArgs,
     regional_contexts,
 )
+from trade_pipeline.components.attachment import attach_every_function
+from trade_pipeline.components.endpoints import (
+    EndpointGrant,
+    RegionalEndpoints,
+    RegionalEndpointsArgs,
+)
+from trade_pipeline.components.network import RegionalNetwork
 from trade_pipeline.components.pipeline import LambdaArtifactLike
-from trade_pipeline.config import CONFIG_NAMESPACE, EncryptionMode, PipelineConfig
+from trade_pipeline.config import CONFIG_NAMESPACE, EncryptionMode, NetworkMode, PipelineConfig
 from trade_pipeline.config.sources import decode_json
-from trade_pipeline.iam import table_key_policy
+from trade_pipeline.iam import QUEUE_SEND_ACTIONS, TABLE_ACTIONS, table_key_policy
+from trade_pipeline.naming import QueueKind
 from trade_pipeline.providers import AWSProviderManager
 
 __all__ = ["PipelineStack", "build_stack", "config_from_pulumi", "run_program"]
@@ -54,6 +62,9 @@ class PipelineStack:
     table: TradeTable
     pipelines: dict[str, RegionalPipeline]
     monitoring: dict[str, RegionalMonitoring]
+    # networkMode vpc only (empty otherwise)
+    networks: dict[str, RegionalNetwork] = field(default_factory=dict)
+    endpoints: dict[str, RegionalEndpoints] = field(default_factory=dict)
 
 
 def build_stack(
@@ -68,6 +79,7 @@ def build_stack(
         )
     providers = AWSProviderManager(config)
     contexts = regional_contexts(config, providers)
+    networks = _private_networks(contexts)  # before any function: they are attached to it
     key_arns = _table_keys(contexts)
     table = TradeTable("trade", TradeTableArgs(contexts[config.primary_region], key_arns))
     pipelines: dict[str, RegionalPipeline] = {}
@@ -89,9 +101,49 @@ def build_stack(
             f"monitoring-{region}",
             RegionalMonitoringArgs(context=context, depends_on=[pipelines[region]]),
         )
-    stack = PipelineStack(config, providers, table, pipelines, monitoring)
+    endpoints = _endpoints(contexts, networks, table, pipelines)
+    stack = PipelineStack(config, providers, table, pipelines, monitoring, networks, endpoints)
     _export_outputs(stack, artifact)
     return stack
+
+
+# --- private networking (networkMode vpc; docs/network.md) -----------------------------------
+def _private_networks(contexts: Mapping[str, RegionalContext]) -> dict[str, RegionalNetwork]:
+    """region -> its VPC, when networkMode is vpc; every function created afterwards is
+    attached to its region's network (components/attachment.py)."""
+    if next(iter(contexts.values())).config.network_mode is not NetworkMode.VPC:
+        return {}
+    networks = {
+        region: RegionalNetwork(f"network-{region}", context)
+        for region, context in contexts.items()
+    }
+    attach_every_function(contexts, networks)
+    return networks
+
+
+def _endpoints(
+    contexts: Mapping[str, RegionalContext],
+    networks: Mapping[str, RegionalNetwork],
+    table: TradeTable,
+    pipelines: Mapping[str, RegionalPipeline],
+) -> dict[str, RegionalEndpoints]:
+    """Per region, an endpoint for each service the processor calls from inside the VPC, its
+    policy naming exactly what the processor touches there (not the on-failure destination:
+    Lambda delivers to it outside the function's network)."""
+    endpoints: dict[str, RegionalEndpoints] = {}
+    for region, network in networks.items():
+        grants = [
+            EndpointGrant("dynamodb", TABLE_ACTIONS, [table.replica_arns[region]]),
+            EndpointGrant(
+                "sqs",
+                QUEUE_SEND_ACTIONS,
+                [pipelines[region].queues[QueueKind.REJECTED_EVENTS].arn],
+            ),
+        ]
+        endpoints[region] = RegionalEndpoints(
+            f"endpoints-{region}", RegionalEndpointsArgs(contexts[region], network, grants)
+        )
+    return endpoints
 
 
 def _table_keys(contexts: Mapping[str, RegionalContext]) -> dict[str, pulumi.Input[str]]:
@@ -133,6 +185,19 @@ def _export_outputs(stack: PipelineStack, artifact: LambdaArtifactLike) -> None:
         },
     )
     pulumi.export("lambdaArtifactSha256", artifact.source_code_hash)
+    if stack.networks:
+        pulumi.export(
+            "network",
+            {
+                region: {
+                    "vpcId": network.vpc.id,
+                    "subnetIds": network.subnet_ids,
+                    "functionSecurityGroupId": network.function_security_group.id,
+                    "endpointIds": {s: e.id for s, e in stack.endpoints[region].endpoints.items()},
+                }
+                for region, network in stack.networks.items()
+            },
+        )
 
 
 def run_program() -> None:

@@ -33,7 +33,7 @@ def error_lines(
     from (a stack config key or an environment variable), so the line names what the user
     wrote rather than the field's internal name.
     """
-    lines = []
+    lines: list[str] = []
     for err in exc.errors():
         loc = [str(p) for p in err["loc"]]
         message = str(err["msg"]).removeprefix("Value error, ")

@@ -26,6 +26,7 @@ MODULES: Final = (
     "kms",
     "cloudwatch",  # alarms
     "stack",  # providers, regions, completeness
+    "network",  # private networking (networkMode vpc); last, so earlier rows keep their place
 )
 
 for _module in MODULES:
