@@ -200,3 +200,20 @@ def test_eni_actions_with_a_resource_type_are_refused_on_star(plan: Plan) -> Non
     edit_policy(policy, "policy", lambda doc: doc["Statement"][1].update(Resource="*"))
     found = messages(rule, plan)
     assert len(found) == 3 and all("can be scoped to network-interface" in m for m in found)
+
+
+def test_calls_made_by_another_service_need_no_endpoint() -> None:
+    """The table key is used by DynamoDB for the function (kms:ViaService), not by the function."""
+    from trade_pipeline.iam import ProcessorGrants, processor_policy
+    from trade_pipeline.network_services import services_called
+
+    grants = ProcessorGrants(
+        region="us-east-1",
+        table_arn="arn:aws:dynamodb:us-east-1:123456789012:table/t",
+        log_group_arn="arn:aws:logs:us-east-1:123456789012:log-group:g",
+        send_queue_arns=["arn:aws:sqs:us-east-1:123456789012:q"],
+        table_key_arn="arn:aws:kms:us-east-1:123456789012:key/k",
+    )
+    statements = processor_policy(grants)["Statement"]
+    assert any(a.startswith("kms:") for s in statements for a in s["Action"])
+    assert services_called(statements) == ["dynamodb", "sqs"]
