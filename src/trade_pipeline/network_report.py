@@ -126,7 +126,8 @@ def render_network(plan: Plan, regions: tuple[str, ...], console: Console) -> No
     total = sum(vpc_monthly_cost(plan, r)[1] for r in regions)
     console.print(
         f"networkMode vpc adds ${total:.2f}/month in fixed interface-endpoint hours "
-        f"(${INTERFACE_ENDPOINT_AZ_HOUR_USD} per endpoint per AZ-hour, us-east-1 price), plus "
+        f"(${INTERFACE_ENDPOINT_AZ_HOUR_USD} per endpoint per AZ-hour, the US East (N. Virginia) "
+        f"price), plus "
         f"${INTERFACE_ENDPOINT_GB_USD}/GB through them; gateway endpoints, VPCs and security "
         "groups are free; flow logs cost their CloudWatch Logs ingestion."
     )

@@ -200,9 +200,9 @@ _EC2_ID_PREFIXES: dict[str, tuple[str, str]] = {
     rt.FLOW_LOG: ("fl", "vpc-flow-log"),
 }
 
-# Zones without opt-in per region where AWS offers other than three (the preview's answer to
-# getAvailabilityZones; the real call asks the account).
-_ZONE_COUNTS: dict[str, int] = {"us-east-1": 6, "us-west-1": 2}
+# The preview's answer to getAvailabilityZones: three zones without opt-in in every region (most
+# regions have three; the real call asks the account).
+_ZONES_PER_REGION = 3
 _COMPASS = {"north": "n", "south": "s", "east": "e", "west": "w", "central": "c"}
 
 
@@ -216,7 +216,7 @@ def _zone_id_prefix(region: str) -> str:
 
 
 def _availability_zones(region: str) -> dict[str, Any]:
-    count = _ZONE_COUNTS.get(region, 3)
+    count = _ZONES_PER_REGION
     return {
         "id": region,
         "names": [f"{region}{chr(ord('a') + i)}" for i in range(count)],
