@@ -277,7 +277,7 @@ def network_region_cidrs_disjoint(stack: StackView) -> Iterator[Finding]:
     """No two VPCs of the stack have overlapping CIDR blocks."""
     order = {region: index for index, region in enumerate(stack.regions)}
     networks = []
-    for vpc in sorted(stack.of_type(rt.VPC), key=lambda v: (order.get(v.region, 99), v.name)):
+    for vpc in sorted(stack.of_type(rt.VPC), key=lambda v: (order.get(v.region or "", 99), v.name)):
         cidr = read(vpc.props, "cidrBlock")
         networks.append((vpc, ipaddress.ip_network(str(cidr), strict=False)))
     for index, (vpc, network) in enumerate(networks):
