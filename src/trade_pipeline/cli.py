@@ -20,6 +20,7 @@ from rich.console import Console
 from rich.table import Table
 
 from trade_pipeline.commands import cost as cost_command
+from trade_pipeline.commands import diagram as diagram_command
 from trade_pipeline.config import CONFIG_NAMESPACE, ConfigError, PipelineConfig
 from trade_pipeline.preview import Plan, PlannedResource, load_stack_config, run_preview
 
@@ -245,6 +246,7 @@ def config_reference() -> None:
 
 
 cost_command.register(app)
+diagram_command.register(app)
 
 if __name__ == "__main__":
     app()

@@ -51,6 +51,7 @@ class VolumeError(ValueError):
 
 def expected_volume(stack_config: Mapping[str, Any], environ: Mapping[str, str]) -> int | None:
     """The configured events per month (environment wins), or None when not set."""
+    value: object
     if VOLUME_ENV in environ:
         origin, value = f"{VOLUME_ENV} (environment)", environ[VOLUME_ENV]
     elif VOLUME_KEY in stack_config:

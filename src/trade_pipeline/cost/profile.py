@@ -125,8 +125,9 @@ def _stubbed_dynamodb() -> Any:
     import boto3
     from botocore.awsrequest import AWSResponse
 
-    def answer(request: Any, **_: Any) -> AWSResponse:
-        return AWSResponse(request.url, 200, {"x-amzn-RequestId": "cost"}, _Body(b"{}"))
+    def answer(request: Any, **_: Any) -> Any:
+        headers: Any = {"x-amzn-RequestId": "cost"}
+        return AWSResponse(request.url, 200, headers, _Body(b"{}"))
 
     client = boto3.client(
         "dynamodb",
@@ -189,11 +190,16 @@ def measure_profile(rounds: int = 200) -> ProcessorProfile:
 
     event = typical_event()
     item = dict(item_for(parse_event(event)))
-    queue = RejectedEventQueue("https://sqs.us-east-1.amazonaws.com/123456789012/x", lambda: None)
+    # a typical event is stored: the rejected queue is never used, so it gets no client
+    no_client: Any = None
+    queue = RejectedEventQueue(
+        "https://sqs.us-east-1.amazonaws.com/123456789012/x", lambda: no_client
+    )
     handler_module.use_processor(EventProcessor(TradeEventStore(_stubbed_dynamodb(), "t"), queue))
     log_handler = logger.registered_handler
     assert isinstance(log_handler, logging.StreamHandler)
-    context, sink = _Context(), io.StringIO()
+    context: Any = _Context()
+    sink = io.StringIO()
     previous = log_handler.setStream(sink)
     try:
         with contextlib.redirect_stdout(sink):
