@@ -31,7 +31,8 @@ def main() -> dict[str, float]:
     memory = facts.processors[facts.primary].memory_mb
     print(
         f"   dev stack ${dev:.2f} per million events vs floor ${floor:.2f}: {dev / floor:.2f}x "
-        f"(processor {result.profile.duration_ms(memory):.0f} ms billed at {memory} MB, measured here)"
+        f"(processor {result.profile.duration_ms(memory):.0f} ms billed at {memory} MB, "
+        "measured here)"
     )
     return {
         "cost_dev_usd_per_million_events": dev,

@@ -268,3 +268,11 @@ def test_cost_command_reads_the_expected_volume_key(tmp_path: Path, lambda_artif
     assert bad.stderr.strip().splitlines() == [
         f"config error: {VOLUME_KEY} = -5: must be a positive whole number of events per month"
     ]
+
+
+def test_docs_carry_the_current_price_table() -> None:
+    from trade_pipeline.cost.report import price_table_markdown
+
+    text = (REPO / "docs" / "cost.md").read_text()
+    block = text.split("<!-- prices:begin -->\n", 1)[1].split("\n<!-- prices:end -->", 1)[0]
+    assert block == price_table_markdown()

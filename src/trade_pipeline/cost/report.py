@@ -11,7 +11,7 @@ from trade_pipeline.cost.model import Estimate
 from trade_pipeline.cost.prices import PRICES, Price, priced_regions
 from trade_pipeline.cost.profile import ProcessorProfile
 
-__all__ = ["estimate_line", "render", "to_json", "unpriced_warning"]
+__all__ = ["estimate_line", "price_table_markdown", "render", "to_json", "unpriced_warning"]
 
 
 def _usd(value: float) -> str:
@@ -161,3 +161,14 @@ def to_json(
         "prices": [price.as_dict() for price in PRICES.values()],
         **extra,
     }
+
+
+def price_table_markdown() -> str:
+    """The price table as docs/cost.md carries it (a test keeps the two in step)."""
+    rows = ["| key | unit | USD | source | read on | note |", "|---|---|---|---|---|---|"]
+    for price in PRICES.values():
+        rows.append(
+            f"| `{price.key}` | {price.unit} | {price.usd:.10g} | <{price.source}> | "
+            f"{price.read_on} | {price.note} |"
+        )
+    return "\n".join(rows)
