@@ -276,3 +276,17 @@ def test_docs_carry_the_current_price_table() -> None:
     text = (REPO / "docs" / "cost.md").read_text()
     block = text.split("<!-- prices:begin -->\n", 1)[1].split("\n<!-- prices:end -->", 1)[0]
     assert block == price_table_markdown()
+
+
+def test_the_preview_line_is_the_estimate_at_the_expected_volume(
+    dev_plan: Plan, dev_stack_config: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from trade_pipeline.commands.cost import VOLUME_ENV, preview_estimate_line
+
+    monkeypatch.delenv(VOLUME_ENV, raising=False)
+    unset = preview_estimate_line(dev_plan, dev_stack_config)
+    assert f"{VOLUME_KEY} not set" in unset and "per million events" in unset
+    monkeypatch.setenv(VOLUME_ENV, "5000000")
+    line = preview_estimate_line(dev_plan, dev_stack_config)
+    assert line.startswith("cost estimate at 5,000,000 events/month") and "\n" not in line
+    assert "x the floor" in line and "unpriced regions: eu-west-1, us-west-2" in line

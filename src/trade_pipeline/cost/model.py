@@ -126,7 +126,7 @@ class Estimate:
 
     @property
     def monthly_usd(self) -> float:
-        return self.fixed_usd_per_month + self.variable_usd_per_month
+        return sum(line.monthly_usd(self.events_per_month) for line in self.lines)
 
     @property
     def unpriced_regions(self) -> tuple[str, ...]:
