@@ -11,9 +11,8 @@ import json
 import uuid
 from typing import Any
 
-__all__ = ["DETAILS", "SAMPLE_ACCOUNT", "SAMPLE_REGION", "make_event", "typical_event"]
+__all__ = ["DETAILS", "SAMPLE_ACCOUNT", "make_event", "typical_event"]
 
-SAMPLE_REGION = "eu-west-1"
 SAMPLE_ACCOUNT = "123456789012"
 
 DETAILS: dict[str, dict[str, Any]] = {
@@ -53,13 +52,14 @@ DETAILS: dict[str, dict[str, Any]] = {
 def make_event(
     detail_type: str = "TradeExecuted",
     *,
-    region: str = SAMPLE_REGION,
+    region: str,
     account: str = SAMPLE_ACCOUNT,
     **detail: Any,
 ) -> dict[str, Any]:
     """An EventBridge event exactly as Lambda receives it (JSON-parsed, numbers as float/int).
 
-    ``detail`` keys override the defaults for the type; a value of ``...`` removes the key.
+    ``region`` is the envelope's region (the bus the event was put on). ``detail`` keys override
+    the defaults for the type; a value of ``...`` removes the key.
     """
     body = {"event_id": str(uuid.uuid4()), **DETAILS.get(detail_type, DETAILS["OrderPlaced"])}
     for key, value in detail.items():
@@ -82,6 +82,6 @@ def make_event(
     return dict(json.loads(json.dumps(envelope)))
 
 
-def typical_event(region: str = SAMPLE_REGION) -> dict[str, Any]:
+def typical_event(region: str) -> dict[str, Any]:
     """The event the cost estimate sizes: a ``TradeExecuted``, the most frequent and largest."""
     return make_event("TradeExecuted", region=region)

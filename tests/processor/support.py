@@ -6,7 +6,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from trade_pipeline.sample_events import DETAILS, make_event
+from trade_pipeline import sample_events
+from trade_pipeline.sample_events import DETAILS
 from trade_processor.table_schema import GLOBAL_SECONDARY_INDEXES, PARTITION_KEY, SORT_KEY
 
 REGION = "eu-west-1"
@@ -113,3 +114,8 @@ class FakeLambdaContext:
 
     def get_remaining_time_in_millis(self) -> int:
         return 30_000
+
+
+def make_event(detail_type: str = "TradeExecuted", **detail: Any) -> dict[str, Any]:
+    """An event put on this test region's bus (see :func:`sample_events.make_event`)."""
+    return sample_events.make_event(detail_type, region=REGION, account=ACCOUNT, **detail)

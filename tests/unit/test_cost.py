@@ -33,7 +33,7 @@ VOLUME = 100_000_000
 @pytest.fixture(scope="module")
 def profile() -> ProcessorProfile:
     # measured for real, but with a fixed duration so that runs compare exactly
-    return measure_profile(rounds=20).with_duration(20)
+    return measure_profile("us-east-1", rounds=20).with_duration(20)
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +55,7 @@ def _add(plan: Plan, type_: str, region: str | None, inputs: dict[str, Any], nam
 
 
 def test_the_profile_is_the_processors_own_item_and_output(profile: ProcessorProfile) -> None:
-    item = item_for(parse_event(typical_event()))
+    item = item_for(parse_event(typical_event("us-east-1")))
     assert set(profile.item) == set(item)
     assert profile.item_bytes == item_size(dict(item)) > 500
     assert profile.handler_log_bytes > 300  # one JSON log line and one EMF line

@@ -111,8 +111,8 @@ def run_cost(
         )
     if plan is None:
         plan = run_preview(program_config(stack_config), stack=stack, environ=environ)
-    profile = (profile or measure_profile()).with_duration(duration_ms)
     facts = read_plan(plan)
+    profile = (profile or measure_profile(facts.primary)).with_duration(duration_ms)
     return CostRun(
         plan,
         profile,
@@ -128,8 +128,8 @@ def preview_estimate_line(plan: Plan, stack_config: Mapping[str, Any]) -> str:
         volume = expected_volume(stack_config, os.environ)
     except VolumeError as error:
         return str(error)
-    profile = measure_profile(rounds=50)
     facts = read_plan(plan)
+    profile = measure_profile(facts.primary, rounds=50)
     result = estimate(facts, profile, volume or 1_000_000)
     floor = floor_estimate(facts, profile, volume or 1_000_000)
     source = "expectedEventsPerMonth" if volume else f"{VOLUME_KEY} not set"

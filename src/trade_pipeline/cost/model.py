@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from trade_pipeline.cost.plan_facts import IndexFacts, PlanFacts
-from trade_pipeline.cost.prices import Price, price_of
+from trade_pipeline.cost.prices import BASELINE_REGION, Price, price_of
 from trade_pipeline.cost.profile import ProcessorProfile, attribute_size
 
 __all__ = [
@@ -165,7 +165,7 @@ class _Lines:
     ) -> None:
         if per_event == 0 and fixed == 0:
             return
-        price, priced = price_of(key, region if region != "global" else "us-east-1")
+        price, priced = price_of(key, region if region != "global" else BASELINE_REGION)
         self.lines.append(CostLine(price.service, item, region, price, priced, per_event, fixed))
 
 

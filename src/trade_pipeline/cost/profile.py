@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from trade_pipeline.sample_events import typical_event
+from trade_pipeline.sample_events import SAMPLE_ACCOUNT, typical_event
 
 __all__ = [
     "DYNAMODB_ROUND_TRIP_MS",
@@ -120,7 +120,7 @@ class _Body(io.BytesIO):
         yield self.getvalue()
 
 
-def _stubbed_dynamodb() -> Any:
+def _stubbed_dynamodb(region: str) -> Any:
     """A real boto3 client whose HTTP layer answers ``200 {}`` in process."""
     import boto3
     from botocore.awsrequest import AWSResponse
@@ -131,7 +131,7 @@ def _stubbed_dynamodb() -> Any:
 
     client = boto3.client(
         "dynamodb",
-        region_name="us-east-1",
+        region_name=region,
         aws_access_key_id="cost-estimate",
         aws_secret_access_key="cost-estimate",  # noqa: S106 - never sent: the stub answers
     )
@@ -143,10 +143,12 @@ class _Context:
     function_name = "trade-processor-cost"
     function_version = "$LATEST"
     memory_limit_in_mb = 256
-    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:trade-processor-cost"
     aws_request_id = "3f1e7a4c-1111-4d2e-9a1b-5c6d7e8f9a0b"
     log_group_name = "/aws/lambda/trade-processor-cost"
     log_stream_name = "2026/03/02/[$LATEST]0123456789abcdef"
+
+    def __init__(self, region: str) -> None:
+        self.invoked_function_arn = f"arn:aws:lambda:{region}:{SAMPLE_ACCOUNT}:function:cost"
 
     @staticmethod
     def get_remaining_time_in_millis() -> int:
@@ -165,11 +167,11 @@ def _emf_metrics(text: str) -> set[tuple[str, str, tuple[str, ...]]]:
     return found
 
 
-def _fastest_batch_ms(handle: Any, rounds: int, batches: int = 5) -> float:
+def _fastest_batch_ms(handle: Any, region: str, rounds: int, batches: int = 5) -> float:
     """Per-event milliseconds of the fastest batch: the least disturbed by other processes."""
     best = math.inf
     for _ in range(batches):
-        events = [typical_event() for _ in range(max(1, rounds // batches))]
+        events = [typical_event(region) for _ in range(max(1, rounds // batches))]
         started = time.perf_counter()
         for each in events:
             handle(each)
@@ -177,8 +179,9 @@ def _fastest_batch_ms(handle: Any, rounds: int, batches: int = 5) -> float:
     return best
 
 
-def measure_profile(rounds: int = 200) -> ProcessorProfile:
-    """Run the real handler on typical events and measure item, log bytes and CPU time."""
+def measure_profile(region: str, rounds: int = 200) -> ProcessorProfile:
+    """Run the real handler on typical events put in ``region`` and measure item, log bytes
+    and CPU time."""
     os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "trade-processor")
     os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "TradePipeline")
     from trade_processor import handler as handler_module
@@ -188,27 +191,29 @@ def measure_profile(rounds: int = 200) -> ProcessorProfile:
     from trade_processor.storage import TradeEventStore, item_for
     from trade_processor.validation import parse_event
 
-    event = typical_event()
+    event = typical_event(region)
     item = dict(item_for(parse_event(event)))
     # a typical event is stored: the rejected queue is never used, so it gets no client
     no_client: Any = None
     queue = RejectedEventQueue(
-        "https://sqs.us-east-1.amazonaws.com/123456789012/x", lambda: no_client
+        f"https://sqs.{region}.amazonaws.com/{SAMPLE_ACCOUNT}/x", lambda: no_client
     )
-    handler_module.use_processor(EventProcessor(TradeEventStore(_stubbed_dynamodb(), "t"), queue))
+    handler_module.use_processor(
+        EventProcessor(TradeEventStore(_stubbed_dynamodb(region), "t"), queue)
+    )
     log_handler = logger.registered_handler
     assert isinstance(log_handler, logging.StreamHandler)
-    context: Any = _Context()
+    context: Any = _Context(region)
     sink = io.StringIO()
     previous = log_handler.setStream(sink)
     try:
         with contextlib.redirect_stdout(sink):
-            handler_module.handler(typical_event(), context)  # cold: ColdStart metric too
+            handler_module.handler(typical_event(region), context)  # cold: ColdStart metric too
             cold_text = sink.getvalue()
             sink.seek(0), sink.truncate()
-            handler_module.handler(typical_event(), context)
+            handler_module.handler(typical_event(region), context)
             warm_bytes = len(sink.getvalue().encode())
-            cpu_ms = _fastest_batch_ms(lambda e: handler_module.handler(e, context), rounds)
+            cpu_ms = _fastest_batch_ms(lambda e: handler_module.handler(e, context), region, rounds)
     finally:
         log_handler.setStream(previous)
         handler_module.use_processor(None)

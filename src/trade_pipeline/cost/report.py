@@ -8,7 +8,7 @@ from rich.console import Console
 from rich.table import Table
 
 from trade_pipeline.cost.model import Estimate
-from trade_pipeline.cost.prices import PRICES, Price, priced_regions
+from trade_pipeline.cost.prices import BASELINE_REGION, PRICES, Price, priced_regions
 from trade_pipeline.cost.profile import ProcessorProfile
 
 __all__ = ["estimate_line", "price_table_markdown", "render", "to_json", "unpriced_warning"]
@@ -24,7 +24,7 @@ def unpriced_warning(estimate: Estimate) -> str | None:
         return None
     return (
         f"warning: no prices for {', '.join(estimate.unpriced_regions)} in the price table "
-        f"(priced: {', '.join(priced_regions())}); their lines use the us-east-1 baseline "
+        f"(priced: {', '.join(priced_regions())}); their lines use the {BASELINE_REGION} baseline "
         "and may be off: add the region's prices to trade_pipeline/cost/prices.py"
     )
 
