@@ -53,6 +53,7 @@ class Edge:
     target: str
     label: str = ""
     dotted: bool = False
+    both: bool = False  # both ways (global-table replication is multi-active)
 
 
 @dataclass
@@ -64,10 +65,16 @@ class Graph:
     edges: list[Edge] = field(default_factory=list)
 
     def add_edge(
-        self, source: str | None, target: str | None, label: str = "", *, dotted: bool = False
+        self,
+        source: str | None,
+        target: str | None,
+        label: str = "",
+        *,
+        dotted: bool = False,
+        both: bool = False,
     ) -> None:
         if source and target and source != target:
-            edge = Edge(source, target, label, dotted)
+            edge = Edge(source, target, label, dotted, both)
             if edge not in self.edges:
                 self.edges.append(edge)
 
@@ -208,7 +215,7 @@ class _Builder:
         primary = self.replica.get(self.graph.primary)
         for node in self.replica.values():
             if node != primary:
-                g.add_edge(primary, node, "replication")
+                g.add_edge(primary, node, "replication", both=True)
         for mapping in self.plan.by_type(T.EVENT_SOURCE_MAPPING):
             source = str(mapping.inputs.get("eventSourceArn", ""))
             if "/stream/" in source:
@@ -284,7 +291,7 @@ def to_mermaid(graph: Graph) -> str:
         lines.append("  end")
     lines.extend(f'  {n.id}["{n.label}"]' for n in nodes if n.region not in graph.regions)
     for edge in sorted(graph.edges, key=lambda e: (e.source, e.target, e.label)):
-        arrow = "-.->" if edge.dotted else "-->"
+        arrow = ("<" if edge.both else "") + ("-.->" if edge.dotted else "-->")
         label = f"|{edge.label}|" if edge.label else ""
         lines.append(f"  {edge.source} {arrow}{label} {edge.target}")
     return "\n".join(lines) + "\n"
@@ -338,5 +345,8 @@ def render_png(graph: Graph, output: Path) -> Path:
                 made[node.id] = icon(node)
         for edge in graph.edges:
             style = "dotted" if edge.dotted else "solid"
-            made[edge.source] >> DiagramEdge(label=edge.label, style=style) >> made[edge.target]
+            link = DiagramEdge(
+                label=edge.label, style=style, dir="both" if edge.both else "forward"
+            )
+            made[edge.source] >> link >> made[edge.target]
     return Path(stem + ".png")

@@ -94,6 +94,7 @@ def test_a_global_endpoint_and_its_health_check_are_drawn_when_planned(dev_plan:
         replace(
             template,
             type=T.ENDPOINT,
+            region="us-east-1",
             name="endpoint",
             urn="urn:endpoint",
             inputs={
