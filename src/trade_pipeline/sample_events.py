@@ -83,5 +83,5 @@ def make_event(
 
 
 def typical_event(region: str) -> dict[str, Any]:
-    """The event the cost estimate sizes: a ``TradeExecuted``, the most frequent and largest."""
+    """The event the cost estimate sizes: a ``TradeExecuted``, the largest type (errs high)."""
     return make_event("TradeExecuted", region=region)
