@@ -21,10 +21,14 @@ __all__ = [
     "AWS_PROVIDER",
     "BUS",
     "BUS_POLICY",
+    "DASHBOARD",
+    "EVENT_ENDPOINT",
     "EVENT_PERMISSION",
     "EVENT_RULE",
+    "EVENT_SOURCE_MAPPING",
     "FUNCTION",
     "GROUP_POLICY",
+    "HEALTH_CHECK",
     "IAM_POLICY",
     "INVOKE_CONFIG",
     "KMS_KEY",
@@ -36,12 +40,15 @@ __all__ = [
     "QUEUE_POLICY",
     "ROLE",
     "ROLE_POLICY",
+    "SUBNET",
     "TABLE",
     "TARGET",
     "TOPIC",
     "TOPIC_POLICY",
     "TOPIC_SUBSCRIPTION",
     "USER_POLICY",
+    "VPC",
+    "VPC_ENDPOINT",
     "short",
 ]
 
@@ -77,6 +84,13 @@ ALARM: Final = "aws:cloudwatch/metricAlarm:MetricAlarm"
 KMS_KEY: Final = "aws:kms/key:Key"
 ALIAS: Final = "aws:kms/alias:Alias"
 AWS_PROVIDER: Final = "pulumi:providers:aws"
+DASHBOARD: Final = "aws:cloudwatch/dashboard:Dashboard"
+EVENT_ENDPOINT: Final = "aws:cloudwatch/eventEndpoint:EventEndpoint"
+HEALTH_CHECK: Final = "aws:route53/healthCheck:HealthCheck"
+VPC: Final = "aws:ec2/vpc:Vpc"
+SUBNET: Final = "aws:ec2/subnet:Subnet"
+VPC_ENDPOINT: Final = "aws:ec2/vpcEndpoint:VpcEndpoint"
+EVENT_SOURCE_MAPPING: Final = "aws:lambda/eventSourceMapping:EventSourceMapping"
 
 
 def short(type_: str) -> str:
