@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from tests.support.plans import build, regions_env
 from trade_pipeline import resource_types as rt
 from trade_pipeline.commands.cost import VOLUME_KEY, VolumeError, expected_volume
 from trade_pipeline.cost.model import Estimate, estimate, floor_estimate
@@ -24,8 +25,6 @@ from trade_pipeline.preview import Plan
 from trade_pipeline.sample_events import typical_event
 from trade_processor.storage import item_for
 from trade_processor.validation import parse_event
-
-from .helpers import build, regions_env
 
 REPO = Path(__file__).resolve().parents[2]
 VOLUME = 100_000_000

@@ -14,11 +14,10 @@ from typing import Any
 
 import pytest
 
+from tests.support.plans import build
 from trade_pipeline import resource_types as rt
 from trade_pipeline.diagram import build_graph, kind_of, to_mermaid
 from trade_pipeline.preview import Plan
-
-from .helpers import build
 
 REPO = Path(__file__).resolve().parents[2]
 BEGIN, END = "<!-- diagram:dev:begin -->", "<!-- diagram:dev:end -->"
