@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+import sys
 from collections.abc import Iterator
 
 import boto3
 import pytest
 from moto import mock_aws
 
-from trade_processor.observability import metrics
+from trade_processor.observability import logger, metrics
 from trade_processor.processor import EventProcessor
 from trade_processor.rejections import RejectedEventQueue
 from trade_processor.storage import TradeEventStore
@@ -32,6 +34,19 @@ def fresh_metrics() -> Iterator[None]:
     metrics.clear_metrics()
     yield
     metrics.clear_metrics()
+
+
+@pytest.fixture(autouse=True)
+def log_to_current_stdout(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Point the Powertools log handler at this test's ``sys.stdout``.
+
+    The handler keeps the ``sys.stdout`` of the moment the module was imported. When pytest runs
+    more than once in one process (mutmut does: a clean run, then one per mutant) that is an
+    earlier run's capture file, closed by now.
+    """
+    log_handler = logger.registered_handler
+    assert isinstance(log_handler, logging.StreamHandler)
+    monkeypatch.setattr(log_handler, "stream", sys.stdout)
 
 
 @pytest.fixture

@@ -37,15 +37,22 @@ class Output:
 
 
 @pytest.fixture
-def output(processor: EventProcessor, capsys: pytest.CaptureFixture[str]) -> Iterator[Output]:
-    """The handler installed on the moto processor, with its output captured."""
+def output(
+    processor: EventProcessor,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[Output]:
+    """The handler installed on the moto processor, with its output captured.
+
+    The stream is swapped by assignment, not ``setStream``: that flushes the previous stream,
+    which is a closed capture file when pytest runs twice in one process (mutmut does).
+    """
     handler_module.use_processor(processor)
     captured = Output(capsys)
     log_handler = logger.registered_handler
     assert isinstance(log_handler, logging.StreamHandler)
-    previous = log_handler.setStream(captured.logs)
+    monkeypatch.setattr(log_handler, "stream", captured.logs)
     yield captured
-    log_handler.setStream(previous)
     handler_module.use_processor(None)
 
 
