@@ -19,7 +19,7 @@ from dataclasses import dataclass
 __all__ = ["ConfigurationError", "ProcessorSettings"]
 
 _TABLE_NAME = re.compile(r"[A-Za-z0-9_.-]{3,255}")
-_QUEUE_URL = re.compile(r"https?://\S+/\d{12}/[A-Za-z0-9_-]{1,80}")
+_QUEUE_URL = re.compile(r"https?://\S+/[0-9]{12}/[A-Za-z0-9_-]{1,80}", re.ASCII)
 
 
 class ConfigurationError(RuntimeError):

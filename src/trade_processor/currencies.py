@@ -3,8 +3,8 @@
 Kept as a plain frozenset (no dependency, nothing to load at cold start). Codes that ISO 4217
 defines but that cannot price a trade are left out: ``XXX`` (no currency), ``XTS`` (testing),
 and the units of account ``XBA``-``XBD`` (European bond-market units), ``XSU`` (SUCRE) and
-``XUA`` (ADB unit of account). Recently withdrawn codes (HRK, CUC, VEF, ...) are left out too. Update when ISO publishes an
-amendment: a new code is a one-line change with a test.
+``XUA`` (ADB unit of account). Recently withdrawn codes (HRK, CUC, VEF, ...) are left out too.
+Update when ISO publishes an amendment: a new code is a one-line change with a test.
 """
 
 from __future__ import annotations

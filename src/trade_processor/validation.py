@@ -66,10 +66,14 @@ _SOURCE = re.compile(r"trading\.[A-Za-z0-9._-]+")
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _IDENTIFIER = re.compile(r"[!-~]{1,128}")
 _SYMBOL = re.compile(r"[A-Z0-9]{1,12}(?:[./-][A-Z0-9]{1,12}){0,3}")
+# Digits are ASCII only: ``\d`` would also match any Unicode digit (Arabic-Indic, full-width),
+# which int() and Decimal() accept but which would put non-ASCII text into sort keys. re.ASCII
+# makes ``\d`` mean [0-9] in every pattern of this module that reads digits.
 _RFC3339 = re.compile(
-    r"(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(?:([Zz])|([+-])(\d{2}):(\d{2}))"
+    r"(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(?:([Zz])|([+-])(\d{2}):(\d{2}))",
+    re.ASCII,
 )
-_DECIMAL_TEXT = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+_DECIMAL_TEXT = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
 _SIDES = ("BUY", "SELL")
 
 # DynamoDB numbers: up to 38 significant digits, magnitude 1E-130 .. 9.99...E+125.

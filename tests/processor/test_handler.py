@@ -170,6 +170,10 @@ def test_settings_come_from_the_environment() -> None:
         ({}, ["TABLE_NAME", "DEAD_LETTER_QUEUE_URL"]),
         ({"TABLE_NAME": "t", "DEAD_LETTER_QUEUE_URL": QUEUE_URL}, ["TABLE_NAME"]),
         ({"TABLE_NAME": "trades", "DEAD_LETTER_QUEUE_URL": "trade-dlq"}, ["DEAD_LETTER_QUEUE_URL"]),
+        (
+            {"TABLE_NAME": "trades", "DEAD_LETTER_QUEUE_URL": QUEUE_URL.replace("1", "\u0661")},
+            ["DEAD_LETTER_QUEUE_URL"],
+        ),
     ],
 )
 def test_bad_settings_fail_naming_each_variable(environ: dict[str, str], named: list[str]) -> None:

@@ -2,21 +2,72 @@
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 import pytest
 
 from trade_processor.currencies import ISO_4217_CODES
 from trade_processor.models import InvalidEventError
+from trade_processor.processor import EventProcessor, Outcome
 from trade_processor.validation import parse_event
 
-from .support import make_event
+from .support import Aws, make_event
 
 
 def rejected_fields(event: dict[str, Any]) -> list[str]:
     with pytest.raises(InvalidEventError) as raised:
         parse_event(event)
     return [error.field for error in raised.value.errors]
+
+
+NON_ASCII_DIGITS = [
+    char
+    for char in map(chr, range(0x110000))
+    if unicodedata.category(char) == "Nd" and not "0" <= char <= "9"
+]
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("occurred_at", "2026-03-02T10:00:00.\u0665Z"),  # Arabic-Indic five as a fraction
+        ("occurred_at", "\u0662\u0660\u0662\u0666-03-02T10:00:00Z"),  # year 2026, Arabic-Indic
+        ("occurred_at", "2026-03-02T10:00:00+0\u0661:00"),  # offset hour
+        ("quantity", "\u0661\u0660\u0660"),  # 100, Arabic-Indic
+        ("quantity", "\uff11\uff10"),  # 10, full width
+        ("price", "1.\u0969"),  # 1.3, Devanagari fraction
+        ("quantity", "1E+\u0662"),  # exponent
+    ],
+)
+def test_non_ascii_digits_are_rejected(field: str, value: str) -> None:
+    assert rejected_fields(make_event("TradeExecuted", **{field: value})) == [f"detail.{field}"]
+
+
+def test_no_unicode_digit_passes_for_an_ascii_one() -> None:
+    # Every decimal digit Unicode knows (Nd), put where a timestamp or a number reads digits.
+    assert len(NON_ASCII_DIGITS) > 600
+    for digit in NON_ASCII_DIGITS:
+        assert rejected_fields(
+            make_event(
+                "TradeExecuted",
+                occurred_at=f"2026-03-02T10:00:0{digit}Z",
+                quantity=f"1{digit}",
+                price=f"{digit}.5",
+            )
+        ) == ["detail.occurred_at", "detail.quantity", "detail.price"], repr(digit)
+
+
+def test_a_non_ascii_fraction_never_reaches_the_time_index(
+    aws: Aws, processor: EventProcessor
+) -> None:
+    # Three trades in one second; the middle one written with a non-ASCII digit is refused,
+    # so every stored sort key is ASCII and a range query over the second finds all stored.
+    times = ["2026-03-02T10:00:00.1Z", "2026-03-02T10:00:00.\u0665Z", "2026-03-02T10:00:00.9Z"]
+    outcomes = [processor.process(make_event(occurred_at=t)).outcome for t in times]
+
+    assert outcomes == [Outcome.STORED, Outcome.REJECTED, Outcome.STORED]
+    assert all(item["gsi1sk"]["S"].isascii() for item in aws.items())
 
 
 EXCLUDED_CURRENCIES = ["XBA", "XBB", "XBC", "XBD", "XSU", "XUA", "XXX", "XTS"]
