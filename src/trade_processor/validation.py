@@ -22,7 +22,11 @@ venue              optional, 1-64 printable characters
 reason             optional (OrderCancelled), at most 1024 printable characters
 =================  ===============================================================
 
-Numbers must also fit a DynamoDB number (38 significant digits, 1E-130 .. 9.99E+125).
+Numbers must also read back exactly through boto3's ``TypeDeserializer`` (what readers using the
+Table resource get): at most 38 significant digits and 1E-128 <= value < 1E+38. DynamoDB itself
+stores 1E-130 .. 9.99E+125, but returns numbers as plain digits, and a 38-digit context cannot
+read 39 plain digits (``decimal.Rounded``) nor a 38-digit number below 1E-128
+(``decimal.Underflow``). No trade quantity or price comes near either bound.
 Every field is checked and every failure reported, so a rejected event carries its full list.
 A ``null`` optional field counts as absent; fields not listed are ignored (kept out of the item).
 
@@ -76,10 +80,10 @@ _RFC3339 = re.compile(
 _DECIMAL_TEXT = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
 _SIDES = ("BUY", "SELL")
 
-# DynamoDB numbers: up to 38 significant digits, magnitude 1E-130 .. 9.99...E+125.
+# What boto3's TypeDeserializer (prec=38, Emin=-128) reads back exactly: see the module docstring.
 _MAX_DIGITS = 38
-_MIN_MAGNITUDE = Decimal("1E-130")
-_MAX_MAGNITUDE = Decimal("1E+126")
+_MIN_MAGNITUDE = Decimal("1E-128")
+_MAX_MAGNITUDE = Decimal("1E+38")
 
 _FRACTION_DIGITS = 9  # nanoseconds: the most any trading venue timestamps with
 
@@ -343,7 +347,9 @@ def _positive_decimal(value: Any) -> Decimal:
     if len(significant_digits(number)) > _MAX_DIGITS:
         raise _Rule(f"must have at most {_MAX_DIGITS} significant digits")
     if not _MIN_MAGNITUDE <= number < _MAX_MAGNITUDE:
-        raise _Rule("must be between 1E-130 and 9.99E+125 (DynamoDB number range)")
+        raise _Rule(
+            "must be at least 1E-128 and less than 1E+38 (what DynamoDB readers read back exactly)"
+        )
     return number
 
 

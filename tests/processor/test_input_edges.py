@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import unicodedata
+from decimal import Decimal
 from typing import Any
 
 import pytest
+from boto3.dynamodb.types import TypeDeserializer
 
 from trade_processor.currencies import ISO_4217_CODES
 from trade_processor.models import InvalidEventError
@@ -77,3 +79,54 @@ EXCLUDED_CURRENCIES = ["XBA", "XBB", "XBC", "XBD", "XSU", "XUA", "XXX", "XTS"]
 def test_units_of_account_cannot_price_a_trade(code: str) -> None:
     assert code not in ISO_4217_CODES
     assert rejected_fields(make_event("TradeExecuted", currency=code)) == ["detail.currency"]
+
+
+# --- numbers a standard reader can read back ----------------------------------------------
+
+
+def read_back(item: dict[str, Any], name: str) -> Decimal:
+    """What a reader using boto3's Table resource gets: TypeDeserializer, 38-digit context."""
+    value = TypeDeserializer().deserialize(item[name])
+    assert isinstance(value, Decimal)
+    return value
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1234567890.12345678901234567890123",  # 33 digits: beyond float and beyond 28
+        "0.000000000000000000000000000012345678901234567890123456789",  # 30 digits, tiny
+        "123456789012345678901234567890123456.78",  # 38 digits
+        "9.9999999999999999999999999999999999999E+37",  # the largest accepted
+        "1E-128",  # the smallest accepted
+        "1.2345678901234567890123456789012345678E-128",  # 38 digits at the smallest scale
+    ],
+)
+def test_stored_numbers_read_back_exactly_through_type_deserializer(
+    text: str, aws: Aws, processor: EventProcessor
+) -> None:
+    event = make_event("TradeExecuted", quantity=text, price=text)
+
+    assert processor.process(event).outcome is Outcome.STORED
+
+    [item] = aws.items()
+    assert read_back(item, "quantity") == Decimal(text)
+    assert read_back(item, "price") == Decimal(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1E+38",  # 39 plain digits: TypeDeserializer raises decimal.Rounded
+        "123E+36",
+        "9.99E+125",  # DynamoDB's own maximum: stored, but unreadable by the Table resource
+        "9.9999999999999999999999999999999999999E-129",  # decimal.Underflow in the reader
+        "1E-130",  # DynamoDB's own minimum, below the accepted range
+    ],
+)
+def test_numbers_a_reader_cannot_read_back_are_rejected(text: str) -> None:
+    with pytest.raises(InvalidEventError) as raised:
+        parse_event(make_event("TradeExecuted", quantity=text))
+    [error] = raised.value.errors
+    assert error.field == "detail.quantity"
+    assert "1E-128" in error.rule and "1E+38" in error.rule
