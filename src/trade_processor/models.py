@@ -13,12 +13,19 @@ from enum import StrEnum
 
 __all__ = [
     "DETAIL_TYPES",
+    "SOURCE_PREFIX",
     "EventEnvelope",
     "FieldError",
     "InvalidEventError",
     "RejectReason",
     "TradingEvent",
 ]
+
+SOURCE_PREFIX = "trading."
+"""Accepted ``source`` values start with this, and the EventBridge rule routes exactly those
+(``{"prefix": SOURCE_PREFIX}``): routed and accepted are the same set, so no routed event is
+rejected for its source. An EventBridge prefix cannot restrict the characters that follow, so
+neither does the processor (``trading.oms:v2`` and ``trading.oms v2`` are both valid)."""
 
 DETAIL_TYPES: tuple[str, ...] = ("OrderPlaced", "OrderCancelled", "TradeExecuted")
 """The EventBridge ``detail-type`` values the processor accepts."""
@@ -30,7 +37,7 @@ class RejectReason(StrEnum):
     MALFORMED_ENVELOPE = "malformed_envelope"
     """The event is not an object, or its ``detail`` is missing or not an object."""
     UNKNOWN_SOURCE = "unknown_source"
-    """``source`` does not start with ``trading.``."""
+    """``source`` does not start with :data:`SOURCE_PREFIX`."""
     UNKNOWN_DETAIL_TYPE = "unknown_detail_type"
     """``detail-type`` is not one of :data:`DETAIL_TYPES`."""
     INVALID_DETAIL = "invalid_detail"

@@ -5,7 +5,7 @@ Rules (``detail`` fields; "id" means 1-128 printable ASCII characters, no spaces
 =================  ===============================================================
 field              rule
 =================  ===============================================================
-source             starts with ``trading.``
+source             starts with ``trading.`` (what the EventBridge rule routes)
 detail-type        ``OrderPlaced``, ``OrderCancelled`` or ``TradeExecuted``
 event_id           UUID, 8-4-4-4-12 hex digits (stored lower-case)
 order_id           id
@@ -50,6 +50,7 @@ from typing import Any
 from trade_processor.currencies import ISO_4217_CODES
 from trade_processor.models import (
     DETAIL_TYPES,
+    SOURCE_PREFIX,
     EventEnvelope,
     FieldError,
     InvalidEventError,
@@ -66,7 +67,6 @@ __all__ = [
     "to_utc_sort_time",
 ]
 
-_SOURCE = re.compile(r"trading\.[A-Za-z0-9._-]+")
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _IDENTIFIER = re.compile(r"[!-~]{1,128}")
 _SYMBOL = re.compile(r"[A-Z0-9]{1,12}(?:[./-][A-Z0-9]{1,12}){0,3}")
@@ -299,8 +299,11 @@ def _check(errors: list[FieldError], name: str, value: Any, rule: Callable[[Any]
 def _source(value: Any) -> str:
     if value is None:
         raise _Rule("is required")
-    if not isinstance(value, str) or not _SOURCE.fullmatch(value):
-        raise _Rule("must start with 'trading.' (e.g. trading.oms)")
+    if not isinstance(value, str) or not value.startswith(SOURCE_PREFIX):
+        raise _Rule(
+            f"must start with {SOURCE_PREFIX!r}, the prefix the EventBridge rule routes "
+            "(e.g. trading.oms)"
+        )
     return value
 
 
