@@ -213,6 +213,17 @@ def test_in_lambda_a_bad_setting_fails_the_init(monkeypatch: pytest.MonkeyPatch)
         importlib.import_module("trade_processor.handler")
 
 
+def test_in_lambda_a_missing_table_name_fails_the_init(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Lambda always sets AWS_LAMBDA_FUNCTION_NAME; here the stack forgot TABLE_NAME
+    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "trade-processor-eu-west-1")
+    monkeypatch.delenv("TABLE_NAME", raising=False)
+    monkeypatch.setenv("DEAD_LETTER_QUEUE_URL", QUEUE_URL)
+    monkeypatch.delitem(sys.modules, "trade_processor.handler")
+
+    with pytest.raises(ConfigurationError, match=r"^TABLE_NAME='': must be a DynamoDB table"):
+        importlib.import_module("trade_processor.handler")
+
+
 @pytest.mark.parametrize("context", [None, object()])
 def test_a_call_without_a_lambda_context_still_processes(
     context: object, output: Output, aws: Aws
