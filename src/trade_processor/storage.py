@@ -6,8 +6,11 @@ regions is the same item and global tables' last-writer-wins cannot change it.
 
 The write is ``PutItem`` with ``attribute_not_exists(pk)``. When the condition fails, the
 stored item comes back with the error (``ReturnValuesOnConditionCheckFailure=ALL_OLD``; a
-consistent ``GetItem`` if it does not) and is compared with the new one: equal means a
-redelivery (no-op), different means a conflicting duplicate (never overwritten).
+consistent ``GetItem`` if it does not) and its event content (:data:`CONTENT_ATTRIBUTES`) is
+compared with the new one's: equal means a redelivery (no-op), different means a conflicting
+duplicate (never overwritten). Derived attributes (keys, ``occurred_at_utc``,
+``schema_version``) and attributes this version does not write are left out of the comparison,
+so an event re-sent while regions run different versions is still a plain redelivery.
 Every other error propagates: throttling and 5xx have already been retried by botocore, and the
 caller lets Lambda retry the invocation.
 """
@@ -41,6 +44,7 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef
 
 __all__ = [
+    "CONTENT_ATTRIBUTES",
     "ITEM_SCHEMA_VERSION",
     "Item",
     "PutOutcome",
@@ -55,6 +59,25 @@ ITEM_SCHEMA_VERSION = 1
 """Bump when the item layout changes, so readers can tell old items from new."""
 
 Item = dict[str, "AttributeValueTypeDef"]
+
+CONTENT_ATTRIBUTES: tuple[str, ...] = (
+    "event_type",
+    "source",
+    "event_id",
+    "order_id",
+    "account_id",
+    "symbol",
+    "occurred_at",
+    "side",
+    "quantity",
+    "price",
+    "currency",
+    "trade_id",
+    "venue",
+    "reason",
+)
+"""The attributes that hold the event's own content (as sent, in stored form): the ones a
+duplicate is compared on. Everything else in an item is derived from them or is layout."""
 
 
 class PutOutcome(StrEnum):
@@ -130,10 +153,17 @@ def item_for(event: TradingEvent) -> Item:
 
 
 def differing_attributes(new: Item, stored: Item) -> tuple[str, ...]:
-    """Names of attributes whose values differ (numbers compared by value), sorted."""
+    """Content attributes whose values differ (numbers compared by value), sorted.
+
+    >>> differing_attributes({"price": {"N": "1.50"}, "gsi1pk": {"S": "a"}},
+    ...                      {"price": {"N": "1.5"}, "gsi1pk": {"S": "b"}, "venue": {"S": "X"}})
+    ('venue',)
+    """
     differences = []
-    for name in sorted(new.keys() | stored.keys()):
+    for name in sorted(CONTENT_ATTRIBUTES):
         left, right = new.get(name), stored.get(name)
+        if left is None and right is None:
+            continue
         if left is None or right is None:
             differences.append(name)
         elif "N" in left and "N" in right:

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import copy
 
-from trade_processor.processor import EventProcessor, Outcome
+import pytest
 
-from .support import Aws, make_event
+from trade_processor.processor import EventProcessor, Outcome
+from trade_processor.storage import CONTENT_ATTRIBUTES, item_for
+from trade_processor.validation import parse_event
+
+from .support import TABLE, Aws, make_event
 
 
 def test_the_same_event_ten_times_gives_one_item_and_no_error(
@@ -61,9 +65,8 @@ def test_a_duplicate_with_different_content_keeps_the_stored_item_and_is_reporte
     assert message["reason_code"] == "duplicate_conflict"
     assert message["event"] == conflicting
     fields = {error["field"] for error in message["errors"]}
-    # the order moves the event into another index partition: its keys differ too
-    assert {"price", "order_id", "gsi3pk"} <= fields
-    assert "quantity" not in fields
+    # only the event's own content is named, not the index keys derived from it
+    assert fields == {"price", "order_id"}
     assert "differs from the stored event" in message["reason"]
 
 
@@ -78,3 +81,53 @@ def test_a_conflict_on_an_optional_field_is_detected(aws: Aws, processor: EventP
     assert result.outcome is Outcome.DUPLICATE_CONFLICT
     [message] = aws.rejections()
     assert [error["field"] for error in message["errors"]] == ["reason"]
+
+
+@pytest.mark.parametrize(
+    "other_version",
+    [
+        {"schema_version": {"N": "2"}},  # a newer item layout
+        {"gsi1pk": {"S": "SYMBOL#BRK.B#TradeExecuted#2026-03-02"}},  # index key with a bucket
+        {"ingested_by": {"S": "trade-processor 2.0"}},  # an attribute this version never writes
+        {"occurred_at_utc": {"S": "2026-03-02T13:30:00.000000001000Z"}},  # another derived form
+    ],
+)
+def test_a_redelivery_stored_by_another_processor_version_is_a_duplicate(
+    other_version: dict[str, dict[str, str]], aws: Aws, processor: EventProcessor
+) -> None:
+    # Given the event stored by a region running another version (staggered rollout)
+    event = make_event("TradeExecuted")
+    aws.dynamodb.put_item(TableName=TABLE, Item={**item_for(parse_event(event)), **other_version})
+
+    # When EventBridge re-sends it to a region running this version
+    result = processor.process(copy.deepcopy(event))
+
+    # Then it is a redelivery: no conflict, no rejection, the stored item untouched
+    assert result.outcome is Outcome.DUPLICATE
+    assert aws.rejections() == []
+
+
+@pytest.mark.parametrize("name", CONTENT_ATTRIBUTES)
+def test_a_difference_in_any_content_attribute_is_a_conflict(
+    name: str, aws: Aws, processor: EventProcessor
+) -> None:
+    # Given a stored trade whose one content attribute differs from the event's
+    event = make_event("TradeExecuted")
+    stored = item_for(parse_event(event))
+    stored[name] = {"N": "7"} if name in ("quantity", "price") else {"S": "other"}
+    aws.dynamodb.put_item(TableName=TABLE, Item=stored)
+
+    # When the event arrives, then exactly that attribute is named
+    assert processor.process(event).outcome is Outcome.DUPLICATE_CONFLICT
+    [message] = aws.rejections()
+    assert [error["field"] for error in message["errors"]] == [name]
+
+
+def test_the_item_holds_only_content_and_attributes_derived_from_it() -> None:
+    derived = {"pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "gsi3pk", "gsi3sk"}
+    derived |= {"schema_version", "occurred_at_utc"}
+    written = set()
+    for detail_type in ("OrderPlaced", "OrderCancelled", "TradeExecuted"):
+        written |= item_for(parse_event(make_event(detail_type))).keys()
+
+    assert written - derived == set(CONTENT_ATTRIBUTES)
