@@ -16,6 +16,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from trade_processor.models import field_errors_text
+
 __all__ = ["ConfigurationError", "ProcessorSettings"]
 
 _TABLE_NAME = re.compile(r"[A-Za-z0-9_.-]{3,255}")
@@ -50,5 +52,5 @@ class ProcessorSettings:
                 "(https://sqs.<region>.amazonaws.com/<account>/<queue>)"
             )
         if problems:
-            raise ConfigurationError("; ".join(problems))
+            raise ConfigurationError(field_errors_text(problems))
         return cls(table_name=table_name, rejected_queue_url=queue_url)

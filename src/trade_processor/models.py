@@ -7,6 +7,7 @@ builds these objects and is the only place that decides what is valid.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
@@ -19,6 +20,7 @@ __all__ = [
     "InvalidEventError",
     "RejectReason",
     "TradingEvent",
+    "field_errors_text",
 ]
 
 SOURCE_PREFIX = "trading."
@@ -57,6 +59,15 @@ class FieldError:
         return f"{self.field}: {self.rule}"
 
 
+def field_errors_text(errors: Iterable[object]) -> str:
+    """Errors on one line, in order, ``; ``-separated: the form every log and message uses.
+
+    >>> field_errors_text([FieldError("detail.side", "must be BUY or SELL"), "TABLE_NAME=''"])
+    "detail.side: must be BUY or SELL; TABLE_NAME=''"
+    """
+    return "; ".join(str(error) for error in errors)
+
+
 class InvalidEventError(Exception):
     """An event that can never be stored: every offending field, and the overall reason."""
 
@@ -68,7 +79,7 @@ class InvalidEventError(Exception):
     @property
     def message(self) -> str:
         """All field errors in one line, in the order they were found."""
-        return "; ".join(str(error) for error in self.errors)
+        return field_errors_text(self.errors)
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,7 +26,7 @@ from typing import Any
 
 from aws_lambda_powertools.metrics import single_metric
 
-from trade_processor.models import FieldError, InvalidEventError, RejectReason
+from trade_processor.models import FieldError, InvalidEventError, RejectReason, field_errors_text
 from trade_processor.observability import (
     METRIC_NAMESPACE,
     SERVICE_NAME,
@@ -138,7 +138,7 @@ class EventProcessor:
         reason: RejectReason,
         errors: tuple[FieldError, ...],
     ) -> ProcessingResult:
-        message = "; ".join(str(error) for error in errors)
+        message = field_errors_text(errors)
         message_id = self._rejected.send(event, reason, errors, event_id=event_id)
         metrics.add_metric(name=MetricName.REJECTED, unit=MetricUnit.Count, value=1)
         with single_metric(
