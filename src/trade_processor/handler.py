@@ -38,7 +38,10 @@ def use_processor(processor: EventProcessor | None) -> None:
 def _current_processor() -> EventProcessor:
     global _processor
     if _processor is None:
-        _processor = build_processor(ProcessorSettings.from_env(os.environ))
+        settings = ProcessorSettings.from_env(os.environ)
+        for warning in settings.warnings:
+            logger.warning(warning)
+        _processor = build_processor(settings)
     return _processor
 
 

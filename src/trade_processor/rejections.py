@@ -94,7 +94,7 @@ class RejectedEventQueue:
     Parameters
     ----------
     queue_url
-        The queue's URL (``DEAD_LETTER_QUEUE_URL``).
+        The queue's URL (``REJECTED_EVENTS_QUEUE_URL``).
     client_factory
         Returns the SQS client; called once, on the first rejection.
     """
