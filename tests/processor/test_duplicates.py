@@ -131,3 +131,79 @@ def test_the_item_holds_only_content_and_attributes_derived_from_it() -> None:
         written |= item_for(parse_event(make_event(detail_type))).keys()
 
     assert written - derived == set(CONTENT_ATTRIBUTES)
+
+
+# --- the same trade under a new event id --------------------------------------------------
+
+
+def test_the_same_trade_under_a_new_event_id_is_stored_once(
+    aws: Aws, processor: EventProcessor
+) -> None:
+    # Given a stored trade
+    first = make_event("TradeExecuted")
+    assert processor.process(first).outcome is Outcome.STORED
+
+    # When its producer retries it with a regenerated event id (and a new envelope)
+    retry = make_event("TradeExecuted", **{"event_id": ...})
+    retry["detail"]["event_id"] = "0b6f6b57-4a43-4a6e-8b0c-3f1d2e9a7c55"
+    result = processor.process(retry)
+
+    # Then it is a duplicate: one trade in the table and in every index, nothing rejected
+    assert result.outcome is Outcome.DUPLICATE
+    trades = [item for item in aws.items() if item["sk"]["S"] == "EVENT"]
+    assert [item["event_id"]["S"] for item in trades] == [first["detail"]["event_id"]]
+    by_symbol = aws.dynamodb.query(
+        TableName=TABLE,
+        IndexName="by-symbol-time",
+        KeyConditionExpression="gsi1pk = :h",
+        ExpressionAttributeValues={":h": {"S": "SYMBOL#BRK.B#TradeExecuted"}},
+    )
+    assert by_symbol["Count"] == 1
+    assert aws.rejections() == []
+
+
+def test_the_same_trade_with_other_content_under_a_new_event_id_is_a_conflict(
+    aws: Aws, processor: EventProcessor
+) -> None:
+    first = make_event("TradeExecuted", price="412.10")
+    processor.process(first)
+
+    retry = make_event("TradeExecuted", price="412.20")
+    result = processor.process(retry)
+
+    assert result.outcome is Outcome.DUPLICATE_CONFLICT
+    assert len([item for item in aws.items() if item["sk"]["S"] == "EVENT"]) == 1
+    [message] = aws.rejections()
+    assert message["reason_code"] == "duplicate_conflict"
+    assert [error["field"] for error in message["errors"]] == ["price"]
+    assert first["detail"]["event_id"] in message["errors"][0]["rule"]
+    assert "same order_id and trade_id" in message["errors"][0]["rule"]
+
+
+def test_another_execution_of_the_same_order_is_a_new_trade(
+    aws: Aws, processor: EventProcessor
+) -> None:
+    fills = [make_event("TradeExecuted", trade_id=f"TRD-{n}") for n in range(3)]
+    # the same trade id on another order is another execution too
+    fills.append(make_event("TradeExecuted", trade_id="TRD-0", order_id="ORD-OTHER"))
+
+    outcomes = [processor.process(fill).outcome for fill in fills]
+
+    assert outcomes == [Outcome.STORED] * 4
+
+
+def test_a_redelivered_trade_is_compared_with_its_own_event_item(
+    aws: Aws, processor: EventProcessor
+) -> None:
+    # the same event id: both conditions fail, the event item decides (a plain redelivery)
+    event = make_event("TradeExecuted")
+    processor.process(copy.deepcopy(event))
+    changed = copy.deepcopy(event)
+    changed["detail"]["venue"] = "XLON"
+
+    assert processor.process(copy.deepcopy(event)).outcome is Outcome.DUPLICATE
+    assert processor.process(changed).outcome is Outcome.DUPLICATE_CONFLICT
+    [message] = aws.rejections()
+    assert message["errors"] == [
+        {"field": "venue", "rule": "differs from the stored event with the same event_id"}
+    ]
