@@ -111,6 +111,8 @@ def number_text(value: Decimal) -> str:
 
     >>> number_text(Decimal("100.50")), number_text(Decimal("1E+3")), number_text(Decimal("0.1"))
     ('100.5', '1000', '0.1')
+    >>> number_text(Decimal("1.0")), number_text(Decimal("0.10")), number_text(Decimal("2.000"))
+    ('1', '0.1', '2')
     >>> number_text(Decimal("1234567890.12345678901234567890123"))
     '1234567890.12345678901234567890123'
     """
@@ -186,6 +188,8 @@ def differing_attributes(
     >>> differing_attributes({"price": {"N": "1.50"}, "gsi1pk": {"S": "a"}},
     ...                      {"price": {"N": "1.5"}, "gsi1pk": {"S": "b"}, "venue": {"S": "X"}})
     ('venue',)
+    >>> differing_attributes({"quantity": {"N": "5"}}, {"quantity": {"S": "5"}})
+    ('quantity',)
     """
     differences = []
     for name in sorted(set(CONTENT_ATTRIBUTES) - set(ignore)):

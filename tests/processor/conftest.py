@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import uuid
 from collections.abc import Iterator
 
 import boto3
@@ -68,4 +69,5 @@ def processor(aws: Aws) -> EventProcessor:
 
 @pytest.fixture
 def lambda_context() -> FakeLambdaContext:
-    return FakeLambdaContext()
+    # a fresh request id, so a log key left over from an earlier invocation cannot pass for it
+    return FakeLambdaContext(aws_request_id=str(uuid.uuid4()))

@@ -88,7 +88,10 @@ def test_a_conflict_without_the_old_item_in_the_error_reads_it(
     event = make_event("OrderPlaced")
     item = item_for(parse_event(event))
     stubber.add_client_error("put_item", service_error_code="ConditionalCheckFailedException")
-    stubber.add_response("get_item", {"Item": item})
+    key = {"pk": item["pk"], "sk": item["sk"]}
+    stubber.add_response(
+        "get_item", {"Item": item}, {"TableName": TABLE, "Key": key, "ConsistentRead": True}
+    )
     processor = EventProcessor(
         TradeEventStore(client, TABLE), RejectedEventQueue(aws.queue_url, lambda: aws.sqs)
     )
@@ -189,3 +192,26 @@ def test_a_rejected_queue_failure_raises(aws: Aws) -> None:
             processor.process(make_event("TradeExecuted", price="-1"))
 
     assert aws.items() == []
+
+
+def test_both_real_clients_are_built_with_the_retry_and_timeout_config(
+    aws: Aws, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from trade_processor.config import ProcessorSettings
+    from trade_processor.runtime import CLIENT_CONFIG, build_processor
+
+    built: dict[str, object] = {}
+    real_client = boto3.session.Session.client
+
+    def recording_client(self: Any, service: str, **kwargs: Any) -> Any:
+        built[service] = kwargs.get("config")
+        return real_client(self, service, **kwargs)
+
+    monkeypatch.setattr(boto3.session.Session, "client", recording_client)
+    processor = build_processor(ProcessorSettings(TABLE, aws.queue_url))
+    # a rejection makes the processor build its SQS client too
+    assert processor.process(make_event("TradeExecuted", currency="usd")).outcome.value == (
+        "rejected"
+    )
+
+    assert built == {"dynamodb": CLIENT_CONFIG, "sqs": CLIENT_CONFIG}

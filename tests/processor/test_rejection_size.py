@@ -109,3 +109,25 @@ def test_a_small_rejection_carries_the_whole_event(
 
 def _venue_errors(event: dict[str, Any]) -> list[FieldError]:
     return [FieldError("detail.venue", "must be 1-64 printable characters")]
+
+
+@pytest.mark.parametrize("filler", ["\\", "x", '"', "\u00e9"])
+@pytest.mark.parametrize("spare", [0, 1, 2, 3, 7, 500])
+def test_the_truncated_prefix_is_the_longest_that_fits(filler: str, spare: int) -> None:
+    # Given a limit leaving `spare` bytes for the prefix once the rest of the body is written
+    event = {"detail": {"venue": filler * 5000}}
+    errors = [FieldError("detail.venue", "must be 1-64 printable characters")]
+    skeleton = json.loads(rejection_body(event, RejectReason.INVALID_DETAIL, errors, limit=10))
+    skeleton["event"]["prefix"] = ""
+    limit = len(json.dumps(skeleton)) + spare
+
+    body = rejection_body(event, RejectReason.INVALID_DETAIL, errors, limit=limit)
+
+    # Then it fits, and one more character of the event's JSON would not
+    assert len(body) <= limit
+    prefix = json.loads(body)["event"]["prefix"]
+    full = json.dumps(event)
+    assert full.startswith(prefix)
+    longer = json.loads(body)
+    longer["event"]["prefix"] = full[: len(prefix) + 1]
+    assert len(json.dumps(longer)) > limit
