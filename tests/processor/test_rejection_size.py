@@ -8,6 +8,7 @@ received message the way SQS does: body plus every attribute's name, data type a
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -131,3 +132,12 @@ def test_the_truncated_prefix_is_the_longest_that_fits(filler: str, spare: int) 
     longer = json.loads(body)
     longer["event"]["prefix"] = full[: len(prefix) + 1]
     assert len(json.dumps(longer)) > limit
+
+
+def test_values_json_cannot_encode_are_kept_as_text() -> None:
+    # an event parsed with Decimal numbers (or holding any other Python object) still encodes
+    event = {"detail": {"price": Decimal("412.10"), "raw": b"\x00"}}
+
+    body = json.loads(rejection_body(event, RejectReason.INVALID_DETAIL, []))
+
+    assert body["event"] == {"detail": {"price": "412.10", "raw": "b'\\x00'"}}
