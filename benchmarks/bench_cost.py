@@ -14,32 +14,32 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from measurement import Measurement
+
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
 VOLUME = 100_000_000
 
 
-def main() -> dict[str, float]:
+def run(quick: bool = False) -> list[Measurement]:
+    """The dev stack's cost per million events against the floor (``quick`` changes nothing)."""
     from trade_pipeline.commands.cost import run_cost
     from trade_pipeline.cost.plan_facts import read_plan
 
     result = run_cost("dev", project_dir=REPO, environ={}, events_per_month=VOLUME)
-    dev = result.estimate.usd_per_million_events
-    floor = result.floor.usd_per_million_events
     facts = read_plan(result.plan)
     memory = facts.processors[facts.primary].memory_mb
-    print(
-        f"   dev stack ${dev:.2f} per million events vs floor ${floor:.2f}: {dev / floor:.2f}x "
-        f"(processor {result.profile.duration_ms(memory):.0f} ms billed at {memory} MB, "
-        "measured here)"
+    note = (
+        f"USD per million events; processor {result.profile.duration_ms(memory):.0f} ms billed "
+        f"at {memory} MB, measured here"
     )
-    return {
-        "cost_dev_usd_per_million_events": dev,
-        "cost_floor_usd_per_million_events": floor,
-        "cost_dev_vs_floor": dev / floor,
-    }
-
-
-if __name__ == "__main__":
-    main()
+    return [
+        Measurement(
+            name="cost: dev stack vs floor",
+            subject_s=result.estimate.usd_per_million_events,
+            baseline_s=result.floor.usd_per_million_events,
+            note=note,
+            unit="usd",
+        )
+    ]

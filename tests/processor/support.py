@@ -35,6 +35,10 @@ class Aws:
     queue_url: str
 
     def items(self) -> list[dict[str, Any]]:
+        """Event items (trade guard items left out: they are in no index)."""
+        return [item for item in self.all_items() if item["sk"]["S"] == "EVENT"]
+
+    def all_items(self) -> list[dict[str, Any]]:
         return list(self.dynamodb.scan(TableName=TABLE, ConsistentRead=True)["Items"])
 
     def item_count(self) -> int:
