@@ -19,6 +19,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from trade_pipeline.commands import redrive, replay, send, status, verify
 from trade_pipeline.config import CONFIG_NAMESPACE, ConfigError, PipelineConfig
 from trade_pipeline.preview import Plan, PlannedResource, load_stack_config, run_preview
 
@@ -241,6 +242,12 @@ def config_reference() -> None:
     """Print the configuration reference (Markdown)."""
     sys.stdout.write(config_reference_markdown() + "\n")
 
+
+send.register(app)
+verify.register(app)
+redrive.register(app)
+replay.register(app)
+status.register(app)
 
 if __name__ == "__main__":
     app()
