@@ -152,16 +152,20 @@ def _take_rejections(
     return found
 
 
-def _poll_once(clients: Clients, outputs: StackOutputs, pending: list[Hop], now: float) -> None:
+def _poll_once(
+    clients: Clients, outputs: StackOutputs, pending: list[Hop], clock: Callable[[], float]
+) -> None:
+    """Check every pending hop once; a hop seen gets its latency from the time of the check."""
     for hop in pending:
         if hop.seen_in != REJECTED and _item_visible(clients, outputs, hop):
-            hop.latency_ms = (now - hop.sent_at) * 1000
+            hop.latency_ms = (clock() - hop.sent_at) * 1000
     by_region: dict[str, list[Hop]] = {}
     for hop in pending:
         if hop.seen_in == REJECTED:
             by_region.setdefault(hop.sent_in, []).append(hop)
     for region, hops in by_region.items():
         found = _take_rejections(clients, outputs, region, {hop.event_id for hop in hops})
+        now = clock()
         for hop in hops:
             if hop.event_id in found:
                 hop.latency_ms = (now - hop.sent_at) * 1000
@@ -204,6 +208,6 @@ def run_canary(
                 what = "item not readable" if hop.seen_in != REJECTED else "message not found"
                 hop.error = f"{what} for event {hop.event_id} after {timeout:g} s"
             return result
-        _poll_once(clients, outputs, pending, clock())
+        _poll_once(clients, outputs, pending, clock)
         if any(not hop.done for hop in pending):
             sleep(poll_interval)
