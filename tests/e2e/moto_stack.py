@@ -12,8 +12,9 @@ from typing import Any
 
 import boto3
 
-from .test_plan_on_moto import _of, create_region_from_plan
 from trade_pipeline.preview import Plan
+
+from .test_plan_on_moto import _of, create_region_from_plan
 
 __all__ = ["deploy"]
 

@@ -24,15 +24,16 @@ import boto3
 import pytest
 from typer.testing import CliRunner
 
-from .lambda_stand_in import LambdaStandIn
-from .moto_stack import deploy
-from .test_plan_on_moto import endpoint, plan  # noqa: F401 - module-scoped fixtures
 from trade_pipeline.cli import app
 from trade_pipeline.ops import redrive as redrive_ops
 from trade_pipeline.ops.aws import Clients
 from trade_pipeline.ops.outputs import outputs_from_file
 from trade_pipeline.preview import Plan
 from trade_producer import order_placed
+
+from .lambda_stand_in import LambdaStandIn
+from .moto_stack import deploy
+from .test_plan_on_moto import endpoint, plan  # noqa: F401 - module-scoped fixtures
 
 REGIONS = ("us-east-1", "eu-west-1")
 runner = CliRunner()
@@ -87,10 +88,11 @@ def stored(stack: Any, region: str, event_ids: list[str]) -> bool:
 
 
 def keys(value: Any) -> Any:
+    """The structure of an outputs document: keys and value types, region names generalised."""
     if isinstance(value, dict):
-        return {k: keys(v) for k, v in value.items() if k not in REGIONS} | {
-            "<region>": keys(v) for k, v in value.items() if k in REGIONS
-        }
+        return {("<region>" if k in REGIONS else k): keys(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [type(v).__name__ for v in value[:1]]
     return type(value).__name__
 
 
