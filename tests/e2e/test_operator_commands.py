@@ -226,20 +226,40 @@ def test_redrive_moves_a_dlq_into_stored_items_and_loses_nothing_when_interrupte
     dry = run(stack, "redrive", "--region", region, "--queue", "delivery-dlq", record="redrive-dry")
     assert dry.exit_code == 0 and "SDK_CLIENT_ERROR" in dry.stdout and "25" in dry.stdout
 
-    # interrupted between a batch's put and its deletes (the worst moment)
-    batches = []
+    # interrupted twice: during a batch's PutEvents, then between a batch's put and its deletes
+    outputs = outputs_from_file(stack.path)
+    puts: list[int] = []
 
-    def interrupt(done: list[dict[str, Any]]) -> None:
+    def interrupt_second_put(**_: Any) -> None:
+        puts.append(1)
+        if len(puts) == 2:
+            raise KeyboardInterrupt
+
+    clients = Clients()
+    clients.events(region).meta.events.register(
+        "before-call.eventbridge.PutEvents", interrupt_second_put
+    )
+    with pytest.raises(KeyboardInterrupt):
+        redrive_ops.apply(clients, outputs, region, "delivery-dlq", visibility_timeout=1)
+    time.sleep(1.1)  # the interrupted batch's messages become visible again
+
+    batches: list[int] = []
+
+    def interrupt_after_second_put(done: list[dict[str, Any]]) -> None:
         batches.append(len(done))
         if len(batches) == 2:
             raise KeyboardInterrupt
 
-    outputs = outputs_from_file(stack.path)
     with pytest.raises(KeyboardInterrupt):
         redrive_ops.apply(
-            Clients(), outputs, region, "delivery-dlq", visibility_timeout=1, after_put=interrupt
+            Clients(),
+            outputs,
+            region,
+            "delivery-dlq",
+            visibility_timeout=1,
+            after_put=interrupt_after_second_put,
         )
-    time.sleep(1.1)  # the interrupted batch's messages become visible again
+    time.sleep(1.1)
     result = run(
         stack,
         "redrive",
