@@ -213,20 +213,8 @@ def dlq_message(stack: Any, region: str, event_id: str) -> dict[str, Any]:
     }
 
 
-def test_redrive_moves_a_dlq_into_stored_items_and_loses_nothing_when_interrupted(
-    stack: Any,
-) -> None:
-    region = "us-east-1"
-    sqs = boto3.client("sqs", region_name=region)
-    url = stack.outputs["regional"][region]["queueUrls"]["delivery-dlq"]
-    ids = [str(uuid.uuid4()) for _ in range(25)]
-    for event_id in ids:
-        sqs.send_message(QueueUrl=url, **dlq_message(stack, region, event_id))
-
-    dry = run(stack, "redrive", "--region", region, "--queue", "delivery-dlq", record="redrive-dry")
-    assert dry.exit_code == 0 and "SDK_CLIENT_ERROR" in dry.stdout and "25" in dry.stdout
-
-    # interrupted twice: during a batch's PutEvents, then between a batch's put and its deletes
+def interrupt_redrive_twice(stack: Any, region: str) -> None:
+    """Interrupt ``redrive --apply`` during a batch's PutEvents, then between put and deletes."""
     outputs = outputs_from_file(stack.path)
     puts: list[int] = []
 
@@ -260,6 +248,22 @@ def test_redrive_moves_a_dlq_into_stored_items_and_loses_nothing_when_interrupte
             after_put=interrupt_after_second_put,
         )
     time.sleep(1.1)
+
+
+def test_redrive_moves_a_dlq_into_stored_items_and_loses_nothing_when_interrupted(
+    stack: Any,
+) -> None:
+    region = "us-east-1"
+    sqs = boto3.client("sqs", region_name=region)
+    url = stack.outputs["regional"][region]["queueUrls"]["delivery-dlq"]
+    ids = [str(uuid.uuid4()) for _ in range(25)]
+    for event_id in ids:
+        sqs.send_message(QueueUrl=url, **dlq_message(stack, region, event_id))
+
+    dry = run(stack, "redrive", "--region", region, "--queue", "delivery-dlq", record="redrive-dry")
+    assert dry.exit_code == 0 and "SDK_CLIENT_ERROR" in dry.stdout and "25" in dry.stdout
+
+    interrupt_redrive_twice(stack, region)
     result = run(
         stack,
         "redrive",

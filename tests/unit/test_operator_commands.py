@@ -255,3 +255,52 @@ def outputs_from_file_dict(document: dict[str, Any]) -> Any:
     from trade_pipeline.ops.outputs import StackOutputs
 
     return StackOutputs.model_validate(document)
+
+
+def test_status_reads_failover_health_when_the_stack_has_an_endpoint() -> None:
+    from trade_pipeline.ops.status import RegionStatus, _failover
+
+    document = {
+        **OUTPUTS,
+        "globalEndpoint": {
+            "id": "abcde.veo",
+            "arn": "arn:aws:events:us-east-1:123456789012:endpoint/trade-events-prod",
+            "url": "https://abcde.veo.endpoint.events.amazonaws.com",
+            "regions": ["us-east-1", "eu-west-1"],
+        },
+    }
+    outputs = outputs_from_file_dict(document)
+    clients = Clients(boto3.session.Session(aws_access_key_id="x", aws_secret_access_key="x"))
+    check = "arn:aws:route53:::healthcheck/1234abcd"
+    status = RegionStatus("us-east-1")
+    with Stubber(clients.events("us-east-1")) as events, Stubber(clients.route53()) as route53:
+        events.add_response(
+            "describe_endpoint",
+            {
+                "State": "ACTIVE",
+                "RoutingConfig": {
+                    "FailoverConfig": {
+                        "Primary": {"HealthCheck": check},
+                        "Secondary": {"Route": "eu-west-1"},
+                    }
+                },
+            },
+            {"Name": "trade-events-prod", "HomeRegion": "us-east-1"},
+        )
+        route53.add_response(
+            "get_health_check_status",
+            {
+                "HealthCheckObservations": [
+                    {"StatusReport": {"Status": "Success: HTTP Status Code 200"}},
+                    {"StatusReport": {"Status": "Failure: alarm in ALARM"}},
+                ]
+            },
+            {"HealthCheckId": "1234abcd"},
+        )
+        _failover(clients, outputs, status)
+    assert status.failover == {
+        "endpoint": "abcde.veo",
+        "state": "ACTIVE",
+        "primary_health_check": check,
+        "primary_health": "unhealthy",
+    }
