@@ -22,21 +22,29 @@ from typing import Any
 
 import boto3
 import pytest
+import requests
 from typer.testing import CliRunner
 
 from trade_pipeline.cli import app
 from trade_pipeline.ops import redrive as redrive_ops
 from trade_pipeline.ops.aws import Clients
 from trade_pipeline.ops.outputs import outputs_from_file
-from trade_pipeline.preview import Plan
+from trade_pipeline.preview import Plan, run_preview
 from trade_producer import order_placed
 
 from .lambda_stand_in import LambdaStandIn
 from .moto_stack import deploy
-from .test_plan_on_moto import endpoint, plan  # noqa: F401 - module-scoped fixtures
+from .test_plan_on_moto import endpoint  # noqa: F401 - module-scoped fixture
 
-REGIONS = ("us-east-1", "eu-west-1")
+# Not the regions of test_plan_on_moto: moto servers in one process share their state.
+REGIONS = ("us-west-2", "eu-central-1")
 runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def plan(dev_stack_config: dict[str, Any], lambda_artifact: Any) -> Plan:
+    environ = {"PRIMARY_REGION": REGIONS[0], "SECONDARY_REGIONS": ",".join(REGIONS[1:])}
+    return run_preview(dev_stack_config, environ=environ, artifact=lambda_artifact)
 
 
 @pytest.fixture(scope="module")
@@ -53,6 +61,8 @@ def stack(endpoint: str, plan: Plan, tmp_path_factory: pytest.TempPathFactory) -
         stand_in.start()
         yield type("Stack", (), {"outputs": outputs, "path": path, "stand_in": stand_in})
         stand_in.stop()
+        # moto servers in one process share one state: leave it empty for the next module
+        requests.post(f"{endpoint}/moto-api/reset", timeout=30)
 
 
 def run(stack: Any, *args: str, record: str | None = None) -> Any:
@@ -96,7 +106,7 @@ def keys(value: Any) -> Any:
     return type(value).__name__
 
 
-def test_outputs_have_the_shape_the_program_exports(stack: Any, plan: Plan) -> None:  # noqa: F811
+def test_outputs_have_the_shape_the_program_exports(stack: Any, plan: Plan) -> None:
     assert keys(stack.outputs) == keys(plan.stack_outputs)
     assert outputs_from_file(stack.path).regions == list(REGIONS)
 
@@ -109,17 +119,17 @@ def test_send_sample_events_to_every_region_are_stored_everywhere(stack: Any) ->
     ids = document["event_ids"]
     for region in REGIONS:
         wait_for(lambda r=region: stored(stack, r, ids), f"12 sent events stored in {region}")
-    human = run(stack, "send", "--sample", "3", "--region", "eu-west-1", record="send")
-    assert human.exit_code == 0 and "eu-west-1" in human.stdout
+    human = run(stack, "send", "--sample", "3", "--region", REGIONS[1], record="send")
+    assert human.exit_code == 0 and REGIONS[1] in human.stdout
 
 
 def test_send_reports_aws_error_codes_and_exits_1(stack: Any, tmp_path: Path) -> None:
     broken = json.loads(stack.path.read_text())
-    broken["regional"]["us-east-1"]["eventBusArn"] += "-gone"
+    broken["regional"][REGIONS[0]]["eventBusArn"] += "-gone"
     path = tmp_path / "outputs.json"
     path.write_text(json.dumps(broken))
     result = runner.invoke(
-        app, ["send", "--sample", "2", "--region", "us-east-1", "--json", "--outputs", str(path)]
+        app, ["send", "--sample", "2", "--region", REGIONS[0], "--json", "--outputs", str(path)]
     )
     assert result.exit_code == 1
     (report,) = json.loads(result.stdout)["reports"]
@@ -134,19 +144,19 @@ def test_verify_passes_on_a_healthy_stack(stack: Any) -> None:
     assert len(hops) == len(REGIONS) * (len(REGIONS) + 1)
     assert all(hop["latency_ms"] is not None for hop in hops)
     assert {(h["sent_in"], h["seen_in"]) for h in hops} >= {
-        ("us-east-1", "eu-west-1"),
-        ("eu-west-1", "us-east-1"),
+        (REGIONS[0], REGIONS[1]),
+        (REGIONS[1], REGIONS[0]),
     }
     human = run(stack, "verify", "--timeout", "30", "--poll-interval", "0.1", record="verify")
-    assert human.exit_code == 0 and "replication us-east-1 -> eu-west-1" in human.stdout
+    assert human.exit_code == 0 and f"replication {REGIONS[0]} -> {REGIONS[1]}" in human.stdout
 
 
 def test_verify_deletes_only_its_own_rejections(stack: Any) -> None:
-    sqs = boto3.client("sqs", region_name="us-east-1")
-    url = stack.outputs["regional"]["us-east-1"]["queueUrls"]["rejected-events"]
+    sqs = boto3.client("sqs", region_name=REGIONS[0])
+    url = stack.outputs["regional"][REGIONS[0]]["queueUrls"]["rejected-events"]
     sqs.send_message(QueueUrl=url, MessageBody='{"reason_code": "someone else"}')
     result = run(
-        stack, "verify", "--region", "us-east-1", "--timeout", "30", "--poll-interval", "0.1"
+        stack, "verify", "--region", REGIONS[0], "--timeout", "30", "--poll-interval", "0.1"
     )
     assert result.exit_code == 0
     bodies = [
@@ -163,7 +173,7 @@ def test_verify_fails_naming_the_hop_when_the_function_is_down(stack: Any) -> No
             stack,
             "verify",
             "--region",
-            "us-east-1",
+            REGIONS[0],
             "--timeout",
             "1",
             "--poll-interval",
@@ -173,8 +183,8 @@ def test_verify_fails_naming_the_hop_when_the_function_is_down(stack: Any) -> No
     finally:
         stack.stand_in.start()
     assert result.exit_code == 1
-    assert "verify failed: bus -> processor -> table in us-east-1" in result.stderr
-    assert "processor -> rejected-events queue in us-east-1" in result.stderr
+    assert f"verify failed: bus -> processor -> table in {REGIONS[0]}" in result.stderr
+    assert f"processor -> rejected-events queue in {REGIONS[0]}" in result.stderr
 
 
 def dlq_message(stack: Any, region: str, event_id: str) -> dict[str, Any]:
@@ -253,7 +263,7 @@ def interrupt_redrive_twice(stack: Any, region: str) -> None:
 def test_redrive_moves_a_dlq_into_stored_items_and_loses_nothing_when_interrupted(
     stack: Any,
 ) -> None:
-    region = "us-east-1"
+    region = REGIONS[0]
     sqs = boto3.client("sqs", region_name=region)
     url = stack.outputs["regional"][region]["queueUrls"]["delivery-dlq"]
     ids = [str(uuid.uuid4()) for _ in range(25)]
@@ -283,7 +293,7 @@ def test_redrive_moves_a_dlq_into_stored_items_and_loses_nothing_when_interrupte
 
 
 def test_replay_puts_archived_events_back_through_the_processor(stack: Any) -> None:
-    region = "eu-west-1"
+    region = REGIONS[1]
     started = datetime.now(UTC) - timedelta(seconds=2)
     sent = run(stack, "send", "--sample", "4", "--region", region, "--json")
     ids = json.loads(sent.stdout)["event_ids"]
@@ -317,17 +327,17 @@ def test_status_reads_alarms_queues_and_metrics_and_flags_a_firing_alarm(stack: 
     result = run(stack, "status", "--json")
     document = json.loads(result.stdout)
     by_region = {r["region"]: r for r in document["regions"]}
-    cloudwatch = boto3.client("cloudwatch", region_name="us-east-1")
-    topic = stack.outputs["regional"]["us-east-1"]["alarmTopicArn"]
+    cloudwatch = boto3.client("cloudwatch", region_name=REGIONS[0])
+    topic = stack.outputs["regional"][REGIONS[0]]["alarmTopicArn"]
     ours = [a for a in cloudwatch.describe_alarms()["MetricAlarms"] if topic in a["AlarmActions"]]
-    assert sum(by_region["us-east-1"]["alarms"].values()) == len(ours) > 0
-    assert set(by_region["us-east-1"]["queues"]) == {
+    assert sum(by_region[REGIONS[0]]["alarms"].values()) == len(ours) > 0
+    assert set(by_region[REGIONS[0]]["queues"]) == {
         "delivery-dlq",
         "processing-failures",
         "rejected-events",
     }
-    assert by_region["us-east-1"]["errors"] == []
-    assert set(by_region["us-east-1"]["replication_latency_ms"]) == {"eu-west-1"}
+    assert by_region[REGIONS[0]]["errors"] == []
+    assert set(by_region[REGIONS[0]]["replication_latency_ms"]) == {REGIONS[1]}
 
     cloudwatch.set_alarm_state(
         AlarmName=ours[0]["AlarmName"], StateValue="ALARM", StateReason="drill"

@@ -273,7 +273,10 @@ def test_status_reads_failover_health_when_the_stack_has_an_endpoint() -> None:
     clients = Clients(boto3.session.Session(aws_access_key_id="x", aws_secret_access_key="x"))
     check = "arn:aws:route53:::healthcheck/1234abcd"
     status = RegionStatus("us-east-1")
-    with Stubber(clients.events("us-east-1")) as events, Stubber(clients.route53()) as route53:
+    with (
+        Stubber(clients.events("us-east-1")) as events,
+        Stubber(clients.route53("us-east-1")) as route53,
+    ):
         events.add_response(
             "describe_endpoint",
             {

@@ -7,6 +7,7 @@ Progress bars go to stderr, so ``--json`` output on stdout stays machine-readabl
 
 from __future__ import annotations
 
+import inspect
 import json
 import sys
 from collections.abc import Iterator
@@ -16,6 +17,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from trade_pipeline.ops.aws import Clients
@@ -30,6 +32,7 @@ __all__ = [
     "StackOption",
     "clients",
     "emit_json",
+    "help_text",
     "progress",
     "stack_outputs",
     "stdout",
@@ -60,6 +63,13 @@ ProjectDirOption = Annotated[
 JsonOption = Annotated[
     bool, typer.Option("--json", help="Print one JSON document on stdout instead of tables.")
 ]
+
+
+def help_text(docstring: str | None) -> str:
+    """A command's docstring as its ``--help``: paragraphs reflowed (the terminal wraps them)
+    and rich markup escaped (``botocore[crt]`` must print as written)."""
+    paragraphs = inspect.cleandoc(docstring or "").split("\n\n")
+    return "\n\n".join(escape(" ".join(p.split())) for p in paragraphs)
 
 
 def usage_error(message: str) -> typer.Exit:

@@ -16,6 +16,7 @@ from trade_pipeline.commands._common import (
     StackOption,
     clients,
     emit_json,
+    help_text,
     progress,
     stack_outputs,
     stdout,
@@ -25,17 +26,6 @@ from trade_pipeline.ops import redrive as ops
 from trade_pipeline.ops.outputs import OutputsError
 
 __all__ = ["register"]
-
-HELP = """Move events from a queue of a region back onto its bus (dry run unless --apply).
-
-Queues: delivery-dlq (EventBridge could not deliver), processing-failures (the processor failed
-after Lambda's retries), rejected-events (invalid; redrive after fixing the cause). The dry run
-shows counts, reasons and the oldest message's age. --apply puts each original event back and
-deletes its message only after the put succeeded; interrupted, it loses nothing (a redelivered
-event is stored once).
-
-Example: trade-pipeline redrive --stack prod --region us-east-1 --queue delivery-dlq --apply
-"""
 
 
 def _render_dry(report: ops.DryRun) -> None:
@@ -75,6 +65,16 @@ def redrive(
     project_dir: ProjectDirOption = Path("."),
     json_output: JsonOption = False,
 ) -> None:
+    """Move events from a queue of a region back onto its bus (dry run unless --apply).
+
+    Queues: delivery-dlq (EventBridge could not deliver), processing-failures (the processor failed
+    after Lambda's retries), rejected-events (invalid; redrive after fixing the cause). The dry run
+    shows counts, reasons and the oldest message's age. --apply puts each original event back and
+    deletes its message only after the put succeeded; interrupted, it loses nothing (a redelivered
+    event is stored once).
+
+    Example: trade-pipeline redrive --stack prod --region us-east-1 --queue delivery-dlq --apply
+    """
     stack_out = stack_outputs(outputs, stack, project_dir)
     if queue not in ops.QUEUE_KINDS:
         raise usage_error(f"--queue {queue}: must be one of {', '.join(ops.QUEUE_KINDS)}")
@@ -108,4 +108,4 @@ def redrive(
 
 
 def register(app: typer.Typer) -> None:
-    app.command("redrive", help=HELP)(redrive)
+    app.command("redrive", help=help_text(redrive.__doc__))(redrive)

@@ -17,6 +17,7 @@ from trade_pipeline.commands._common import (
     StackOption,
     clients,
     emit_json,
+    help_text,
     progress,
     stack_outputs,
     stdout,
@@ -26,15 +27,6 @@ from trade_pipeline.ops import replay as ops
 from trade_pipeline.ops.outputs import OutputsError
 
 __all__ = ["register"]
-
-HELP = """Replay archived events of a time window to the region's processor rule only.
-
-The window is --start .. --end (RFC 3339 with offset), or --last MINUTES ending now. The
-processor is idempotent: events already stored are not stored twice. Follows the replay to its
-end with a progress bar; exit 1 unless it COMPLETED.
-
-Example: trade-pipeline replay --outputs outputs.json --region us-east-1 --last 90
-"""
 
 
 def _parse_time(option: str, value: str) -> datetime:
@@ -88,6 +80,14 @@ def replay(
     project_dir: ProjectDirOption = Path("."),
     json_output: JsonOption = False,
 ) -> None:
+    """Replay archived events of a time window to the region's processor rule only.
+
+    The window is --start .. --end (RFC 3339 with offset), or --last MINUTES ending now. The
+    processor is idempotent: events already stored are not stored twice. Follows the replay to its
+    end with a progress bar; exit 1 unless it COMPLETED.
+
+    Example: trade-pipeline replay --outputs outputs.json --region us-east-1 --last 90
+    """
     stack_out = stack_outputs(outputs, stack, project_dir)
     window = _window(start, end, last)
     aws = clients()
@@ -117,4 +117,4 @@ def replay(
 
 
 def register(app: typer.Typer) -> None:
-    app.command("replay", help=HELP)(replay)
+    app.command("replay", help=help_text(replay.__doc__))(replay)

@@ -16,6 +16,7 @@ from trade_pipeline.commands._common import (
     StackOption,
     clients,
     emit_json,
+    help_text,
     progress,
     stack_outputs,
     stdout,
@@ -33,15 +34,6 @@ from trade_pipeline.ops.send import (
 from trade_producer import SigV4aUnavailableError
 
 __all__ = ["register"]
-
-HELP = """Send events: a JSON Lines file, or N generated valid events.
-
-Every event is checked with the processor's own rules first. --all-regions spreads the events
-over every region's bus (each sent once); --endpoint sends through the global endpoint, which
-needs botocore's CRT extra (pip install 'botocore[crt]') for SigV4a signing.
-
-Example: trade-pipeline send --outputs outputs.json --sample 100 --region us-east-1 --rate 50
-"""
 
 
 def _render(reports: list[SendReport]) -> None:
@@ -70,6 +62,14 @@ def send(
     project_dir: ProjectDirOption = Path("."),
     json_output: JsonOption = False,
 ) -> None:
+    """Send events: a JSON Lines file, or N generated valid events.
+
+    Every event is checked with the processor's own rules first. --all-regions spreads the events
+    over every region's bus (each sent once); --endpoint sends through the global endpoint, which
+    needs botocore's CRT extra (pip install 'botocore[crt]') for SigV4a signing.
+
+    Example: trade-pipeline send --outputs outputs.json --sample 100 --region us-east-1 --rate 50
+    """
     stack_out = stack_outputs(outputs, stack, project_dir)
     if (events_file is None) == (sample is None):
         raise usage_error("pass an events file or --sample N (not both)")
@@ -98,4 +98,4 @@ def send(
 
 
 def register(app: typer.Typer) -> None:
-    app.command("send", help=HELP)(send)
+    app.command("send", help=help_text(send.__doc__))(send)

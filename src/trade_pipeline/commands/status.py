@@ -17,6 +17,7 @@ from trade_pipeline.commands._common import (
     StackOption,
     clients,
     emit_json,
+    help_text,
     progress,
     stack_outputs,
     stdout,
@@ -26,16 +27,6 @@ from trade_pipeline.ops.outputs import OutputsError
 from trade_pipeline.ops.status import RegionStatus, region_status
 
 __all__ = ["register"]
-
-HELP = """Show the state of the stack per region, at a glance.
-
-Alarms, queue depths and oldest message, the last hour's events in / stored / rejected /
-conflicts (CloudWatch), replication latency, failover health.
-
-Exit 1 when an alarm is firing, a queue holds messages, or a reading failed.
-
-Example: trade-pipeline status --outputs outputs.json
-"""
 
 
 def _cell(value: float | None, unit: str = "") -> str:
@@ -101,6 +92,15 @@ def status(
     project_dir: ProjectDirOption = Path("."),
     json_output: JsonOption = False,
 ) -> None:
+    """Show the state of the stack per region, at a glance.
+
+    Alarms, queue depths and oldest message, the last hour's events in / stored / rejected /
+    conflicts (CloudWatch), replication latency, failover health.
+
+    Exit 1 when an alarm is firing, a queue holds messages, or a reading failed.
+
+    Example: trade-pipeline status --outputs outputs.json
+    """
     stack_out = stack_outputs(outputs, stack, project_dir)
     regions = stack_out.regions
     if region is not None:
@@ -130,4 +130,4 @@ def status(
 
 
 def register(app: typer.Typer) -> None:
-    app.command("status", help=HELP)(status)
+    app.command("status", help=help_text(status.__doc__))(status)

@@ -17,6 +17,7 @@ from trade_pipeline.commands._common import (
     StackOption,
     clients,
     emit_json,
+    help_text,
     progress,
     stack_outputs,
     stdout,
@@ -26,15 +27,6 @@ from trade_pipeline.ops.outputs import OutputsError
 from trade_pipeline.ops.verify import REJECTED, VerifyResult, run_canary
 
 __all__ = ["register"]
-
-HELP = """Prove the pipeline end to end with a canary in every region (or one).
-
-In each region: one valid event (must become readable in every replica of the table) and one
-invalid event (must reach that region's rejected-events queue; only the canary's own message is
-deleted). Canary events have source trading.canary. Exit 1 on timeout, naming the hop.
-
-Example: trade-pipeline verify --outputs outputs.json --timeout 120
-"""
 
 
 def _render(result: VerifyResult) -> None:
@@ -59,6 +51,14 @@ def verify(
     project_dir: ProjectDirOption = Path("."),
     json_output: JsonOption = False,
 ) -> None:
+    """Prove the pipeline end to end with a canary in every region (or one).
+
+    In each region: one valid event (must become readable in every replica of the table) and one
+    invalid event (must reach that region's rejected-events queue; only the canary's own message is
+    deleted). Canary events have source trading.canary. Exit 1 on timeout, naming the hop.
+
+    Example: trade-pipeline verify --outputs outputs.json --timeout 120
+    """
     stack_out = stack_outputs(outputs, stack, project_dir)
     regions = stack_out.regions
     if region is not None:
@@ -88,4 +88,4 @@ def verify(
 
 
 def register(app: typer.Typer) -> None:
-    app.command("verify", help=HELP)(verify)
+    app.command("verify", help=help_text(verify.__doc__))(verify)

@@ -50,8 +50,9 @@ class Clients:
     def cloudwatch(self, region: str) -> CloudWatchClient:
         return self._client("cloudwatch", region)  # type: ignore[no-any-return]
 
-    def route53(self) -> Route53Client:
-        return self._client("route53", "us-east-1")  # type: ignore[no-any-return]
+    def route53(self, region: str) -> Route53Client:
+        """Route 53 is global: any region's client reaches the one endpoint."""
+        return self._client("route53", region)  # type: ignore[no-any-return]
 
 
 def queue_name(url: str) -> str:

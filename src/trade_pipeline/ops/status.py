@@ -170,7 +170,7 @@ def _failover(clients: Clients, outputs: StackOutputs, status: RegionStatus) -> 
     health = None
     if primary:
         check_id = primary.rsplit("/", 1)[-1]
-        observations = clients.route53().get_health_check_status(HealthCheckId=check_id)
+        observations = clients.route53(home).get_health_check_status(HealthCheckId=check_id)
         reports = [
             o.get("StatusReport", {}).get("Status", "")
             for o in observations.get("HealthCheckObservations", [])
