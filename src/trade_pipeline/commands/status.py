@@ -35,30 +35,25 @@ def _cell(value: float | None, unit: str = "") -> str:
 
 def _render(statuses: list[RegionStatus]) -> None:
     table = Table(title="status")
-    columns = (
-        "region",
-        "alarms ok/alarm/insufficient",
-        "firing",
-        "queues visible (oldest)",
-        "last hour in/stored/rejected/conflicts",
-        "replication ms",
-    )
-    for column in columns:
-        table.add_column(column)
+    table.add_column("region", no_wrap=True)
+    table.add_column("alarms\nok/ALARM/no data", no_wrap=True)
+    table.add_column("firing", overflow="fold")
+    table.add_column("queue: visible (oldest)", no_wrap=True)
+    table.add_column("last hour: in / stored /\nrejected / conflicts", no_wrap=True)
+    table.add_column("replication ms", no_wrap=True)
     for s in statuses:
-        queues = ", ".join(
-            f"{kind} {_cell(q.get('visible'))} ({_cell(q.get('oldest_age_s'), ' s')})"
+        queues = "\n".join(
+            f"{kind}: {_cell(q.get('visible'))} ({_cell(q.get('oldest_age_s'), ' s')})"
             for kind, q in s.queues.items()
         )
         hour = s.last_hour
-        counts = "/".join(
-            _cell(hour.get(k)) for k in ("events_in", "stored", "rejected", "conflicts")
-        )
-        replication = ", ".join(f"-> {r} {_cell(v)}" for r, v in s.replication_latency_ms.items())
+        keys = ("events_in", "stored", "rejected", "conflicts")
+        counts = " / ".join(_cell(hour.get(k)) for k in keys)
+        replication = "\n".join(f"-> {r}: {_cell(v)}" for r, v in s.replication_latency_ms.items())
         table.add_row(
             s.region,
             "/".join(str(s.alarms.get(k, 0)) for k in ("OK", "ALARM", "INSUFFICIENT_DATA")),
-            ", ".join(s.alarms_firing) or "-",
+            "\n".join(s.alarms_firing) or "-",
             queues,
             counts,
             replication or "-",
