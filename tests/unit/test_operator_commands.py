@@ -307,3 +307,15 @@ def test_status_reads_failover_health_when_the_stack_has_an_endpoint() -> None:
         "primary_health_check": check,
         "primary_health": "unhealthy",
     }
+
+
+def test_status_without_powertools_says_what_to_install(
+    outputs_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "trade_processor.observability", None)  # import fails
+    result = runner.invoke(app, ["status", "--outputs", str(outputs_file)])
+    assert result.exit_code == 2
+    assert "pip install 'trade-pipeline[lambda]'" in result.stderr
+    assert result.stderr.count("\n") == 1

@@ -24,7 +24,7 @@ from trade_pipeline.commands._common import (
     usage_error,
 )
 from trade_pipeline.ops.outputs import OutputsError
-from trade_pipeline.ops.status import RegionStatus, region_status
+from trade_pipeline.ops.status import RegionStatus, processor_metrics, region_status
 
 __all__ = ["register"]
 
@@ -104,6 +104,10 @@ def status(
         except OutputsError as error:
             raise usage_error(str(error)) from None
         regions = [region]
+    try:
+        processor_metrics()
+    except OutputsError as error:
+        raise usage_error(str(error)) from None
     with progress(not json_output) as bar:
         task = bar.add_task("reading", total=len(regions))
         statuses = []

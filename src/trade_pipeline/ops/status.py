@@ -22,7 +22,7 @@ from typing import Any, cast
 from botocore.exceptions import BotoCoreError, ClientError
 
 from trade_pipeline.ops.aws import Clients, queue_name
-from trade_pipeline.ops.outputs import StackOutputs
+from trade_pipeline.ops.outputs import OutputsError, StackOutputs
 from trade_pipeline.ops.redrive import QUEUE_KINDS
 
 __all__ = ["RegionStatus", "processor_metrics", "region_status"]
@@ -32,9 +32,15 @@ def processor_metrics() -> tuple[str, str, dict[str, str]]:
     """Namespace, service dimension and metric names, from the processor's own module.
 
     Imported here, not at the top: ``trade_processor.observability`` loads Powertools, which
-    only this command needs.
+    only this command needs (it comes with the ``lambda`` extra).
     """
-    from trade_processor.observability import METRIC_NAMESPACE, SERVICE_NAME, MetricName
+    try:
+        from trade_processor.observability import METRIC_NAMESPACE, SERVICE_NAME, MetricName
+    except ImportError as missing:
+        raise OutputsError(
+            f"status reads the processor's metric names, which needs {missing.name}: "
+            "pip install 'trade-pipeline[lambda]'"
+        ) from None
 
     names = {
         "stored": MetricName.STORED,
