@@ -22,6 +22,7 @@ from rich.table import Table
 from trade_pipeline import resource_types as rt
 from trade_pipeline.commands import cost as cost_command
 from trade_pipeline.commands import diagram as diagram_command
+from trade_pipeline.commands import redrive, replay, send, status, verify
 from trade_pipeline.config import CONFIG_NAMESPACE, ConfigError, PipelineConfig
 from trade_pipeline.preview import Plan, PlannedResource, load_stack_config, run_preview
 
@@ -241,6 +242,11 @@ def config_reference() -> None:
 
 cost_command.register(app)
 diagram_command.register(app)
+send.register(app)
+verify.register(app)
+redrive.register(app)
+replay.register(app)
+status.register(app)
 
 if __name__ == "__main__":
     app()
