@@ -1,27 +1,59 @@
 # Two commands get a newcomer going: `make preview` and `make test`.
-# Both create the virtualenv and install the project on first use (and again when
-# pyproject.toml changes), so nothing has to be installed by hand.
+# Both create the virtualenv and install the locked dependencies on first use (and again when
+# a lock file or pyproject.toml changes), so nothing has to be installed by hand: the machine
+# needs Python 3.11+ and make, nothing else.
+#
+# Locks (hash-pinned, host-free requirements files, generated from pyproject.toml by `make lock`):
+#   requirements.txt      what the Pulumi program needs at run time; Pulumi's pip toolchain
+#                         (`pulumi install`, Pulumi Deployments) installs exactly this file
+#   requirements-dev.txt  the `dev` extra: the above plus tests, lint, types, policy pack
+# The project itself goes on top with --no-deps: it is never part of a lock.
 
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
+PIP    := $(PY) -m pip --disable-pip-version-check
 STAMP  := $(VENV)/.installed-stamp
 STACK  ?= dev
 PYTEST_ARGS ?=
 
+# uv resolves the locks only (`make lock`); it lives in a tools venv of its own, pinned here.
+UV_VERSION := 0.13.9
+TOOLS      := build/tools
+UV         := $(TOOLS)/bin/uv
+# --universal: one lock for every platform and every Python >= requires-python (3.11 in CI,
+# the Lambda runtime's version beside it). The header names `make lock`, not uv's command line.
+UV_COMPILE := $(UV) pip compile --quiet --universal --generate-hashes \
+              --custom-compile-command 'make lock' pyproject.toml
+
+# Where the console's "more information" link of each policy points (docs/policies.md of the
+# repository the pack is published from); empty: taken from the git remote `origin`.
+POLICY_DOCS_URL ?=
+POLICY_PACK_DIR ?= build/policy-pack
+
 .DEFAULT_GOAL := help
-.PHONY: help venv preview test lint fmt package bench clean
+.PHONY: help venv lock preview test lint fmt package policy-pack bench clean
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
-$(STAMP): pyproject.toml
+$(STAMP): requirements-dev.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(PIP) install --quiet --require-hashes -r requirements-dev.txt
+	$(PIP) install --quiet --no-deps -e .
 	touch $(STAMP)
 
-venv: $(STAMP) ## create .venv and install the project with its dev extra
+venv: $(STAMP) ## create .venv from requirements-dev.txt, then the project on top (--no-deps)
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check 'uv==$(UV_VERSION)'
+
+# The dev lock is resolved under the run-time lock as a constraint: the program sees the same
+# versions in the dev venv as under `pulumi install`.
+lock: $(UV) ## re-resolve requirements.txt and requirements-dev.txt from pyproject.toml
+	$(UV_COMPILE) -o requirements.txt
+	$(UV_COMPILE) --extra dev --constraint requirements.txt -o requirements-dev.txt
 
 preview: $(STAMP) ## offline preview of the stack (STACK=dev): no AWS account, no Pulumi CLI
 	$(VENV)/bin/trade-pipeline preview --stack $(STACK) --json build/plan-$(STACK).json
@@ -40,6 +72,9 @@ fmt: $(STAMP) ## apply ruff's fixes and formatting
 
 package: $(STAMP) ## build the reproducible Lambda artifact into build/lambda/
 	$(PY) -m trade_pipeline.packaging
+
+policy-pack: $(STAMP) ## self-contained CrossGuard pack in build/policy-pack, for `pulumi policy publish`
+	$(PY) -m trade_pipeline.policy_pack $(POLICY_PACK_DIR) $(if $(POLICY_DOCS_URL),--docs-url '$(POLICY_DOCS_URL)')
 
 bench: $(STAMP) ## run the benchmarks (ratios against baselines measured in the same run)
 	$(PY) benchmarks/run.py
