@@ -7,6 +7,7 @@
 #   requirements.txt      what the Pulumi program needs at run time; Pulumi's pip toolchain
 #                         (`pulumi install`, Pulumi Deployments) installs exactly this file
 #   requirements-dev.txt  the `dev` extra: the above plus tests, lint, types, policy pack
+#   policy/requirements.txt  what the compliance rules need: the published pack installs it
 # The project itself goes on top with --no-deps: it is never part of a lock.
 
 PYTHON ?= python3
@@ -24,7 +25,10 @@ UV         := $(TOOLS)/bin/uv
 # --universal: one lock for every platform and every Python >= requires-python (3.11 in CI,
 # the Lambda runtime's version beside it). The header names `make lock`, not uv's command line.
 UV_COMPILE := $(UV) pip compile --quiet --universal --generate-hashes \
-              --custom-compile-command 'make lock' pyproject.toml
+              --custom-compile-command 'make lock' $(LOCK_ARGS) pyproject.toml
+# uv keeps the versions already in a lock where the ranges allow: LOCK_ARGS=--upgrade takes
+# the newest versions in range instead.
+LOCK_ARGS  ?=
 
 # Where the console's "more information" link of each policy points (docs/policies.md of the
 # repository the pack is published from); empty: taken from the git remote `origin`.
@@ -49,11 +53,14 @@ $(UV):
 	$(PYTHON) -m venv $(TOOLS)
 	$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check 'uv==$(UV_VERSION)'
 
-# The dev lock is resolved under the run-time lock as a constraint: the program sees the same
-# versions in the dev venv as under `pulumi install`.
+# The dev lock is resolved first; the run-time and policy locks under it as a constraint, so
+# the program and the rules see the same versions in the dev venv as under `pulumi install`
+# and in the published pack (pulumi-policy, for one, holds protobuf below what pulumi alone
+# would take).
 lock: $(UV) ## re-resolve requirements.txt and requirements-dev.txt from pyproject.toml
-	$(UV_COMPILE) -o requirements.txt
-	$(UV_COMPILE) --extra dev --constraint requirements.txt -o requirements-dev.txt
+	$(UV_COMPILE) --extra dev -o requirements-dev.txt
+	$(UV_COMPILE) --constraint requirements-dev.txt -o requirements.txt
+	$(UV_COMPILE) --extra policy --constraint requirements-dev.txt -o policy/requirements.txt
 
 preview: $(STAMP) ## offline preview of the stack (STACK=dev): no AWS account, no Pulumi CLI
 	$(VENV)/bin/trade-pipeline preview --stack $(STACK) --json build/plan-$(STACK).json

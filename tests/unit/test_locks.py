@@ -89,7 +89,8 @@ def stale(lock: list[Pin], requirements: list[Requirement]) -> list[str]:
         problems += [
             f"{req} is locked at {pin.version}"
             for pin in pins
-            if not req.specifier.contains(pin.version, prereleases=True)
+            # a pre-release only where the declared range names one (as pip decides)
+            if not req.specifier.contains(pin.version, prereleases=bool(req.specifier.prereleases))
         ]
     return problems
 
@@ -97,6 +98,7 @@ def stale(lock: list[Pin], requirements: list[Requirement]) -> list[str]:
 LOCKS = {
     "requirements.txt": (),
     "requirements-dev.txt": ("dev",),
+    "policy/requirements.txt": ("policy",),
 }
 
 
@@ -120,12 +122,14 @@ def test_lock_is_hash_pinned_and_names_no_host(lock_file: str) -> None:
     assert not re.search(r"^\s*(-e|--editable)\b|^\s*\.\s*$", text, re.M), "no local project"
 
 
-def test_runtime_lock_is_a_subset_of_the_dev_lock() -> None:
-    # The program runs in the dev venv too: the same versions there as under `pulumi install`.
-    runtime = {(p.name, p.version, str(p.marker)) for p in parse_lock(_read("requirements.txt"))}
+@pytest.mark.parametrize("lock_file", ["requirements.txt", "policy/requirements.txt"])
+def test_lock_is_a_subset_of_the_dev_lock(lock_file: str) -> None:
+    # The program and the rules run in the dev venv too (tests, offline preview): the same
+    # versions there as under `pulumi install` and in the published pack.
+    lock = {(p.name, p.version, str(p.marker)) for p in parse_lock(_read(lock_file))}
     dev = {(p.name, p.version, str(p.marker)) for p in parse_lock(_read("requirements-dev.txt"))}
 
-    assert runtime - dev == set()
+    assert lock - dev == set()
 
 
 def _read(name: str) -> str:
@@ -138,10 +142,14 @@ def test_the_check_catches_a_pyproject_edit_without_make_lock() -> None:
 
     newer = Requirement(f"pulumi>={pulumi.version.major + 1}")
     added = Requirement("left-pad-never-locked>=1")
+    alpha = Pin("pulumi-policy", Version("1.22.0a1"), None, 1)
 
     assert stale(lock, [newer, added]) == [
         f"{newer} is locked at {pulumi.version}",
         f"{added} is not in the lock",
+    ]
+    assert stale([alpha], [Requirement("pulumi-policy>=1.21,<2")]) == [
+        "pulumi-policy<2,>=1.21 is locked at 1.22.0a1"
     ]
 
 
