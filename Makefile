@@ -80,8 +80,10 @@ fmt: $(STAMP) ## apply ruff's fixes and formatting
 package: $(STAMP) ## build the reproducible Lambda artifact into build/lambda/
 	$(PY) -m trade_pipeline.packaging
 
-policy-pack: $(STAMP) ## self-contained CrossGuard pack in build/policy-pack, for `pulumi policy publish`
-	$(PY) -m trade_pipeline.policy_pack $(POLICY_PACK_DIR) $(if $(POLICY_DOCS_URL),--docs-url '$(POLICY_DOCS_URL)')
+# Needs only Python (no venv): the builder uses the standard library, so CI can build the pack
+# beside a `pulumi install`-ed program.
+policy-pack: ## self-contained CrossGuard pack in build/policy-pack, for `pulumi policy publish`
+	PYTHONPATH=src $(PYTHON) -m trade_pipeline.policy_pack $(POLICY_PACK_DIR) $(if $(POLICY_DOCS_URL),--docs-url '$(POLICY_DOCS_URL)')
 
 bench: $(STAMP) ## run the benchmarks (ratios against baselines measured in the same run)
 	$(PY) benchmarks/run.py
