@@ -57,7 +57,7 @@ $(UV):
 # the program and the rules see the same versions in the dev venv as under `pulumi install`
 # and in the published pack (pulumi-policy, for one, holds protobuf below what pulumi alone
 # would take).
-lock: $(UV) ## re-resolve requirements.txt and requirements-dev.txt from pyproject.toml
+lock: $(UV) ## re-resolve the three lock files from pyproject.toml (needs PyPI)
 	$(UV_COMPILE) --extra dev -o requirements-dev.txt
 	$(UV_COMPILE) --constraint requirements-dev.txt -o requirements.txt
 	$(UV_COMPILE) --extra policy --constraint requirements-dev.txt -o policy/requirements.txt
