@@ -8,7 +8,8 @@ folder, where ``..`` does not exist. :func:`build_pack` writes a folder that nee
 - ``__main__.py``: ``policy/__main__.py``, unchanged;
 - ``requirements.txt``: ``policy/requirements.txt``, the hash-locked dependencies of the rules
   (``make lock`` writes it);
-- ``trade_pipeline/``: a copy of the package the rules live in (the pack runs from its folder,
+- ``trade_pipeline/`` and ``trade_processor/``: copies of the project's packages, those of its
+  wheel (the rules live in the first and import parts of both; the pack runs from its folder,
   which Pulumi puts first on the import path);
 - ``pack-metadata.json`` and ``README.md``: where the rules are documented, for the console.
 
@@ -24,12 +25,18 @@ import subprocess
 import sys
 import tomllib
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
-__all__ = ["PACK_FILES", "PROJECT_ROOT", "build_pack", "docs_url_from_git", "main"]
+__all__ = [
+    "PACK_FILES",
+    "PROJECT_ROOT",
+    "build_pack",
+    "docs_url_from_git",
+    "main",
+    "project_packages",
+]
 
 PROJECT_ROOT: Final = Path(__file__).resolve().parents[2]
-PACKAGE: Final = "trade_pipeline"
 # Files of the pack besides the package copy, in the order they are written.
 PACK_FILES: Final = (
     "PulumiPolicy.yaml",
@@ -42,8 +49,23 @@ PACK_FILES: Final = (
 DOCS_PATH: Final = "docs/policies.md"
 
 
+def _pyproject(root: Path) -> dict[str, Any]:
+    return tomllib.loads((root / "pyproject.toml").read_text())
+
+
 def _project_version(root: Path) -> str:
-    return str(tomllib.loads((root / "pyproject.toml").read_text())["project"]["version"])
+    return str(_pyproject(root)["project"]["version"])
+
+
+def project_packages(root: Path = PROJECT_ROOT) -> list[Path]:
+    """The package folders of the project's wheel (``src/trade_pipeline``, ``src/trade_processor``).
+
+    All of them, not only the rules' modules: the rules import other parts of the project (a
+    component's check, the processor's event types), and a module missing from a published pack
+    only shows when Pulumi runs it.
+    """
+    wheel = _pyproject(root)["tool"]["hatch"]["build"]["targets"]["wheel"]
+    return [root / package for package in wheel["packages"]]
 
 
 def _pulumi_policy_yaml(version: str) -> str:
@@ -101,12 +123,11 @@ def _repository(docs_url: str | None) -> str | None:
     return match[1] if match else None
 
 
-def _copy_package(root: Path, dest: Path) -> None:
-    shutil.copytree(
-        root / "src" / PACKAGE,
-        dest / PACKAGE,
-        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
-    )
+def _copy_packages(root: Path, dest: Path) -> None:
+    for package in project_packages(root):
+        shutil.copytree(
+            package, dest / package.name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc")
+        )
 
 
 def build_pack(dest: Path, *, docs_url: str | None = None, root: Path = PROJECT_ROOT) -> Path:
@@ -131,7 +152,7 @@ def build_pack(dest: Path, *, docs_url: str | None = None, root: Path = PROJECT_
     }
     for name in PACK_FILES:
         (dest / name).write_text(contents[name])
-    _copy_package(root, dest)
+    _copy_packages(root, dest)
     return dest
 
 

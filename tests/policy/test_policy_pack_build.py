@@ -20,12 +20,12 @@ import pytest
 import yaml
 
 from trade_pipeline.policies import RULES, Severity
-from trade_pipeline.policy_pack import PACK_FILES, PROJECT_ROOT, build_pack
+from trade_pipeline.policy_pack import PACK_FILES, PROJECT_ROOT, build_pack, project_packages
 
 DOCS_URL = "https://github.com/example/trade-pipeline/blob/0123abc/docs/policies.md"
 
-# Runs with the pack folder first on sys.path and every other folder holding a trade_pipeline
-# package (the repository's src/, an editable install's path) taken off it.
+# Runs with the pack folder first on sys.path and every other folder holding one of the
+# project's packages (the repository's src/, an editable install's path) taken off it.
 PROBE = textwrap.dedent(
     """
     import importlib.util, json, sys
@@ -33,8 +33,9 @@ PROBE = textwrap.dedent(
     from pathlib import Path
 
     pack = Path(sys.argv[1])
+    ours = ("trade_pipeline", "trade_processor")
     sys.path[:] = [str(pack)] + [
-        p for p in sys.path[1:] if not (Path(p or ".") / "trade_pipeline").is_dir()
+        p for p in sys.path[1:] if not any((Path(p or ".") / name).is_dir() for name in ours)
     ]
     before = set(sys.modules)
     spec = importlib.util.spec_from_file_location("pack_main", pack / "__main__.py")
@@ -87,7 +88,7 @@ def _names(requirements: str) -> set[str]:
 
 
 def test_pack_holds_its_files_and_a_virtualenv_of_its_own(pack: Path) -> None:
-    assert {p.name for p in pack.iterdir()} == {*PACK_FILES, "trade_pipeline"}
+    assert {p.name for p in pack.iterdir()} == {*PACK_FILES, "trade_pipeline", "trade_processor"}
     runtime = yaml.safe_load((pack / "PulumiPolicy.yaml").read_text())["runtime"]
 
     assert runtime == {"name": "python", "options": {"toolchain": "pip", "virtualenv": "venv"}}
@@ -108,21 +109,23 @@ def test_nothing_in_the_pack_points_outside_it(pack: Path) -> None:
         assert "--hash=sha256:" in entry, entry.splitlines()[0]
 
 
-def test_the_copy_of_the_rules_is_current(pack: Path) -> None:
-    source = PROJECT_ROOT / "src" / "trade_pipeline"
-    copied = {p.relative_to(pack / "trade_pipeline") for p in (pack / "trade_pipeline").rglob("*")}
+@pytest.mark.parametrize("package", project_packages(), ids=lambda p: p.name)
+def test_the_copy_of_the_project_is_current(pack: Path, package: Path) -> None:
+    copy = pack / package.name
+    copied = {p.relative_to(copy) for p in copy.rglob("*")}
     expected = {
-        p.relative_to(source)
-        for p in source.rglob("*")
+        p.relative_to(package)
+        for p in package.rglob("*")
         if "__pycache__" not in p.parts and p.suffix != ".pyc"
     }
 
     assert copied == expected
     for relative in expected:
-        if (source / relative).is_file():
-            assert (pack / "trade_pipeline" / relative).read_bytes() == (
-                source / relative
-            ).read_bytes(), relative
+        if (package / relative).is_file():
+            assert (copy / relative).read_bytes() == (package / relative).read_bytes(), relative
+
+
+def test_the_pack_code_and_lock_are_the_repository_ones(pack: Path) -> None:
     assert (pack / "__main__.py").read_text() == (
         PROJECT_ROOT / "policy" / "__main__.py"
     ).read_text()
