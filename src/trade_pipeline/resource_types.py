@@ -21,13 +21,17 @@ __all__ = [
     "AWS_PROVIDER",
     "BUS",
     "BUS_POLICY",
+    "DASHBOARD",
     "DEFAULT_SECURITY_GROUP",
     "EGRESS_ONLY_INTERNET_GATEWAY",
+    "EVENT_ENDPOINT",
     "EVENT_PERMISSION",
     "EVENT_RULE",
+    "EVENT_SOURCE_MAPPING",
     "FLOW_LOG",
     "FUNCTION",
     "GROUP_POLICY",
+    "HEALTH_CHECK",
     "IAM_POLICY",
     "INTERNET_GATEWAY",
     "INVOKE_CONFIG",
@@ -92,10 +96,15 @@ ALARM: Final = "aws:cloudwatch/metricAlarm:MetricAlarm"
 KMS_KEY: Final = "aws:kms/key:Key"
 ALIAS: Final = "aws:kms/alias:Alias"
 AWS_PROVIDER: Final = "pulumi:providers:aws"
-
-# Private networking (networkMode vpc)
+DASHBOARD: Final = "aws:cloudwatch/dashboard:Dashboard"
+EVENT_ENDPOINT: Final = "aws:cloudwatch/eventEndpoint:EventEndpoint"
+HEALTH_CHECK: Final = "aws:route53/healthCheck:HealthCheck"
 VPC: Final = "aws:ec2/vpc:Vpc"
 SUBNET: Final = "aws:ec2/subnet:Subnet"
+VPC_ENDPOINT: Final = "aws:ec2/vpcEndpoint:VpcEndpoint"
+EVENT_SOURCE_MAPPING: Final = "aws:lambda/eventSourceMapping:EventSourceMapping"
+
+# Private networking (networkMode vpc; VPC, SUBNET and VPC_ENDPOINT above)
 ROUTE_TABLE: Final = "aws:ec2/routeTable:RouteTable"
 ROUTE_TABLE_ASSOCIATION: Final = "aws:ec2/routeTableAssociation:RouteTableAssociation"
 ROUTE: Final = "aws:ec2/route:Route"
@@ -104,7 +113,6 @@ DEFAULT_SECURITY_GROUP: Final = "aws:ec2/defaultSecurityGroup:DefaultSecurityGro
 SECURITY_GROUP_RULE: Final = "aws:ec2/securityGroupRule:SecurityGroupRule"
 SG_EGRESS_RULE: Final = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
 SG_INGRESS_RULE: Final = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
-VPC_ENDPOINT: Final = "aws:ec2/vpcEndpoint:VpcEndpoint"
 FLOW_LOG: Final = "aws:ec2/flowLog:FlowLog"
 INTERNET_GATEWAY: Final = "aws:ec2/internetGateway:InternetGateway"
 EGRESS_ONLY_INTERNET_GATEWAY: Final = "aws:ec2/egressOnlyInternetGateway:EgressOnlyInternetGateway"
