@@ -8,8 +8,8 @@ The fixed cost is the interface endpoints' hours: AWS bills each interface endpo
 availability zone it has a network interface in, per hour, plus a charge per GB it processes.
 Gateway endpoints (DynamoDB) and the VPC, subnets, route tables and security groups cost
 nothing. Flow logs cost what CloudWatch Logs charges for the lines they write (traffic-bound,
-not fixed). ``trade-pipeline cost``, where present, prices the same endpoints from its own
-price table.
+not fixed). The prices are those of ``trade-pipeline cost`` (``trade_pipeline.cost.prices``),
+which prices the same endpoints in its estimate.
 """
 
 from __future__ import annotations
@@ -20,23 +20,22 @@ from rich.console import Console
 from rich.table import Table
 
 from trade_pipeline import resource_types as rt
+from trade_pipeline.cost.model import HOURS_PER_MONTH
+from trade_pipeline.cost.prices import price_of
 from trade_pipeline.preview import Plan, PlannedResource
 
 __all__ = [
-    "HOURS_PER_MONTH",
-    "INTERFACE_ENDPOINT_AZ_HOUR_USD",
-    "INTERFACE_ENDPOINT_GB_USD",
+    "AZ_HOUR_PRICE",
+    "GB_PRICE",
     "network_summary",
     "render_network",
     "vpc_monthly_cost",
 ]
 
-# AWS PrivateLink pricing, us-east-1 (https://aws.amazon.com/privatelink/pricing/): per
-# interface endpoint per AZ-hour, and per GB processed (first PB of a month). Other regions
-# charge slightly more; the preview states the us-east-1 figure.
-INTERFACE_ENDPOINT_AZ_HOUR_USD: Final = 0.01
-INTERFACE_ENDPOINT_GB_USD: Final = 0.01
-HOURS_PER_MONTH: Final = 730
+# The prices come from the one price table of ``trade-pipeline cost`` (sourced, dated); a region
+# it does not price yet gets the baseline figure, flagged in the table.
+AZ_HOUR_PRICE: Final = "vpc.interface_endpoint_az_hour"
+GB_PRICE: Final = "vpc.interface_endpoint_gb"
 
 
 def _interface_endpoints(resources: list[PlannedResource]) -> list[PlannedResource]:
@@ -47,13 +46,14 @@ def _interface_endpoints(resources: list[PlannedResource]) -> list[PlannedResour
     ]
 
 
-def vpc_monthly_cost(plan: Plan, region: str) -> tuple[int, float]:
-    """(interface endpoint AZ-hours a month, their cost in USD) in ``region``."""
+def vpc_monthly_cost(plan: Plan, region: str) -> tuple[int, float, bool]:
+    """(interface endpoint AZ-hours a month, their cost in USD, whether the region is priced)."""
     az_endpoints = sum(
         len(e.inputs.get("subnetIds") or []) for e in _interface_endpoints(plan.in_region(region))
     )
     hours = az_endpoints * HOURS_PER_MONTH
-    return hours, hours * INTERFACE_ENDPOINT_AZ_HOUR_USD
+    price, priced = price_of(AZ_HOUR_PRICE, region)
+    return hours, hours * price.usd, priced
 
 
 def _egress(plan: Plan, region: str, group_ids: set[str]) -> list[str]:
@@ -80,7 +80,7 @@ def network_summary(plan: Plan, region: str) -> dict[str, Any]:
     attached = [f for f in functions if (f.inputs.get("vpcConfig") or {}).get("subnetIds")]
     group_ids = {g for f in attached for g in f.inputs["vpcConfig"].get("securityGroupIds", [])}
     endpoints = [r for r in resources if r.type == rt.VPC_ENDPOINT]
-    hours, cost = vpc_monthly_cost(plan, region)
+    hours, cost, priced = vpc_monthly_cost(plan, region)
     return {
         "vpc": f"{vpc.id} {vpc.inputs.get('cidrBlock')}" if vpc else "none",
         "subnets": [
@@ -98,6 +98,7 @@ def network_summary(plan: Plan, region: str) -> dict[str, Any]:
         "flow_logs": any(r.type == rt.FLOW_LOG for r in resources),
         "az_hours": hours,
         "monthly_usd": cost,
+        "priced": priced,
     }
 
 
@@ -120,14 +121,15 @@ def render_network(plan: Plan, regions: tuple[str, ...], console: Console) -> No
             "\n".join(s["egress"]) or "none",
             s["functions"],
             "on" if s["flow_logs"] else "off",
-            f"${s['monthly_usd']:.2f} ({s['az_hours']} AZ-h)",
+            f"${s['monthly_usd']:.2f} ({s['az_hours']} AZ-h)"
+            + ("" if s["priced"] else "\nbaseline price"),
         )
     console.print(table)
     total = sum(vpc_monthly_cost(plan, r)[1] for r in regions)
+    hour, gb = price_of(AZ_HOUR_PRICE, regions[0])[0], price_of(GB_PRICE, regions[0])[0]
     console.print(
         f"networkMode vpc adds ${total:.2f}/month in fixed interface-endpoint hours "
-        f"(${INTERFACE_ENDPOINT_AZ_HOUR_USD} per endpoint per AZ-hour, the US East (N. Virginia) "
-        f"price), plus "
-        f"${INTERFACE_ENDPOINT_GB_USD}/GB through them; gateway endpoints, VPCs and security "
-        "groups are free; flow logs cost their CloudWatch Logs ingestion."
+        f"(${hour.usd} per endpoint per AZ-hour, plus ${gb.usd}/GB through them; "
+        "`trade-pipeline cost` prices them too); gateway endpoints, VPCs and security groups "
+        "are free; flow logs cost their CloudWatch Logs ingestion."
     )

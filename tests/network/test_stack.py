@@ -175,7 +175,7 @@ def test_three_zones_give_three_subnets_and_more_than_a_region_has_fails(
     assert all(
         len({s.inputs["availabilityZoneId"] for s in of(plan, rt.SUBNET, r)}) == 3 for r in REGIONS
     )
-    assert vpc_monthly_cost(plan, "us-east-1") == (3 * 730, pytest.approx(3 * 730 * 0.01))
+    assert vpc_monthly_cost(plan, "us-east-1") == (3 * 730, pytest.approx(3 * 730 * 0.01), True)
     # Asking for more zones than a region offers stops the deployment naming the region (tested
     # on the picker itself: a failing program leaves the in-process mock engine unusable).
     from trade_pipeline.components.network import _zone_at
@@ -186,10 +186,15 @@ def test_three_zones_give_three_subnets_and_more_than_a_region_has_fails(
 
 
 def test_the_preview_states_what_vpc_mode_adds_per_region(private_plan: Plan) -> None:
+    """The figure ``trade-pipeline cost`` reads from the same plan, per region."""
+    from trade_pipeline.cost.plan_facts import read_plan
+
+    facts = read_plan(private_plan)
     for region in REGIONS:
         summary = network_summary(private_plan, region)
         # one interface endpoint (SQS) in two zones, all month
-        assert summary["az_hours"] == 2 * 730 and summary["monthly_usd"] == pytest.approx(14.6)
+        assert summary["az_hours"] == 2 * 730 == facts.interface_endpoint_azs[region] * 730
+        assert summary["monthly_usd"] == pytest.approx(14.6)
         assert summary["endpoints"] == ["dynamodb (gateway)", "sqs (interface)"]
 
 
