@@ -3,7 +3,7 @@
 Attachment is not left to each component that creates a function: a stack transformation,
 registered once before any function exists, gives every ``aws:lambda/function:Function`` of a
 region the ``vpc_config`` of that region's network (its private subnets, the functions' security
-group), and gives the function's role a second inline policy, ``<function>-vpc-access``, with
+group), and gives the function's role an inline policy, ``<function>-vpc-access``, with
 the network permissions Lambda needs to attach it (``iam.function_vpc_access_policy``). The
 function waits for that policy: Lambda checks it when the function is created, and needs it to
 remove the function's network interfaces when the function is deleted.
@@ -105,7 +105,9 @@ class _Attacher:
         )
         return aws.iam.RolePolicy(
             f"{args.name}-vpc-access",
-            name="vpc-access",
+            # One policy per function, named after it: two functions sharing a role must not
+            # overwrite each other's inline policy.
+            name=f"{args.name}-vpc-access"[:128],
             role=role_arn.apply(_role_name),
             policy=grants.apply(lambda g: json.dumps(iam.function_vpc_access_policy(g))),
             opts=context.providers.opts(context.region, parent=args.opts.parent),
