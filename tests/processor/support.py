@@ -30,8 +30,7 @@ class Aws:
         return list(self.dynamodb.scan(TableName=TABLE, ConsistentRead=True)["Items"])
 
     def item_count(self) -> int:
-        response = self.dynamodb.scan(TableName=TABLE, Select="COUNT", ConsistentRead=True)
-        return int(response["Count"])
+        return len(self.items())
 
     def item(self, event_id: str) -> dict[str, Any] | None:
         key = {"pk": {"S": f"EVENT#{event_id}"}, "sk": {"S": "EVENT"}}
@@ -146,8 +145,12 @@ def make_event(detail_type: str = "TradeExecuted", **detail: Any) -> dict[str, A
     """An EventBridge event exactly as Lambda receives it (JSON-parsed, numbers as float/int).
 
     ``detail`` keys override the defaults for the type; a value of ``...`` removes the key.
+    Every event gets a fresh ``event_id`` and every trade a fresh ``trade_id`` (one execution
+    each: the processor stores an order's execution once, whatever its event id).
     """
     body = {"event_id": str(uuid.uuid4()), **DETAILS.get(detail_type, DETAILS["OrderPlaced"])}
+    if detail_type == "TradeExecuted":
+        body["trade_id"] = f"TRD-{uuid.uuid4().hex[:12]}"
     for key, value in detail.items():
         if value is ...:
             body.pop(key, None)
