@@ -145,7 +145,7 @@ def _open_cidrs(value: Any) -> Iterator[str]:
     types=_SG_RULE_TYPES,
     message="Open no security group to 0.0.0.0/0 or ::/0: reference the endpoints' group or a "
     "managed prefix list (components/network.py).",
-    sources=("checkov CKV_AWS_24", "checkov CKV_AWS_25", "checkov CKV2_AWS_12"),
+    sources=("checkov CKV2_AWS_12", "AWS Security Hub EC2.2", "AWS Security Hub EC2.18"),
 )
 def network_no_open_security_group_rules(resource: ResourceView) -> Iterator[str]:
     """No security group rule allows 0.0.0.0/0 or ::/0, inbound or outbound."""
@@ -244,7 +244,7 @@ def _is_everyone(principal: Any) -> bool:
     types=[rt.VPC_ENDPOINT],
     message="Give every endpoint a policy (iam.vpc_endpoint_policy) naming exact actions and "
     "this stack's resources; without one AWS allows everything through it.",
-    sources=("checkov CKV_AWS_123", "AWS PrivateLink guide: endpoint policies"),
+    sources=("AWS PrivateLink guide: control access to VPC endpoints using endpoint policies",),
 )
 def network_endpoint_policies_scoped(resource: ResourceView) -> Iterator[str]:
     """Every VPC endpoint has a policy; none allows everyone without naming resources."""
