@@ -20,6 +20,7 @@ import pulumi
 import pulumi_aws as aws
 
 from trade_pipeline import iam
+from trade_pipeline.components.alarms import METRIC_NAMESPACE, PROCESSOR_SERVICE_NAME
 from trade_pipeline.components.context import RegionalContext
 from trade_pipeline.naming import QueueKind
 from trade_processor.models import DETAIL_TYPES
@@ -231,8 +232,8 @@ class RegionalPipeline(pulumi.ComponentResource):
                 variables={
                     "TABLE_NAME": args.table_name,
                     "REJECTED_EVENTS_QUEUE_URL": self.queues[QueueKind.REJECTED_EVENTS].url,
-                    "POWERTOOLS_SERVICE_NAME": "trade-processor",
-                    "POWERTOOLS_METRICS_NAMESPACE": "TradePipeline",
+                    "POWERTOOLS_SERVICE_NAME": PROCESSOR_SERVICE_NAME,
+                    "POWERTOOLS_METRICS_NAMESPACE": METRIC_NAMESPACE,
                     "POWERTOOLS_LOG_LEVEL": cfg.log_level,
                 }
             ),
