@@ -21,10 +21,14 @@ __all__ = [
     "AWS_PROVIDER",
     "BUS",
     "BUS_POLICY",
+    "DASHBOARD",
+    "EVENT_ENDPOINT",
     "EVENT_PERMISSION",
     "EVENT_RULE",
+    "EVENT_SOURCE_MAPPING",
     "FUNCTION",
     "GROUP_POLICY",
+    "HEALTH_CHECK",
     "IAM_POLICY",
     "INVOKE_CONFIG",
     "KMS_KEY",
@@ -74,6 +78,10 @@ TOPIC: Final = "aws:sns/topic:Topic"
 TOPIC_POLICY: Final = "aws:sns/topicPolicy:TopicPolicy"
 TOPIC_SUBSCRIPTION: Final = "aws:sns/topicSubscription:TopicSubscription"
 ALARM: Final = "aws:cloudwatch/metricAlarm:MetricAlarm"
+DASHBOARD: Final = "aws:cloudwatch/dashboard:Dashboard"
+EVENT_ENDPOINT: Final = "aws:cloudwatch/eventEndpoint:EventEndpoint"
+EVENT_SOURCE_MAPPING: Final = "aws:lambda/eventSourceMapping:EventSourceMapping"
+HEALTH_CHECK: Final = "aws:route53/healthCheck:HealthCheck"
 KMS_KEY: Final = "aws:kms/key:Key"
 ALIAS: Final = "aws:kms/alias:Alias"
 AWS_PROVIDER: Final = "pulumi:providers:aws"
