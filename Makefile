@@ -8,9 +8,13 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 STACK  ?= dev
 PYTEST_ARGS ?=
+# The score as mutmut's own badge computes it: (killed + timeout) / (all - skipped).
+MUTATION_SCORE = import json; s = json.load(open("mutants/mutmut-cicd-stats.json")); \
+	n = s["total"] - s["skipped"]; k = s["killed"] + s["timeout"]; left = n - k; \
+	print(f"mutation score: {k}/{n} mutants killed = {k / n:.1%} ({left} not killed)")
 
 .DEFAULT_GOAL := help
-.PHONY: help venv preview test lint fmt package bench clean
+.PHONY: help venv preview test lint fmt package bench mutate clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -44,5 +48,11 @@ package: $(STAMP) ## build the reproducible Lambda artifact into build/lambda/
 bench: $(STAMP) ## run the benchmarks (ratios against baselines measured in the same run)
 	$(PY) benchmarks/run.py
 
+mutate: $(STAMP) ## mutation testing of src/trade_processor (mutmut, ~40 min on 2 cores; offline)
+	$(VENV)/bin/mutmut run
+	$(VENV)/bin/mutmut export-cicd-stats
+	@$(PY) -c '$(MUTATION_SCORE)'
+	@echo "survivors: $(VENV)/bin/mutmut results; one mutant: $(VENV)/bin/mutmut show <name>"
+
 clean: ## remove build outputs and caches (keeps .venv)
-	rm -rf build .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf build .pytest_cache .mypy_cache .ruff_cache .hypothesis mutants

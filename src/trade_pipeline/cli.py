@@ -20,6 +20,8 @@ from rich.console import Console
 from rich.table import Table
 
 from trade_pipeline import resource_types as rt
+from trade_pipeline.commands import cost as cost_command
+from trade_pipeline.commands import diagram as diagram_command
 from trade_pipeline.config import CONFIG_NAMESPACE, ConfigError, PipelineConfig
 from trade_pipeline.preview import Plan, PlannedResource, load_stack_config, run_preview
 
@@ -168,6 +170,7 @@ def preview(
         raise typer.Exit(EXIT_CONFIG_ERROR) from None
 
     _render(plan, console, elapsed)
+    console.print(cost_command.preview_estimate_line(plan, stack_config), soft_wrap=True)
 
     from trade_pipeline.policies import WaiverError, compliance_table, evaluate_plan
 
@@ -235,6 +238,9 @@ def config_reference() -> None:
     """Print the configuration reference (Markdown)."""
     sys.stdout.write(config_reference_markdown() + "\n")
 
+
+cost_command.register(app)
+diagram_command.register(app)
 
 if __name__ == "__main__":
     app()
