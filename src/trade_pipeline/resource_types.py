@@ -88,13 +88,9 @@ HEALTH_CHECK: Final = "aws:route53/healthCheck:HealthCheck"
 KMS_KEY: Final = "aws:kms/key:Key"
 ALIAS: Final = "aws:kms/alias:Alias"
 AWS_PROVIDER: Final = "pulumi:providers:aws"
-DASHBOARD: Final = "aws:cloudwatch/dashboard:Dashboard"
-EVENT_ENDPOINT: Final = "aws:cloudwatch/eventEndpoint:EventEndpoint"
-HEALTH_CHECK: Final = "aws:route53/healthCheck:HealthCheck"
 VPC: Final = "aws:ec2/vpc:Vpc"
 SUBNET: Final = "aws:ec2/subnet:Subnet"
 VPC_ENDPOINT: Final = "aws:ec2/vpcEndpoint:VpcEndpoint"
-EVENT_SOURCE_MAPPING: Final = "aws:lambda/eventSourceMapping:EventSourceMapping"
 
 
 def short(type_: str) -> str:
