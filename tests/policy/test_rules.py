@@ -343,7 +343,11 @@ def test_bus_policy_with_a_condition_is_not_open(plan: Plan) -> None:
 
 def test_dead_letter_depth_alarms_may_fire_on_any_message(base_plan: Plan) -> None:
     # GreaterThanThreshold 0 on a DLQ is right: each message there needs an operator.
-    depth = [r for r in base_plan.by_type(ALARM) if r.inputs.get("namespace") == "AWS/SQS"]
+    depth = [
+        r
+        for r in base_plan.by_type(ALARM)
+        if r.inputs.get("metricName") == "ApproximateNumberOfMessagesVisible"
+    ]
 
     assert depth and all(r.inputs["threshold"] == 0 for r in depth)
     assert run_rule(rule_by_name("lambda-errors-alarm-threshold"), base_plan) == []
