@@ -94,7 +94,7 @@ def lines(plan: Plan) -> Iterator[tuple[str, str, str, dict[str, str]]]:
                 widget["properties"]["region"],
                 namespace,
                 metric,
-                dict(zip(pairs[::2], pairs[1::2])),
+                dict(zip(pairs[::2], pairs[1::2], strict=True)),
             )
 
 

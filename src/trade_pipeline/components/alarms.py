@@ -48,7 +48,19 @@ PROCESSOR_SERVICE_NAME: Final = "trade-processor"
 """``POWERTOOLS_SERVICE_NAME`` of the processor: the ``service`` dimension of its metrics."""
 CONFLICT_SERVICE_NAME: Final = "trade-conflict-detector"
 """``POWERTOOLS_SERVICE_NAME`` of the detector (``trade_processor.conflicts.SERVICE_NAME``)."""
-ROUTE53_METRICS_REGION: Final = "us-east-1"
+
+
+def _route53_home_region() -> str:
+    """The region Route 53's global endpoint signs for (botocore's endpoint data): the one
+    region where Route 53 publishes health check metrics."""
+    import botocore.loaders
+
+    data = botocore.loaders.create_loader().load_data("endpoints")
+    (aws,) = [p for p in data["partitions"] if p["partition"] == "aws"]
+    return str(aws["services"]["route53"]["endpoints"]["aws-global"]["credentialScope"]["region"])
+
+
+ROUTE53_METRICS_REGION: Final = _route53_home_region()
 """Route 53 publishes health check metrics in this region only."""
 HEALTH_CHECK_ID: Final = "<health-check-id>"
 """Placeholder dimension value: the health check's id, known once it is created."""

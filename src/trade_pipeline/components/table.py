@@ -138,8 +138,14 @@ class TradeTable(pulumi.ComponentResource):
         """The stream ARN the engine reports for ``region``'s replica; never built by hand
         (a stream ARN ends in a label only DynamoDB knows)."""
 
+        cfg = self._config
+
         def pick(reported: Sequence[aws.dynamodb.outputs.TableReplica] | None) -> str:
-            matches = [r for r in reported or [] if r.region_name == region]
+            reported = reported or []
+            check_replica_coverage(
+                [r.region_name for r in reported], cfg.primary_region, cfg.secondary_regions
+            )
+            matches = [r for r in reported if r.region_name == region]
             if len(matches) != 1 or not matches[0].stream_arn:
                 raise ReplicaCoverageError(f"replica in {region} reported no stream ARN")
             return matches[0].stream_arn

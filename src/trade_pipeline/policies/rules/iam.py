@@ -6,7 +6,7 @@ import functools
 import json
 import re
 from collections.abc import Iterator, Mapping
-from typing import Final
+from typing import Any, Final
 
 from trade_pipeline.policies.model import ResourceView
 from trade_pipeline.policies.registry import resource_rule
@@ -31,6 +31,7 @@ __all__ = [
     "iam_parliament_clean",
     "iam_resource_star_scoped",
     "iam_trust_scoped",
+    "parliament_findings",
 ]
 
 
@@ -181,6 +182,14 @@ _STREAM_LABEL: Final = re.compile(
 )
 
 
+def parliament_findings(doc: Mapping[str, Any]) -> list[Any]:
+    """parliament's findings on a policy document, stream labels' colons read as dots."""
+    import parliament
+
+    text = _STREAM_LABEL.sub(lambda m: m.group(1) + m.group(2).replace(":", "."), json.dumps(doc))
+    return list(parliament.analyze_policy_string(text).findings)
+
+
 @resource_rule(
     "iam-parliament-clean",
     types=PERMISSION_POLICY_TYPES,
@@ -190,12 +199,7 @@ _STREAM_LABEL: Final = re.compile(
 )
 def iam_parliament_clean(resource: ResourceView) -> Iterator[str]:
     """Every permission policy passes parliament's linter with no findings."""
-    import parliament
-
     for label, doc in permission_policies(resource):
-        text = _STREAM_LABEL.sub(
-            lambda m: m.group(1) + m.group(2).replace(":", "."), json.dumps(doc)
-        )
-        for finding in parliament.analyze_policy_string(text).findings:
+        for finding in parliament_findings(doc):
             detail = finding.detail if finding.detail else ""
             yield f"{label}: {finding.issue} {detail}".strip()
