@@ -24,7 +24,7 @@ from trade_pipeline.components import (
     TradeTableArgs,
     regional_contexts,
 )
-from trade_pipeline.components.alarms import ROUTE53_METRICS_REGION, alarm_specs
+from trade_pipeline.components.alarms import alarm_specs, route53_metrics_region
 from trade_pipeline.components.conflicts import (
     RegionalConflictDetector,
     RegionalConflictDetectorArgs,
@@ -164,13 +164,14 @@ def _global_endpoint(
     if config.failover_target is None:
         return None
     primary = config.primary_region
-    status_monitoring = monitoring.get(ROUTE53_METRICS_REGION)
+    status_region = route53_metrics_region()
+    status_monitoring = monitoring.get(status_region)
     status_spec = None
     if status_monitoring is not None:
-        ctx = contexts[ROUTE53_METRICS_REGION]
+        ctx = contexts[status_region]
         (status_spec,) = [
             s
-            for s in alarm_specs(config, ctx.naming, ROUTE53_METRICS_REGION, config.regions)
+            for s in alarm_specs(config, ctx.naming, status_region, config.regions)
             if s.what == "failover-health-check-status"
         ]
     return GlobalEndpoint(

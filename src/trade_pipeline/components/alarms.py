@@ -24,6 +24,7 @@ Alarms by what they guard, per region:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final
@@ -36,9 +37,9 @@ __all__ = [
     "HEALTH_CHECK_ID",
     "METRIC_NAMESPACE",
     "PROCESSOR_SERVICE_NAME",
-    "ROUTE53_METRICS_REGION",
     "AlarmSpec",
     "alarm_specs",
+    "route53_metrics_region",
     "stack_alarm_specs",
 ]
 
@@ -50,9 +51,11 @@ CONFLICT_SERVICE_NAME: Final = "trade-conflict-detector"
 """``POWERTOOLS_SERVICE_NAME`` of the detector (``trade_processor.conflicts.SERVICE_NAME``)."""
 
 
-def _route53_home_region() -> str:
+@functools.cache
+def route53_metrics_region() -> str:
     """The region Route 53's global endpoint signs for (botocore's endpoint data): the one
-    region where Route 53 publishes health check metrics."""
+    region where Route 53 publishes health check metrics. Read on first use: the compliance
+    rules import this package without botocore's HTTP stack."""
     import botocore.loaders
 
     data = botocore.loaders.create_loader().load_data("endpoints")
@@ -60,8 +63,6 @@ def _route53_home_region() -> str:
     return str(aws["services"]["route53"]["endpoints"]["aws-global"]["credentialScope"]["region"])
 
 
-ROUTE53_METRICS_REGION: Final = _route53_home_region()
-"""Route 53 publishes health check metrics in this region only."""
 HEALTH_CHECK_ID: Final = "<health-check-id>"
 """Placeholder dimension value: the health check's id, known once it is created."""
 
@@ -340,7 +341,7 @@ def _failover_alarm_specs(cfg: PipelineConfig, names: Naming, region: str) -> li
                 evaluation_periods=cfg.failover_evaluation_periods,
             )
         )
-    if region == ROUTE53_METRICS_REGION:
+    if region == route53_metrics_region():
         specs.append(
             AlarmSpec(
                 "failover-health-check-status",
