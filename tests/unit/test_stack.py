@@ -191,3 +191,13 @@ def test_missing_lambda_artifact_fails_at_preview(
 
     with pytest.raises(FileNotFoundError, match=r"nope\.zip does not exist"):
         build(dev_stack_config, Missing())
+
+
+def test_every_queue_accepts_exactly_the_message_size_the_processor_sizes_rejections_for(
+    plan: Plan,
+) -> None:
+    from trade_processor.rejections import MAX_MESSAGE_BYTES
+
+    queues = plan.by_type("aws:sqs/queue:Queue")
+    assert queues
+    assert {q.inputs.get("maxMessageSize") for q in queues} == {MAX_MESSAGE_BYTES}

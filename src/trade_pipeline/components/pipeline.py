@@ -23,7 +23,8 @@ from trade_pipeline import iam
 from trade_pipeline.components.alarms import METRIC_NAMESPACE, PROCESSOR_SERVICE_NAME
 from trade_pipeline.components.context import RegionalContext
 from trade_pipeline.naming import QueueKind
-from trade_processor.models import DETAIL_TYPES
+from trade_processor.models import DETAIL_TYPES, SOURCE_PREFIX
+from trade_processor.rejections import MAX_MESSAGE_BYTES
 
 __all__ = [
     "EVENT_SOURCE_PREFIX",
@@ -33,7 +34,8 @@ __all__ = [
     "event_pattern",
 ]
 
-EVENT_SOURCE_PREFIX = "trading."
+# The processor decides which sources it accepts; the rule routes exactly those.
+EVENT_SOURCE_PREFIX = SOURCE_PREFIX
 HANDLER = "trade_processor.handler.handler"
 
 
@@ -119,6 +121,8 @@ class RegionalPipeline(pulumi.ComponentResource):
                 name=names.queue(kind),
                 sqs_managed_sse_enabled=True,
                 message_retention_seconds=cfg.queue_retention_seconds,
+                # Explicit: the processor sizes each rejection to fit exactly this limit.
+                max_message_size=MAX_MESSAGE_BYTES,
                 opts=self._child(),
             )
             for kind in QueueKind
