@@ -7,7 +7,8 @@ these inside ``Output.all(...).apply`` once the ARNs are known.
 Rules these documents follow (the reasons: `docs/architecture.md`):
 - exact ARNs only: the function's own-region replica, its log group, its
   queues, its key; never a ``table/*`` wildcard;
-- ``Resource: "*"`` only for actions that have no resource type (X-Ray);
+- ``Resource: "*"`` only for actions that have no resource type (X-Ray,
+  ``dynamodb:ListStreams``);
 - service principals always come with ``aws:SourceAccount`` and, where one exists, the exact
   ``aws:SourceArn``.
 """
@@ -21,18 +22,24 @@ from typing import Any
 __all__ = [
     "LAMBDA_VPC_ACTIONS",
     "QUEUE_SEND_ACTIONS",
+    "STREAM_READ_ACTIONS",
     "TABLE_ACTIONS",
     "XRAY_ACTIONS",
+    "DetectorGrants",
     "FunctionNetwork",
     "ProcessorGrants",
     "alarm_key_policy",
     "alarm_topic_policy",
     "delivery_dlq_policy",
+    "detector_policy",
+    "endpoint_replication_policy",
+    "endpoint_trust_policy",
     "flow_logs_policy",
     "flow_logs_trust_policy",
     "function_vpc_access_policy",
     "lambda_trust_policy",
     "processor_policy",
+    "producer_policy",
     "queue_tls_only_policy",
     "table_key_policy",
     "vpc_endpoint_policy",
@@ -47,6 +54,14 @@ TABLE_ACTIONS = ("dynamodb:GetItem", "dynamodb:PutItem")
 QUEUE_SEND_ACTIONS = ("sqs:SendMessage",)
 # X-Ray has no resource-level permissions: these two are the only "*" grants of the stack.
 XRAY_ACTIONS = ("xray:PutTelemetryRecords", "xray:PutTraceSegments")
+# What a Lambda event source mapping needs to read a DynamoDB stream, on that stream's ARN.
+STREAM_READ_ACTIONS = (
+    "dynamodb:DescribeStream",
+    "dynamodb:GetRecords",
+    "dynamodb:GetShardIterator",
+)
+# Also required by the event source mapping, and without a resource type (so on "*").
+STREAM_LIST_ACTION = "dynamodb:ListStreams"
 
 
 def _doc(*statements: dict[str, Any]) -> PolicyDocument:
@@ -119,7 +134,7 @@ def processor_policy(grants: ProcessorGrants) -> PolicyDocument:
         {
             "Sid": "DeadLetterAndFailureQueues",
             "Effect": "Allow",
-            "Action": list(QUEUE_SEND_ACTIONS),
+            "Action": ["sqs:SendMessage"],
             "Resource": sorted(grants.send_queue_arns),
         },
         {
@@ -211,6 +226,93 @@ def table_key_policy(partition: str, account_id: str) -> PolicyDocument:
     """Key of the table in one region: principals of the account use it through DynamoDB only
     (their IAM policies must also allow it: see :func:`processor_policy`)."""
     return _doc(_key_admin_statement(partition, account_id))
+
+
+@dataclass(frozen=True)
+class DetectorGrants:
+    """The exact resources one region's conflict detector may touch."""
+
+    stream_arn: str  # the stream of THIS region's replica
+    log_group_arn: str
+    send_queue_arns: Sequence[str]  # rejected-events queue + on-failure destination
+
+
+def detector_policy(grants: DetectorGrants) -> PolicyDocument:
+    """The conflict detector role's one inline policy: read its own region's stream, send to
+    its queues, write its logs and traces. No table access: the images are in the records."""
+    log_group = grants.log_group_arn.removesuffix(":*")
+    return _doc(
+        {
+            "Sid": "OwnRegionTableStream",
+            "Effect": "Allow",
+            "Action": list(STREAM_READ_ACTIONS),
+            "Resource": [grants.stream_arn],
+        },
+        {
+            "Sid": "ListStreamsNoResourceType",
+            "Effect": "Allow",
+            "Action": [STREAM_LIST_ACTION],
+            "Resource": "*",
+        },
+        {
+            "Sid": "RejectedAndFailureQueues",
+            "Effect": "Allow",
+            "Action": ["sqs:SendMessage"],
+            "Resource": sorted(grants.send_queue_arns),
+        },
+        {
+            "Sid": "OwnLogGroup",
+            "Effect": "Allow",
+            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+            "Resource": [f"{log_group}:log-stream:*"],
+        },
+        {
+            "Sid": "XRayNoResourceType",
+            "Effect": "Allow",
+            "Action": list(XRAY_ACTIONS),
+            "Resource": "*",
+        },
+    )
+
+
+def endpoint_trust_policy(account_id: str) -> PolicyDocument:
+    """Only EventBridge, on behalf of this account, may assume the global endpoint's role."""
+    return _doc(
+        _service_allow("EventBridgeAssumeRole", "events", "sts:AssumeRole", None, account_id)
+    )
+
+
+def endpoint_replication_policy(bus_arns: Sequence[str]) -> PolicyDocument:
+    """The global endpoint's role puts events on exactly its two buses (primary, failover)."""
+    if len(set(bus_arns)) != 2:
+        raise ValueError(f"a global endpoint spans exactly two buses, got {list(bus_arns)}")
+    return _doc(
+        {
+            "Sid": "EndpointBuses",
+            "Effect": "Allow",
+            "Action": ["events:PutEvents"],
+            "Resource": sorted(bus_arns),
+        }
+    )
+
+
+def producer_policy(bus_arns: Sequence[str], endpoint_arn: str | None = None) -> PolicyDocument:
+    """What a producer attaches: PutEvents on the stack's buses and, when on, its endpoint.
+
+    A PutEvents call through a global endpoint is authorised against the bus it lands on, so
+    both buses of the endpoint are always in the list; the endpoint's own ARN is named too.
+    """
+    resources = sorted(set(bus_arns))
+    if endpoint_arn:
+        resources.append(endpoint_arn)
+    return _doc(
+        {
+            "Sid": "PutTradingEvents",
+            "Effect": "Allow",
+            "Action": ["events:PutEvents"],
+            "Resource": resources,
+        }
+    )
 
 
 # --- private networking (networkMode vpc; docs/network.md) ------------------------------------

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
 
-__all__ = ["LIMITS", "NameRule", "Naming", "QueueKind"]
+__all__ = ["LIMITS", "LONGEST_ALARM_WHAT", "NameRule", "Naming", "QueueKind"]
 
 
 class QueueKind(StrEnum):
@@ -56,8 +56,15 @@ LIMITS: Final[dict[str, NameRule]] = {
     "kms_alias": NameRule(256, re.compile(r"^alias/[A-Za-z0-9/_-]+$")),  # KMS AliasName
     "alarm": NameRule(255, re.compile(r"^[ -~]+$")),  # CloudWatch AlarmName (printable ASCII)
     "statement_id": NameRule(100, _ALNUM_DASH),  # Lambda AddPermission StatementId
+    "endpoint": NameRule(64, _ALNUM_DASH_DOT),  # EventBridge CreateEndpoint Name
+    "policy": NameRule(128, re.compile(r"^[A-Za-z0-9+=,.@_-]+$")),  # IAM PolicyName
+    "dashboard": NameRule(255, _ALNUM_DASH),  # CloudWatch DashboardName
     "security_group": NameRule(255, _ALNUM_DASH),  # EC2 GroupName (never starting "sg-")
 }
+
+# The longest alarm suffix (``what``) the monitoring component uses besides the per-region
+# replication alarms; tests keep it in step with the alarm specs.
+LONGEST_ALARM_WHAT: Final = "conflicts-destination-delivery-failures"
 
 
 @dataclass(frozen=True)
@@ -104,12 +111,43 @@ class Naming:
     def queue(self, kind: QueueKind) -> str:
         return f"{self.prefix}-{self.suffix}-{kind.value}"
 
+    @property
+    def detector_function(self) -> str:
+        """The cross-region conflict detector (one per region, same name everywhere)."""
+        return f"{self.prefix}-conflicts-{self.suffix}"
+
+    @property
+    def detector_log_group(self) -> str:
+        return f"/aws/lambda/{self.detector_function}"
+
+    @property
+    def endpoint(self) -> str:
+        """The EventBridge global endpoint (lives in the primary region)."""
+        return f"{self.prefix}-events-{self.suffix}"
+
+    @property
+    def endpoint_role(self) -> str:
+        """Role the global endpoint replicates events with (IAM: one per stack)."""
+        return f"{self.prefix}-endpoint-{self.suffix}"
+
+    @property
+    def producer_policy(self) -> str:
+        """Managed policy producers attach: PutEvents on the buses and the endpoint."""
+        return f"{self.prefix}-producer-{self.suffix}"
+
+    @property
+    def dashboard(self) -> str:
+        return f"{self.prefix}-{self.suffix}-pipeline"
+
     def kms_alias(self, purpose: str) -> str:
         return f"alias/{self.prefix}-{self.suffix}-{purpose}"
 
     # --- account-wide names: carry the region -------------------------------------------
     def role(self, region: str) -> str:
         return f"{self.prefix}-processor-{self.suffix}-{region}"
+
+    def detector_role(self, region: str) -> str:
+        return f"{self.prefix}-conflicts-{self.suffix}-{region}"
 
     # --- private networking (networkMode vpc) ---------------------------------------------
     def security_group(self, what: str) -> str:
@@ -130,21 +168,29 @@ class Naming:
     # --- checks -------------------------------------------------------------------------
     def all_names(self, region: str) -> dict[str, list[str]]:
         """Every name of one region, grouped by the rule in :data:`LIMITS` that bounds it."""
-        longest_alarm = "replication-latency-to-" + region  # the longest alarm suffix we use
+        longest_alarm = max("replication-latency-to-" + region, LONGEST_ALARM_WHAT, key=len)
         producers: dict[str, Callable[[], Iterable[str]]] = {
             "table": lambda: [self.table],
             "bus": lambda: [self.bus],
             "archive": lambda: [self.archive],
             "rule": lambda: [self.rule],
-            "function": lambda: [self.function],
-            "role": lambda: [self.role(region), self.flow_log_role(region)],
+            "function": lambda: [self.function, self.detector_function],
+            "role": lambda: [
+                self.role(region),
+                self.detector_role(region),
+                self.endpoint_role,
+                self.flow_log_role(region),
+            ],
             "queue": lambda: [self.queue(k) for k in QueueKind],
             "topic": lambda: [self.topic],
-            "log_group": lambda: [self.log_group, self.flow_log_group],
+            "log_group": lambda: [self.log_group, self.detector_log_group, self.flow_log_group],
             "security_group": lambda: [self.security_group("functions")],
             "kms_alias": lambda: [self.kms_alias("table"), self.kms_alias("alarms")],
             "alarm": lambda: [self.alarm(region, longest_alarm)],
             "statement_id": lambda: [self.permission_statement_id],
+            "endpoint": lambda: [self.endpoint],
+            "policy": lambda: [self.producer_policy],
+            "dashboard": lambda: [self.dashboard],
         }
         return {kind: list(produce()) for kind, produce in producers.items()}
 

@@ -177,6 +177,27 @@ def _mock_state(
             return with_arn(_arn("kms", region, physical))
         case rt.ALARM:
             return with_arn(_arn("cloudwatch", region, f"alarm:{physical}"))
+        case rt.IAM_POLICY:
+            state["policyId"] = "ANPA" + uuid.uuid5(uuid.NAMESPACE_URL, physical).hex[:17].upper()
+            return with_arn(f"arn:aws:iam::{MOCK_ACCOUNT_ID}:policy/{physical}")
+        case rt.HEALTH_CHECK:
+            check_id = str(uuid.uuid5(uuid.NAMESPACE_URL, name))
+            return with_arn(f"arn:aws:route53:::healthcheck/{check_id}", check_id)
+        case rt.EVENT_ENDPOINT:
+            endpoint_id = uuid.uuid5(uuid.NAMESPACE_URL, physical).hex[:10] + ".veo"
+            state["endpointUrl"] = f"https://{endpoint_id}.endpoint.events.amazonaws.com"
+            return with_arn(_arn("events", region, f"endpoint/{physical}"))
+        case rt.EVENT_SOURCE_MAPPING:
+            mapping_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{region}/{name}"))
+            state["uuid"] = mapping_id
+            return with_arn(
+                _arn("lambda", region, f"event-source-mapping:{mapping_id}"), mapping_id
+            )
+        case rt.DASHBOARD:
+            state["dashboardArn"] = (
+                f"arn:aws:cloudwatch::{MOCK_ACCOUNT_ID}:dashboard/{inputs.get('dashboardName')}"
+            )
+            return str(inputs.get("dashboardName")), state
         case rt.TOPIC_SUBSCRIPTION:
             return with_arn(f"{inputs.get('topic')}:{uuid.uuid5(uuid.NAMESPACE_URL, name)}")
     if typ in _EC2_ID_PREFIXES:  # VPC pieces: AWS-shaped ids (vpc-0123...), ARNs by id

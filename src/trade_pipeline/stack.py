@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
+import pulumi_aws as aws
 
+from trade_pipeline import iam
 from trade_pipeline.components import (
     RegionalContext,
     RegionalKey,
@@ -21,12 +24,19 @@ from trade_pipeline.components import (
     TradeTableArgs,
     regional_contexts,
 )
+from trade_pipeline.components.alarms import alarm_specs, route53_metrics_region
 from trade_pipeline.components.attachment import attach_every_function
+from trade_pipeline.components.conflicts import (
+    RegionalConflictDetector,
+    RegionalConflictDetectorArgs,
+)
+from trade_pipeline.components.dashboard import PipelineDashboard, PipelineDashboardArgs
 from trade_pipeline.components.endpoints import (
     EndpointGrant,
     RegionalEndpoints,
     RegionalEndpointsArgs,
 )
+from trade_pipeline.components.failover import HEALTH_ALARM, GlobalEndpoint, GlobalEndpointArgs
 from trade_pipeline.components.network import RegionalNetwork
 from trade_pipeline.components.pipeline import LambdaArtifactLike
 from trade_pipeline.config import CONFIG_NAMESPACE, EncryptionMode, NetworkMode, PipelineConfig
@@ -62,6 +72,10 @@ class PipelineStack:
     table: TradeTable
     pipelines: dict[str, RegionalPipeline]
     monitoring: dict[str, RegionalMonitoring]
+    detectors: dict[str, RegionalConflictDetector]
+    endpoint: GlobalEndpoint | None
+    producer_policy: aws.iam.Policy
+    dashboard: PipelineDashboard
     # networkMode vpc only (empty otherwise)
     networks: dict[str, RegionalNetwork] = field(default_factory=dict)
     endpoints: dict[str, RegionalEndpoints] = field(default_factory=dict)
@@ -83,6 +97,7 @@ def build_stack(
     key_arns = _table_keys(contexts)
     table = TradeTable("trade", TradeTableArgs(contexts[config.primary_region], key_arns))
     pipelines: dict[str, RegionalPipeline] = {}
+    detectors: dict[str, RegionalConflictDetector] = {}
     monitoring: dict[str, RegionalMonitoring] = {}
     for region, context in contexts.items():
         pipelines[region] = RegionalPipeline(
@@ -97,14 +112,112 @@ def build_stack(
             # The function writes to its replica: the table (and its replicas) come first.
             opts=pulumi.ResourceOptions(depends_on=[table]),
         )
+        detectors[region] = _conflict_detector(context, table, pipelines[region], artifact)
         monitoring[region] = RegionalMonitoring(
             f"monitoring-{region}",
-            RegionalMonitoringArgs(context=context, depends_on=[pipelines[region]]),
+            RegionalMonitoringArgs(
+                context=context, depends_on=[pipelines[region], detectors[region]]
+            ),
         )
-    endpoints = _endpoints(contexts, networks, table, pipelines)
-    stack = PipelineStack(config, providers, table, pipelines, monitoring, networks, endpoints)
+    endpoint = _global_endpoint(contexts, pipelines, monitoring)
+    primary = contexts[config.primary_region]
+    dashboard = PipelineDashboard(
+        "dashboard",
+        PipelineDashboardArgs(primary, endpoint.health_check.id if endpoint else None),
+    )
+    producer = _producer_policy(primary, pipelines, endpoint)
+    stack = PipelineStack(
+        config,
+        providers,
+        table,
+        pipelines,
+        monitoring,
+        detectors,
+        endpoint,
+        producer,
+        dashboard,
+        networks,
+        _endpoints(contexts, networks, table, pipelines),
+    )
     _export_outputs(stack, artifact)
     return stack
+
+
+def _conflict_detector(
+    context: RegionalContext,
+    table: TradeTable,
+    pipeline: RegionalPipeline,
+    artifact: LambdaArtifactLike,
+) -> RegionalConflictDetector:
+    """The region's detector on the stream of the region's own replica."""
+    region = context.region
+    return RegionalConflictDetector(
+        f"conflicts-{region}",
+        RegionalConflictDetectorArgs(
+            context=context,
+            stream_arn=table.stream_arns[region],
+            table_name=table.name,
+            rejected_queue_arn=pipeline.queues[QueueKind.REJECTED_EVENTS].arn,
+            rejected_queue_url=pipeline.queues[QueueKind.REJECTED_EVENTS].url,
+            failures_queue_arn=pipeline.queues[QueueKind.PROCESSING_FAILURES].arn,
+            artifact=artifact,
+        ),
+        opts=pulumi.ResourceOptions(depends_on=[table]),
+    )
+
+
+def _global_endpoint(
+    contexts: Mapping[str, RegionalContext],
+    pipelines: Mapping[str, RegionalPipeline],
+    monitoring: Mapping[str, RegionalMonitoring],
+) -> GlobalEndpoint | None:
+    """The global endpoint when failover is on; its health-check alarm in us-east-1 when that
+    is one of the stack's regions (Route 53 publishes HealthCheckStatus there only)."""
+    config = next(iter(contexts.values())).config
+    if config.failover_target is None:
+        return None
+    primary = config.primary_region
+    status_region = route53_metrics_region()
+    status_monitoring = monitoring.get(status_region)
+    status_spec = None
+    if status_monitoring is not None:
+        ctx = contexts[status_region]
+        (status_spec,) = [
+            s
+            for s in alarm_specs(config, ctx.naming, status_region, config.regions)
+            if s.what == "failover-health-check-status"
+        ]
+    return GlobalEndpoint(
+        "failover",
+        GlobalEndpointArgs(
+            context=contexts[primary],
+            bus_arns={region: p.bus.arn for region, p in pipelines.items()},
+            health_alarm=monitoring[primary].alarms[HEALTH_ALARM],
+            status_monitoring=status_monitoring,
+            status_spec=status_spec,
+        ),
+    )
+
+
+def _producer_policy(
+    primary: RegionalContext,
+    pipelines: Mapping[str, RegionalPipeline],
+    endpoint: GlobalEndpoint | None,
+) -> aws.iam.Policy:
+    """The managed policy producers attach: PutEvents on the buses and, when on, the endpoint.
+
+    IAM is global; the policy is created through the primary region's provider."""
+    endpoint_arn = endpoint.endpoint.arn if endpoint else None
+    document = pulumi.Output.all(endpoint_arn, *(p.bus.arn for p in pipelines.values())).apply(
+        lambda a: json.dumps(iam.producer_policy(a[1:], a[0]))
+    )
+    return aws.iam.Policy(
+        "producer-policy",
+        name=primary.naming.producer_policy,
+        description="Put trading events on the trade pipeline's buses (and global endpoint)",
+        policy=document,
+        opts=primary.providers.opts(primary.region),
+    )
 
 
 # --- private networking (networkMode vpc; docs/network.md) -----------------------------------
@@ -185,6 +298,19 @@ def _export_outputs(stack: PipelineStack, artifact: LambdaArtifactLike) -> None:
         },
     )
     pulumi.export("lambdaArtifactSha256", artifact.source_code_hash)
+    pulumi.export("producerPolicyArn", stack.producer_policy.arn)
+    if stack.endpoint is not None:
+        endpoint = stack.endpoint.endpoint
+        pulumi.export(
+            "globalEndpoint",
+            {
+                "id": endpoint.id,
+                "arn": endpoint.arn,
+                "url": endpoint.endpoint_url,
+                "regions": list(stack.endpoint.regions),
+            },
+        )
+
     if stack.networks:
         pulumi.export(
             "network",

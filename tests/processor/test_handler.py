@@ -291,3 +291,14 @@ def test_the_init_logs_the_deprecated_queue_variable(
     assert warning["message"] == (
         "DEAD_LETTER_QUEUE_URL is deprecated: rename it to REJECTED_EVENTS_QUEUE_URL"
     )
+
+
+def test_a_missing_setting_is_reported_with_its_rule() -> None:
+    with pytest.raises(ConfigurationError) as raised:
+        ProcessorSettings.from_env({})
+
+    assert str(raised.value) == (
+        "TABLE_NAME='': must be a DynamoDB table name (3-255 characters: letters, digits, "
+        "'_', '-', '.'); REJECTED_EVENTS_QUEUE_URL='': must be an SQS queue URL "
+        "(https://sqs.<region>.amazonaws.com/<account>/<queue>)"
+    )

@@ -20,9 +20,11 @@ import pulumi
 import pulumi_aws as aws
 
 from trade_pipeline import iam
+from trade_pipeline.components.alarms import METRIC_NAMESPACE, PROCESSOR_SERVICE_NAME
 from trade_pipeline.components.context import RegionalContext
 from trade_pipeline.naming import QueueKind
-from trade_processor.models import DETAIL_TYPES
+from trade_processor.models import DETAIL_TYPES, SOURCE_PREFIX
+from trade_processor.rejections import MAX_MESSAGE_BYTES
 
 __all__ = [
     "EVENT_SOURCE_PREFIX",
@@ -32,7 +34,8 @@ __all__ = [
     "event_pattern",
 ]
 
-EVENT_SOURCE_PREFIX = "trading."
+# The processor decides which sources it accepts; the rule routes exactly those.
+EVENT_SOURCE_PREFIX = SOURCE_PREFIX
 HANDLER = "trade_processor.handler.handler"
 
 
@@ -118,6 +121,8 @@ class RegionalPipeline(pulumi.ComponentResource):
                 name=names.queue(kind),
                 sqs_managed_sse_enabled=True,
                 message_retention_seconds=cfg.queue_retention_seconds,
+                # Explicit: the processor sizes each rejection to fit exactly this limit.
+                max_message_size=MAX_MESSAGE_BYTES,
                 opts=self._child(),
             )
             for kind in QueueKind
@@ -231,8 +236,8 @@ class RegionalPipeline(pulumi.ComponentResource):
                 variables={
                     "TABLE_NAME": args.table_name,
                     "REJECTED_EVENTS_QUEUE_URL": self.queues[QueueKind.REJECTED_EVENTS].url,
-                    "POWERTOOLS_SERVICE_NAME": "trade-processor",
-                    "POWERTOOLS_METRICS_NAMESPACE": "TradePipeline",
+                    "POWERTOOLS_SERVICE_NAME": PROCESSOR_SERVICE_NAME,
+                    "POWERTOOLS_METRICS_NAMESPACE": METRIC_NAMESPACE,
                     "POWERTOOLS_LOG_LEVEL": cfg.log_level,
                 }
             ),

@@ -207,6 +207,103 @@ class PipelineConfig(BaseModel):
         ge=100,
         description="DynamoDB ReplicationLatency (average, ms) above which a region pair alarms.",
     )
+    # --- failover, conflicts and loss alarms (issue 9) ---------------------------------------
+    failover_enabled: bool = Field(
+        default=False,
+        description="Create an EventBridge global endpoint over the primary bus and the failover "
+        "region's bus, with a Route 53 health check on the primary bus's latency.",
+    )
+    failover_region: Region | None = Field(
+        default=None,
+        description="Secondary region the global endpoint fails over to; unset means the first "
+        "of `secondaryRegions`.",
+    )
+    event_replication: bool = Field(
+        default=True,
+        description="Global endpoint replicates every event to the failover region's bus too "
+        "(that region processes it again: twice the Lambda and write work).",
+    )
+    failover_latency_threshold_ms: int = Field(
+        default=30000,
+        ge=1000,
+        description="Average IngestionToInvocationStartLatency (ms) of the primary bus's rule "
+        "above which the primary region counts as unhealthy (failover).",
+    )
+    failover_period_seconds: int = Field(
+        default=60, description="Period of the failover health alarm (60 or a multiple of 60)."
+    )
+    failover_evaluation_periods: int = Field(
+        default=5,
+        ge=1,
+        le=10,
+        description="Periods in breach before the failover health alarm fires and the endpoint "
+        "routes to the failover region.",
+    )
+    destination_delivery_failures_threshold: int = Field(
+        default=0,
+        ge=0,
+        description="Lambda DestinationDeliveryFailures per period above which a function alarms "
+        "(a failure record that could not be kept).",
+    )
+    async_events_dropped_threshold: int = Field(
+        default=0,
+        ge=0,
+        description="Lambda AsyncEventsDropped per period above which a function alarms.",
+    )
+    dlq_send_failures_threshold: int = Field(
+        default=0,
+        ge=0,
+        description="EventBridge InvocationsFailedToBeSentToDlq per period above which the "
+        "rule alarms.",
+    )
+    dead_letter_invocations_threshold: int = Field(
+        default=0,
+        ge=0,
+        description="EventBridge DeadLetterInvocations per period above which the rule alarms.",
+    )
+    oldest_message_age_threshold_seconds: int = Field(
+        default=86400,
+        ge=60,
+        description="ApproximateAgeOfOldestMessage above which a queue alarms; at most half of "
+        "`queueRetentionSeconds`, so no message expires unseen.",
+    )
+    processing_failures_threshold: int = Field(
+        default=5,
+        ge=0,
+        description="Processor ProcessingFailures (invocations that raised) per period above "
+        "which the alarm fires.",
+    )
+    duplicate_conflict_threshold: int = Field(
+        default=0,
+        ge=0,
+        description="Processor DuplicateConflict per period above which the alarm fires.",
+    )
+    cross_region_conflicts_threshold: int = Field(
+        default=0,
+        ge=0,
+        description="Conflict detector CrossRegionConflicts per period above which the alarm "
+        "fires.",
+    )
+    stream_iterator_age_threshold_seconds: int = Field(
+        default=3600,
+        ge=60,
+        le=43200,
+        description="Conflict detector IteratorAge above which it alarms (stream records expire "
+        "after 24 h).",
+    )
+    conflict_detector_max_retry_attempts: int = Field(
+        default=3,
+        ge=0,
+        le=10,
+        description="Retries of a failed stream batch (halved on each error) before its "
+        "location goes to the processing-failures queue.",
+    )
+    conflict_detector_max_record_age_seconds: int = Field(
+        default=21600,
+        ge=60,
+        le=86400,
+        description="Age after which the conflict detector stops retrying a stream record.",
+    )
     # --- private networking (issue 13): off unless networkMode is vpc; docs/network.md ------
     network_mode: NetworkMode = Field(
         default=NetworkMode.NONE,
@@ -257,7 +354,7 @@ class PipelineConfig(BaseModel):
     def _retention(cls, value: int) -> int:
         return validators.check_log_retention(value)
 
-    @field_validator("alarm_period_seconds")
+    @field_validator("alarm_period_seconds", "failover_period_seconds")
     @classmethod
     def _period(cls, value: int) -> int:
         return validators.check_alarm_period(value)
@@ -275,6 +372,16 @@ class PipelineConfig(BaseModel):
     @model_validator(mode="after")
     def _regions(self) -> PipelineConfig:
         validators.check_region_list(self.primary_region, self.secondary_regions)
+        return self
+
+    @model_validator(mode="after")
+    def _failover(self) -> PipelineConfig:
+        validators.check_failover(
+            self.failover_enabled, self.failover_region, self.secondary_regions
+        )
+        validators.check_oldest_message_age(
+            self.oldest_message_age_threshold_seconds, self.queue_retention_seconds
+        )
         return self
 
     @model_validator(mode="after")
@@ -306,6 +413,13 @@ class PipelineConfig(BaseModel):
     def regions(self) -> tuple[str, ...]:
         """Every region, primary first."""
         return (self.primary_region, *self.secondary_regions)
+
+    @property
+    def failover_target(self) -> str | None:
+        """The region the global endpoint fails over to; None when failover is off."""
+        if not self.failover_enabled:
+            return None
+        return self.failover_region or self.secondary_regions[0]
 
     @property
     def environment_name(self) -> str:

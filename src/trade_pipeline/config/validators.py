@@ -22,7 +22,9 @@ __all__ = [
     "check_alarm_period",
     "check_dns_label",
     "check_emails",
+    "check_failover",
     "check_log_retention",
+    "check_oldest_message_age",
     "check_region_list",
     "check_runtime",
     "check_tags",
@@ -149,3 +151,25 @@ def check_region_list(primary: str, secondaries: Sequence[str]) -> None:
     dupes = sorted({r for r in secondaries if list(secondaries).count(r) > 1})
     if dupes:
         raise ValueError(f"secondaryRegions: lists {', '.join(dupes)} more than once")
+
+
+def check_failover(enabled: bool, failover_region: str | None, secondaries: Sequence[str]) -> None:
+    """A global endpoint needs a second region, and fails over to a configured secondary."""
+    if failover_region is not None and failover_region not in secondaries:
+        raise ValueError(
+            f"failoverRegion: {failover_region} is not one of secondaryRegions "
+            f"({', '.join(secondaries) or 'none'}); the endpoint fails over to a secondary"
+        )
+    if enabled and not secondaries:
+        raise ValueError(
+            "failoverEnabled: a global endpoint needs a failover region; set secondaryRegions"
+        )
+
+
+def check_oldest_message_age(threshold_seconds: int, retention_seconds: int) -> None:
+    """The oldest-message alarm fires while at least half of the retention is left."""
+    if threshold_seconds * 2 > retention_seconds:
+        raise ValueError(
+            f"oldestMessageAgeThresholdSeconds: {threshold_seconds} s is more than half of "
+            f"queueRetentionSeconds ({retention_seconds} s); a message could expire unseen"
+        )

@@ -25,6 +25,7 @@ MODULES: Final = (
     "messaging",  # SQS, SNS
     "kms",
     "cloudwatch",  # alarms
+    "loss_alarms",  # an alarm on every loss path
     "stack",  # providers, regions, completeness
     "network",  # private networking (networkMode vpc); last, so earlier rows keep their place
 )
