@@ -240,9 +240,10 @@ def _endpoints(
     table: TradeTable,
     pipelines: Mapping[str, RegionalPipeline],
 ) -> dict[str, RegionalEndpoints]:
-    """Per region, an endpoint for each service the processor calls from inside the VPC, its
-    policy naming exactly what the processor touches there (not the on-failure destination:
-    Lambda delivers to it outside the function's network)."""
+    """Per region, an endpoint for each service the functions call from inside the VPC, its
+    policy naming exactly what they touch there: the replica (processor) and the
+    rejected-events queue (processor and conflict detector). Not the on-failure destinations
+    nor the detector's stream: Lambda reaches those outside the functions' network."""
     endpoints: dict[str, RegionalEndpoints] = {}
     for region, network in networks.items():
         grants = [

@@ -47,18 +47,18 @@ def test_the_private_stack_passes_every_rule(private_plan: Plan) -> None:
 
 
 def test_a_function_outside_the_vpc_fails(plan: Plan) -> None:
-    del one(plan, rt.FUNCTION).inputs["vpcConfig"]
+    del one(plan, rt.FUNCTION, name="conflicts").inputs["vpcConfig"]
     assert messages("network-functions-in-vpc", plan) == [
         "not attached to a VPC (no vpcConfig subnets and security groups)"
     ]
 
 
 def test_a_function_in_one_zone_or_another_vpc_or_without_eni_permissions_fails(plan: Plan) -> None:
-    fn = one(plan, rt.FUNCTION)
+    fn = one(plan, rt.FUNCTION, name="pipeline")
     fn.inputs["vpcConfig"]["subnetIds"] = fn.inputs["vpcConfig"]["subnetIds"][:1]
-    other = one(plan, rt.FUNCTION, "us-west-2")
+    other = one(plan, rt.FUNCTION, "us-west-2", "pipeline")
     other.inputs["vpcConfig"]["securityGroupIds"] = ["sg-0somewhereelse"]
-    plan.resources.remove(one(plan, rt.ROLE_POLICY, "eu-west-1", "vpc-access"))
+    plan.resources.remove(one(plan, rt.ROLE_POLICY, "eu-west-1", "pipeline-eu-west-1-function-vpc"))
     found = messages("network-functions-in-vpc", plan)
     assert "subnets in 1 availability zone(s); at least 2" in found
     assert "security groups ['sg-0somewhereelse'] are not groups of network-us-west-2-vpc" in found
@@ -112,14 +112,15 @@ def test_public_ips_on_launch_fail(plan: Plan) -> None:
 
 def test_a_service_without_an_endpoint_fails(plan: Plan) -> None:
     plan.resources.remove(one(plan, rt.VPC_ENDPOINT, "us-west-2", "sqs"))
-    assert messages("network-service-routes", plan) == [
+    # both functions of the region (processor, conflict detector) send to rejected-events
+    assert messages("network-service-routes", plan) == 2 * [
         "calls sqs but network-us-west-2-vpc has no interface endpoint com.amazonaws.us-west-2.sqs"
     ]
 
 
 def test_an_interface_endpoint_without_private_dns_is_no_route(plan: Plan) -> None:
     one(plan, rt.VPC_ENDPOINT, name="sqs").inputs["privateDnsEnabled"] = False
-    assert len(messages("network-service-routes", plan)) == 1
+    assert len(messages("network-service-routes", plan)) == 2  # processor and detector
 
 
 def test_a_newly_called_service_needs_its_endpoint(plan: Plan) -> None:
@@ -180,7 +181,7 @@ def test_overlapping_vpcs_fail(plan: Plan) -> None:
 
 
 def test_an_eni_wildcard_is_accepted_only_when_pinned_to_the_vpc(plan: Plan) -> None:
-    policy = one(plan, rt.ROLE_POLICY, name="vpc-access")
+    policy = one(plan, rt.ROLE_POLICY, name="pipeline-us-east-1-function-vpc-access")
     rule = "iam-no-wildcard-resource-arns"
     assert messages(rule, plan) == []
     edit_policy(policy, "policy", lambda doc: doc["Statement"][1].pop("Condition"))
@@ -194,7 +195,7 @@ def test_an_eni_wildcard_is_accepted_only_when_pinned_to_the_vpc(plan: Plan) -> 
 
 
 def test_eni_actions_with_a_resource_type_are_refused_on_star(plan: Plan) -> None:
-    policy = one(plan, rt.ROLE_POLICY, name="vpc-access")
+    policy = one(plan, rt.ROLE_POLICY, name="pipeline-us-east-1-function-vpc-access")
     rule = "iam-resource-star-scoped"
     assert messages(rule, plan) == []  # the two Describe actions have no resource type
     edit_policy(policy, "policy", lambda doc: doc["Statement"][1].update(Resource="*"))

@@ -56,10 +56,11 @@ def test_each_region_has_a_private_vpc_with_subnets_in_distinct_zones(
 
 @pytest.mark.parametrize("region", REGIONS)
 def test_functions_reach_only_the_endpoints_and_dynamodb(private_plan: Plan, region: str) -> None:
-    (fn,) = of(private_plan, rt.FUNCTION, region)
+    functions = of(private_plan, rt.FUNCTION, region)  # the processor and the detector
+    assert len(functions) == 2
     subnets = {s.id for s in of(private_plan, rt.SUBNET, region)}
-    assert set(fn.inputs["vpcConfig"]["subnetIds"]) == subnets
-    (sg_id,) = fn.inputs["vpcConfig"]["securityGroupIds"]
+    assert all(set(f.inputs["vpcConfig"]["subnetIds"]) == subnets for f in functions)
+    (sg_id,) = {g for f in functions for g in f.inputs["vpcConfig"]["securityGroupIds"]}
     groups = {g.name.rsplit("-", 2)[-2]: g for g in of(private_plan, rt.SECURITY_GROUP, region)}
     assert groups["functions"].id == sg_id
     egress = [r.inputs for r in of(private_plan, rt.SG_EGRESS_RULE, region)]
@@ -103,11 +104,10 @@ def test_endpoints_are_dynamodb_gateway_and_sqs_interface_with_scoped_policies(
 
 
 def test_each_role_gets_the_eni_permissions_scoped_to_its_network(private_plan: Plan) -> None:
-    for region in REGIONS:
+    for region, fn in ((r, f) for r in REGIONS for f in of(private_plan, rt.FUNCTION, r)):
         (policy,) = [
-            p for p in of(private_plan, rt.ROLE_POLICY, region) if p.name.endswith("vpc-access")
+            p for p in of(private_plan, rt.ROLE_POLICY, region) if p.name == f"{fn.name}-vpc-access"
         ]
-        (fn,) = of(private_plan, rt.FUNCTION, region)
         assert fn.inputs["role"].endswith("/" + policy.inputs["role"])
         assert policy.urn in fn.dependencies  # Lambda checks the permissions at creation
         create, manage, describe = policy_doc(policy)["Statement"]
@@ -157,10 +157,10 @@ def test_a_function_added_later_is_attached_too(
     )
     for region in REGIONS:
         functions = of(plan, rt.FUNCTION, region)
-        assert len(functions) == 2
+        assert len(functions) == 3  # processor, detector, the extra one
         subnets = {s.id for s in of(plan, rt.SUBNET, region)}
         assert all(set(f.inputs["vpcConfig"]["subnetIds"]) == subnets for f in functions)
-        assert network_summary(plan, region)["functions"] == "2/2"
+        assert network_summary(plan, region)["functions"] == "3/3"
 
 
 def test_three_zones_give_three_subnets_and_more_than_a_region_has_fails(

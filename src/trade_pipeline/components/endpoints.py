@@ -2,7 +2,7 @@
 
 A gateway endpoint for DynamoDB (a route on the subnets' route table; no charge) and an
 interface endpoint, private DNS on, in every subnet, for each other service the functions call
-from inside the VPC: today SQS (the processor sends invalid events to its rejected-events
+from inside the VPC: today SQS (the processor and the conflict detector send to the rejected-events
 queue). Lambda delivers logs, EMF metrics (log lines) and X-Ray traces itself, outside the
 function's network, so there is no endpoint for CloudWatch Logs, CloudWatch or X-Ray
 (``trade_pipeline.network_services``). Every endpoint has a policy naming the actions and the
