@@ -19,8 +19,10 @@ from dataclasses import dataclass
 from typing import Any
 
 __all__ = [
+    "SNS_TOPIC_ACTIONS",
     "XRAY_ACTIONS",
     "ProcessorGrants",
+    "alarm_arn_pattern",
     "alarm_key_policy",
     "alarm_topic_policy",
     "delivery_dlq_policy",
@@ -40,16 +42,39 @@ TABLE_ACTIONS = ("dynamodb:GetItem", "dynamodb:PutItem")
 XRAY_ACTIONS = ("xray:PutTelemetryRecords", "xray:PutTraceSegments")
 
 
+# The actions an SNS topic policy may name. SNS refuses any other action in a topic policy,
+# ``sns:*`` included, with "InvalidParameter: Policy statement action out of service scope!"
+# (source: "Valid Amazon SNS policy actions", Amazon SNS Developer Guide, "Amazon SNS API
+# permissions: Actions and resources reference"). The deny-without-TLS statement of a topic
+# therefore lists them instead of a wildcard.
+SNS_TOPIC_ACTIONS = (
+    "SNS:AddPermission",
+    "SNS:DeleteTopic",
+    "SNS:GetDataProtectionPolicy",
+    "SNS:GetTopicAttributes",
+    "SNS:ListSubscriptionsByTopic",
+    "SNS:ListTagsForResource",
+    "SNS:Publish",
+    "SNS:PutDataProtectionPolicy",
+    "SNS:RemovePermission",
+    "SNS:SetTopicAttributes",
+    "SNS:Subscribe",
+)
+
+
 def _doc(*statements: dict[str, Any]) -> PolicyDocument:
     return {"Version": "2012-10-17", "Statement": list(statements)}
 
 
-def _deny_insecure_transport(service: str, resource: str) -> dict[str, Any]:
+def _deny_insecure_transport(action: str | list[str], resource: str) -> dict[str, Any]:
+    """Refuse ``action`` on ``resource`` without TLS. ``action`` must be what the service
+    accepts in that kind of resource policy (``sqs:*`` in a queue policy; SNS topic actions,
+    never ``sns:*``, in a topic policy)."""
     return {
         "Sid": "DenyInsecureTransport",
         "Effect": "Deny",
         "Principal": "*",
-        "Action": f"{service}:*",
+        "Action": action,
         "Resource": resource,
         "Condition": {"Bool": {"aws:SecureTransport": "false"}},
     }
@@ -62,13 +87,18 @@ def _service_allow(
     resource: str | None,
     account_id: str,
     source_arn: str | None = None,
+    *,
+    source_arn_like: str | None = None,
 ) -> dict[str, Any]:
     """Allow a service principal, always on behalf of ``account_id`` and, where the caller
-    is one known resource, of that resource only (``aws:SourceArn``): the confused-deputy
-    guard AWS recommends for every service principal."""
+    is one known resource, of that resource only (``aws:SourceArn``; ``source_arn_like``: an
+    ARN pattern, for callers known by name prefix only): the confused-deputy guard AWS
+    recommends for every service principal."""
     condition: dict[str, Any] = {"StringEquals": {"aws:SourceAccount": account_id}}
     if source_arn is not None:
         condition = {"ArnEquals": {"aws:SourceArn": source_arn}, **condition}
+    if source_arn_like is not None:
+        condition = {"ArnLike": {"aws:SourceArn": source_arn_like}, **condition}
     statement: dict[str, Any] = {
         "Sid": sid,
         "Effect": "Allow",
@@ -152,22 +182,33 @@ def delivery_dlq_policy(queue_arn: str, rule_arn: str, account_id: str) -> Polic
             account_id,
             source_arn=rule_arn,
         ),
-        _deny_insecure_transport("sqs", queue_arn),
+        _deny_insecure_transport("sqs:*", queue_arn),
     )
 
 
 def queue_tls_only_policy(queue_arn: str) -> PolicyDocument:
     """Queues written by IAM principals of the account only: refuse anything but TLS."""
-    return _doc(_deny_insecure_transport("sqs", queue_arn))
+    return _doc(_deny_insecure_transport("sqs:*", queue_arn))
 
 
-def alarm_topic_policy(topic_arn: str, account_id: str) -> PolicyDocument:
-    """CloudWatch alarms of this account may publish; nothing over plain HTTP."""
+def alarm_arn_pattern(partition: str, region: str, account_id: str, name_prefix: str) -> str:
+    """The ARN of every alarm of this stack in ``region``: ``...:alarm:<name prefix>*``."""
+    return f"arn:{partition}:cloudwatch:{region}:{account_id}:alarm:{name_prefix}*"
+
+
+def alarm_topic_policy(topic_arn: str, account_id: str, alarm_arns: str) -> PolicyDocument:
+    """This stack's CloudWatch alarms (``alarm_arns``: :func:`alarm_arn_pattern`) may publish;
+    nothing over plain HTTP. The deny names SNS topic actions only (:data:`SNS_TOPIC_ACTIONS`)."""
     return _doc(
         _service_allow(
-            "CloudWatchAlarmsPublish", "cloudwatch", "sns:Publish", topic_arn, account_id
+            "CloudWatchAlarmsPublish",
+            "cloudwatch",
+            "sns:Publish",
+            topic_arn,
+            account_id,
+            source_arn_like=alarm_arns,
         ),
-        _deny_insecure_transport("sns", topic_arn),
+        _deny_insecure_transport(list(SNS_TOPIC_ACTIONS), topic_arn),
     )
 
 

@@ -112,7 +112,12 @@ class Naming:
 
     def alarm(self, region: str, what: str) -> str:
         """Alarm names are regional, but the region in the name tells the person paged where."""
-        return f"{self.prefix}-{self.suffix}-{region}-{what}"
+        return f"{self.alarm_prefix(region)}{what}"
+
+    def alarm_prefix(self, region: str) -> str:
+        """What every alarm name of this stack in ``region`` starts with (topic policies
+        scope CloudWatch's publish grant to it)."""
+        return f"{self.prefix}-{self.suffix}-{region}-"
 
     # --- checks -------------------------------------------------------------------------
     def all_names(self, region: str) -> dict[str, list[str]]:

@@ -144,6 +144,19 @@ def _trust_without_condition(plan: Plan) -> None:
     )
 
 
+def _deny_statement_actions(type_: str, actions: Any) -> Callable[[Plan], None]:
+    """Put ``actions`` into the DenyInsecureTransport statement of the first ``type_``."""
+
+    def mutate(plan: Plan) -> None:
+        def edit(doc: dict[str, Any]) -> None:
+            (deny,) = [s for s in doc["Statement"] if s["Sid"] == "DenyInsecureTransport"]
+            deny["Action"] = actions
+
+        edit_policy(first_of(plan, type_), "policy", edit)
+
+    return mutate
+
+
 def _no_function_destination(plan: Plan) -> None:
     drop(plan, INVOKE_CONFIG, "us-east-1")
 
@@ -252,6 +265,9 @@ CASES: dict[str, Case] = {
     "sqs-encrypted": Case(_set(rt.QUEUE, "sqsManagedSseEnabled", False), expect="encryption"),
     "sns-encrypted": Case(_pop(rt.TOPIC, "kmsMasterKeyId"), expect="kmsMasterKeyId"),
     "tls-only-policies": Case(_drop_one_queue_policy, expect="SecureTransport"),
+    "resource-policy-actions-in-scope": Case(
+        _deny_statement_actions(rt.TOPIC_POLICY, "sns:*"), expect="names sns:*"
+    ),
     "kms-key-rotation": Case(_set(rt.KMS_KEY, "enableKeyRotation", False), expect="rotation"),
     "alarm-actions-to-regional-topic": Case(
         _alarm_to_other_region, expect="not in the alarm's region"

@@ -129,7 +129,12 @@ def test_alarm_topics_are_encrypted_with_a_key_cloudwatch_may_use(plan: Plan) ->
         topic_policy = single(plan, "aws:sns/topicPolicy:TopicPolicy", region)
         (allow,) = [s for s in policy_doc(topic_policy)["Statement"] if s["Effect"] == "Allow"]
         assert allow["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
-        assert allow["Condition"] == {"StringEquals": {"aws:SourceAccount": "123456789012"}}
+        assert allow["Condition"] == {
+            "ArnLike": {
+                "aws:SourceArn": f"arn:aws:cloudwatch:{region}:123456789012:alarm:trade-dev-{region}-*"
+            },
+            "StringEquals": {"aws:SourceAccount": "123456789012"},
+        }
 
 
 def test_alarm_emails_subscribe_in_every_region(

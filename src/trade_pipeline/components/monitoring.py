@@ -171,8 +171,16 @@ class RegionalMonitoring(pulumi.ComponentResource):
         aws.sns.TopicPolicy(
             f"{name}-topic-policy",
             arn=topic.arn,
-            policy=pulumi.Output.all(topic.arn, ctx.account_id).apply(
-                lambda a: json.dumps(iam.alarm_topic_policy(a[0], a[1]))
+            policy=pulumi.Output.all(topic.arn, ctx.account_id, ctx.partition).apply(
+                lambda a: json.dumps(
+                    iam.alarm_topic_policy(
+                        a[0],
+                        a[1],
+                        iam.alarm_arn_pattern(
+                            a[2], ctx.region, a[1], ctx.naming.alarm_prefix(ctx.region)
+                        ),
+                    )
+                )
             ),
             opts=ctx.child_options(self),
         )

@@ -24,6 +24,7 @@ MODULES: Final = (
     "eventbridge",
     "messaging",  # SQS, SNS
     "kms",
+    "resource_policies",  # actions each resource policy may name
     "cloudwatch",  # alarms
     "stack",  # providers, regions, completeness
 )
