@@ -50,11 +50,7 @@ def test_an_out_of_scope_action_fails(
 
 def test_the_real_plan_names_only_accepted_actions(base_plan: Plan) -> None:
     assert run_rule(rule_by_name(RULE), base_plan) == []
-    examined, _ = rule_by_name(RULE).evaluate(
-        __import__(
-            "trade_pipeline.policies", fromlist=["stack_view_from_plan"]
-        ).stack_view_from_plan(base_plan)
-    )
+    examined, _ = rule_by_name(RULE).evaluate(stack_view_from_plan(base_plan))
     assert examined >= 3 * (1 + 3 + 1)  # per region: topic policy, 3 queue policies, alarm key
 
 

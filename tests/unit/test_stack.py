@@ -129,10 +129,9 @@ def test_alarm_topics_are_encrypted_with_a_key_cloudwatch_may_use(plan: Plan) ->
         topic_policy = single(plan, "aws:sns/topicPolicy:TopicPolicy", region)
         (allow,) = [s for s in policy_doc(topic_policy)["Statement"] if s["Effect"] == "Allow"]
         assert allow["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
+        alarms = f"arn:aws:cloudwatch:{region}:123456789012:alarm:trade-dev-{region}-*"
         assert allow["Condition"] == {
-            "ArnLike": {
-                "aws:SourceArn": f"arn:aws:cloudwatch:{region}:123456789012:alarm:trade-dev-{region}-*"
-            },
+            "ArnLike": {"aws:SourceArn": alarms},
             "StringEquals": {"aws:SourceAccount": "123456789012"},
         }
 
