@@ -90,7 +90,11 @@ class Naming:
 
     @property
     def log_group(self) -> str:
-        return f"/aws/lambda/{self.function}"
+        """The processor's log group: a name of the stack's own, never Lambda's default
+        ``/aws/lambda/<function>``, which Lambda creates by itself once a function of that name
+        has run (creating it then fails with ResourceAlreadyExistsException, e.g. on a redeploy
+        after a destroy)."""
+        return f"/trade-pipeline/{self.suffix}/{self.function}"
 
     @property
     def topic(self) -> str:

@@ -181,6 +181,10 @@ CASES: dict[str, Case] = {
     "lambda-async-invoke-bounded": Case(
         _pop(INVOKE_CONFIG, "maximumRetryAttempts"), expect="maximumRetryAttempts"
     ),
+    "lambda-log-group-own-name": Case(
+        _set(rt.LOG_GROUP, "name", "/aws/lambda/trade-processor-dev"),
+        expect="Lambda's default group of function trade-processor-dev",
+    ),
     "lambda-log-group-retention": Case(_pop(rt.LOG_GROUP, "retentionInDays"), expect="forever"),
     "lambda-permission-source-scoped": Case(_pop(PERMISSION, "sourceArn"), expect="source_arn"),
     "lambda-permission-rule-arn": Case(_hand_built_rule_arn, expect="not the ARN of any rule"),
