@@ -276,6 +276,14 @@ CASES: dict[str, Case] = {
     "alarm-actions-to-regional-topic": Case(
         _alarm_to_other_region, expect="not in the alarm's region"
     ),
+    "alarm-topics-subscribed": Case(
+        lambda p: drop(p, rt.TOPIC_SUBSCRIPTION, "eu-west-1"),
+        config={
+            "trade-pipeline:environment": "staging",
+            "trade-pipeline:alarmHttpsEndpoints": ["https://events.example.com/sns"],
+        },
+        expect="alarms of eu-west-1 reach nobody",
+    ),
     "alarm-actions-enabled": Case(_set(ALARM, "actionsEnabled", False), expect="actionsEnabled"),
     "lambda-errors-alarm-threshold": Case(
         lambda p: _errors_alarm(p).inputs.update(threshold=1.0), expect="threshold 1"

@@ -134,6 +134,18 @@ def test_environment_wins_over_stack_config() -> None:
         ),
         ({**BASE, "alarmEmails": ["not-an-address"]}, {}, "alarmEmails", "not an e-mail address"),
         ({**BASE, "alarmPeriodSeconds": 90}, {}, "alarmPeriodSeconds", "multiple of 60"),
+        (
+            {**BASE, "alarmHttpsEndpoints": ["http://events.example.com/sns"]},
+            {},
+            "alarmHttpsEndpoints",
+            "not an https:// URL with a host: http://events.example.com/sns",
+        ),
+        (
+            {**BASE},
+            {"TRADE_PIPELINE_ALARM_HTTPS_ENDPOINTS": "https:///no-host"},
+            "TRADE_PIPELINE_ALARM_HTTPS_ENDPOINTS",
+            "not an https:// URL with a host",
+        ),
         ({**BASE, "encryption": "none"}, {}, "encryption", "aws-managed"),
         (
             {**BASE, "primaryRegoin": "us-east-1"},

@@ -145,7 +145,7 @@ class RegionalMonitoring(pulumi.ComponentResource):
         super().__init__("trade-pipeline:index:RegionalMonitoring", name, None, opts)
         self._logical_name, self._ctx = name, args.context
         self.topic = self._alarm_topic()
-        self._email_subscriptions()
+        self._subscriptions()
         self.alarms = self._alarms(args.depends_on)
         self.register_outputs({"topic_arn": self.topic.arn})
 
@@ -186,13 +186,27 @@ class RegionalMonitoring(pulumi.ComponentResource):
         )
         return topic
 
-    def _email_subscriptions(self) -> None:
-        for index, email in enumerate(self._ctx.config.alarm_emails):
+    def _subscriptions(self) -> None:
+        """E-mail and HTTPS endpoints. Both must confirm: an e-mail recipient follows the link
+        of the confirmation message; an HTTPS endpoint (PagerDuty, Opsgenie) confirms by
+        itself, and ``pulumi up`` waits for it (and fails loudly if it never does)."""
+        cfg = self._ctx.config
+        for index, email in enumerate(cfg.alarm_emails):
             aws.sns.TopicSubscription(
                 f"{self._logical_name}-email-{index}",
                 topic=self.topic.arn,
                 protocol="email",
                 endpoint=email,
+                opts=self._ctx.child_options(self),
+            )
+        for index, url in enumerate(cfg.alarm_https_endpoints):
+            aws.sns.TopicSubscription(
+                f"{self._logical_name}-https-{index}",
+                topic=self.topic.arn,
+                protocol="https",
+                endpoint=url,
+                endpoint_auto_confirms=True,
+                confirmation_timeout_in_minutes=5,
                 opts=self._ctx.child_options(self),
             )
 

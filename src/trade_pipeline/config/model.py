@@ -200,6 +200,38 @@ class PipelineConfig(BaseModel):
         ge=100,
         description="DynamoDB ReplicationLatency (average, ms) above which a region pair alarms.",
     )
+    # --- production readiness (issue 8): alarm endpoints, code signing, backups ------------
+    # Alarm endpoints beside e-mail: HTTPS (PagerDuty, Opsgenie, chat webhooks). Outside dev a
+    # stack must subscribe at least one endpoint (rule alarm-topics-subscribed).
+    alarm_https_endpoints: tuple[str, ...] = Field(
+        default=(),
+        description="HTTPS endpoints (PagerDuty, Opsgenie, chat webhooks) subscribed to every "
+        "region's alarm topic; each must confirm its subscription.",
+    )
+    # Lambda code signing: an AWS Signer profile and a code signing config per region; the
+    # function then accepts only artifacts signed by that profile (rule lambda-code-signing).
+    code_signing: bool = Field(
+        default=False,
+        description="Lambda code signing: a Signer profile and a code signing config per region "
+        "(the artifact must then be signed: see docs/production.md).",
+    )
+    # AWS Backup of the table: a vault per region, a daily plan in the primary region with a
+    # copy to a second region (rule dynamodb-backup-plan).
+    backup: bool = Field(
+        default=False,
+        description="AWS Backup plan for the table, with a copy to backupCopyRegion.",
+    )
+    backup_copy_region: Region | None = Field(
+        default=None,
+        description="Region the backup plan copies each recovery point to; unset means the "
+        "first secondary region.",
+    )
+    backup_retention_days: int = Field(
+        default=35,
+        ge=1,
+        le=36500,
+        description="Days AWS Backup keeps each recovery point (and its copy).",
+    )
     # --- misc -----------------------------------------------------------------------------
     policy_waivers: tuple[PolicyWaiver, ...] = Field(
         default=(),
@@ -236,6 +268,11 @@ class PipelineConfig(BaseModel):
     def _emails(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         return validators.check_emails(value)
 
+    @field_validator("alarm_https_endpoints")
+    @classmethod
+    def _https_endpoints(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return validators.check_https_endpoints(value)
+
     @field_validator("tags")
     @classmethod
     def _tags(cls, value: dict[str, str]) -> dict[str, str]:
@@ -244,6 +281,11 @@ class PipelineConfig(BaseModel):
     @model_validator(mode="after")
     def _regions(self) -> PipelineConfig:
         validators.check_region_list(self.primary_region, self.secondary_regions)
+        return self
+
+    @model_validator(mode="after")
+    def _backup_copy(self) -> PipelineConfig:
+        validators.check_backup_copy(self.backup, self.backup_copy_target, self.regions)
         return self
 
     @model_validator(mode="after")
@@ -266,6 +308,13 @@ class PipelineConfig(BaseModel):
     @property
     def environment_name(self) -> str:
         return self.environment or self.environment_suffix
+
+    @property
+    def backup_copy_target(self) -> str | None:
+        """Where backups are copied: backupCopyRegion, else the first secondary region."""
+        if self.backup_copy_region is not None:
+            return self.backup_copy_region
+        return self.secondary_regions[0] if self.secondary_regions else None
 
     @property
     def table_deletion_protection(self) -> bool:
