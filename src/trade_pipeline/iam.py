@@ -19,12 +19,16 @@ from dataclasses import dataclass
 from typing import Any
 
 __all__ = [
+    "LOGS_KEY_ACTIONS",
     "SNS_TOPIC_ACTIONS",
     "XRAY_ACTIONS",
+    "BackupGrants",
     "ProcessorGrants",
     "alarm_arn_pattern",
     "alarm_key_policy",
     "alarm_topic_policy",
+    "backup_policy",
+    "backup_trust_policy",
     "delivery_dlq_policy",
     "lambda_trust_policy",
     "processor_policy",
@@ -239,7 +243,104 @@ def alarm_key_policy(partition: str, account_id: str) -> PolicyDocument:
     )
 
 
-def table_key_policy(partition: str, account_id: str) -> PolicyDocument:
+# What CloudWatch Logs needs of the key of an encrypted log group (AWS CloudWatch Logs User
+# Guide, "Encrypt log data in CloudWatch Logs using AWS KMS", step 2: the key policy).
+LOGS_KEY_ACTIONS = (
+    "kms:Decrypt*",
+    "kms:Describe*",
+    "kms:Encrypt*",
+    "kms:GenerateDataKey*",
+    "kms:ReEncrypt*",
+)
+
+
+def _logs_use_key_statement(
+    partition: str, region: str, account_id: str, log_group_name: str
+) -> dict[str, Any]:
+    """CloudWatch Logs of ``region`` may use the key for one log group only: the encryption
+    context ``aws:logs:arn`` names the log group's ARN (no ``:*`` suffix)."""
+    log_group_arn = f"arn:{partition}:logs:{region}:{account_id}:log-group:{log_group_name}"
+    return {
+        "Sid": "CloudWatchLogsUseKey",
+        "Effect": "Allow",
+        "Principal": {"Service": f"logs.{region}.amazonaws.com"},
+        "Action": list(LOGS_KEY_ACTIONS),
+        "Resource": "*",
+        "Condition": {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": log_group_arn}},
+    }
+
+
+def table_key_policy(
+    partition: str,
+    account_id: str,
+    region: str | None = None,
+    log_group_name: str | None = None,
+) -> PolicyDocument:
     """Key of the table in one region: principals of the account use it through DynamoDB only
-    (their IAM policies must also allow it: see :func:`processor_policy`)."""
-    return _doc(_key_admin_statement(partition, account_id))
+    (their IAM policies must also allow it: see :func:`processor_policy`). With ``region`` and
+    ``log_group_name``, the region's processor log group is encrypted with it too."""
+    statements = [_key_admin_statement(partition, account_id)]
+    if region is not None and log_group_name is not None:
+        statements.append(_logs_use_key_statement(partition, region, account_id, log_group_name))
+    return _doc(*statements)
+
+
+def backup_trust_policy(account_id: str) -> PolicyDocument:
+    """Only AWS Backup, on behalf of this account, may assume the backup role."""
+    return _doc(_service_allow("BackupAssumeRole", "backup", "sts:AssumeRole", None, account_id))
+
+
+@dataclass(frozen=True)
+class BackupGrants:
+    """What the table's backup plan touches in one region: the table (primary region only),
+    the region's vault, its customer-managed key if any."""
+
+    vault_arn: str
+    table_arn: str | None = None  # the primary table: AWS Backup backs it up there
+    key_arn: str | None = None  # customer-managed key of the table and vault in this region
+
+
+def backup_policy(grants: BackupGrants) -> PolicyDocument:
+    """One region's part of the backup role's permissions: the part of AWS's
+    AWSBackupServiceRolePolicyForBackup that a DynamoDB table with advanced backup (required
+    for a cross-region copy) needs, scoped to this stack's table, vault and key instead of
+    ``table/*``, ``backup-vault:*`` and ``*``."""
+    statements: list[dict[str, Any]] = []
+    if grants.table_arn:
+        statements.append(
+            {
+                "Sid": "BackUpTradeTable",
+                "Effect": "Allow",
+                "Action": [
+                    "dynamodb:DescribeTable",
+                    "dynamodb:ListTagsOfResource",
+                    "dynamodb:StartAwsBackupJob",
+                ],
+                "Resource": [grants.table_arn],
+            }
+        )
+    statements.append(
+        {
+            "Sid": "OwnVault",
+            "Effect": "Allow",
+            "Action": ["backup:CopyIntoBackupVault", "backup:DescribeBackupVault"],
+            "Resource": [grants.vault_arn],
+        }
+    )
+    if grants.key_arn:
+        statements += [
+            {
+                "Sid": "DescribeOwnKey",
+                "Effect": "Allow",
+                "Action": ["kms:DescribeKey"],
+                "Resource": [grants.key_arn],
+            },
+            {
+                "Sid": "GrantOwnKeyToAwsServices",
+                "Effect": "Allow",
+                "Action": ["kms:CreateGrant"],
+                "Resource": [grants.key_arn],
+                "Condition": {"Bool": {"kms:GrantIsForAWSResource": "true"}},
+            },
+        ]
+    return _doc(*statements)

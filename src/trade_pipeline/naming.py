@@ -56,6 +56,9 @@ LIMITS: Final[dict[str, NameRule]] = {
     "kms_alias": NameRule(256, re.compile(r"^alias/[A-Za-z0-9/_-]+$")),  # KMS AliasName
     "alarm": NameRule(255, re.compile(r"^[ -~]+$")),  # CloudWatch AlarmName (printable ASCII)
     "statement_id": NameRule(100, _ALNUM_DASH),  # Lambda AddPermission StatementId
+    "signing_profile": NameRule(64, re.compile(r"^[A-Za-z0-9_]{2,}$")),  # Signer profile name
+    "backup_vault": NameRule(50, re.compile(r"^[A-Za-z0-9_-]{2,}$")),  # BackupVaultName
+    "backup_plan": NameRule(50, _ALNUM_DASH_DOT),  # BackupPlanName
 }
 
 
@@ -110,9 +113,25 @@ class Naming:
     def kms_alias(self, purpose: str) -> str:
         return f"alias/{self.prefix}-{self.suffix}-{purpose}"
 
+    @property
+    def signing_profile(self) -> str:
+        """Signer profile names allow letters, digits and underscores only (no hyphens)."""
+        return f"{self.prefix}_{self.suffix}_processor".replace("-", "_")
+
+    @property
+    def backup_vault(self) -> str:
+        return f"{self.prefix}-{self.suffix}-backups"
+
+    @property
+    def backup_plan(self) -> str:
+        return f"{self.prefix}-{self.suffix}-table"
+
     # --- account-wide names: carry the region -------------------------------------------
     def role(self, region: str) -> str:
         return f"{self.prefix}-processor-{self.suffix}-{region}"
+
+    def backup_role(self, region: str) -> str:
+        return f"{self.prefix}-backup-{self.suffix}-{region}"
 
     def alarm(self, region: str, what: str) -> str:
         """Alarm names are regional, but the region in the name tells the person paged where."""
@@ -133,13 +152,16 @@ class Naming:
             "archive": lambda: [self.archive],
             "rule": lambda: [self.rule],
             "function": lambda: [self.function],
-            "role": lambda: [self.role(region)],
+            "role": lambda: [self.role(region), self.backup_role(region)],
             "queue": lambda: [self.queue(k) for k in QueueKind],
             "topic": lambda: [self.topic],
             "log_group": lambda: [self.log_group],
             "kms_alias": lambda: [self.kms_alias("table"), self.kms_alias("alarms")],
             "alarm": lambda: [self.alarm(region, longest_alarm)],
             "statement_id": lambda: [self.permission_statement_id],
+            "signing_profile": lambda: [self.signing_profile],
+            "backup_vault": lambda: [self.backup_vault],
+            "backup_plan": lambda: [self.backup_plan],
         }
         return {kind: list(produce()) for kind, produce in producers.items()}
 

@@ -177,6 +177,20 @@ def _mock_state(
             return with_arn(_arn("kms", region, physical))
         case rt.ALARM:
             return with_arn(_arn("cloudwatch", region, f"alarm:{physical}"))
+        case rt.SIGNING_PROFILE:
+            arn = _arn("signer", region, f"/signing-profiles/{physical}")
+            state["version"] = "v1"
+            state["versionArn"] = f"{arn}/v1"
+            return with_arn(arn)
+        case rt.CODE_SIGNING_CONFIG:
+            csc_id = "csc-" + uuid.uuid5(uuid.NAMESPACE_URL, f"{region}/{name}").hex[:17]
+            state["configId"] = csc_id
+            return with_arn(_arn("lambda", region, f"code-signing-config:{csc_id}"))
+        case rt.BACKUP_VAULT:
+            return with_arn(_arn("backup", region, f"backup-vault:{physical}"))
+        case rt.BACKUP_PLAN:
+            plan_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{region}/{name}"))
+            return with_arn(_arn("backup", region, f"backup-plan:{plan_id}"), plan_id)
         case rt.TOPIC_SUBSCRIPTION:
             return with_arn(f"{inputs.get('topic')}:{uuid.uuid5(uuid.NAMESPACE_URL, name)}")
     return f"{name}-id", state

@@ -19,8 +19,12 @@ __all__ = [
     "ALIAS",
     "ARCHIVE",
     "AWS_PROVIDER",
+    "BACKUP_PLAN",
+    "BACKUP_SELECTION",
+    "BACKUP_VAULT",
     "BUS",
     "BUS_POLICY",
+    "CODE_SIGNING_CONFIG",
     "EVENT_PERMISSION",
     "EVENT_RULE",
     "FUNCTION",
@@ -36,6 +40,7 @@ __all__ = [
     "QUEUE_POLICY",
     "ROLE",
     "ROLE_POLICY",
+    "SIGNING_PROFILE",
     "TABLE",
     "TARGET",
     "TOPIC",
@@ -77,6 +82,12 @@ ALARM: Final = "aws:cloudwatch/metricAlarm:MetricAlarm"
 KMS_KEY: Final = "aws:kms/key:Key"
 ALIAS: Final = "aws:kms/alias:Alias"
 AWS_PROVIDER: Final = "pulumi:providers:aws"
+# Optional production features (issue 8): code signing, backups.
+SIGNING_PROFILE: Final = "aws:signer/signingProfile:SigningProfile"
+CODE_SIGNING_CONFIG: Final = "aws:lambda/codeSigningConfig:CodeSigningConfig"
+BACKUP_VAULT: Final = "aws:backup/vault:Vault"
+BACKUP_PLAN: Final = "aws:backup/plan:Plan"
+BACKUP_SELECTION: Final = "aws:backup/selection:Selection"
 
 
 def short(type_: str) -> str:

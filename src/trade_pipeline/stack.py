@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -10,6 +11,7 @@ from typing import Any
 import pulumi
 
 from trade_pipeline.components import (
+    RegionalCodeSigning,
     RegionalContext,
     RegionalKey,
     RegionalKeyArgs,
@@ -17,6 +19,8 @@ from trade_pipeline.components import (
     RegionalMonitoringArgs,
     RegionalPipeline,
     RegionalPipelineArgs,
+    TableBackup,
+    TableBackupArgs,
     TradeTable,
     TradeTableArgs,
     regional_contexts,
@@ -70,6 +74,7 @@ def build_stack(
     contexts = regional_contexts(config, providers)
     key_arns = _table_keys(contexts)
     table = TradeTable("trade", TradeTableArgs(contexts[config.primary_region], key_arns))
+    signing = _optional_features(config, contexts, table, key_arns)
     pipelines: dict[str, RegionalPipeline] = {}
     monitoring: dict[str, RegionalMonitoring] = {}
     for region, context in contexts.items():
@@ -81,6 +86,8 @@ def build_stack(
                 replica_arn=table.replica_arns[region],
                 artifact=artifact,
                 table_key_arn=key_arns.get(region),
+                log_key_arn=key_arns.get(region),
+                code_signing_config_arn=signing.get(region),
             ),
             # The function writes to its replica: the table (and its replicas) come first.
             opts=pulumi.ResourceOptions(depends_on=[table]),
@@ -106,11 +113,36 @@ def _table_keys(contexts: Mapping[str, RegionalContext]) -> dict[str, pulumi.Inp
                 context=context,
                 purpose="table",
                 description=f"Trade table encryption ({region})",
-                policy=table_key_policy,
+                # The region's processor log group is encrypted with this key too.
+                policy=functools.partial(
+                    table_key_policy, region=region, log_group_name=context.naming.log_group
+                ),
             ),
         )
         key_arns[region] = key.arn
     return key_arns
+
+
+def _optional_features(
+    config: PipelineConfig,
+    contexts: Mapping[str, RegionalContext],
+    table: TradeTable,
+    key_arns: Mapping[str, pulumi.Input[str]],
+) -> dict[str, pulumi.Output[str]]:
+    """Production options, off by default (issue 8): code signing and table backups.
+
+    Returns region -> code signing config ARN (empty when code signing is off).
+    """
+    signing: dict[str, pulumi.Output[str]] = {}
+    if config.code_signing:
+        for region, context in contexts.items():
+            signing[region] = RegionalCodeSigning(f"code-signing-{region}", context).arn
+    if config.backup:
+        TableBackup(
+            "table-backup",
+            TableBackupArgs(contexts=contexts, table_arn=table.table.arn, key_arns=key_arns),
+        )
+    return signing
 
 
 def _export_outputs(stack: PipelineStack, artifact: LambdaArtifactLike) -> None:

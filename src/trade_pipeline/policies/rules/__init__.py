@@ -21,6 +21,7 @@ MODULES: Final = (
     "lambda_invocation",  # failure destinations, async bounds, logs, permissions
     "iam",
     "dynamodb",
+    "backup",  # table backups (when on)
     "eventbridge",
     "messaging",  # SQS, SNS
     "kms",

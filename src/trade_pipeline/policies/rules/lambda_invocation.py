@@ -160,18 +160,17 @@ def lambda_log_group_own_name(stack: StackView) -> Iterator[Finding]:
     that creates that group fails with ResourceAlreadyExistsException once the group exists
     (a redeploy after a destroy, a function that ran before the log group was created).
     """
-    functions = {
-        str(fn.props.get("name")): fn.region
-        for fn in stack.of_type(FUNCTION)
-        if isinstance(fn.props.get("name"), str)
-    }
+    functions: dict[str, set[str | None]] = {}
+    for fn in stack.of_type(FUNCTION):
+        if isinstance(fn.props.get("name"), str):
+            functions.setdefault(fn.props["name"], set()).add(fn.region)
 
     def check(group: ResourceView) -> Iterator[str]:
         name = str(read(group.props, "name"))
         owner = name.removeprefix(LAMBDA_DEFAULT_LOG_GROUP_PREFIX)
-        if name.startswith(LAMBDA_DEFAULT_LOG_GROUP_PREFIX) and functions.get(owner, "-") in (
-            group.region,
-            None,
+        regions = functions.get(owner, set())
+        if name.startswith(LAMBDA_DEFAULT_LOG_GROUP_PREFIX) and (
+            group.region in regions or None in regions
         ):
             yield f"log group {name} is Lambda's default group of function {owner}"
 

@@ -49,7 +49,11 @@ def _region_claims(value: Any, path: str = "") -> Iterator[tuple[str, str]]:
 
 
 # Keys whose values legitimately name other regions: a table's replicas live elsewhere.
-_CROSS_REGION_KEYS: Final[dict[str, frozenset[str]]] = {rt.TABLE: frozenset({"replicas"})}
+# A backup plan's copy actions name the vault of the copy region.
+_CROSS_REGION_KEYS: Final[dict[str, frozenset[str]]] = {
+    rt.TABLE: frozenset({"replicas"}),
+    rt.BACKUP_PLAN: frozenset({"rules"}),
+}
 
 
 @resource_rule(
@@ -99,6 +103,16 @@ REGIONAL_RESOURCES: Final[dict[str, int]] = {
 }
 
 
+# Components whose resources live in some regions only, by design (the table's backups: a role
+# in the primary region, policies where the vaults are); regional completeness ignores them.
+PARTIAL_REGION_COMPONENTS: Final = ("trade-pipeline:index:TableBackup",)
+
+
+def _in_partial_component(resource: ResourceView) -> bool:
+    parents = resource.urn.split("::")[2] if resource.urn.count("::") >= 3 else ""
+    return any(f"{component}$" in parents for component in PARTIAL_REGION_COMPONENTS)
+
+
 def _short(type_: str) -> str:
     return type_.rsplit(":", 1)[-1]
 
@@ -119,7 +133,8 @@ def regional_completeness(stack: StackView) -> Iterator[Finding]:
     """Every configured region has the full, identical set of regional resources."""
     counts: dict[str | None, Counter[str]] = defaultdict(Counter)
     for resource in stack.aws():
-        counts[resource.region][resource.type] += 1
+        if not _in_partial_component(resource):
+            counts[resource.region][resource.type] += 1
     regions = list(stack.regions) or sorted(r for r in counts if r)
     for region in regions:
         yield from _missing(region, counts.get(region, Counter()))
