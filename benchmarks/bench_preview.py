@@ -41,7 +41,7 @@ def _median_seconds(run: Callable[[], object], repeats: int = REPEATS) -> float:
 
 
 def _env(regions: tuple[str, ...]) -> dict[str, str]:
-    return {"PRIMARY_REGION": regions[0], "SECONDARY_REGIONS": ",".join(regions[1:])}
+    return {"PRIMARY_REGION": regions[0], "SECONDARY_REGIONS": ",".join(regions[1:]) or "[]"}
 
 
 def main() -> dict[str, float]:

@@ -17,6 +17,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.panel import Panel
 from rich.table import Table
 
 from trade_pipeline import resource_types as rt
@@ -83,7 +84,21 @@ def region_summary(plan: Plan, region: str) -> dict[str, Any]:
     }
 
 
+def _render_overrides(plan: Plan, console: Console) -> None:
+    """The banner of values the environment changed: nothing the stack file says is
+    overridden silently."""
+    if plan.overrides:
+        console.print(
+            Panel(
+                "\n".join(plan.overrides),
+                title=f"{len(plan.overrides)} environment override(s) of Pulumi.{plan.stack}.yaml",
+                border_style="yellow",
+            )
+        )
+
+
 def _render(plan: Plan, console: Console, elapsed: float) -> None:
+    _render_overrides(plan, console)
     config = PipelineConfig.model_validate(plan.config)
     table = Table(title=f"trade-pipeline · stack {plan.stack} · offline preview", show_lines=False)
     columns = [

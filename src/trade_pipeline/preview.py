@@ -78,6 +78,8 @@ class Plan:
     config: dict[str, Any]
     resources: list[PlannedResource] = field(default_factory=list)
     stack_outputs: dict[str, Any] = field(default_factory=dict)
+    # One line per value an environment variable changed (the preview's banner).
+    overrides: list[str] = field(default_factory=list)
 
     def by_type(self, type_: str) -> list[PlannedResource]:
         return [r for r in self.resources if r.type == type_]
@@ -335,6 +337,7 @@ def run_preview(
     )
     config = config_from_pulumi(environ if environ is not None else {})
     plan.config = config.model_dump(mode="json", by_alias=True)
+    plan.overrides = list(config.announcements)
 
     def run() -> None:
         if program is not None:

@@ -179,4 +179,6 @@ def run_program() -> None:
         config = config_from_pulumi()
     except ConfigError as exc:
         raise pulumi.RunError(str(exc)) from None
+    for line in config.announcements:  # every value the environment changed, said out loud
+        pulumi.log.warn(line)
     build_stack(config)

@@ -14,6 +14,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PrivateAttr,
     field_validator,
     model_validator,
 )
@@ -242,6 +243,9 @@ class PipelineConfig(BaseModel):
         default_factory=dict, description="Extra tags on every resource (provider default tags)."
     )
 
+    # What the environment changed (one line per value), set by ``from_sources``.
+    _announcements: tuple[str, ...] = PrivateAttr(default=())
+
     # ------------------------------------------------------------------------ validators --
     @field_validator("name_prefix", "environment_suffix")
     @classmethod
@@ -304,6 +308,12 @@ class PipelineConfig(BaseModel):
     def regions(self) -> tuple[str, ...]:
         """Every region, primary first."""
         return (self.primary_region, *self.secondary_regions)
+
+    @property
+    def announcements(self) -> tuple[str, ...]:
+        """One line per value an environment variable changed (empty: none did); the preview
+        shows them in a banner, the program logs each with ``pulumi.log.warn``."""
+        return self._announcements
 
     @property
     def environment_name(self) -> str:
