@@ -116,7 +116,7 @@ def _overrides(
     changed = []
     for name, variable in variables.items():
         info = model.model_fields[name]
-        adapter: TypeAdapter[Any] = TypeAdapter(info.annotation)
+        adapter: TypeAdapter[Any] = TypeAdapter(info.annotation or Any)
         after = adapter.dump_python(getattr(config, name), mode="json")
         before_raw = (
             stack_raw[name] if name in stack_raw else info.get_default(call_default_factory=True)
