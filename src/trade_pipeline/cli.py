@@ -22,6 +22,7 @@ from rich.table import Table
 
 from trade_pipeline import resource_types as rt
 from trade_pipeline.config import CONFIG_NAMESPACE, ConfigError, PipelineConfig
+from trade_pipeline.config.describe import user_type
 from trade_pipeline.preview import Plan, PlannedResource, load_stack_config, run_preview
 
 __all__ = ["app", "config_reference_markdown", "region_summary"]
@@ -154,6 +155,22 @@ def _render(plan: Plan, console: Console, elapsed: float) -> None:
     )
 
 
+def _json_path_problem(path: Path | None) -> str | None:
+    """Why the plan cannot be written to ``path`` (None: it can, or no path was given)."""
+    if path is None:
+        return None
+    if path.is_dir():
+        return "is a directory; give a file path such as build/plan-dev.json"
+    parent = next((p for p in (path.parent, *path.parent.parents) if p.exists()), Path("."))
+    if not parent.is_dir():
+        return f"{parent} is a file, not a directory"
+    if path.exists() and not os.access(path, os.W_OK):
+        return "is not writable"
+    if not path.exists() and not os.access(parent, os.W_OK | os.X_OK):
+        return f"cannot create it: {parent} is not writable"
+    return None
+
+
 @app.command()
 def preview(
     stack: Annotated[str, typer.Option(help="Stack whose Pulumi.<stack>.yaml is read.")] = "dev",
@@ -169,6 +186,10 @@ def preview(
     console = Console()
     if not console.is_terminal and "COLUMNS" not in os.environ:
         console = Console(width=160)  # logs and CI: wide tables beat wrapped cells
+    json_problem = _json_path_problem(json_path)
+    if json_problem:  # before the (slow) preview runs
+        sys.stderr.write(f"error: --json {json_path}: {json_problem}\n")
+        raise typer.Exit(EXIT_CONFIG_ERROR)
     try:
         stack_config = load_stack_config(stack, project_dir)
         started = time.perf_counter()
@@ -196,8 +217,12 @@ def preview(
     if json_path is not None:
         document = json.loads(plan.to_json())
         document["compliance"] = report.to_dict()
-        json_path.parent.mkdir(parents=True, exist_ok=True)
-        json_path.write_text(json.dumps(document, indent=2) + "\n")
+        try:
+            json_path.parent.mkdir(parents=True, exist_ok=True)
+            json_path.write_text(json.dumps(document, indent=2) + "\n")
+        except OSError as exc:
+            sys.stderr.write(f"error: --json {json_path}: cannot write: {exc.strerror}\n")
+            raise typer.Exit(EXIT_CONFIG_ERROR) from None
         console.print(f"plan and compliance results written to {json_path}")
 
     if not report.passed:
@@ -223,26 +248,15 @@ def config_reference_markdown() -> str:
             default = "required"
         else:
             value = info.default
-            default = "unset" if value is None else f"`{getattr(value, 'value', value)!s}`"
+            shown = str(value).lower() if isinstance(value, bool) else value  # YAML spelling
+            default = "unset" if value is None else f"`{getattr(value, 'value', shown)!s}`"
             if value in ((), ""):
                 default = "empty"
-        type_name = _type_name(info.annotation)
-        if any("_check_region" in repr(m) for m in info.metadata):
-            type_name = "region"
+        type_name = user_type(PipelineConfig, name)
         rows.append(
             f"| `{info.alias}` | {env} | {type_name} | {default} | {info.description or ''} |"
         )
     return "\n".join(rows)
-
-
-def _type_name(annotation: Any) -> str:
-    text = getattr(annotation, "__name__", None) or str(annotation)
-    text = str(annotation) if "[" in str(annotation) else text
-    for noise in ("typing.", "trade_pipeline.config.", "Annotated[", ", AfterValidator"):
-        text = text.replace(noise, "")
-    if "Region" in text or "_check_region" in text:
-        text = "region list" if "tuple" in text else "region"
-    return text.replace("|", "or").replace("NoneType", "none")
 
 
 @app.command("config-reference")

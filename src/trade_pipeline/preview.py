@@ -30,7 +30,7 @@ from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs, Mo
 
 from trade_pipeline import resource_types as rt
 from trade_pipeline.components.pipeline import LambdaArtifactLike
-from trade_pipeline.config import CONFIG_NAMESPACE, PipelineConfig
+from trade_pipeline.config import CONFIG_NAMESPACE, ConfigError, PipelineConfig
 
 __all__ = [
     "MOCK_ACCOUNT_ID",
@@ -289,15 +289,28 @@ def load_stack_config(stack: str, project_dir: Path | None = None) -> dict[str, 
     path = (project_dir or Path.cwd()) / f"Pulumi.{stack}.yaml"
     if not path.is_file():
         raise FileNotFoundError(f"no stack config file {path} (stack {stack!r})")
-    data = yaml.safe_load(path.read_text()) or {}
-    config = data.get("config") or {}
-    if not isinstance(config, dict):
-        raise ValueError(f"{path}: 'config' must be a mapping")
-    return config
+    try:
+        data = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigError([_yaml_error_line(path, exc)]) from None
+    config = data.get("config") if isinstance(data, dict) else None
+    if not isinstance(config or {}, dict):
+        raise ConfigError([f"config error: {path.name}: 'config' must be a mapping of keys"])
+    return config or {}
+
+
+def _yaml_error_line(path: Path, exc: yaml.YAMLError) -> str:
+    """One line: the file, where (line, column, 1-based) and what YAML found wrong there."""
+    mark = getattr(exc, "problem_mark", None)
+    where = f" line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    return f"config error: {path.name}:{where}: not valid YAML: {problem}"
 
 
 def _as_engine_string(value: Any) -> str:
-    # What the CLI hands a program: strings, with lists/maps as JSON.
+    # What the CLI hands a program: strings, with lists/maps as JSON; an empty key is "".
+    if value is None:
+        return ""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, list | dict):

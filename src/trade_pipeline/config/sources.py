@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Final, get_origin
 
 from pydantic import TypeAdapter, ValidationError
 
+from trade_pipeline.config.describe import user_type
 from trade_pipeline.config.errors import CONFIG_NAMESPACE, ConfigError, error_lines
 from trade_pipeline.config.overrides import (
     Override,
@@ -81,7 +82,7 @@ def load_config(
     stack_raw = dict(raw)
     variables: dict[str, str] = {}  # field -> the environment variable that set it
     lines += _read_environment(model, environ, raw, origin, variables)
-    if "primary_region" not in raw:
+    if "primary_region" not in raw and not lines:
         lines.append(
             f"config error: {CONFIG_NAMESPACE}:primaryRegion: required; set it in "
             "Pulumi.<stack>.yaml or PRIMARY_REGION"
@@ -145,8 +146,20 @@ def _read_stack_config(
             hint = f" (did you mean {close[0]}?)" if close else ""
             lines.append(f"config error: {CONFIG_NAMESPACE}:{key} = {value!r}: unknown key{hint}")
             continue
-        raw[known[key]] = value
-        origin[known[key]] = f"{CONFIG_NAMESPACE}:{key}"
+        name = known[key]
+        if value is None or (isinstance(value, str) and not value.strip()):
+            required = model.model_fields[name].is_required()
+            fallback = "" if required else " or delete the line to use the default"
+            lines.append(
+                f"config error: {CONFIG_NAMESPACE}:{key} = {value!r}: empty; give a "
+                f"{user_type(model, name)}{fallback}"
+            )
+            continue
+        if isinstance(value, str) and get_origin(model.model_fields[name].annotation) is tuple:
+            # "a,b" in YAML means what SECONDARY_REGIONS=a,b means in the environment
+            value = value if looks_like_json(value) else _from_env(value, tuple[str, ...])
+        raw[name] = value
+        origin[name] = f"{CONFIG_NAMESPACE}:{key}"
     return lines
 
 
