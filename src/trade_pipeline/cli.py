@@ -12,6 +12,7 @@ import os
 import sys
 import time
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -98,48 +99,82 @@ def _render_overrides(plan: Plan, console: Console) -> None:
         )
 
 
+REGION_COLUMNS = (
+    "region",
+    "resources",
+    "table copy",
+    "SSE",
+    "PITR",
+    "runtime",
+    "arch",
+    "tracing",
+    "mem/timeout",
+    "delivery retries+DLQ",
+    "alarms (with actions)",
+)
+
+
+def _region_cells(plan: Plan, region: str, config: PipelineConfig) -> list[str]:
+    """One region's row of the summary, in :data:`REGION_COLUMNS` order."""
+    s = region_summary(plan, region)
+    return [
+        region + (" (primary)" if region == config.primary_region else ""),
+        str(s["resources"]),
+        s["table"],
+        s["sse"],
+        "on" if s["pitr"] else "OFF",
+        str(s["runtime"]),
+        s["architecture"],
+        str(s["tracing"]),
+        f"{s['memory_mb']} MB / {s['timeout_s']} s",
+        f"{s['delivery_retries']} + {'DLQ' if s['dlq'] else 'NO DLQ'}",
+        f"{s['alarms']} ({s['alarms_with_actions']})",
+    ]
+
+
+def table_width(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> int:
+    """Columns a rich table needs to show every cell on one line (borders and padding
+    included): wider than the console means the table must fold or change shape."""
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
+    return sum(widths) + 3 * len(widths) + 1
+
+
+def region_tables(plan: Plan, config: PipelineConfig, width: int) -> list[Table]:
+    """The per-region summary: one table with a row per region when it fits in ``width``,
+    else one two-column table per region (setting, value), which fits any console. No value
+    is ever cut: every column folds instead of ellipsizing."""
+    title = f"trade-pipeline · stack {plan.stack} · offline preview"
+    rows = [_region_cells(plan, region, config) for region in config.regions]
+    if table_width(REGION_COLUMNS, rows) <= width:
+        table = Table(title=title)
+        for column in REGION_COLUMNS:
+            table.add_column(
+                column, justify="right" if column == "resources" else "left", overflow="fold"
+            )
+        for row in rows:
+            table.add_row(*row)
+        return [table]
+    tables = []
+    for row in rows:
+        table = Table(title=f"{title} · {row[0]}", show_header=False)
+        table.add_column("setting", overflow="fold")
+        table.add_column("value", overflow="fold")
+        for column, cell in zip(REGION_COLUMNS[1:], row[1:], strict=True):
+            table.add_row(column, cell)
+        tables.append(table)
+    return tables
+
+
 def _render(plan: Plan, console: Console, elapsed: float) -> None:
     _render_overrides(plan, console)
     config = PipelineConfig.model_validate(plan.config)
-    table = Table(title=f"trade-pipeline · stack {plan.stack} · offline preview", show_lines=False)
-    columns = [
-        "region",
-        "resources",
-        "table copy",
-        "SSE",
-        "PITR",
-        "runtime",
-        "arch",
-        "tracing",
-        "mem/timeout",
-        "delivery retries+DLQ",
-        "alarms (with actions)",
-    ]
-    for column in columns:
-        table.add_column(
-            column, justify="right" if column == "resources" else "left", no_wrap=column == "region"
-        )
-    for region in config.regions:
-        s = region_summary(plan, region)
-        table.add_row(
-            region + (" (primary)" if region == config.primary_region else ""),
-            str(s["resources"]),
-            s["table"],
-            s["sse"],
-            "on" if s["pitr"] else "OFF",
-            str(s["runtime"]),
-            s["architecture"],
-            str(s["tracing"]),
-            f"{s['memory_mb']} MB / {s['timeout_s']} s",
-            f"{s['delivery_retries']} + {'DLQ' if s['dlq'] else 'NO DLQ'}",
-            f"{s['alarms']} ({s['alarms_with_actions']})",
-        )
-    console.print(table)
+    for table in region_tables(plan, config, console.width):
+        console.print(table)
 
     types = Table(title="resources per type and region")
-    types.add_column("type")
+    types.add_column("type", overflow="fold")
     for region in config.regions:
-        types.add_column(region, justify="right")
+        types.add_column(region, justify="right", overflow="fold")
     counts = {region: Counter(r.type for r in plan.in_region(region)) for region in config.regions}
     for type_ in sorted({t for c in counts.values() for t in c}):
         types.add_row(rt.short(type_), *(str(counts[region][type_]) for region in config.regions))
@@ -212,7 +247,7 @@ def preview(
     except WaiverError as exc:  # a waiver names an unknown or a mandatory rule
         sys.stderr.write(f"config error: {CONFIG_NAMESPACE}:policyWaivers: {exc}\n")
         raise typer.Exit(EXIT_CONFIG_ERROR) from None
-    console.print(compliance_table(report))
+    console.print(compliance_table(report, width=console.width))
 
     if json_path is not None:
         document = json.loads(plan.to_json())
