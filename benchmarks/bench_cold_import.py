@@ -40,7 +40,7 @@ WITH_PYDANTIC = (
 
 ENVIRONMENT = {
     "TABLE_NAME": "trade-events-bench",
-    "DEAD_LETTER_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/trade-rejected",
+    "REJECTED_EVENTS_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/trade-rejected",
     "AWS_REGION": "us-east-1",
     "AWS_DEFAULT_REGION": "us-east-1",
     "POWERTOOLS_SERVICE_NAME": "trade-processor",

@@ -8,7 +8,7 @@ Reported as ratios against baselines measured in the same run, never as absolute
 - the whole ``trade-pipeline preview`` command (fresh interpreter: imports included) is timed
   too, since that is what a newcomer waits for.
 
-Run: ``make bench`` (all benchmarks) or ``.venv/bin/python benchmarks/bench_preview.py``.
+Run: ``make bench`` (all benchmarks) or ``.venv/bin/python benchmarks/run.py preview``.
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from measurement import Measurement
+
 REPO = Path(__file__).resolve().parents[1]
 REGION_SETS = {
     1: ("us-east-1",),
@@ -30,7 +32,7 @@ REGION_SETS = {
 REPEATS = int(os.environ.get("BENCH_REPEATS", "7"))
 
 
-def _median_seconds(run: Callable[[], object], repeats: int = REPEATS) -> float:
+def _median_seconds(run: Callable[[], object], repeats: int) -> float:
     run()  # warm-up: imports, the artifact cache, pydantic schemas
     samples = []
     for _ in range(repeats):
@@ -44,17 +46,17 @@ def _env(regions: tuple[str, ...]) -> dict[str, str]:
     return {"PRIMARY_REGION": regions[0], "SECONDARY_REGIONS": ",".join(regions[1:]) or "[]"}
 
 
-def main() -> dict[str, float]:
+def run(quick: bool = False) -> list[Measurement]:
     import pulumi
     import pulumi_aws as aws
 
     from trade_pipeline.packaging import build_lambda_artifact
     from trade_pipeline.preview import load_stack_config, run_preview
 
+    repeats = 3 if quick else REPEATS
     stack_config = load_stack_config("dev", REPO)
     artifact = build_lambda_artifact()
-    results: dict[str, float] = {}
-    rows = []
+    results: list[Measurement] = []
     one_region = None
     for count, regions in REGION_SETS.items():
         plan = run_preview(stack_config, environ=_env(regions), artifact=artifact)
@@ -74,22 +76,18 @@ def main() -> dict[str, float]:
 
             run_preview(stack_config, environ=_env(regions), program=bare)
 
-        program_s = _median_seconds(program)
-        floor_s = _median_seconds(floor)
+        program_s = _median_seconds(program, repeats)
+        floor_s = _median_seconds(floor, repeats)
         one_region = one_region or program_s
-        aws_count = len(plan.aws_resources())
-        per_region = {r: len(plan.in_region(r)) for r in regions}
-        results[f"preview_{count}r_seconds"] = program_s
-        results[f"preview_{count}r_vs_floor"] = program_s / floor_s
-        rows.append(
-            f"{count} region(s): {aws_count} AWS resources ({per_region[regions[0]]} in the "
-            f"primary, {per_region[regions[-1]]} per secondary), program {program_s * 1000:.0f} ms "
-            f"median, {program_s / floor_s:.2f}x the engine floor ({floor_s * 1000:.0f} ms for "
-            f"{resources} bare resources), {program_s / one_region:.2f}x one region"
+        note = f"{len(plan.aws_resources())} AWS resources, median of {repeats}"
+        results.append(
+            Measurement(f"preview {count} region(s) vs engine floor", program_s, floor_s, note=note)
         )
+        if count > 1:
+            results.append(Measurement(f"  {count} regions vs 1 region", program_s, one_region))
 
-    cli_samples = []
-    for _ in range(max(3, REPEATS // 2)):
+    cli_samples, import_samples = [], []
+    for _ in range(max(3, repeats // 2)):
         started = time.perf_counter()
         subprocess.run(
             [sys.executable, "-m", "trade_pipeline.cli", "preview", "--stack", "dev"],
@@ -98,23 +96,15 @@ def main() -> dict[str, float]:
             capture_output=True,
         )
         cli_samples.append(time.perf_counter() - started)
-    bare_python = []
-    for _ in range(max(3, REPEATS // 2)):
         started = time.perf_counter()
         subprocess.run([sys.executable, "-c", "import pulumi_aws"], check=True)
-        bare_python.append(time.perf_counter() - started)
-    cli_s, import_s = statistics.median(cli_samples), statistics.median(bare_python)
-    results["preview_cli_3r_seconds"] = cli_s
-    results["preview_cli_vs_import_pulumi_aws"] = cli_s / import_s
-    rows.append(
-        f"`trade-pipeline preview` (3 regions, fresh interpreter): {cli_s:.2f} s median, "
-        f"{cli_s / import_s:.2f}x a bare `import pulumi_aws` ({import_s:.2f} s)"
+        import_samples.append(time.perf_counter() - started)
+    results.append(
+        Measurement(
+            "`trade-pipeline preview` vs import pulumi_aws",
+            statistics.median(cli_samples),
+            statistics.median(import_samples),
+            note="fresh interpreters, 3 regions",
+        )
     )
-    print("offline preview")
-    for row in rows:
-        print("  " + row)
     return results
-
-
-if __name__ == "__main__":
-    main()

@@ -8,7 +8,10 @@ from dataclasses import asdict, dataclass, field
 
 @dataclass(frozen=True)
 class Measurement:
-    """``subject`` compared with ``baseline`` (both in seconds), as a ratio."""
+    """``subject`` compared with ``baseline``, as a ratio.
+
+    Both are in seconds unless ``unit`` says otherwise (``"usd"`` for cost figures).
+    """
 
     name: str
     subject_s: float
@@ -17,6 +20,7 @@ class Measurement:
     """Highest acceptable ratio; ``None`` for informational measurements."""
     note: str = ""
     samples: dict[str, list[float]] = field(default_factory=dict)
+    unit: str = "s"
 
     @property
     def ratio(self) -> float:
@@ -31,8 +35,11 @@ class Measurement:
         budget = "" if self.budget is None else f" (budget {self.budget:.2f}x)"
         return (
             f"{self.name:<44} {self.ratio:5.2f}x{budget:<16} [{verdict}] "
-            f"{_human(self.subject_s)} vs {_human(self.baseline_s)}  {self.note}"
+            f"{self._show(self.subject_s)} vs {self._show(self.baseline_s)}  {self.note}"
         )
+
+    def _show(self, value: float) -> str:
+        return f"${value:.2f}" if self.unit == "usd" else _human(value)
 
     def as_dict(self) -> dict[str, object]:
         return {**asdict(self), "ratio": self.ratio, "within_budget": self.within_budget}

@@ -1,12 +1,10 @@
 """Run every benchmark module in this folder and report ratios against same-run baselines.
 
-A benchmark is a module ``benchmarks/bench_<name>.py`` with either
-
-- ``run(quick: bool) -> list[Measurement]`` (``measurement.py``): each measurement is a ratio of
-  the code under test to a baseline measured in the same run on the same machine, so results
-  compare across machines; one with a ``budget`` fails the run when its ratio exceeds it; or
-- ``main() -> dict[str, float]``: named figures, printed and written to the JSON as they are
-  (the module prints its own report; no budget is checked here).
+A benchmark is a module ``benchmarks/bench_<name>.py`` with one function,
+``run(quick: bool) -> list[Measurement]`` (``measurement.py``): each measurement is a ratio of
+the code under test to a baseline measured in the same run on the same machine, so results
+compare across machines; one with a ``budget`` fails the run when its ratio exceeds it, the
+others are reported for information.
 
 Usage::
 
@@ -58,22 +56,16 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     results: list[Measurement] = []
-    figures: dict[str, dict[str, float]] = {}
     for module in discover(args.names):
         print(f"== {module.__name__}: {(module.__doc__ or '').strip().splitlines()[0]}")
-        if hasattr(module, "run"):
-            for measurement in module.run(quick=args.quick):
-                print(f"   {measurement.line()}")
-                results.append(measurement)
-        else:
-            figures[module.__name__] = module.main()
-            for name, value in figures[module.__name__].items():
-                print(f"   {name:<44} {value:.4g}")
+        for measurement in module.run(quick=args.quick):
+            print(f"   {measurement.line()}")
+            results.append(measurement)
 
     failed = [m for m in results if not m.within_budget]
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        report = {"measurements": [m.as_dict() for m in results], "figures": figures}
+        report = {"measurements": [m.as_dict() for m in results]}
         args.json.write_text(json.dumps(report, indent=2) + "\n")
     if failed:
         print(f"OVER BUDGET: {', '.join(m.name for m in failed)}")

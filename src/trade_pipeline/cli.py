@@ -22,17 +22,59 @@ from rich.panel import Panel
 from rich.table import Table
 
 from trade_pipeline import resource_types as rt
+from trade_pipeline.commands import cost as cost_command
+from trade_pipeline.commands import diagram as diagram_command
+from trade_pipeline.commands import redrive, replay, send, status, verify
 from trade_pipeline.config import CONFIG_NAMESPACE, ConfigError, PipelineConfig
 from trade_pipeline.config.describe import user_type
 from trade_pipeline.preview import Plan, PlannedResource, load_stack_config, run_preview
 
-__all__ = ["app", "config_reference_markdown", "region_summary"]
+__all__ = ["app", "config_reference_markdown", "package_version", "region_summary"]
 
 app = typer.Typer(
     help="Multi-region trading-event pipeline: offline preview and operator commands.",
     no_args_is_help=True,
     add_completion=False,
+    # Plain help: typer's rich panels print a type for every option, `<bool>` on each flag
+    # (--help included), which says nothing a flag does not; plain help keeps `<str>`/`<path>`.
+    rich_markup_mode=None,
 )
+
+
+def package_version() -> str:
+    """The installed distribution's version; from pyproject.toml when run from a checkout."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("trade-pipeline")
+    except PackageNotFoundError:  # `pulumi install` venvs run the program from src/
+        import tomllib
+
+        pyproject = Path(__file__).resolve().parents[2] / "pyproject.toml"
+        return str(tomllib.loads(pyproject.read_text())["project"]["version"])
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        sys.stdout.write(f"trade-pipeline {package_version()}\n")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            help="Print the version and exit.",
+            callback=_print_version,
+            is_eager=True,
+            expose_value=False,
+        ),
+    ] = False,
+) -> None:
+    """Multi-region trading-event pipeline: offline preview and operator commands."""
+
 
 EXIT_CONFIG_ERROR = 2
 EXIT_POLICY_FAILURE = 3
@@ -239,6 +281,7 @@ def preview(
         raise typer.Exit(EXIT_CONFIG_ERROR) from None
 
     _render(plan, console, elapsed)
+    console.print(cost_command.preview_estimate_line(plan, stack_config), soft_wrap=True)
 
     from trade_pipeline.policies import WaiverError, compliance_table, evaluate_plan
 
@@ -299,6 +342,14 @@ def config_reference() -> None:
     """Print the configuration reference (Markdown)."""
     sys.stdout.write(config_reference_markdown() + "\n")
 
+
+cost_command.register(app)
+diagram_command.register(app)
+send.register(app)
+verify.register(app)
+redrive.register(app)
+replay.register(app)
+status.register(app)
 
 if __name__ == "__main__":
     app()

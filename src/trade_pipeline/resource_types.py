@@ -25,10 +25,14 @@ __all__ = [
     "BUS",
     "BUS_POLICY",
     "CODE_SIGNING_CONFIG",
+    "DASHBOARD",
+    "EVENT_ENDPOINT",
     "EVENT_PERMISSION",
     "EVENT_RULE",
+    "EVENT_SOURCE_MAPPING",
     "FUNCTION",
     "GROUP_POLICY",
+    "HEALTH_CHECK",
     "IAM_POLICY",
     "INVOKE_CONFIG",
     "KMS_KEY",
@@ -41,12 +45,15 @@ __all__ = [
     "ROLE",
     "ROLE_POLICY",
     "SIGNING_PROFILE",
+    "SUBNET",
     "TABLE",
     "TARGET",
     "TOPIC",
     "TOPIC_POLICY",
     "TOPIC_SUBSCRIPTION",
     "USER_POLICY",
+    "VPC",
+    "VPC_ENDPOINT",
     "short",
 ]
 
@@ -88,6 +95,13 @@ CODE_SIGNING_CONFIG: Final = "aws:lambda/codeSigningConfig:CodeSigningConfig"
 BACKUP_VAULT: Final = "aws:backup/vault:Vault"
 BACKUP_PLAN: Final = "aws:backup/plan:Plan"
 BACKUP_SELECTION: Final = "aws:backup/selection:Selection"
+DASHBOARD: Final = "aws:cloudwatch/dashboard:Dashboard"
+EVENT_ENDPOINT: Final = "aws:cloudwatch/eventEndpoint:EventEndpoint"
+HEALTH_CHECK: Final = "aws:route53/healthCheck:HealthCheck"
+VPC: Final = "aws:ec2/vpc:Vpc"
+SUBNET: Final = "aws:ec2/subnet:Subnet"
+VPC_ENDPOINT: Final = "aws:ec2/vpcEndpoint:VpcEndpoint"
+EVENT_SOURCE_MAPPING: Final = "aws:lambda/eventSourceMapping:EventSourceMapping"
 
 
 def short(type_: str) -> str:

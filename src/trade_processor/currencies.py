@@ -1,9 +1,10 @@
 """Active ISO 4217 alphabetic currency codes accepted as a price currency.
 
 Kept as a plain frozenset (no dependency, nothing to load at cold start). Codes that ISO 4217
-defines but that cannot price a trade (``XXX`` "no currency", ``XTS`` "testing") are left out;
-recently withdrawn codes (HRK, CUC, VEF, ...) are left out too. Update when ISO publishes an
-amendment: a new code is a one-line change with a test.
+defines but that cannot price a trade are left out: ``XXX`` (no currency), ``XTS`` (testing),
+and the units of account ``XBA``-``XBD`` (European bond-market units), ``XSU`` (SUCRE) and
+``XUA`` (ADB unit of account). Recently withdrawn codes (HRK, CUC, VEF, ...) are left out too.
+Update when ISO publishes an amendment: a new code is a one-line change with a test.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ ISO_4217_CODES: frozenset[str] = frozenset(
     MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN MXV MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN
     PGK PHP PKR PLN PYG QAR RON RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SLL SOS SRD SSP
     STN SVC SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS UAH UGX USD USN UYI UYU UYW UZS VED
-    VES VND VUV WST XAF XAG XAU XBA XBB XBC XBD XCD XCG XDR XOF XPD XPF XPT XSU XUA YER ZAR
+    VES VND VUV WST XAF XAG XAU XCD XCG XDR XOF XPD XPF XPT YER ZAR
     ZMW ZWG ZWL
     """.split()  # noqa: SIM905 - a 170-entry list literal would be 170 lines
 )

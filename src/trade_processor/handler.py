@@ -4,9 +4,11 @@ Thin on purpose: wire the processor once per execution environment, then hand ea
 :meth:`~trade_processor.processor.EventProcessor.process`. EventBridge invokes asynchronously
 with one event per invocation; the return value is for logs and tests only.
 
-When ``TABLE_NAME`` is set (always, in Lambda) the processor and its DynamoDB client are built
-at import, in the init phase, and a bad setting fails the init with the variable's name. Tests
-import this module without it and install a processor with :func:`use_processor`.
+In Lambda (``AWS_LAMBDA_FUNCTION_NAME`` is set by the runtime) the processor and its DynamoDB
+client are built at import, in the init phase, so a missing or bad setting, ``TABLE_NAME``
+included, fails the init with the variable's name instead of failing every event. The same
+happens outside Lambda when ``TABLE_NAME`` is set (the cold-start benchmark). Tests import this
+module without either and install a processor with :func:`use_processor`.
 """
 
 from __future__ import annotations
@@ -36,11 +38,14 @@ def use_processor(processor: EventProcessor | None) -> None:
 def _current_processor() -> EventProcessor:
     global _processor
     if _processor is None:
-        _processor = build_processor(ProcessorSettings.from_env(os.environ))
+        settings = ProcessorSettings.from_env(os.environ)
+        for warning in settings.warnings:
+            logger.warning(warning)
+        _processor = build_processor(settings)
     return _processor
 
 
-if "TABLE_NAME" in os.environ:
+if "AWS_LAMBDA_FUNCTION_NAME" in os.environ or "TABLE_NAME" in os.environ:
     _current_processor()
 
 

@@ -7,18 +7,27 @@ builds these objects and is the only place that decides what is valid.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
 __all__ = [
     "DETAIL_TYPES",
+    "SOURCE_PREFIX",
     "EventEnvelope",
     "FieldError",
     "InvalidEventError",
     "RejectReason",
     "TradingEvent",
+    "field_errors_text",
 ]
+
+SOURCE_PREFIX = "trading."
+"""Accepted ``source`` values start with this, and the EventBridge rule routes exactly those
+(``{"prefix": SOURCE_PREFIX}``): routed and accepted are the same set, so no routed event is
+rejected for its source. An EventBridge prefix cannot restrict the characters that follow, so
+neither does the processor (``trading.oms:v2`` and ``trading.oms v2`` are both valid)."""
 
 DETAIL_TYPES: tuple[str, ...] = ("OrderPlaced", "OrderCancelled", "TradeExecuted")
 """The EventBridge ``detail-type`` values the processor accepts."""
@@ -30,7 +39,7 @@ class RejectReason(StrEnum):
     MALFORMED_ENVELOPE = "malformed_envelope"
     """The event is not an object, or its ``detail`` is missing or not an object."""
     UNKNOWN_SOURCE = "unknown_source"
-    """``source`` does not start with ``trading.``."""
+    """``source`` does not start with :data:`SOURCE_PREFIX`."""
     UNKNOWN_DETAIL_TYPE = "unknown_detail_type"
     """``detail-type`` is not one of :data:`DETAIL_TYPES`."""
     INVALID_DETAIL = "invalid_detail"
@@ -50,6 +59,15 @@ class FieldError:
         return f"{self.field}: {self.rule}"
 
 
+def field_errors_text(errors: Iterable[object]) -> str:
+    """Errors on one line, in order, ``; ``-separated: the form every log and message uses.
+
+    >>> field_errors_text([FieldError("detail.side", "must be BUY or SELL"), "TABLE_NAME=''"])
+    "detail.side: must be BUY or SELL; TABLE_NAME=''"
+    """
+    return "; ".join(str(error) for error in errors)
+
+
 class InvalidEventError(Exception):
     """An event that can never be stored: every offending field, and the overall reason."""
 
@@ -61,7 +79,7 @@ class InvalidEventError(Exception):
     @property
     def message(self) -> str:
         """All field errors in one line, in the order they were found."""
-        return "; ".join(str(error) for error in self.errors)
+        return field_errors_text(self.errors)
 
 
 @dataclass(frozen=True, slots=True)

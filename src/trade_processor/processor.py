@@ -4,11 +4,13 @@
 outcome                what happens                                 metric
 =====================  ===========================================  ======================
 ``stored``             item written (conditional put)               ``EventsStored``
-``duplicate``          same event id, same content: nothing         ``DuplicateEvents``
+``duplicate``          same event (or same trade under another      ``DuplicateEvents``
+                       event id), same content: nothing
 ``rejected``           invalid: message on the rejected queue,      ``EventsRejected``
                        nothing written                              (+ by ``reason``)
-``duplicate_conflict`` same event id, different content: stored     ``DuplicateConflict``,
-                       item kept, message on the rejected queue     ``EventsRejected``
+``duplicate_conflict`` same event id (or same trade), different     ``DuplicateConflict``,
+                       content: stored item kept, message on the    ``EventsRejected``
+                       rejected queue
 (raises)               DynamoDB/SQS failure after botocore's        ``ProcessingFailures``
                        retries: Lambda retries, then on-failure
 =====================  ===========================================  ======================
@@ -26,7 +28,7 @@ from typing import Any
 
 from aws_lambda_powertools.metrics import single_metric
 
-from trade_processor.models import FieldError, InvalidEventError, RejectReason
+from trade_processor.models import FieldError, InvalidEventError, RejectReason, field_errors_text
 from trade_processor.observability import (
     METRIC_NAMESPACE,
     SERVICE_NAME,
@@ -114,19 +116,23 @@ class EventProcessor:
             metrics.add_metric(name=MetricName.STORED, unit=MetricUnit.Count, value=1)
             logger.info("event stored", extra={"table": self._store.table_name})
             return ProcessingResult(Outcome.STORED, event_id)
+        stored_as = {"stored_event_id": result.stored_event_id} if result.stored_event_id else {}
         if result.outcome is PutOutcome.DUPLICATE:
             metrics.add_metric(name=MetricName.DUPLICATE, unit=MetricUnit.Count, value=1)
-            logger.info("duplicate event ignored: identical item already stored")
+            logger.info("duplicate event ignored: identical item already stored", extra=stored_as)
             return ProcessingResult(Outcome.DUPLICATE, event_id)
 
         metrics.add_metric(name=MetricName.DUPLICATE_CONFLICT, unit=MetricUnit.Count, value=1)
-        errors = tuple(
-            FieldError(name, "differs from the stored event with the same event_id")
-            for name in result.differences
-        )
+        rule = "differs from the stored event with the same event_id"
+        if result.stored_event_id:
+            rule = (
+                "differs from the stored trade with the same order_id and trade_id "
+                f"(event_id {result.stored_event_id})"
+            )
+        errors = tuple(FieldError(name, rule) for name in result.differences)
         logger.error(
-            "event id already stored with different content; stored item kept",
-            extra={"differing_attributes": list(result.differences)},
+            "event already stored with different content; stored item kept",
+            extra={"differing_attributes": list(result.differences), **stored_as},
         )
         rejected = self._reject(event, event_id, RejectReason.DUPLICATE_CONFLICT, errors)
         return ProcessingResult(Outcome.DUPLICATE_CONFLICT, event_id, rejected.reason)
@@ -138,7 +144,7 @@ class EventProcessor:
         reason: RejectReason,
         errors: tuple[FieldError, ...],
     ) -> ProcessingResult:
-        message = "; ".join(str(error) for error in errors)
+        message = field_errors_text(errors)
         message_id = self._rejected.send(event, reason, errors, event_id=event_id)
         metrics.add_metric(name=MetricName.REJECTED, unit=MetricUnit.Count, value=1)
         with single_metric(

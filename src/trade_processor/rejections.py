@@ -15,36 +15,77 @@ are rare and a second client costs tens of milliseconds at cold start.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from trade_processor.models import FieldError, RejectReason
+from trade_processor.models import FieldError, RejectReason, field_errors_text
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs.client import SQSClient
     from mypy_boto3_sqs.type_defs import MessageAttributeValueTypeDef
 
-__all__ = ["MAX_MESSAGE_BYTES", "RejectedEventQueue", "rejection_body"]
+__all__ = ["MAX_MESSAGE_BYTES", "RejectedEventQueue", "attributes_size", "rejection_body"]
 
-MAX_MESSAGE_BYTES = 256 * 1024
-"""SQS's classic message limit; bodies above it carry a truncated copy of the event."""
+MAX_MESSAGE_BYTES = 262_144
+"""The rejected-events queue's maximum message size (256 KiB, set explicitly on the queue).
+
+SQS counts the body *and* the message attributes (each name, data type and value) against it;
+a body that does not fit with its attributes carries a truncated copy of the event instead."""
 
 
-def rejection_body(event: Any, reason: RejectReason, errors: Sequence[FieldError]) -> str:
-    """The JSON body of a rejection message (ASCII-only, so any input is a valid SQS body)."""
+def rejection_body(
+    event: Any,
+    reason: RejectReason,
+    errors: Sequence[FieldError],
+    *,
+    limit: int = MAX_MESSAGE_BYTES,
+) -> str:
+    """The JSON body of a rejection message, at most ``limit`` bytes.
+
+    ASCII-only, so any input is a valid SQS body and its length is its size in bytes. When the
+    event does not fit, ``event`` becomes ``{"truncated": true, "bytes": <size of the event's
+    JSON>, "prefix": <its longest prefix that fits>}``; the prefix is measured after it is
+    encoded again, where every ``\\`` and ``"`` of the event's JSON doubles.
+
+    >>> len(rejection_body({"blob": "\\\\" * 5000}, RejectReason.INVALID_DETAIL, [], limit=2000))
+    2000
+    """
     body = {
         "reason_code": reason.value,
-        "reason": "; ".join(str(error) for error in errors),
+        "reason": field_errors_text(errors),
         "errors": [{"field": error.field, "rule": error.rule} for error in errors],
         "event": event,
     }
-    text = json.dumps(body, default=_json_fallback)
-    if len(text) > MAX_MESSAGE_BYTES:
-        event_text = json.dumps(event, default=_json_fallback)
-        body["event"] = {"truncated": True, "prefix": event_text[: MAX_MESSAGE_BYTES // 2]}
-        text = json.dumps(body, default=_json_fallback)
-    return text
+    text = _dumps(body)
+    if len(text) <= limit:
+        return text
+    event_text = _dumps(event)
+    truncated = {"truncated": True, "bytes": len(event_text), "prefix": ""}
+    body["event"] = truncated
+    room = limit - len(_dumps(body))
+    truncated["prefix"] = event_text[: _longest_prefix(event_text, room)]
+    return _dumps(body)
+
+
+def attributes_size(attributes: Mapping[str, MessageAttributeValueTypeDef]) -> int:
+    """Bytes SQS counts for message attributes: each name, data type and string value."""
+    return sum(
+        len(name.encode()) + len(value["DataType"].encode()) + len(value["StringValue"].encode())
+        for name, value in attributes.items()
+    )
+
+
+def _longest_prefix(text: str, room: int) -> int:
+    """The longest ``text[:n]`` whose JSON string encoding (quotes excluded) fits in ``room``."""
+    low, high = 0, max(0, min(len(text), room))
+    while low < high:
+        middle = (low + high + 1) // 2
+        if len(_dumps(text[:middle])) - 2 <= room:
+            low = middle
+        else:
+            high = middle - 1
+    return low
 
 
 class RejectedEventQueue:
@@ -53,7 +94,7 @@ class RejectedEventQueue:
     Parameters
     ----------
     queue_url
-        The queue's URL (``DEAD_LETTER_QUEUE_URL``).
+        The queue's URL (``REJECTED_EVENTS_QUEUE_URL``).
     client_factory
         Returns the SQS client; called once, on the first rejection.
     """
@@ -79,12 +120,17 @@ class RejectedEventQueue:
         }
         if event_id:
             attributes["event_id"] = {"DataType": "String", "StringValue": event_id}
+        body = rejection_body(
+            event, reason, errors, limit=MAX_MESSAGE_BYTES - attributes_size(attributes)
+        )
         response = self._client.send_message(
-            QueueUrl=self._queue_url,
-            MessageBody=rejection_body(event, reason, errors),
-            MessageAttributes=attributes,
+            QueueUrl=self._queue_url, MessageBody=body, MessageAttributes=attributes
         )
         return response["MessageId"]
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, default=_json_fallback)
 
 
 def _json_fallback(value: object) -> object:

@@ -6,8 +6,11 @@ regions is the same item and global tables' last-writer-wins cannot change it.
 
 The write is ``PutItem`` with ``attribute_not_exists(pk)``. When the condition fails, the
 stored item comes back with the error (``ReturnValuesOnConditionCheckFailure=ALL_OLD``; a
-consistent ``GetItem`` if it does not) and is compared with the new one: equal means a
-redelivery (no-op), different means a conflicting duplicate (never overwritten).
+consistent ``GetItem`` if it does not) and its event content (:data:`CONTENT_ATTRIBUTES`) is
+compared with the new one's: equal means a redelivery (no-op), different means a conflicting
+duplicate (never overwritten). Derived attributes (keys, ``occurred_at_utc``,
+``schema_version``) and attributes this version does not write are left out of the comparison,
+so an event re-sent while regions run different versions is still a plain redelivery.
 Every other error propagates: throttling and 5xx have already been retried by botocore, and the
 caller lets Lambda retry the invocation.
 """
@@ -29,18 +32,21 @@ from trade_processor.table_schema import (
     INDEX_BY_SYMBOL_TIME,
     PARTITION_KEY,
     SORT_KEY,
+    TRADE_SORT_KEY_VALUE,
     account_partition,
     event_partition,
     order_partition,
     symbol_partition,
     time_sort_key,
+    trade_partition,
 )
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
-    from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef
+    from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef, PutItemInputTypeDef
 
 __all__ = [
+    "CONTENT_ATTRIBUTES",
     "ITEM_SCHEMA_VERSION",
     "Item",
     "PutOutcome",
@@ -49,12 +55,32 @@ __all__ = [
     "differing_attributes",
     "item_for",
     "number_text",
+    "trade_guard_for",
 ]
 
 ITEM_SCHEMA_VERSION = 1
 """Bump when the item layout changes, so readers can tell old items from new."""
 
 Item = dict[str, "AttributeValueTypeDef"]
+
+CONTENT_ATTRIBUTES: tuple[str, ...] = (
+    "event_type",
+    "source",
+    "event_id",
+    "order_id",
+    "account_id",
+    "symbol",
+    "occurred_at",
+    "side",
+    "quantity",
+    "price",
+    "currency",
+    "trade_id",
+    "venue",
+    "reason",
+)
+"""The attributes that hold the event's own content (as sent, in stored form): the ones a
+duplicate is compared on. Everything else in an item is derived from them or is layout."""
 
 
 class PutOutcome(StrEnum):
@@ -67,10 +93,15 @@ class PutOutcome(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class PutResult:
-    """Outcome of :meth:`TradeEventStore.put_new`; ``differences`` names conflicting attributes."""
+    """Outcome of :meth:`TradeEventStore.put_new`.
+
+    ``differences`` names the conflicting content attributes; ``stored_event_id`` is set when
+    the stored match is the same trade under *another* event id (found by its guard item).
+    """
 
     outcome: PutOutcome
     differences: tuple[str, ...] = ()
+    stored_event_id: str | None = None
 
 
 def number_text(value: Decimal) -> str:
@@ -80,6 +111,8 @@ def number_text(value: Decimal) -> str:
 
     >>> number_text(Decimal("100.50")), number_text(Decimal("1E+3")), number_text(Decimal("0.1"))
     ('100.5', '1000', '0.1')
+    >>> number_text(Decimal("1.0")), number_text(Decimal("0.10")), number_text(Decimal("2.000"))
+    ('1', '0.1', '2')
     >>> number_text(Decimal("1234567890.12345678901234567890123"))
     '1234567890.12345678901234567890123'
     """
@@ -129,11 +162,40 @@ def item_for(event: TradingEvent) -> Item:
     return item
 
 
-def differing_attributes(new: Item, stored: Item) -> tuple[str, ...]:
-    """Names of attributes whose values differ (numbers compared by value), sorted."""
+def trade_guard_for(item: Item) -> Item | None:
+    """The guard item of a trade: its execution's key (order and trade id) and its content.
+
+    Written in the same transaction as the event item, it makes a second event id for the same
+    execution fail its condition and come back to be compared. It has no index attributes, so
+    it is in no index (readers of the indexes never see it). ``None`` for events without a
+    ``trade_id``.
+    """
+    trade_id, order_id = item.get("trade_id"), item.get("order_id")
+    if trade_id is None or order_id is None:
+        return None
+    guard: Item = {name: item[name] for name in CONTENT_ATTRIBUTES if name in item}
+    guard[PARTITION_KEY] = {"S": trade_partition(order_id["S"], trade_id["S"])}
+    guard[SORT_KEY] = {"S": TRADE_SORT_KEY_VALUE}
+    guard["schema_version"] = {"N": str(ITEM_SCHEMA_VERSION)}
+    return guard
+
+
+def differing_attributes(
+    new: Item, stored: Item, *, ignore: tuple[str, ...] = ()
+) -> tuple[str, ...]:
+    """Content attributes whose values differ (numbers compared by value), sorted.
+
+    >>> differing_attributes({"price": {"N": "1.50"}, "gsi1pk": {"S": "a"}},
+    ...                      {"price": {"N": "1.5"}, "gsi1pk": {"S": "b"}, "venue": {"S": "X"}})
+    ('venue',)
+    >>> differing_attributes({"quantity": {"N": "5"}}, {"quantity": {"S": "5"}})
+    ('quantity',)
+    """
     differences = []
-    for name in sorted(new.keys() | stored.keys()):
+    for name in sorted(set(CONTENT_ATTRIBUTES) - set(ignore)):
         left, right = new.get(name), stored.get(name)
+        if left is None and right is None:
+            continue
         if left is None or right is None:
             differences.append(name)
         elif "N" in left and "N" in right:
@@ -164,25 +226,62 @@ class TradeEventStore:
         return self._table_name
 
     def put_new(self, item: Item) -> PutResult:
-        """Store ``item`` unless its key exists; compare with the stored item if it does."""
+        """Store ``item`` unless its event (or, for a trade, its execution) is already stored.
+
+        An event is one conditional ``PutItem``. A trade (an item with ``trade_id``) is written
+        in one transaction with its guard item (:func:`trade_guard_for`), so the same execution
+        under a new event id is caught instead of being counted twice.
+        """
+        guard = trade_guard_for(item)
         try:
-            self._client.put_item(
-                TableName=self._table_name,
-                Item=item,
-                ConditionExpression="attribute_not_exists(#pk)",
-                ExpressionAttributeNames={"#pk": PARTITION_KEY},
-                ReturnValuesOnConditionCheckFailure="ALL_OLD",
-            )
+            if guard is None:
+                self._client.put_item(**self._conditional_put(item))
+            else:
+                self._client.transact_write_items(
+                    TransactItems=[
+                        {"Put": self._conditional_put(item)},
+                        {"Put": self._conditional_put(guard)},
+                    ]
+                )
         except ClientError as error:
-            if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
-                raise
-            returned = error.response.get("Item")
-            stored: Item = dict(returned) if isinstance(returned, dict) else self._get(item)
-            differences = differing_attributes(item, stored)
-            if differences:
-                return PutResult(PutOutcome.CONFLICT, differences)
-            return PutResult(PutOutcome.DUPLICATE)
+            return self._already_stored(error, item, guard)
         return PutResult(PutOutcome.STORED)
+
+    def _conditional_put(self, item: Item) -> PutItemInputTypeDef:
+        return {
+            "TableName": self._table_name,
+            "Item": item,
+            "ConditionExpression": "attribute_not_exists(#pk)",
+            "ExpressionAttributeNames": {"#pk": PARTITION_KEY},
+            # the stored item comes back with the failure: no second read per duplicate
+            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+        }
+
+    def _already_stored(self, error: ClientError, item: Item, guard: Item | None) -> PutResult:
+        """Which write's condition failed, compared with what is stored; re-raise otherwise."""
+        code = error.response.get("Error", {}).get("Code")
+        if code == "ConditionalCheckFailedException":
+            return self._compare(item, error.response.get("Item"))
+        if code != "TransactionCanceledException" or guard is None:
+            raise error
+        reasons = [*error.response.get("CancellationReasons", []), {}, {}]
+        if reasons[0].get("Code") == "ConditionalCheckFailed":
+            return self._compare(item, reasons[0].get("Item"))
+        if reasons[1].get("Code") == "ConditionalCheckFailed":
+            return self._compare(item, reasons[1].get("Item"), guard=guard)
+        raise error  # a transaction conflict or throttling: Lambda retries
+
+    def _compare(self, item: Item, returned: object, *, guard: Item | None = None) -> PutResult:
+        """Compare with the stored event item, or with the stored guard of the same trade."""
+        stored: Item = dict(returned) if isinstance(returned, dict) else self._get(guard or item)
+        if guard is None:
+            differences = differing_attributes(item, stored)
+            stored_event_id = None
+        else:
+            differences = differing_attributes(item, stored, ignore=("event_id",))
+            stored_event_id = stored.get("event_id", {}).get("S")
+        outcome = PutOutcome.CONFLICT if differences else PutOutcome.DUPLICATE
+        return PutResult(outcome, differences, stored_event_id)
 
     def _get(self, item: Item) -> Item:
         key = {PARTITION_KEY: item[PARTITION_KEY], SORT_KEY: item[SORT_KEY]}

@@ -42,12 +42,14 @@ __all__ = [
     "INDEX_BY_SYMBOL_TIME",
     "PARTITION_KEY",
     "SORT_KEY",
+    "TRADE_SORT_KEY_VALUE",
     "IndexSpec",
     "account_partition",
     "event_partition",
     "order_partition",
     "symbol_partition",
     "time_sort_key",
+    "trade_partition",
 ]
 
 PARTITION_KEY = "pk"
@@ -55,6 +57,9 @@ SORT_KEY = "sk"
 
 EVENT_SORT_KEY_VALUE = "EVENT"
 """The sort key of an event item: constant, so that the event id alone identifies the item."""
+
+TRADE_SORT_KEY_VALUE = "TRADE"
+"""The sort key of a trade guard item (see :func:`trade_partition`)."""
 
 
 @dataclass(frozen=True)
@@ -80,6 +85,17 @@ GLOBAL_SECONDARY_INDEXES: tuple[IndexSpec, ...] = (
 def event_partition(event_id: str) -> str:
     """Table hash key of an event (``event_id`` already in canonical lower-case UUID form)."""
     return f"EVENT#{event_id}"
+
+
+def trade_partition(order_id: str, trade_id: str) -> str:
+    """Table hash key of a trade guard: one per execution of an order, whatever its event id.
+
+    Ids never contain a space, so the key is unambiguous.
+
+    >>> trade_partition("ORD-1", "T-9")
+    'TRADE#ORD-1 T-9'
+    """
+    return f"TRADE#{order_id} {trade_id}"
 
 
 def order_partition(order_id: str) -> str:

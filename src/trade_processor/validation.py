@@ -5,7 +5,7 @@ Rules (``detail`` fields; "id" means 1-128 printable ASCII characters, no spaces
 =================  ===============================================================
 field              rule
 =================  ===============================================================
-source             starts with ``trading.``
+source             starts with ``trading.`` (what the EventBridge rule routes)
 detail-type        ``OrderPlaced``, ``OrderCancelled`` or ``TradeExecuted``
 event_id           UUID, 8-4-4-4-12 hex digits (stored lower-case)
 order_id           id
@@ -22,7 +22,11 @@ venue              optional, 1-64 printable characters
 reason             optional (OrderCancelled), at most 1024 printable characters
 =================  ===============================================================
 
-Numbers must also fit a DynamoDB number (38 significant digits, 1E-130 .. 9.99E+125).
+Numbers must also read back exactly through boto3's ``TypeDeserializer`` (what readers using the
+Table resource get): at most 38 significant digits and 1E-128 <= value < 1E+38. DynamoDB itself
+stores 1E-130 .. 9.99E+125, but returns numbers as plain digits, and a 38-digit context cannot
+read 39 plain digits (``decimal.Rounded``) nor a 38-digit number below 1E-128
+(``decimal.Underflow``). No trade quantity or price comes near either bound.
 Every field is checked and every failure reported, so a rejected event carries its full list.
 A ``null`` optional field counts as absent; fields not listed are ignored (kept out of the item).
 
@@ -46,6 +50,7 @@ from typing import Any
 from trade_processor.currencies import ISO_4217_CODES
 from trade_processor.models import (
     DETAIL_TYPES,
+    SOURCE_PREFIX,
     EventEnvelope,
     FieldError,
     InvalidEventError,
@@ -62,20 +67,23 @@ __all__ = [
     "to_utc_sort_time",
 ]
 
-_SOURCE = re.compile(r"trading\.[A-Za-z0-9._-]+")
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _IDENTIFIER = re.compile(r"[!-~]{1,128}")
 _SYMBOL = re.compile(r"[A-Z0-9]{1,12}(?:[./-][A-Z0-9]{1,12}){0,3}")
+# Digits are ASCII only: ``\d`` would also match any Unicode digit (Arabic-Indic, full-width),
+# which int() and Decimal() accept but which would put non-ASCII text into sort keys. re.ASCII
+# makes ``\d`` mean [0-9] in every pattern of this module that reads digits.
 _RFC3339 = re.compile(
-    r"(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(?:([Zz])|([+-])(\d{2}):(\d{2}))"
+    r"(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(?:([Zz])|([+-])(\d{2}):(\d{2}))",
+    re.ASCII,
 )
-_DECIMAL_TEXT = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+_DECIMAL_TEXT = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
 _SIDES = ("BUY", "SELL")
 
-# DynamoDB numbers: up to 38 significant digits, magnitude 1E-130 .. 9.99...E+125.
+# What boto3's TypeDeserializer (prec=38, Emin=-128) reads back exactly: see the module docstring.
 _MAX_DIGITS = 38
-_MIN_MAGNITUDE = Decimal("1E-130")
-_MAX_MAGNITUDE = Decimal("1E+126")
+_MIN_MAGNITUDE = Decimal("1E-128")
+_MAX_MAGNITUDE = Decimal("1E+38")
 
 _FRACTION_DIGITS = 9  # nanoseconds: the most any trading venue timestamps with
 
@@ -291,8 +299,11 @@ def _check(errors: list[FieldError], name: str, value: Any, rule: Callable[[Any]
 def _source(value: Any) -> str:
     if value is None:
         raise _Rule("is required")
-    if not isinstance(value, str) or not _SOURCE.fullmatch(value):
-        raise _Rule("must start with 'trading.' (e.g. trading.oms)")
+    if not isinstance(value, str) or not value.startswith(SOURCE_PREFIX):
+        raise _Rule(
+            f"must start with {SOURCE_PREFIX!r}, the prefix the EventBridge rule routes "
+            "(e.g. trading.oms)"
+        )
     return value
 
 
@@ -339,7 +350,9 @@ def _positive_decimal(value: Any) -> Decimal:
     if len(significant_digits(number)) > _MAX_DIGITS:
         raise _Rule(f"must have at most {_MAX_DIGITS} significant digits")
     if not _MIN_MAGNITUDE <= number < _MAX_MAGNITUDE:
-        raise _Rule("must be between 1E-130 and 9.99E+125 (DynamoDB number range)")
+        raise _Rule(
+            "must be at least 1E-128 and less than 1E+38 (what DynamoDB readers read back exactly)"
+        )
     return number
 
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+import sys
+import uuid
 from collections.abc import Iterator
 
 import boto3
 import pytest
 from moto import mock_aws
 
-from trade_processor.observability import metrics
+from trade_processor.observability import logger, metrics
 from trade_processor.processor import EventProcessor
 from trade_processor.rejections import RejectedEventQueue
 from trade_processor.storage import TradeEventStore
@@ -34,6 +37,19 @@ def fresh_metrics() -> Iterator[None]:
     metrics.clear_metrics()
 
 
+@pytest.fixture(autouse=True)
+def log_to_current_stdout(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Point the Powertools log handler at this test's ``sys.stdout``.
+
+    The handler keeps the ``sys.stdout`` of the moment the module was imported. When pytest runs
+    more than once in one process (mutmut does: a clean run, then one per mutant) that is an
+    earlier run's capture file, closed by now.
+    """
+    log_handler = logger.registered_handler
+    assert isinstance(log_handler, logging.StreamHandler)
+    monkeypatch.setattr(log_handler, "stream", sys.stdout)
+
+
 @pytest.fixture
 def aws() -> Iterator[Aws]:
     with mock_aws():
@@ -53,4 +69,5 @@ def processor(aws: Aws) -> EventProcessor:
 
 @pytest.fixture
 def lambda_context() -> FakeLambdaContext:
-    return FakeLambdaContext()
+    # a fresh request id, so a log key left over from an earlier invocation cannot pass for it
+    return FakeLambdaContext(aws_request_id=str(uuid.uuid4()))

@@ -3,14 +3,26 @@
 from __future__ import annotations
 
 import json
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from trade_pipeline import sample_events
+from trade_pipeline.sample_events import DETAILS
 from trade_processor.table_schema import GLOBAL_SECONDARY_INDEXES, PARTITION_KEY, SORT_KEY
 
 REGION = "eu-west-1"
 ACCOUNT = "123456789012"
+
+__all__ = [
+    "ACCOUNT",
+    "DETAILS",
+    "REGION",
+    "TABLE",
+    "Aws",
+    "FakeLambdaContext",
+    "create_trade_table",
+    "make_event",
+]
 TABLE = "trade-events-test"
 
 
@@ -23,6 +35,10 @@ class Aws:
     queue_url: str
 
     def items(self) -> list[dict[str, Any]]:
+        """Event items (trade guard items left out: they are in no index)."""
+        return [item for item in self.all_items() if item["sk"]["S"] == "EVENT"]
+
+    def all_items(self) -> list[dict[str, Any]]:
         return list(self.dynamodb.scan(TableName=TABLE, ConsistentRead=True)["Items"])
 
     def item_count(self) -> int:
@@ -104,61 +120,6 @@ class FakeLambdaContext:
         return 30_000
 
 
-DETAILS: dict[str, dict[str, Any]] = {
-    "OrderPlaced": {
-        "order_id": "ORD-20260302-0001",
-        "account_id": "ACC-7781",
-        "symbol": "AAPL",
-        "occurred_at": "2026-03-02T14:30:00.125+01:00",
-        "side": "BUY",
-        "quantity": "100",
-        "price": "187.25",
-        "currency": "USD",
-        "venue": "XNAS",
-    },
-    "OrderCancelled": {
-        "order_id": "ORD-20260302-0001",
-        "account_id": "ACC-7781",
-        "symbol": "AAPL",
-        "occurred_at": "2026-03-02T13:31:10Z",
-        "reason": "client request",
-    },
-    "TradeExecuted": {
-        "order_id": "ORD-20260302-0002",
-        "account_id": "ACC-7781",
-        "symbol": "BRK.B",
-        "occurred_at": "2026-03-02T13:30:00.000000001Z",
-        "side": "SELL",
-        "quantity": 5,
-        "trade_id": "TRD-99812",
-        "price": 412.1,
-        "currency": "USD",
-        "venue": "XNYS",
-    },
-}
-
-
 def make_event(detail_type: str = "TradeExecuted", **detail: Any) -> dict[str, Any]:
-    """An EventBridge event exactly as Lambda receives it (JSON-parsed, numbers as float/int).
-
-    ``detail`` keys override the defaults for the type; a value of ``...`` removes the key.
-    """
-    body = {"event_id": str(uuid.uuid4()), **DETAILS.get(detail_type, DETAILS["OrderPlaced"])}
-    for key, value in detail.items():
-        if value is ...:
-            body.pop(key, None)
-        else:
-            body[key] = value
-    envelope = {
-        "version": "0",
-        "id": str(uuid.uuid4()),
-        "detail-type": detail_type,
-        "source": "trading.oms",
-        "account": ACCOUNT,
-        "time": "2026-03-02T13:30:01Z",
-        "region": REGION,
-        "resources": [],
-        "detail": body,
-    }
-    # Round-trip through JSON text like the Lambda runtime does: numbers become float/int.
-    return dict(json.loads(json.dumps(envelope)))
+    """An event put on this test region's bus (see :func:`sample_events.make_event`)."""
+    return sample_events.make_event(detail_type, region=REGION, account=ACCOUNT, **detail)

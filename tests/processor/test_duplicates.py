@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import copy
 
-from trade_processor.processor import EventProcessor, Outcome
+import pytest
 
-from .support import Aws, make_event
+from trade_processor.processor import EventProcessor, Outcome
+from trade_processor.storage import CONTENT_ATTRIBUTES, item_for
+from trade_processor.validation import parse_event
+
+from .support import TABLE, Aws, make_event
 
 
 def test_the_same_event_ten_times_gives_one_item_and_no_error(
@@ -61,9 +65,8 @@ def test_a_duplicate_with_different_content_keeps_the_stored_item_and_is_reporte
     assert message["reason_code"] == "duplicate_conflict"
     assert message["event"] == conflicting
     fields = {error["field"] for error in message["errors"]}
-    # the order moves the event into another index partition: its keys differ too
-    assert {"price", "order_id", "gsi3pk"} <= fields
-    assert "quantity" not in fields
+    # only the event's own content is named, not the index keys derived from it
+    assert fields == {"price", "order_id"}
     assert "differs from the stored event" in message["reason"]
 
 
@@ -78,3 +81,129 @@ def test_a_conflict_on_an_optional_field_is_detected(aws: Aws, processor: EventP
     assert result.outcome is Outcome.DUPLICATE_CONFLICT
     [message] = aws.rejections()
     assert [error["field"] for error in message["errors"]] == ["reason"]
+
+
+@pytest.mark.parametrize(
+    "other_version",
+    [
+        {"schema_version": {"N": "2"}},  # a newer item layout
+        {"gsi1pk": {"S": "SYMBOL#BRK.B#TradeExecuted#2026-03-02"}},  # index key with a bucket
+        {"ingested_by": {"S": "trade-processor 2.0"}},  # an attribute this version never writes
+        {"occurred_at_utc": {"S": "2026-03-02T13:30:00.000000001000Z"}},  # another derived form
+    ],
+)
+def test_a_redelivery_stored_by_another_processor_version_is_a_duplicate(
+    other_version: dict[str, dict[str, str]], aws: Aws, processor: EventProcessor
+) -> None:
+    # Given the event stored by a region running another version (staggered rollout)
+    event = make_event("TradeExecuted")
+    aws.dynamodb.put_item(TableName=TABLE, Item={**item_for(parse_event(event)), **other_version})
+
+    # When EventBridge re-sends it to a region running this version
+    result = processor.process(copy.deepcopy(event))
+
+    # Then it is a redelivery: no conflict, no rejection, the stored item untouched
+    assert result.outcome is Outcome.DUPLICATE
+    assert aws.rejections() == []
+
+
+@pytest.mark.parametrize("name", CONTENT_ATTRIBUTES)
+def test_a_difference_in_any_content_attribute_is_a_conflict(
+    name: str, aws: Aws, processor: EventProcessor
+) -> None:
+    # Given a stored trade whose one content attribute differs from the event's
+    event = make_event("TradeExecuted")
+    stored = item_for(parse_event(event))
+    stored[name] = {"N": "7"} if name in ("quantity", "price") else {"S": "other"}
+    aws.dynamodb.put_item(TableName=TABLE, Item=stored)
+
+    # When the event arrives, then exactly that attribute is named
+    assert processor.process(event).outcome is Outcome.DUPLICATE_CONFLICT
+    [message] = aws.rejections()
+    assert [error["field"] for error in message["errors"]] == [name]
+
+
+def test_the_item_holds_only_content_and_attributes_derived_from_it() -> None:
+    derived = {"pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "gsi3pk", "gsi3sk"}
+    derived |= {"schema_version", "occurred_at_utc"}
+    written = set()
+    for detail_type in ("OrderPlaced", "OrderCancelled", "TradeExecuted"):
+        written |= item_for(parse_event(make_event(detail_type))).keys()
+
+    assert written - derived == set(CONTENT_ATTRIBUTES)
+
+
+# --- the same trade under a new event id --------------------------------------------------
+
+
+def test_the_same_trade_under_a_new_event_id_is_stored_once(
+    aws: Aws, processor: EventProcessor
+) -> None:
+    # Given a stored trade
+    first = make_event("TradeExecuted")
+    assert processor.process(first).outcome is Outcome.STORED
+
+    # When its producer retries it with a regenerated event id (and a new envelope)
+    retry = make_event("TradeExecuted", **{"event_id": ...})
+    retry["detail"]["event_id"] = "0b6f6b57-4a43-4a6e-8b0c-3f1d2e9a7c55"
+    result = processor.process(retry)
+
+    # Then it is a duplicate: one trade in the table and in every index, nothing rejected
+    assert result.outcome is Outcome.DUPLICATE
+    trades = [item for item in aws.items() if item["sk"]["S"] == "EVENT"]
+    assert [item["event_id"]["S"] for item in trades] == [first["detail"]["event_id"]]
+    by_symbol = aws.dynamodb.query(
+        TableName=TABLE,
+        IndexName="by-symbol-time",
+        KeyConditionExpression="gsi1pk = :h",
+        ExpressionAttributeValues={":h": {"S": "SYMBOL#BRK.B#TradeExecuted"}},
+    )
+    assert by_symbol["Count"] == 1
+    assert aws.rejections() == []
+
+
+def test_the_same_trade_with_other_content_under_a_new_event_id_is_a_conflict(
+    aws: Aws, processor: EventProcessor
+) -> None:
+    first = make_event("TradeExecuted", price="412.10")
+    processor.process(first)
+
+    retry = make_event("TradeExecuted", price="412.20")
+    result = processor.process(retry)
+
+    assert result.outcome is Outcome.DUPLICATE_CONFLICT
+    assert len([item for item in aws.items() if item["sk"]["S"] == "EVENT"]) == 1
+    [message] = aws.rejections()
+    assert message["reason_code"] == "duplicate_conflict"
+    assert [error["field"] for error in message["errors"]] == ["price"]
+    assert first["detail"]["event_id"] in message["errors"][0]["rule"]
+    assert "same order_id and trade_id" in message["errors"][0]["rule"]
+
+
+def test_another_execution_of_the_same_order_is_a_new_trade(
+    aws: Aws, processor: EventProcessor
+) -> None:
+    fills = [make_event("TradeExecuted", trade_id=f"TRD-{n}") for n in range(3)]
+    # the same trade id on another order is another execution too
+    fills.append(make_event("TradeExecuted", trade_id="TRD-0", order_id="ORD-OTHER"))
+
+    outcomes = [processor.process(fill).outcome for fill in fills]
+
+    assert outcomes == [Outcome.STORED] * 4
+
+
+def test_a_redelivered_trade_is_compared_with_its_own_event_item(
+    aws: Aws, processor: EventProcessor
+) -> None:
+    # the same event id: both conditions fail, the event item decides (a plain redelivery)
+    event = make_event("TradeExecuted")
+    processor.process(copy.deepcopy(event))
+    changed = copy.deepcopy(event)
+    changed["detail"]["venue"] = "XLON"
+
+    assert processor.process(copy.deepcopy(event)).outcome is Outcome.DUPLICATE
+    assert processor.process(changed).outcome is Outcome.DUPLICATE_CONFLICT
+    [message] = aws.rejections()
+    assert message["errors"] == [
+        {"field": "venue", "rule": "differs from the stored event with the same event_id"}
+    ]

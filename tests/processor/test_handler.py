@@ -37,15 +37,22 @@ class Output:
 
 
 @pytest.fixture
-def output(processor: EventProcessor, capsys: pytest.CaptureFixture[str]) -> Iterator[Output]:
-    """The handler installed on the moto processor, with its output captured."""
+def output(
+    processor: EventProcessor,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[Output]:
+    """The handler installed on the moto processor, with its output captured.
+
+    The stream is swapped by assignment, not ``setStream``: that flushes the previous stream,
+    which is a closed capture file when pytest runs twice in one process (mutmut does).
+    """
     handler_module.use_processor(processor)
     captured = Output(capsys)
     log_handler = logger.registered_handler
     assert isinstance(log_handler, logging.StreamHandler)
-    previous = log_handler.setStream(captured.logs)
+    monkeypatch.setattr(log_handler, "stream", captured.logs)
     yield captured
-    log_handler.setStream(previous)
     handler_module.use_processor(None)
 
 
@@ -151,18 +158,59 @@ def test_a_failure_raises_and_still_flushes_a_failure_metric(
 
 def test_settings_come_from_the_environment() -> None:
     settings = ProcessorSettings.from_env(
-        {"TABLE_NAME": "trade-events-dev", "DEAD_LETTER_QUEUE_URL": QUEUE_URL}
+        {"TABLE_NAME": "trade-events-dev", "REJECTED_EVENTS_QUEUE_URL": QUEUE_URL}
     )
 
     assert settings == ProcessorSettings("trade-events-dev", QUEUE_URL)
+    assert settings.warnings == ()
+
+
+@pytest.mark.parametrize("same_in_both", [False, True])
+def test_the_former_queue_variable_is_still_read_with_a_warning(same_in_both: bool) -> None:
+    environ = {"TABLE_NAME": "trade-events-dev", "DEAD_LETTER_QUEUE_URL": QUEUE_URL}
+    if same_in_both:
+        environ["REJECTED_EVENTS_QUEUE_URL"] = QUEUE_URL
+
+    settings = ProcessorSettings.from_env(environ)
+
+    assert settings.rejected_queue_url == QUEUE_URL
+    expected = (
+        ()
+        if same_in_both
+        else ("DEAD_LETTER_QUEUE_URL is deprecated: rename it to REJECTED_EVENTS_QUEUE_URL",)
+    )
+    assert settings.warnings == expected
+
+
+def test_both_queue_variables_set_and_different_is_a_configuration_error() -> None:
+    with pytest.raises(ConfigurationError) as raised:
+        ProcessorSettings.from_env(
+            {
+                "TABLE_NAME": "trade-events-dev",
+                "REJECTED_EVENTS_QUEUE_URL": QUEUE_URL,
+                "DEAD_LETTER_QUEUE_URL": QUEUE_URL + "-old",
+            }
+        )
+
+    message = str(raised.value)
+    assert message.startswith(f"REJECTED_EVENTS_QUEUE_URL={QUEUE_URL!r} and DEAD_LETTER_QUEUE_URL=")
+    assert "both set and different" in message
 
 
 @pytest.mark.parametrize(
     ("environ", "named"),
     [
-        ({}, ["TABLE_NAME", "DEAD_LETTER_QUEUE_URL"]),
-        ({"TABLE_NAME": "t", "DEAD_LETTER_QUEUE_URL": QUEUE_URL}, ["TABLE_NAME"]),
+        ({}, ["TABLE_NAME", "REJECTED_EVENTS_QUEUE_URL"]),
+        ({"TABLE_NAME": "t", "REJECTED_EVENTS_QUEUE_URL": QUEUE_URL}, ["TABLE_NAME"]),
+        (
+            {"TABLE_NAME": "trades", "REJECTED_EVENTS_QUEUE_URL": "trade-dlq"},
+            ["REJECTED_EVENTS_QUEUE_URL"],
+        ),
         ({"TABLE_NAME": "trades", "DEAD_LETTER_QUEUE_URL": "trade-dlq"}, ["DEAD_LETTER_QUEUE_URL"]),
+        (
+            {"TABLE_NAME": "trades", "REJECTED_EVENTS_QUEUE_URL": QUEUE_URL.replace("1", "\u0661")},
+            ["REJECTED_EVENTS_QUEUE_URL"],
+        ),
     ],
 )
 def test_bad_settings_fail_naming_each_variable(environ: dict[str, str], named: list[str]) -> None:
@@ -177,7 +225,7 @@ def test_in_lambda_the_module_wires_itself_from_the_environment(
 ) -> None:
     # Given the environment Lambda gets from the infrastructure program
     monkeypatch.setenv("TABLE_NAME", "trade-events-test")
-    monkeypatch.setenv("DEAD_LETTER_QUEUE_URL", aws.queue_url)
+    monkeypatch.setenv("REJECTED_EVENTS_QUEUE_URL", aws.queue_url)
     monkeypatch.delitem(sys.modules, "trade_processor.handler")
 
     # When the module is imported (the init phase) and invoked with a bad event
@@ -202,6 +250,17 @@ def test_in_lambda_a_bad_setting_fails_the_init(monkeypatch: pytest.MonkeyPatch)
         importlib.import_module("trade_processor.handler")
 
 
+def test_in_lambda_a_missing_table_name_fails_the_init(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Lambda always sets AWS_LAMBDA_FUNCTION_NAME; here the stack forgot TABLE_NAME
+    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "trade-processor-eu-west-1")
+    monkeypatch.delenv("TABLE_NAME", raising=False)
+    monkeypatch.setenv("REJECTED_EVENTS_QUEUE_URL", QUEUE_URL)
+    monkeypatch.delitem(sys.modules, "trade_processor.handler")
+
+    with pytest.raises(ConfigurationError, match=r"^TABLE_NAME='': must be a DynamoDB table"):
+        importlib.import_module("trade_processor.handler")
+
+
 @pytest.mark.parametrize("context", [None, object()])
 def test_a_call_without_a_lambda_context_still_processes(
     context: object, output: Output, aws: Aws
@@ -213,3 +272,22 @@ def test_a_call_without_a_lambda_context_still_processes(
     assert response["outcome"] == "stored"
     assert aws.item(event["detail"]["event_id"]) is not None
     assert "EventsStored" in emf_metrics(output.read())
+
+
+def test_the_init_logs_the_deprecated_queue_variable(
+    aws: Aws, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    logs = io.StringIO()
+    monkeypatch.setattr(logger.registered_handler, "stream", logs)
+    monkeypatch.setenv("TABLE_NAME", "trade-events-test")
+    monkeypatch.delenv("REJECTED_EVENTS_QUEUE_URL", raising=False)
+    monkeypatch.setenv("DEAD_LETTER_QUEUE_URL", aws.queue_url)
+    monkeypatch.delitem(sys.modules, "trade_processor.handler")
+
+    fresh = importlib.import_module("trade_processor.handler")
+    fresh.use_processor(None)
+
+    [warning] = [line for line in json_lines(logs.getvalue()) if line["level"] == "WARNING"]
+    assert warning["message"] == (
+        "DEAD_LETTER_QUEUE_URL is deprecated: rename it to REJECTED_EVENTS_QUEUE_URL"
+    )

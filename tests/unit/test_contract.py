@@ -9,7 +9,7 @@ import pytest
 from moto.events.models import EventPattern
 
 from trade_pipeline.components.pipeline import event_pattern
-from trade_processor.models import InvalidEventError
+from trade_processor.models import SOURCE_PREFIX, InvalidEventError
 from trade_processor.validation import parse_event
 
 DETAIL = {
@@ -48,9 +48,22 @@ def processor_accepts(event: dict[str, Any]) -> bool:
     return True
 
 
-@pytest.mark.parametrize(
-    "source", ["trading.oms", "trading.execution-gateway", "trading", "tradingx.oms", "oms"]
-)
+SOURCES = [
+    "trading.oms",
+    "trading.execution-gateway",
+    "trading.oms:v2",  # routed by the prefix: once rejected as "must start with 'trading.'"
+    "trading.oms v2",
+    "trading.",
+    "trading.\u00e9quities",
+    "trading",
+    "tradingx.oms",
+    "Trading.oms",
+    " trading.oms",
+    "oms",
+]
+
+
+@pytest.mark.parametrize("source", SOURCES)
 @pytest.mark.parametrize(
     "detail_type", ["OrderPlaced", "OrderCancelled", "TradeExecuted", "OrderAmended"]
 )
@@ -60,3 +73,11 @@ def test_rule_pattern_matches_what_the_processor_accepts(source: str, detail_typ
     # Every routed event type/source is one the processor knows, and the other way round
     # (an OrderCancelled with trade fields is still a valid cancel: extra fields are ignored).
     assert routed == processor_accepts(event)
+
+
+@pytest.mark.parametrize("source", SOURCES)
+def test_a_source_is_accepted_exactly_when_it_has_the_routed_prefix(source: str) -> None:
+    event = envelope(source, "TradeExecuted")
+    routed = EventPattern.load(event_pattern()).matches_event(json.loads(json.dumps(event)))
+
+    assert routed == source.startswith(SOURCE_PREFIX) == processor_accepts(event)

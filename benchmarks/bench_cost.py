@@ -1,0 +1,45 @@
+"""Cost per million events of the dev stack, as a ratio to the floor (`trade-pipeline cost`).
+
+The floor is what any such pipeline pays per event: one EventBridge ingest, one Lambda
+invocation (configured memory, measured duration), one write per region. The dev stack's
+figure is the whole estimate (indexes, replicas, archive, logs, traces, storage). Issue 11's
+lean default aims at 1.5x; the figure is reported, not budgeted, until indexes and logging
+become config choices.
+
+Run: ``make bench`` or ``.venv/bin/python benchmarks/run.py cost``.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from measurement import Measurement
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "src"))
+
+VOLUME = 100_000_000
+
+
+def run(quick: bool = False) -> list[Measurement]:
+    """The dev stack's cost per million events against the floor (``quick`` changes nothing)."""
+    from trade_pipeline.commands.cost import run_cost
+    from trade_pipeline.cost.plan_facts import read_plan
+
+    result = run_cost("dev", project_dir=REPO, environ={}, events_per_month=VOLUME)
+    facts = read_plan(result.plan)
+    memory = facts.processors[facts.primary].memory_mb
+    note = (
+        f"USD per million events; processor {result.profile.duration_ms(memory):.0f} ms billed "
+        f"at {memory} MB, measured here"
+    )
+    return [
+        Measurement(
+            name="cost: dev stack vs floor",
+            subject_s=result.estimate.usd_per_million_events,
+            baseline_s=result.floor.usd_per_million_events,
+            note=note,
+            unit="usd",
+        )
+    ]

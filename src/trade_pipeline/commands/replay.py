@@ -1,0 +1,120 @@
+"""``trade-pipeline replay``: an archive window back through the processor rule of a region."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from trade_pipeline.commands._common import (
+    EXIT_FAILED,
+    JsonOption,
+    OutputsOption,
+    ProjectDirOption,
+    StackOption,
+    clients,
+    emit_json,
+    help_text,
+    progress,
+    stack_outputs,
+    stdout,
+    usage_error,
+)
+from trade_pipeline.ops import replay as ops
+from trade_pipeline.ops.outputs import OutputsError
+
+__all__ = ["register"]
+
+
+def _parse_time(option: str, value: str) -> datetime:
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise usage_error(
+            f"{option} {value}: must be an RFC 3339 date-time, e.g. 2026-03-02T14:00:00Z"
+        ) from None
+    if parsed.tzinfo is None:
+        raise usage_error(f"{option} {value}: give an offset, e.g. 2026-03-02T14:00:00Z")
+    return parsed
+
+
+def _window(start: str | None, end: str | None, last: int | None) -> tuple[datetime, datetime]:
+    if last is not None:
+        if start or end:
+            raise usage_error("pass --last or --start/--end, not both")
+        now = datetime.now(UTC) - timedelta(seconds=1)
+        return now - timedelta(minutes=last), now
+    if not start:
+        raise usage_error("pass --start (and optionally --end, default now) or --last MINUTES")
+    stop = _parse_time("--end", end) if end else datetime.now(UTC) - timedelta(seconds=1)
+    return _parse_time("--start", start), stop
+
+
+def _render(result: ops.ReplayResult) -> None:
+    table = Table(title=f"replay {result.name}")
+    for column in ("region", "window", "state", "last replayed", "seconds", "reason"):
+        table.add_column(column)
+    table.add_row(
+        result.region,
+        " .. ".join(result.window),
+        result.state,
+        result.last_replayed or "-",
+        str(result.seconds),
+        result.reason or "-",
+    )
+    stdout().print(table)
+
+
+def replay(
+    region: Annotated[str, typer.Option(help="Region whose archive and rule are used.")],
+    start: Annotated[str | None, typer.Option(help="Window start, RFC 3339.")] = None,
+    end: Annotated[str | None, typer.Option(help="Window end, RFC 3339 (default now).")] = None,
+    last: Annotated[int | None, typer.Option(help="Window: the last N minutes.", min=1)] = None,
+    timeout: Annotated[float, typer.Option(help="Seconds to follow the replay.")] = 3600.0,
+    poll_interval: Annotated[float, typer.Option(help="Seconds between checks.", min=0)] = 5.0,
+    outputs: OutputsOption = None,
+    stack: StackOption = None,
+    project_dir: ProjectDirOption = Path("."),
+    json_output: JsonOption = False,
+) -> None:
+    """Replay archived events of a time window to the region's processor rule only.
+
+    The window is --start .. --end (RFC 3339 with offset), or --last MINUTES ending now. The
+    processor is idempotent: events already stored are not stored twice. Follows the replay to its
+    end with a progress bar; exit 1 unless it COMPLETED.
+
+    Example: trade-pipeline replay --outputs outputs.json --region us-east-1 --last 90
+    """
+    stack_out = stack_outputs(outputs, stack, project_dir)
+    window = _window(start, end, last)
+    aws = clients()
+    try:
+        name = ops.start(aws, stack_out, region, window)
+    except OutputsError as error:
+        raise usage_error(str(error)) from None
+    with progress(not json_output) as bar:
+        task = bar.add_task(f"replay {name}", total=100)
+        result = ops.follow(
+            aws,
+            region,
+            name,
+            window,
+            timeout=timeout,
+            poll_interval=poll_interval,
+            on_progress=lambda fraction, state: bar.update(
+                task, completed=round(fraction * 100), description=f"replay {state}"
+            ),
+        )
+    if json_output:
+        emit_json(result.to_dict())
+    else:
+        _render(result)
+    if not result.ok:
+        raise typer.Exit(EXIT_FAILED)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("replay", help=help_text(replay.__doc__))(replay)

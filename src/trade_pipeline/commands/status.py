@@ -1,0 +1,132 @@
+"""``trade-pipeline status``: alarms, queues, last hour's counts, replication, failover."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from trade_pipeline.commands._common import (
+    EXIT_FAILED,
+    JsonOption,
+    OutputsOption,
+    ProjectDirOption,
+    StackOption,
+    clients,
+    emit_json,
+    help_text,
+    progress,
+    stack_outputs,
+    stdout,
+    usage_error,
+)
+from trade_pipeline.ops.outputs import OutputsError
+from trade_pipeline.ops.status import RegionStatus, processor_metrics, region_status
+
+__all__ = ["register"]
+
+
+def _cell(value: float | None, unit: str = "") -> str:
+    return "-" if value is None else f"{value:.0f}{unit}"
+
+
+def _render(statuses: list[RegionStatus]) -> None:
+    table = Table(title="status")
+    table.add_column("region", no_wrap=True)
+    table.add_column("alarms\nok/ALARM/no data", no_wrap=True)
+    table.add_column("firing", overflow="fold")
+    table.add_column("queue: visible (oldest)", no_wrap=True)
+    table.add_column("last hour: in / stored /\nrejected / conflicts", no_wrap=True)
+    table.add_column("replication ms", no_wrap=True)
+    for s in statuses:
+        queues = "\n".join(
+            f"{kind}: {_cell(q.get('visible'))} ({_cell(q.get('oldest_age_s'), ' s')})"
+            for kind, q in s.queues.items()
+        )
+        hour = s.last_hour
+        keys = ("events_in", "stored", "rejected", "conflicts")
+        counts = " / ".join(_cell(hour.get(k)) for k in keys)
+        replication = "\n".join(f"-> {r}: {_cell(v)}" for r, v in s.replication_latency_ms.items())
+        table.add_row(
+            s.region,
+            "/".join(str(s.alarms.get(k, 0)) for k in ("OK", "ALARM", "INSUFFICIENT_DATA")),
+            "\n".join(s.alarms_firing) or "-",
+            queues,
+            counts,
+            replication or "-",
+        )
+    stdout().print(table)
+    for s in statuses:
+        if s.failover:
+            stdout().print(
+                f"failover: endpoint {s.failover['endpoint']} {s.failover['state']}, primary "
+                f"health {s.failover['primary_health'] or 'unknown'}"
+            )
+
+
+def _unhealthy(statuses: list[RegionStatus]) -> list[str]:
+    problems = []
+    for s in statuses:
+        problems += [f"{s.region}: alarm {name} is ALARM" for name in s.alarms_firing]
+        problems += [
+            f"{s.region}: {kind} holds {q['visible']:.0f} message(s)"
+            for kind, q in s.queues.items()
+            if q.get("visible")
+        ]
+        problems += [f"{s.region}: could not read {error}" for error in s.errors]
+    return problems
+
+
+def status(
+    region: Annotated[str | None, typer.Option(help="One region (default: all).")] = None,
+    outputs: OutputsOption = None,
+    stack: StackOption = None,
+    project_dir: ProjectDirOption = Path("."),
+    json_output: JsonOption = False,
+) -> None:
+    """Show the state of the stack per region, at a glance.
+
+    Alarms, queue depths and oldest message, the last hour's events in / stored / rejected /
+    conflicts (CloudWatch), replication latency, failover health.
+
+    Exit 1 when an alarm is firing, a queue holds messages, or a reading failed.
+
+    Example: trade-pipeline status --outputs outputs.json
+    """
+    stack_out = stack_outputs(outputs, stack, project_dir)
+    regions = stack_out.regions
+    if region is not None:
+        try:
+            stack_out.region(region)
+        except OutputsError as error:
+            raise usage_error(str(error)) from None
+        regions = [region]
+    try:
+        processor_metrics()
+    except OutputsError as error:
+        raise usage_error(str(error)) from None
+    with progress(not json_output) as bar:
+        task = bar.add_task("reading", total=len(regions))
+        statuses = []
+        aws = clients()
+        for name in regions:
+            statuses += region_status(aws, stack_out, [name])
+            bar.advance(task)
+    problems = _unhealthy(statuses)
+    if json_output:
+        emit_json(
+            {"ok": not problems, "problems": problems, "regions": [s.to_dict() for s in statuses]}
+        )
+    else:
+        _render(statuses)
+    if problems:
+        for line in problems:
+            sys.stderr.write(f"status: {line}\n")
+        raise typer.Exit(EXIT_FAILED)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("status", help=help_text(status.__doc__))(status)

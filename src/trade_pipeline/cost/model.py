@@ -1,0 +1,365 @@
+"""The cost model: plan facts x processor profile x price table -> lines per service and region.
+
+Each line has a *fixed* part (units per month, whatever the volume) and a *variable* part (units
+per event). The monthly bill at a volume is ``fixed + per_event x events``, so doubling the
+volume doubles the variable part only, by construction and by test.
+
+Where events flow (stated, since a plan cannot say it): producers put every event on the
+primary region's bus (the global endpoint's primary when there is one); the other regions'
+pipelines stand by and receive the table's replicated writes. With a global endpoint that
+replicates, the secondary bus receives each event too and its processor runs on it; its
+conditional put finds the item (a failed conditional write is still billed) and changes nothing.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from trade_pipeline.cost.plan_facts import IndexFacts, PlanFacts
+from trade_pipeline.cost.prices import BASELINE_REGION, Price, price_of
+from trade_pipeline.cost.profile import ProcessorProfile, attribute_size
+
+__all__ = [
+    "ASSUMPTIONS",
+    "CostLine",
+    "Estimate",
+    "estimate",
+    "floor_estimate",
+]
+
+HOURS_PER_MONTH = 730
+SECONDS_PER_MONTH = HOURS_PER_MONTH * 3600
+GB = 1024**3
+EVENT_CHUNK_BYTES = 64 * 1024
+WRITE_UNIT_BYTES = 1024
+ITEM_OVERHEAD_BYTES = 100  # DynamoDB storage overhead per item and per index entry
+XRAY_RESERVOIR_PER_SECOND = 1
+XRAY_FIXED_RATE = 0.05
+LOG_COMPRESSION = 0.15
+
+ASSUMPTIONS = (
+    "Events enter at the primary region's bus (the global endpoint's primary when present); "
+    "other regions' pipelines stand by and receive the table's replicated writes.",
+    "X-Ray sampling: Lambda's default rule, the first request each second plus 5% of the rest "
+    f"(reservoir {XRAY_RESERVOIR_PER_SECOND}/s, rate {XRAY_FIXED_RATE:.0%}); the reservoir is "
+    "counted as fixed (traffic at least one event per second), the 5% as variable.",
+    "Storage, PITR, archive and log storage lines price keeping one month of events for a "
+    "month (steady state for bounded retention); the table has no TTL, so each further month "
+    "kept adds its storage and PITR lines again.",
+    f"CloudWatch Logs storage is billed on compressed bytes: assumed {LOG_COMPRESSION:.0%} of "
+    "the ingested size.",
+    "A typical event is stored (no rejection, no retry): SQS carries no message for it; a "
+    "rejected event adds 3 SQS requests (send, receive, delete).",
+    "Free tiers are not applied; KMS requests of the AWS services using the keys (cached data "
+    "keys) and SNS notifications are negligible and not counted.",
+    "Other functions of the stack (the conflict detector) run only on MODIFY stream records, "
+    "not per event; their stream reads by Lambda are not billed.",
+)
+
+
+@dataclass(frozen=True)
+class CostLine:
+    """One billed quantity in one region."""
+
+    service: str
+    item: str
+    region: str
+    price: Price
+    priced: bool
+    per_event: float = 0.0
+    fixed: float = 0.0
+
+    @property
+    def usd_per_million_events(self) -> float:
+        return self.per_event * 1_000_000 * self.price.usd
+
+    @property
+    def fixed_usd_per_month(self) -> float:
+        return self.fixed * self.price.usd
+
+    def monthly_usd(self, events_per_month: int) -> float:
+        return self.fixed_usd_per_month + self.per_event * events_per_month * self.price.usd
+
+    def as_dict(self, events_per_month: int) -> dict[str, object]:
+        return {
+            "service": self.service,
+            "item": self.item,
+            "region": self.region,
+            "units_per_event": self.per_event,
+            "fixed_units_per_month": self.fixed,
+            "unit": self.price.unit,
+            "unit_usd": self.price.usd,
+            "fixed_usd_per_month": self.fixed_usd_per_month,
+            "usd_per_million_events": self.usd_per_million_events,
+            "monthly_usd": self.monthly_usd(events_per_month),
+            "price_key": self.price.key,
+            "source": self.price.source,
+            "read_on": self.price.read_on,
+            "assumed_price": self.price.assumed,
+            "region_priced": self.priced,
+        }
+
+
+@dataclass
+class Estimate:
+    """All lines of one stack at one volume."""
+
+    stack: str
+    events_per_month: int
+    lines: list[CostLine] = field(default_factory=list)
+    regions: tuple[str, ...] = ()
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def fixed_usd_per_month(self) -> float:
+        return sum(line.fixed_usd_per_month for line in self.lines)
+
+    @property
+    def usd_per_million_events(self) -> float:
+        return sum(line.usd_per_million_events for line in self.lines)
+
+    @property
+    def variable_usd_per_month(self) -> float:
+        return self.usd_per_million_events * self.events_per_month / 1_000_000
+
+    @property
+    def monthly_usd(self) -> float:
+        return sum(line.monthly_usd(self.events_per_month) for line in self.lines)
+
+    @property
+    def unpriced_regions(self) -> tuple[str, ...]:
+        return tuple(sorted({line.region for line in self.lines if not line.priced}))
+
+    def by_service(self) -> dict[str, tuple[float, float]]:
+        """service -> (fixed USD per month, USD per million events)."""
+        totals: dict[str, tuple[float, float]] = {}
+        for line in self.lines:
+            fixed, variable = totals.get(line.service, (0.0, 0.0))
+            totals[line.service] = (
+                fixed + line.fixed_usd_per_month,
+                variable + line.usd_per_million_events,
+            )
+        return totals
+
+    def by_region(self) -> dict[str, tuple[float, float]]:
+        totals: dict[str, tuple[float, float]] = {}
+        for line in self.lines:
+            fixed, variable = totals.get(line.region, (0.0, 0.0))
+            totals[line.region] = (
+                fixed + line.fixed_usd_per_month,
+                variable + line.usd_per_million_events,
+            )
+        return totals
+
+
+class _Lines:
+    """Collects lines, pricing each in its region."""
+
+    def __init__(self) -> None:
+        self.lines: list[CostLine] = []
+
+    def add(
+        self, key: str, item: str, region: str, *, per_event: float = 0.0, fixed: float = 0.0
+    ) -> None:
+        if per_event == 0 and fixed == 0:
+            return
+        price, priced = price_of(key, region if region != "global" else BASELINE_REGION)
+        self.lines.append(CostLine(price.service, item, region, price, priced, per_event, fixed))
+
+
+def _units(size: int, unit: int) -> int:
+    return max(1, math.ceil(size / unit))
+
+
+def index_entry_bytes(
+    index: IndexFacts, item: dict[str, Any], table_keys: tuple[str, ...]
+) -> int | None:
+    """Bytes of the index entry for ``item``, or None when the item lacks the index's keys."""
+    if not all(key in item for key in index.key_attributes):
+        return None  # sparse: an item without the index keys writes nothing to the index
+    if index.projection == "ALL":
+        names = set(item)
+    else:
+        names = set(table_keys) | set(index.key_attributes)
+        if index.projection == "INCLUDE":
+            names |= set(index.included)
+    return sum(attribute_size(n, item[n]) for n in names if n in item)
+
+
+def _writes(lines: _Lines, facts: PlanFacts, profile: ProcessorProfile, ingest: str) -> None:
+    """Per region: the table write (local or replicated), each index's write, storage, PITR."""
+    table_wru = _units(profile.item_bytes, WRITE_UNIT_BYTES)
+    entries = [
+        (index.name, size)
+        for index in facts.indexes
+        if (size := index_entry_bytes(index, profile.item, facts.table_keys)) is not None
+    ]
+    stored = profile.item_bytes + ITEM_OVERHEAD_BYTES
+    stored += sum(size + ITEM_OVERHEAD_BYTES for _, size in entries)
+    for region in facts.table_regions:
+        local = region == ingest
+        lines.add(
+            "dynamodb.write_request_unit" if local else "dynamodb.replicated_write_request_unit",
+            "table write" if local else "replicated table write",
+            region,
+            per_event=table_wru,
+        )
+        for name, size in entries:
+            lines.add(
+                "dynamodb.write_request_unit",
+                f"index {name} write",
+                region,
+                per_event=_units(size, WRITE_UNIT_BYTES),
+            )
+        lines.add(
+            "dynamodb.storage_gb_month",
+            "table + index storage (one month)",
+            region,
+            per_event=stored / GB,
+        )
+        if region in facts.pitr_regions:
+            table_bytes = profile.item_bytes + ITEM_OVERHEAD_BYTES
+            lines.add(
+                "dynamodb.pitr_gb_month", "PITR (one month)", region, per_event=table_bytes / GB
+            )
+
+
+def _processing(
+    lines: _Lines, facts: PlanFacts, profile: ProcessorProfile, region: str, share: float
+) -> None:
+    """One region's bus, archive, processor, logs and traces for ``share`` of the events."""
+    event_gb = profile.event_bytes / GB
+    if region in facts.archive_retention_days:
+        days = facts.archive_retention_days[region] or 30
+        lines.add("eventbridge.archive_processing", "archive", region, per_event=share * event_gb)
+        lines.add(
+            "eventbridge.archive_storage",
+            f"archive storage ({days} d)",
+            region,
+            per_event=share * event_gb * days / 30,
+        )
+    fn = facts.processors.get(region)
+    if fn is None:
+        return
+    duration_s = profile.duration_ms(fn.memory_mb) / 1000
+    gb_seconds = fn.memory_mb / 1024 * duration_s
+    lines.add("lambda.request", "processor invocation", region, per_event=share)
+    lines.add(
+        f"lambda.gb_second.{fn.architecture}",
+        f"processor {fn.memory_mb} MB x {duration_s * 1000:.0f} ms",
+        region,
+        per_event=share * gb_seconds,
+    )
+    log_gb = profile.log_bytes / GB
+    lines.add(
+        "logs.ingestion_gb", f"logs {profile.log_bytes} B/event", region, per_event=share * log_gb
+    )
+    days = fn.log_retention_days or 30
+    lines.add(
+        "logs.storage_gb_month",
+        f"log storage ({days} d)",
+        region,
+        per_event=share * log_gb * LOG_COMPRESSION * days / 30,
+    )
+    metrics = len(profile.emf_metrics)
+    lines.add("cloudwatch.custom_metric", f"{metrics} EMF metrics", region, fixed=metrics)
+    if fn.tracing == "Active":
+        lines.add(
+            "xray.trace_recorded", "traces: 5% sampled", region, per_event=share * XRAY_FIXED_RATE
+        )
+        lines.add(
+            "xray.trace_recorded",
+            "traces: 1/s reservoir",
+            region,
+            fixed=XRAY_RESERVOIR_PER_SECOND * SECONDS_PER_MONTH,
+        )
+
+
+def _fixed(lines: _Lines, facts: PlanFacts) -> None:
+    for region in facts.regions:
+        metric_count = sum(facts.alarms.get(region, []))
+        lines.add("cloudwatch.alarm_standard", "alarms", region, fixed=metric_count)
+        lines.add(
+            "cloudwatch.alarm_high_resolution",
+            "high-resolution alarms",
+            region,
+            fixed=facts.high_resolution_alarms.get(region, 0),
+        )
+        lines.add(
+            "cloudwatch.dashboard", "dashboards", region, fixed=facts.dashboards.get(region, 0)
+        )
+        lines.add(
+            "kms.key_month", "customer-managed keys", region, fixed=facts.kms_keys.get(region, 0)
+        )
+        azs = facts.interface_endpoint_azs.get(region, 0)
+        lines.add(
+            "vpc.interface_endpoint_az_hour",
+            f"interface endpoints ({azs} AZ-endpoints)",
+            region,
+            fixed=azs * HOURS_PER_MONTH,
+        )
+    lines.add("route53.health_check", "health checks", "global", fixed=facts.health_checks)
+    if facts.endpoint_region:
+        lines.add("eventbridge.global_endpoint", "global endpoint", facts.endpoint_region, fixed=1)
+
+
+def estimate(facts: PlanFacts, profile: ProcessorProfile, events_per_month: int) -> Estimate:
+    """Every line of the stack in ``facts`` at ``events_per_month``."""
+    lines = _Lines()
+    ingest = facts.endpoint_region or facts.primary
+    chunks = _units(profile.event_bytes, EVENT_CHUNK_BYTES)
+    lines.add("eventbridge.custom_event", "PutEvents ingest", ingest, per_event=chunks)
+    _processing(lines, facts, profile, ingest, 1.0)
+    if facts.replication_region:
+        secondary = facts.replication_region
+        lines.add(
+            "eventbridge.replicated_event", "endpoint replication", secondary, per_event=chunks
+        )
+        _processing(lines, facts, profile, secondary, 1.0)
+        lines.add(
+            "dynamodb.write_request_unit",
+            "replicated event: conditional put finds the item",
+            secondary,
+            per_event=_units(profile.item_bytes, WRITE_UNIT_BYTES),
+        )
+    _writes(lines, facts, profile, ingest)
+    _fixed(lines, facts)
+    result = Estimate(facts.stack, events_per_month, lines.lines, facts.regions)
+    result.notes = list(ASSUMPTIONS)
+    return result
+
+
+def floor_estimate(facts: PlanFacts, profile: ProcessorProfile, events_per_month: int) -> Estimate:
+    """The least any such pipeline pays per event: one ingest, one invocation, one write per region.
+
+    No index, no archive, no logs, no traces, no storage: what remains if every extra is off.
+    """
+    lines = _Lines()
+    ingest = facts.endpoint_region or facts.primary
+    lines.add(
+        "eventbridge.custom_event",
+        "PutEvents ingest",
+        ingest,
+        per_event=_units(profile.event_bytes, EVENT_CHUNK_BYTES),
+    )
+    fn = facts.processors.get(ingest)
+    if fn is not None:
+        duration_s = profile.duration_ms(fn.memory_mb) / 1000
+        lines.add("lambda.request", "processor invocation", ingest, per_event=1)
+        lines.add(
+            f"lambda.gb_second.{fn.architecture}",
+            f"processor {fn.memory_mb} MB x {duration_s * 1000:.0f} ms",
+            ingest,
+            per_event=fn.memory_mb / 1024 * duration_s,
+        )
+    wru = _units(profile.item_bytes, WRITE_UNIT_BYTES)
+    for region in facts.table_regions or facts.regions:
+        key = (
+            "dynamodb.write_request_unit"
+            if region == ingest
+            else "dynamodb.replicated_write_request_unit"
+        )
+        lines.add(key, "one write", region, per_event=wru)
+    return Estimate(f"{facts.stack} (floor)", events_per_month, lines.lines, facts.regions)

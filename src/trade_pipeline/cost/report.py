@@ -1,0 +1,174 @@
+"""The estimate as rich tables (people) and as JSON (machines)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from trade_pipeline.cost.model import Estimate
+from trade_pipeline.cost.prices import BASELINE_REGION, PRICES, Price, priced_regions
+from trade_pipeline.cost.profile import ProcessorProfile
+
+__all__ = ["estimate_line", "price_table_markdown", "render", "to_json", "unpriced_warning"]
+
+
+def _usd(value: float) -> str:
+    return f"${value:,.2f}" if value >= 0.01 or value == 0 else f"${value:.4f}"
+
+
+def unpriced_warning(estimate: Estimate) -> str | None:
+    """One line naming the regions the price table does not price, or None."""
+    if not estimate.unpriced_regions:
+        return None
+    return (
+        f"warning: no prices for {', '.join(estimate.unpriced_regions)} in the price table "
+        f"(priced: {', '.join(priced_regions())}); their lines use the {BASELINE_REGION} baseline "
+        "and may be off: add the region's prices to trade_pipeline/cost/prices.py"
+    )
+
+
+def estimate_line(estimate: Estimate, floor: Estimate, source: str) -> str:
+    """The one line the preview prints."""
+    return (
+        f"cost estimate at {estimate.events_per_month:,} events/month ({source}): "
+        f"{_usd(estimate.monthly_usd)}/month = {_usd(estimate.fixed_usd_per_month)} fixed + "
+        f"{_usd(estimate.usd_per_million_events)} per million events "
+        f"({estimate.usd_per_million_events / floor.usd_per_million_events:.1f}x the floor)"
+        + (
+            f"; unpriced regions: {', '.join(estimate.unpriced_regions)}"
+            if estimate.unpriced_regions
+            else ""
+        )
+    )
+
+
+def _source_cell(price: Price) -> str:
+    assumed = "assumed, " if price.assumed else ""
+    return f"{price.key} ({assumed}read {price.read_on})"
+
+
+def _lines_table(estimate: Estimate) -> Table:
+    table = Table(
+        title=f"cost · stack {estimate.stack} · {estimate.events_per_month:,} events/month"
+    )
+    for column in (
+        "service",
+        "region",
+        "item",
+        "fixed $/month",
+        "$ per M events",
+        "$/month",
+        "price source",
+    ):
+        table.add_column(column, justify="right" if "$" in column else "left")
+    for line in sorted(estimate.lines, key=lambda x: (x.service, x.region, x.item)):
+        flag = "" if line.priced else " (unpriced region)"
+        table.add_row(
+            line.service,
+            line.region + flag,
+            line.item,
+            _usd(line.fixed_usd_per_month),
+            _usd(line.usd_per_million_events),
+            _usd(line.monthly_usd(estimate.events_per_month)),
+            _source_cell(line.price),
+        )
+    return table
+
+
+def _summary_table(estimate: Estimate, floor: Estimate) -> Table:
+    table = Table(title="per service")
+    for column in ("service", "fixed $/month", "$ per M events", "$/month"):
+        table.add_column(column, justify="left" if column == "service" else "right")
+    for service, (fixed, variable) in sorted(estimate.by_service().items()):
+        monthly = fixed + variable * estimate.events_per_month / 1_000_000
+        table.add_row(service, _usd(fixed), _usd(variable), _usd(monthly))
+    table.add_row(
+        "[bold]total[/]",
+        _usd(estimate.fixed_usd_per_month),
+        _usd(estimate.usd_per_million_events),
+        _usd(estimate.monthly_usd),
+    )
+    table.add_row(
+        "floor",
+        "",
+        _usd(floor.usd_per_million_events),
+        f"default / floor = {estimate.usd_per_million_events / floor.usd_per_million_events:.2f}x",
+    )
+    return table
+
+
+def render(
+    estimate: Estimate, floor: Estimate, profile: ProcessorProfile, console: Console
+) -> None:
+    console.print(_lines_table(estimate))
+    console.print(_summary_table(estimate, floor))
+    by_region = ", ".join(
+        f"{region} {_usd(fixed)}/month + {_usd(variable)}/M"
+        for region, (fixed, variable) in estimate.by_region().items()
+    )
+    console.print(f"per region: {by_region}")
+    console.print(
+        f"typical event: item {profile.item_bytes} B, event {profile.event_bytes} B, "
+        f"logs {profile.handler_log_bytes} B (handler) + {profile.platform_log_bytes} B "
+        f"(platform, assumed), {len(profile.emf_metrics)} EMF metrics; "
+        f"processor CPU {profile.cpu_ms:.2f} ms here"
+    )
+    for note in estimate.notes:
+        console.print(f"[dim]assumption: {note}[/]")
+    warning = unpriced_warning(estimate)
+    if warning:
+        console.print(f"[yellow]{warning}[/]")
+
+
+def to_json(
+    estimate: Estimate, floor: Estimate, profile: ProcessorProfile, **extra: Any
+) -> dict[str, Any]:
+    """The machine-readable estimate: lines, totals, floor, profile, prices, assumptions."""
+    volume = estimate.events_per_month
+    return {
+        "stack": estimate.stack,
+        "events_per_month": volume,
+        "usd_per_million_events": estimate.usd_per_million_events,
+        "fixed_usd_per_month": estimate.fixed_usd_per_month,
+        "variable_usd_per_month": estimate.variable_usd_per_month,
+        "monthly_usd": estimate.monthly_usd,
+        "floor_usd_per_million_events": floor.usd_per_million_events,
+        "ratio_to_floor": estimate.usd_per_million_events / floor.usd_per_million_events,
+        "unpriced_regions": list(estimate.unpriced_regions),
+        "warnings": [w for w in (unpriced_warning(estimate),) if w],
+        "services": {
+            service: {"fixed_usd_per_month": fixed, "usd_per_million_events": variable}
+            for service, (fixed, variable) in sorted(estimate.by_service().items())
+        },
+        "regions": {
+            region: {"fixed_usd_per_month": fixed, "usd_per_million_events": variable}
+            for region, (fixed, variable) in estimate.by_region().items()
+        },
+        "lines": [line.as_dict(volume) for line in estimate.lines],
+        "floor_lines": [line.as_dict(volume) for line in floor.lines],
+        "profile": {
+            "item_bytes": profile.item_bytes,
+            "event_bytes": profile.event_bytes,
+            "handler_log_bytes": profile.handler_log_bytes,
+            "platform_log_bytes": profile.platform_log_bytes,
+            "emf_metrics": [[ns, name, list(dims)] for ns, name, dims in profile.emf_metrics],
+            "cpu_ms_measured": profile.cpu_ms,
+            "duration_override_ms": profile.duration_override_ms,
+        },
+        "assumptions": list(estimate.notes),
+        "prices": [price.as_dict() for price in PRICES.values()],
+        **extra,
+    }
+
+
+def price_table_markdown() -> str:
+    """The price table as docs/cost.md carries it (a test keeps the two in step)."""
+    rows = ["| key | unit | USD | source | read on | note |", "|---|---|---|---|---|---|"]
+    for price in PRICES.values():
+        rows.append(
+            f"| `{price.key}` | {price.unit} | {price.usd:.10g} | <{price.source}> | "
+            f"{price.read_on} | {price.note} |"
+        )
+    return "\n".join(rows)

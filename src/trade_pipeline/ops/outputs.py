@@ -1,0 +1,154 @@
+"""A deployed stack's outputs: from ``pulumi stack output --json`` or Pulumi's Automation API.
+
+The model mirrors what the program exports (``trade_pipeline.stack``): ``tableName``,
+``regions``, ``replicaArns``, ``regional`` (per region: ``eventBusArn``, ``ruleArn``,
+``functionArn``, ``queueUrls`` by queue kind, ``alarmTopicArn``), ``lambdaArtifactSha256``, and
+the optional ``globalEndpoint`` (``id``, ``arn``, ``url``, ``regions``) and
+``producerPolicyArn``. A file that does not fit is refused with one line naming the key.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+__all__ = [
+    "GlobalEndpoint",
+    "OutputsError",
+    "RegionalOutputs",
+    "StackOutputs",
+    "load_outputs",
+    "outputs_from_file",
+    "outputs_from_stack",
+]
+
+
+class OutputsError(ValueError):
+    """The outputs cannot be read or do not have the program's shape (one line)."""
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(populate_by_name=True, extra="ignore", frozen=True)
+
+
+class QueueUrls(_Model):
+    delivery_dlq: str = Field(alias="delivery-dlq")
+    processing_failures: str = Field(alias="processing-failures")
+    rejected_events: str = Field(alias="rejected-events")
+
+    def by_kind(self, kind: str) -> str:
+        """The URL of the queue named by its kind (``delivery-dlq``, ...)."""
+        return {
+            "delivery-dlq": self.delivery_dlq,
+            "processing-failures": self.processing_failures,
+            "rejected-events": self.rejected_events,
+        }[kind]
+
+
+class RegionalOutputs(_Model):
+    event_bus_arn: str = Field(alias="eventBusArn")
+    rule_arn: str = Field(alias="ruleArn")
+    function_arn: str = Field(alias="functionArn")
+    queue_urls: QueueUrls = Field(alias="queueUrls")
+    alarm_topic_arn: str = Field(alias="alarmTopicArn")
+
+    @property
+    def bus_name(self) -> str:
+        """``arn:aws:events:r:a:event-bus/NAME`` -> ``NAME``."""
+        return self.event_bus_arn.rsplit("/", 1)[-1]
+
+    @property
+    def rule_name(self) -> str:
+        """``arn:aws:events:r:a:rule/BUS/NAME`` -> ``NAME``."""
+        return self.rule_arn.rsplit("/", 1)[-1]
+
+
+class GlobalEndpoint(_Model):
+    id: str
+    arn: str
+    url: str
+    regions: list[str]
+
+    @property
+    def name(self) -> str:
+        return self.arn.rsplit("/", 1)[-1]
+
+
+class StackOutputs(_Model):
+    table_name: str = Field(alias="tableName")
+    regions: list[str]
+    replica_arns: dict[str, str] = Field(alias="replicaArns", default_factory=dict)
+    regional: dict[str, RegionalOutputs]
+    lambda_artifact_sha256: str | None = Field(alias="lambdaArtifactSha256", default=None)
+    global_endpoint: GlobalEndpoint | None = Field(alias="globalEndpoint", default=None)
+    producer_policy_arn: str | None = Field(alias="producerPolicyArn", default=None)
+
+    @property
+    def primary_region(self) -> str:
+        return self.regions[0]
+
+    def region(self, name: str) -> RegionalOutputs:
+        """One region's outputs; an unknown region is a user error naming the known ones."""
+        if name not in self.regional:
+            raise OutputsError(
+                f"--region {name}: not a region of this stack ({', '.join(self.regions)})"
+            )
+        return self.regional[name]
+
+
+def _parse(document: Any, origin: str) -> StackOutputs:
+    try:
+        outputs = StackOutputs.model_validate(document)
+    except ValidationError as invalid:
+        error = invalid.errors()[0]
+        where = ".".join(str(part) for part in error["loc"]) or "(top level)"
+        raise OutputsError(f"{origin}: {where}: {error['msg']}") from None
+    missing = [region for region in outputs.regions if region not in outputs.regional]
+    if missing or not outputs.regions:
+        raise OutputsError(f"{origin}: regional: no outputs for region(s) {missing or '(none)'}")
+    return outputs
+
+
+def outputs_from_file(path: Path) -> StackOutputs:
+    """Outputs from the JSON that ``pulumi stack output --json`` prints."""
+    try:
+        document = json.loads(path.read_text())
+    except OSError as error:
+        raise OutputsError(f"--outputs {path}: {error.strerror or error}") from None
+    except json.JSONDecodeError as error:
+        raise OutputsError(
+            f"--outputs {path}: not JSON ({error.msg}, line {error.lineno})"
+        ) from None
+    return _parse(document, f"--outputs {path}")
+
+
+def outputs_from_stack(stack: str, project_dir: Path) -> StackOutputs:
+    """Outputs of a deployed stack through Pulumi's Automation API (needs the Pulumi CLI)."""
+    if shutil.which("pulumi") is None:
+        raise OutputsError(
+            f"--stack {stack}: the Pulumi CLI is not installed (no `pulumi` on PATH); install "
+            "it, or pass --outputs FILE written by `pulumi stack output --json`"
+        )
+    from pulumi import automation
+
+    try:
+        selected = automation.select_stack(stack_name=stack, work_dir=str(project_dir))
+        values = {name: output.value for name, output in selected.outputs().items()}
+    except Exception as error:  # the Automation API raises CommandError and friends
+        first_line = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        raise OutputsError(f"--stack {stack}: {first_line}") from None
+    return _parse(values, f"--stack {stack}")
+
+
+def load_outputs(outputs: Path | None, stack: str | None, project_dir: Path) -> StackOutputs:
+    """Exactly one of ``--outputs`` and ``--stack``."""
+    if (outputs is None) == (stack is None):
+        raise OutputsError("pass exactly one of --outputs FILE and --stack NAME")
+    if outputs is not None:
+        return outputs_from_file(outputs)
+    assert stack is not None
+    return outputs_from_stack(stack, project_dir)

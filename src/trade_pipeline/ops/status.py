@@ -1,0 +1,220 @@
+"""``status``: the state of a deployed stack at a glance, per region.
+
+- **alarms**: every alarm whose actions notify the region's alarm topic (so: the stack's own),
+  by state, naming those in ``ALARM``;
+- **queues**: visible and in-flight messages of the three queues (``GetQueueAttributes``) and
+  the oldest message's age (``AWS/SQS ApproximateAgeOfOldestMessage``, last 5 minutes);
+- **last hour**: events matched by the processor rule (``AWS/Events MatchedEvents``, custom-bus
+  dimensions ``EventBusName`` + ``RuleName``), and the processor's own EMF metrics
+  (``TradePipeline``, dimension ``service``): stored, rejected, duplicate conflicts, failures;
+- **replication latency** to every other region (``AWS/DynamoDB ReplicationLatency``, average);
+- **failover**: the global endpoint's state when the stack has one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from functools import partial
+from typing import Any, cast
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from trade_pipeline.ops.aws import Clients, queue_name
+from trade_pipeline.ops.outputs import OutputsError, StackOutputs
+from trade_pipeline.ops.redrive import QUEUE_KINDS
+
+__all__ = ["RegionStatus", "processor_metrics", "region_status"]
+
+
+def processor_metrics() -> tuple[str, str, dict[str, str]]:
+    """Namespace, service dimension and metric names, from the processor's own module.
+
+    Imported here, not at the top: ``trade_processor.observability`` loads Powertools, which
+    only this command needs (it comes with the ``lambda`` extra).
+    """
+    try:
+        from trade_processor.observability import METRIC_NAMESPACE, SERVICE_NAME, MetricName
+    except ImportError as missing:
+        raise OutputsError(
+            f"status reads the processor's metric names, which needs {missing.name}: "
+            "pip install 'trade-pipeline[lambda]'"
+        ) from None
+
+    names = {
+        "stored": MetricName.STORED,
+        "rejected": MetricName.REJECTED,
+        "conflicts": MetricName.DUPLICATE_CONFLICT,
+        "failures": MetricName.FAILED,
+    }
+    return METRIC_NAMESPACE, SERVICE_NAME, names
+
+
+@dataclass
+class RegionStatus:
+    region: str
+    alarms: dict[str, int] = field(default_factory=dict)
+    alarms_firing: list[str] = field(default_factory=list)
+    queues: dict[str, dict[str, float | None]] = field(default_factory=dict)
+    last_hour: dict[str, float] = field(default_factory=dict)
+    replication_latency_ms: dict[str, float | None] = field(default_factory=dict)
+    failover: dict[str, Any] | None = None
+    errors: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def _alarms(clients: Clients, topic_arn: str, status: RegionStatus, region: str) -> None:
+    counts = {"OK": 0, "ALARM": 0, "INSUFFICIENT_DATA": 0}
+    pages = clients.cloudwatch(region).get_paginator("describe_alarms").paginate()
+    for page in pages:
+        for alarm in page.get("MetricAlarms", []):
+            if topic_arn not in alarm.get("AlarmActions", []):
+                continue
+            state = alarm.get("StateValue", "INSUFFICIENT_DATA")
+            counts[state] = counts.get(state, 0) + 1
+            if state == "ALARM":
+                status.alarms_firing.append(alarm["AlarmName"])
+    status.alarms = counts
+
+
+def _metric(
+    namespace: str, name: str, dimensions: dict[str, str], stat: str, period: int
+) -> dict[str, Any]:
+    return {
+        "Metric": {
+            "Namespace": namespace,
+            "MetricName": name,
+            "Dimensions": [{"Name": k, "Value": v} for k, v in dimensions.items()],
+        },
+        "Period": period,
+        "Stat": stat,
+    }
+
+
+def _queries(outputs: StackOutputs, region: str) -> dict[str, dict[str, Any]]:
+    """Query id -> MetricStat: a small table, one request per region."""
+    regional = outputs.regional[region]
+    queries = {
+        "events_in": _metric(
+            "AWS/Events",
+            "MatchedEvents",
+            {"EventBusName": regional.bus_name, "RuleName": regional.rule_name},
+            "Sum",
+            3600,
+        )
+    }
+    namespace, service, names = processor_metrics()
+    for key, name in names.items():
+        queries[key] = _metric(namespace, name, {"service": service}, "Sum", 3600)
+    for n, kind in enumerate(QUEUE_KINDS):
+        queries[f"age{n}"] = _metric(
+            "AWS/SQS",
+            "ApproximateAgeOfOldestMessage",
+            {"QueueName": queue_name(regional.queue_urls.by_kind(kind))},
+            "Maximum",
+            300,
+        )
+    for n, other in enumerate(r for r in outputs.regions if r != region):
+        queries[f"repl{n}"] = _metric(
+            "AWS/DynamoDB",
+            "ReplicationLatency",
+            {"TableName": outputs.table_name, "ReceivingRegion": other},
+            "Average",
+            3600,
+        )
+    return queries
+
+
+def _metrics(clients: Clients, outputs: StackOutputs, status: RegionStatus, region: str) -> None:
+    queries = _queries(outputs, region)
+    end = datetime.now(UTC)
+    response = clients.cloudwatch(region).get_metric_data(
+        MetricDataQueries=cast(
+            Any, [{"Id": qid, "MetricStat": stat} for qid, stat in queries.items()]
+        ),
+        StartTime=end - timedelta(hours=1),
+        EndTime=end,
+        ScanBy="TimestampDescending",
+    )
+    values = {r["Id"]: r.get("Values", []) for r in response.get("MetricDataResults", [])}
+    status.last_hour["events_in"] = sum(values.get("events_in", []))
+    for key in processor_metrics()[2]:
+        status.last_hour[key] = sum(values.get(key, []))
+    for n, kind in enumerate(QUEUE_KINDS):
+        ages = values.get(f"age{n}", [])
+        status.queues.setdefault(kind, {})["oldest_age_s"] = ages[0] if ages else None
+    for n, other in enumerate(r for r in outputs.regions if r != region):
+        latencies = values.get(f"repl{n}", [])
+        status.replication_latency_ms[other] = (
+            round(sum(latencies) / len(latencies), 1) if latencies else None
+        )
+
+
+def _queues(clients: Clients, outputs: StackOutputs, status: RegionStatus, region: str) -> None:
+    for kind in QUEUE_KINDS:
+        attributes = clients.sqs(region).get_queue_attributes(
+            QueueUrl=outputs.regional[region].queue_urls.by_kind(kind),
+            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+        )["Attributes"]
+        entry = status.queues.setdefault(kind, {})
+        entry["visible"] = float(attributes.get("ApproximateNumberOfMessages", 0))
+        entry["in_flight"] = float(attributes.get("ApproximateNumberOfMessagesNotVisible", 0))
+
+
+def _failover(clients: Clients, outputs: StackOutputs, status: RegionStatus) -> None:
+    endpoint = outputs.global_endpoint
+    if endpoint is None:
+        return
+    home = endpoint.arn.split(":")[3] or outputs.primary_region
+    described = clients.events(home).describe_endpoint(Name=endpoint.name, HomeRegion=home)
+    primary = (described.get("RoutingConfig", {}).get("FailoverConfig", {}).get("Primary", {})).get(
+        "HealthCheck"
+    )
+    health = None
+    if primary:
+        check_id = primary.rsplit("/", 1)[-1]
+        observations = clients.route53(home).get_health_check_status(HealthCheckId=check_id)
+        reports = [
+            o.get("StatusReport", {}).get("Status", "")
+            for o in observations.get("HealthCheckObservations", [])
+        ]
+        health = (
+            "healthy"
+            if reports and all(r.startswith("Success") for r in reports)
+            else ("unhealthy" if reports else "unknown")
+        )
+    status.failover = {
+        "endpoint": endpoint.id,
+        "state": described.get("State"),
+        "primary_health_check": primary,
+        "primary_health": health,
+    }
+
+
+def region_status(
+    clients: Clients, outputs: StackOutputs, regions: Sequence[str]
+) -> list[RegionStatus]:
+    """One :class:`RegionStatus` per region; a step that fails is recorded, not fatal."""
+    statuses = []
+    for region in regions:
+        status = RegionStatus(region)
+        steps: list[tuple[str, Callable[[], None]]] = [
+            (
+                "alarms",
+                partial(_alarms, clients, outputs.regional[region].alarm_topic_arn, status, region),
+            ),
+            ("queues", partial(_queues, clients, outputs, status, region)),
+            ("metrics", partial(_metrics, clients, outputs, status, region)),
+        ]
+        if region == outputs.primary_region:
+            steps.append(("failover", partial(_failover, clients, outputs, status)))
+        for name, step in steps:
+            try:
+                step()
+            except (ClientError, BotoCoreError) as error:
+                status.errors.append(f"{name}: {error}")
+        statuses.append(status)
+    return statuses

@@ -1,0 +1,103 @@
+"""A deployed stack on moto's server, built from the offline plan.
+
+:func:`deploy` creates, per region, what :func:`tests.e2e.test_plan_on_moto.create_region_from_plan`
+creates (table copy, queues, bus, rule delivering to a capture queue) plus the archive, the
+alarm topic and every alarm, each from the plan's own inputs, and returns the stack outputs
+shaped exactly as the program exports them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import boto3
+
+from trade_pipeline.preview import Plan
+
+from .test_plan_on_moto import _of, create_region_from_plan
+
+__all__ = ["deploy"]
+
+QUEUE_KINDS = ("delivery-dlq", "processing-failures", "rejected-events")
+
+
+def _alarm_request(inputs: dict[str, Any]) -> dict[str, Any]:
+    """PutMetricAlarm parameters from a planned MetricAlarm's inputs."""
+    request: dict[str, Any] = {
+        "AlarmName": inputs["name"],
+        "AlarmDescription": inputs.get("alarmDescription", ""),
+        "ActionsEnabled": inputs.get("actionsEnabled", True),
+        "AlarmActions": inputs.get("alarmActions", []),
+        "OKActions": inputs.get("okActions", []),
+        "MetricName": inputs["metricName"],
+        "Namespace": inputs["namespace"],
+        "Dimensions": [{"Name": k, "Value": v} for k, v in inputs.get("dimensions", {}).items()],
+        "Period": int(inputs["period"]),
+        "EvaluationPeriods": int(inputs["evaluationPeriods"]),
+        "Threshold": float(inputs["threshold"]),
+        "ComparisonOperator": inputs["comparisonOperator"],
+        "TreatMissingData": inputs.get("treatMissingData", "missing"),
+    }
+    if inputs.get("extendedStatistic"):
+        request["ExtendedStatistic"] = inputs["extendedStatistic"]
+    else:
+        request["Statistic"] = inputs["statistic"]
+    return request
+
+
+def _deploy_region(plan: Plan, region: str) -> dict[str, Any]:
+    urls = create_region_from_plan(plan, region)
+    events = boto3.client("events", region_name=region)
+    (bus,) = _of(plan, "aws:cloudwatch/eventBus:EventBus", region)
+    (rule,) = _of(plan, "aws:cloudwatch/eventRule:EventRule", region)
+    (archive,) = _of(plan, "aws:cloudwatch/eventArchive:EventArchive", region)
+    bus_arn = events.describe_event_bus(Name=bus.inputs["name"])["Arn"]
+    events.create_archive(
+        ArchiveName=archive.inputs["name"],
+        EventSourceArn=bus_arn,
+        RetentionDays=int(archive.inputs["retentionDays"]),
+    )
+    (topic,) = _of(plan, "aws:sns/topic:Topic", region)
+    topic_arn = boto3.client("sns", region_name=region).create_topic(Name=topic.inputs["name"])[
+        "TopicArn"
+    ]
+    cloudwatch = boto3.client("cloudwatch", region_name=region)
+    for alarm in _of(plan, "aws:cloudwatch/metricAlarm:MetricAlarm", region):
+        cloudwatch.put_metric_alarm(**_alarm_request(alarm.inputs))
+    (function,) = _of(plan, "aws:lambda/function:Function", region)
+    planned = plan.stack_outputs["regional"][region]
+    return {
+        "capture": urls["capture"],
+        "environment": function.inputs["environment"]["variables"],
+        "outputs": {
+            "eventBusArn": bus_arn,
+            "ruleArn": events.describe_rule(
+                Name=rule.inputs["name"], EventBusName=bus.inputs["name"]
+            )["Arn"],
+            "functionArn": planned["functionArn"],  # moto runs no function: the planned ARN
+            "queueUrls": {
+                kind: next(url for name, url in urls.items() if name.endswith(kind))
+                for kind in QUEUE_KINDS
+            },
+            "alarmTopicArn": topic_arn,
+        },
+    }
+
+
+def deploy(plan: Plan, regions: tuple[str, ...]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Create every region; return (stack outputs, per-region capture URL and environment)."""
+    deployed = {region: _deploy_region(plan, region) for region in regions}
+    table = plan.stack_outputs["tableName"]
+    outputs = {
+        "tableName": table,
+        "regions": list(regions),
+        "replicaArns": {
+            region: boto3.client("dynamodb", region_name=region).describe_table(TableName=table)[
+                "Table"
+            ]["TableArn"]
+            for region in regions
+        },
+        "regional": {region: deployed[region]["outputs"] for region in regions},
+        "lambdaArtifactSha256": plan.stack_outputs["lambdaArtifactSha256"],
+    }
+    return outputs, deployed

@@ -1,0 +1,292 @@
+"""The cost estimate: read from the plan, priced from the sourced table, linear in volume."""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+import shutil
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.support.plans import build, regions_env
+from trade_pipeline import resource_types as rt
+from trade_pipeline.commands.cost import VOLUME_KEY, VolumeError, expected_volume
+from trade_pipeline.cost.model import Estimate, estimate, floor_estimate
+from trade_pipeline.cost.plan_facts import read_plan
+from trade_pipeline.cost.prices import PRICES, price_of
+from trade_pipeline.cost.profile import ProcessorProfile, item_size, measure_profile
+from trade_pipeline.preview import Plan
+from trade_pipeline.sample_events import typical_event
+from trade_processor.storage import item_for
+from trade_processor.validation import parse_event
+
+REPO = Path(__file__).resolve().parents[2]
+VOLUME = 100_000_000
+
+
+@pytest.fixture(scope="module")
+def profile() -> ProcessorProfile:
+    # measured for real, but with a fixed duration so that runs compare exactly
+    return measure_profile("us-east-1", rounds=20).with_duration(20)
+
+
+@pytest.fixture(scope="module")
+def dev_plan(dev_stack_config: dict[str, Any], lambda_artifact: Any) -> Plan:
+    return build(dev_stack_config, lambda_artifact)
+
+
+def _estimate(plan: Plan, profile: ProcessorProfile, volume: int = VOLUME) -> Estimate:
+    return estimate(read_plan(plan), profile, volume)
+
+
+def _add(plan: Plan, type_: str, region: str | None, inputs: dict[str, Any], name: str) -> Plan:
+    edited = copy.deepcopy(plan)
+    template = edited.by_type(rt.BUS)[0]
+    edited.resources.append(
+        replace(template, type=type_, name=name, urn=f"urn:{name}", region=region, inputs=inputs)
+    )
+    return edited
+
+
+def test_the_profile_is_the_processors_own_item_and_output(profile: ProcessorProfile) -> None:
+    item = item_for(parse_event(typical_event("us-east-1")))
+    assert set(profile.item) == set(item)
+    assert profile.item_bytes == item_size(dict(item)) > 500
+    assert profile.handler_log_bytes > 300  # one JSON log line and one EMF line
+    names = {metric for _, metric, _ in profile.emf_metrics}
+    assert {"EventsStored", "ColdStart"} <= names
+
+
+def test_doubling_the_volume_doubles_the_variable_part_only(
+    dev_plan: Plan, profile: ProcessorProfile
+) -> None:
+    once, twice = _estimate(dev_plan, profile), _estimate(dev_plan, profile, 2 * VOLUME)
+    assert twice.fixed_usd_per_month == once.fixed_usd_per_month > 0
+    assert twice.variable_usd_per_month == pytest.approx(2 * once.variable_usd_per_month)
+    assert twice.usd_per_million_events == pytest.approx(once.usd_per_million_events)
+    assert twice.monthly_usd - once.monthly_usd == pytest.approx(once.variable_usd_per_month)
+
+
+def test_a_region_adds_its_replicated_writes_and_indexes(
+    dev_stack_config: dict[str, Any],
+    lambda_artifact: Any,
+    dev_plan: Plan,
+    profile: ProcessorProfile,
+) -> None:
+    env = regions_env("us-east-1", "us-west-2", "eu-west-1", "eu-central-1")
+    four = _estimate(build(dev_stack_config, lambda_artifact, env), profile)
+    three = _estimate(dev_plan, profile)
+    added = [line for line in four.lines if line.region == "eu-central-1"]
+    per_event = sum(line.usd_per_million_events for line in added)
+    assert four.usd_per_million_events - three.usd_per_million_events == pytest.approx(per_event)
+    writes = [line for line in added if "write" in line.item]
+    indexes = len(read_plan(dev_plan).indexes)
+    assert len(writes) == 1 + indexes  # one replicated write, one write per index
+    assert sum(w.usd_per_million_events for w in writes) == pytest.approx((1 + indexes) * 0.625)
+    assert "eu-central-1" in four.unpriced_regions
+
+
+def test_an_index_in_the_plan_is_priced_by_its_projection(
+    dev_plan: Plan, profile: ProcessorProfile
+) -> None:
+    base = _estimate(dev_plan, profile)
+    edited = copy.deepcopy(dev_plan)
+    table = edited.by_type(rt.TABLE)[0]
+    table.inputs["globalSecondaryIndexes"] = [
+        *table.inputs["globalSecondaryIndexes"],
+        {
+            "name": "by-venue",
+            "projectionType": "KEYS_ONLY",
+            "keySchemas": [{"attributeName": "venue", "keyType": "HASH"}],
+        },
+        {  # sparse: a typical item has no such attribute, so nothing is written
+            "name": "by-desk",
+            "projectionType": "ALL",
+            "keySchemas": [{"attributeName": "desk", "keyType": "HASH"}],
+        },
+    ]
+    more = _estimate(edited, profile)
+    regions = len(read_plan(dev_plan).table_regions)
+
+    def writes(result: Estimate) -> float:
+        return sum(line.usd_per_million_events for line in result.lines if "write" in line.item)
+
+    assert writes(more) - writes(base) == pytest.approx(regions * 0.625)
+    assert more.usd_per_million_events > base.usd_per_million_events  # storage grows too
+    assert not [line for line in more.lines if "by-desk" in line.item]
+    narrow = [line for line in more.lines if "by-venue" in line.item]
+    assert len(narrow) == regions
+
+
+def test_without_indexes_tracing_and_archive_the_stack_nears_the_floor(
+    dev_plan: Plan, profile: ProcessorProfile
+) -> None:
+    edited = copy.deepcopy(dev_plan)
+    edited.by_type(rt.TABLE)[0].inputs["globalSecondaryIndexes"] = []
+    for fn in edited.by_type(rt.FUNCTION):
+        fn.inputs["tracingConfig"] = {"mode": "PassThrough"}
+    edited.resources = [r for r in edited.resources if r.type != rt.ARCHIVE]
+    lean = _estimate(edited, profile)
+    full = _estimate(dev_plan, profile)
+    floor = floor_estimate(read_plan(dev_plan), profile, VOLUME)
+    assert not [line for line in lean.lines if line.service == "X-Ray"]
+    assert floor.usd_per_million_events < lean.usd_per_million_events
+    assert lean.usd_per_million_events < full.usd_per_million_events
+    kinds = sorted((line.service, line.item) for line in floor.lines)
+    assert kinds.count(("DynamoDB", "one write")) == 3
+    assert {s for s, _ in kinds} == {"EventBridge", "Lambda", "DynamoDB"}
+
+
+def test_extras_of_other_issues_are_priced_when_planned(
+    dev_plan: Plan, profile: ProcessorProfile
+) -> None:
+    base = _estimate(dev_plan, profile)
+    plan = _add(dev_plan, rt.DASHBOARD, "us-east-1", {"dashboardName": "d"}, "dash")
+    plan = _add(plan, rt.HEALTH_CHECK, "us-east-1", {"type": "CLOUDWATCH_METRIC"}, "hc")
+    plan = _add(
+        plan,
+        rt.VPC_ENDPOINT,
+        "us-east-1",
+        {"vpcEndpointType": "Interface", "subnetIds": ["a", "b"]},
+        "sqs-endpoint",
+    )
+    plan = _add(
+        plan,
+        rt.EVENT_ENDPOINT,
+        "us-east-1",
+        {
+            "replicationConfig": {"state": "ENABLED"},
+            "routingConfig": {"failoverConfig": {"secondary": {"route": "us-west-2"}}},
+        },
+        "endpoint",
+    )
+    extra = _estimate(plan, profile)
+    assert extra.fixed_usd_per_month - base.fixed_usd_per_month == pytest.approx(
+        3.00 + 0.50 + 2 * 730 * 0.01 + 0.6 + 730 * 3600 * 5e-6  # + secondary metrics, reservoir
+    )
+    replicated = [line for line in extra.lines if line.region == "us-west-2" and line.per_event]
+    assert {"endpoint replication", "processor invocation"} <= {line.item for line in replicated}
+    assert extra.usd_per_million_events > base.usd_per_million_events
+
+
+def test_every_price_names_its_source_and_the_date_it_was_read() -> None:
+    for price in PRICES.values():
+        assert re.match(r"https://\S+", price.source), price.key
+        assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", price.read_on), price.key
+        assert price.assumed == price.note.startswith("assumed"), price.key
+
+
+def test_an_unpriced_region_is_flagged_never_silently_priced() -> None:
+    price, priced = price_of("lambda.request", "eu-west-1")
+    assert price == PRICES["lambda.request"] and not priced
+    assert price_of("lambda.request", "us-east-1")[1]
+
+
+@pytest.mark.parametrize("value", ["-3", "0", "lots", True, "1.5"])
+def test_a_bad_expected_volume_is_one_line_naming_the_key(value: object) -> None:
+    with pytest.raises(VolumeError, match=re.escape(VOLUME_KEY)) as caught:
+        expected_volume({VOLUME_KEY: value}, {})
+    assert "\n" not in str(caught.value) and "positive whole number" in str(caught.value)
+
+
+def test_expected_volume_from_the_stack_file_or_the_environment() -> None:
+    assert expected_volume({VOLUME_KEY: 5_000_000}, {}) == 5_000_000
+    env = {"TRADE_PIPELINE_EXPECTED_EVENTS_PER_MONTH": "7000000"}
+    assert expected_volume({VOLUME_KEY: 5_000_000}, env) == 7_000_000
+    assert expected_volume({}, {}) is None
+
+
+def _cost(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "trade_pipeline.cli", "cost", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**_clean_env(), "COLUMNS": "200"},
+    )
+
+
+def _clean_env() -> dict[str, str]:
+    import os
+
+    return {k: v for k, v in os.environ.items() if not k.startswith("TRADE_PIPELINE_")}
+
+
+@pytest.mark.slow
+def test_cost_command_json_per_service_and_linear_in_volume(
+    tmp_path: Path, lambda_artifact: Any
+) -> None:
+    documents = []
+    for volume in (VOLUME, 2 * VOLUME):
+        out = tmp_path / f"cost-{volume}.json"
+        result = _cost(
+            "--stack",
+            "dev",
+            "--events-per-month",
+            str(volume),
+            "--duration-ms",
+            "20",
+            "--json",
+            str(out),
+        )
+        assert result.returncode == 0, result.stderr
+        assert "warning: no prices for eu-west-1, us-west-2" in result.stdout
+        documents.append(json.loads(out.read_text()))
+    once, twice = documents
+    assert {"DynamoDB", "Lambda", "EventBridge", "CloudWatch Logs", "X-Ray"} <= set(
+        once["services"]
+    )
+    assert once["usd_per_million_events"] == pytest.approx(twice["usd_per_million_events"])
+    assert once["fixed_usd_per_month"] == pytest.approx(twice["fixed_usd_per_month"])
+    assert twice["variable_usd_per_month"] == pytest.approx(2 * once["variable_usd_per_month"])
+    assert once["unpriced_regions"] == ["eu-west-1", "us-west-2"]
+    assert once["ratio_to_floor"] > 1
+    for line in once["lines"]:
+        assert line["source"].startswith("https://") and line["read_on"]
+
+
+@pytest.mark.slow
+def test_cost_command_reads_the_expected_volume_key(tmp_path: Path, lambda_artifact: Any) -> None:
+    stack_file = tmp_path / "Pulumi.dev.yaml"
+    shutil.copy(REPO / "Pulumi.dev.yaml", stack_file)
+    with stack_file.open("a") as handle:
+        handle.write(f"  {VOLUME_KEY}: 5000000\n")
+    out = tmp_path / "cost.json"
+    result = _cost("--stack", "dev", "--project-dir", str(tmp_path), "--json", str(out))
+    assert result.returncode == 0, result.stderr
+    assert json.loads(out.read_text())["events_per_month"] == 5_000_000
+    stack_file.write_text(stack_file.read_text().replace("5000000", "-5"))
+    bad = _cost("--stack", "dev", "--project-dir", str(tmp_path))
+    assert bad.returncode == 2
+    assert bad.stderr.strip().splitlines() == [
+        f"config error: {VOLUME_KEY} = -5: must be a positive whole number of events per month"
+    ]
+
+
+def test_docs_carry_the_current_price_table() -> None:
+    from trade_pipeline.cost.report import price_table_markdown
+
+    text = (REPO / "docs" / "cost.md").read_text()
+    block = text.split("<!-- prices:begin -->\n", 1)[1].split("\n<!-- prices:end -->", 1)[0]
+    assert block == price_table_markdown()
+
+
+def test_the_preview_line_is_the_estimate_at_the_expected_volume(
+    dev_plan: Plan, dev_stack_config: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from trade_pipeline.commands.cost import VOLUME_ENV, preview_estimate_line
+
+    monkeypatch.delenv(VOLUME_ENV, raising=False)
+    unset = preview_estimate_line(dev_plan, dev_stack_config)
+    assert f"{VOLUME_KEY} not set" in unset and "per million events" in unset
+    monkeypatch.setenv(VOLUME_ENV, "5000000")
+    line = preview_estimate_line(dev_plan, dev_stack_config)
+    assert line.startswith("cost estimate at 5,000,000 events/month") and "\n" not in line
+    assert "x the floor" in line and "unpriced regions: eu-west-1, us-west-2" in line
