@@ -33,7 +33,7 @@ PROBE = textwrap.dedent(
     from pathlib import Path
 
     pack = Path(sys.argv[1])
-    ours = ("trade_pipeline", "trade_processor")
+    ours = ("trade_pipeline", "trade_processor", "trade_producer")
     sys.path[:] = [str(pack)] + [
         p for p in sys.path[1:] if not any((Path(p or ".") / name).is_dir() for name in ours)
     ]
@@ -88,7 +88,9 @@ def _names(requirements: str) -> set[str]:
 
 
 def test_pack_holds_its_files_and_a_virtualenv_of_its_own(pack: Path) -> None:
-    assert {p.name for p in pack.iterdir()} == {*PACK_FILES, "trade_pipeline", "trade_processor"}
+    packages = {p.name for p in project_packages()}
+    assert {"trade_pipeline", "trade_processor"} <= packages
+    assert {p.name for p in pack.iterdir()} == {*PACK_FILES, *packages}
     runtime = yaml.safe_load((pack / "PulumiPolicy.yaml").read_text())["runtime"]
 
     assert runtime == {"name": "python", "options": {"toolchain": "pip", "virtualenv": "venv"}}
