@@ -59,6 +59,9 @@ LIMITS: Final[dict[str, NameRule]] = {
     "endpoint": NameRule(64, _ALNUM_DASH_DOT),  # EventBridge CreateEndpoint Name
     "policy": NameRule(128, re.compile(r"^[A-Za-z0-9+=,.@_-]+$")),  # IAM PolicyName
     "dashboard": NameRule(255, _ALNUM_DASH),  # CloudWatch DashboardName
+    "signing_profile": NameRule(64, re.compile(r"^[A-Za-z0-9_]{2,}$")),  # Signer profile name
+    "backup_vault": NameRule(50, re.compile(r"^[A-Za-z0-9_-]{2,}$")),  # BackupVaultName
+    "backup_plan": NameRule(50, _ALNUM_DASH_DOT),  # BackupPlanName
 }
 
 # The longest alarm suffix (``what``) the monitoring component uses besides the per-region
@@ -97,7 +100,11 @@ class Naming:
 
     @property
     def log_group(self) -> str:
-        return f"/aws/lambda/{self.function}"
+        """The processor's log group: a name of the stack's own, never Lambda's default
+        ``/aws/lambda/<function>``, which Lambda creates by itself once a function of that name
+        has run (creating it then fails with ResourceAlreadyExistsException, e.g. on a redeploy
+        after a destroy)."""
+        return f"/trade-pipeline/{self.suffix}/{self.function}"
 
     @property
     def topic(self) -> str:
@@ -117,7 +124,8 @@ class Naming:
 
     @property
     def detector_log_group(self) -> str:
-        return f"/aws/lambda/{self.detector_function}"
+        """The conflict detector's log group: a name of the stack's own (see :attr:`log_group`)."""
+        return f"/trade-pipeline/{self.suffix}/{self.detector_function}"
 
     @property
     def endpoint(self) -> str:
@@ -141,6 +149,19 @@ class Naming:
     def kms_alias(self, purpose: str) -> str:
         return f"alias/{self.prefix}-{self.suffix}-{purpose}"
 
+    @property
+    def signing_profile(self) -> str:
+        """Signer profile names allow letters, digits and underscores only (no hyphens)."""
+        return f"{self.prefix}_{self.suffix}_processor".replace("-", "_")
+
+    @property
+    def backup_vault(self) -> str:
+        return f"{self.prefix}-{self.suffix}-backups"
+
+    @property
+    def backup_plan(self) -> str:
+        return f"{self.prefix}-{self.suffix}-table"
+
     # --- account-wide names: carry the region -------------------------------------------
     def role(self, region: str) -> str:
         return f"{self.prefix}-processor-{self.suffix}-{region}"
@@ -148,9 +169,17 @@ class Naming:
     def detector_role(self, region: str) -> str:
         return f"{self.prefix}-conflicts-{self.suffix}-{region}"
 
+    def backup_role(self, region: str) -> str:
+        return f"{self.prefix}-backup-{self.suffix}-{region}"
+
     def alarm(self, region: str, what: str) -> str:
         """Alarm names are regional, but the region in the name tells the person paged where."""
-        return f"{self.prefix}-{self.suffix}-{region}-{what}"
+        return f"{self.alarm_prefix(region)}{what}"
+
+    def alarm_prefix(self, region: str) -> str:
+        """What every alarm name of this stack in ``region`` starts with (topic policies
+        scope CloudWatch's publish grant to it)."""
+        return f"{self.prefix}-{self.suffix}-{region}-"
 
     # --- checks -------------------------------------------------------------------------
     def all_names(self, region: str) -> dict[str, list[str]]:
@@ -162,7 +191,12 @@ class Naming:
             "archive": lambda: [self.archive],
             "rule": lambda: [self.rule],
             "function": lambda: [self.function, self.detector_function],
-            "role": lambda: [self.role(region), self.detector_role(region), self.endpoint_role],
+            "role": lambda: [
+                self.role(region),
+                self.detector_role(region),
+                self.endpoint_role,
+                self.backup_role(region),
+            ],
             "queue": lambda: [self.queue(k) for k in QueueKind],
             "topic": lambda: [self.topic],
             "log_group": lambda: [self.log_group, self.detector_log_group],
@@ -172,6 +206,9 @@ class Naming:
             "endpoint": lambda: [self.endpoint],
             "policy": lambda: [self.producer_policy],
             "dashboard": lambda: [self.dashboard],
+            "signing_profile": lambda: [self.signing_profile],
+            "backup_vault": lambda: [self.backup_vault],
+            "backup_plan": lambda: [self.backup_plan],
         }
         return {kind: list(produce()) for kind, produce in producers.items()}
 

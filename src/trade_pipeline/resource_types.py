@@ -19,8 +19,12 @@ __all__ = [
     "ALIAS",
     "ARCHIVE",
     "AWS_PROVIDER",
+    "BACKUP_PLAN",
+    "BACKUP_SELECTION",
+    "BACKUP_VAULT",
     "BUS",
     "BUS_POLICY",
+    "CODE_SIGNING_CONFIG",
     "DASHBOARD",
     "EVENT_ENDPOINT",
     "EVENT_PERMISSION",
@@ -40,6 +44,7 @@ __all__ = [
     "QUEUE_POLICY",
     "ROLE",
     "ROLE_POLICY",
+    "SIGNING_PROFILE",
     "SUBNET",
     "TABLE",
     "TARGET",
@@ -88,6 +93,12 @@ HEALTH_CHECK: Final = "aws:route53/healthCheck:HealthCheck"
 KMS_KEY: Final = "aws:kms/key:Key"
 ALIAS: Final = "aws:kms/alias:Alias"
 AWS_PROVIDER: Final = "pulumi:providers:aws"
+# Optional production features (issue 8): code signing, backups.
+SIGNING_PROFILE: Final = "aws:signer/signingProfile:SigningProfile"
+CODE_SIGNING_CONFIG: Final = "aws:lambda/codeSigningConfig:CodeSigningConfig"
+BACKUP_VAULT: Final = "aws:backup/vault:Vault"
+BACKUP_PLAN: Final = "aws:backup/plan:Plan"
+BACKUP_SELECTION: Final = "aws:backup/selection:Selection"
 VPC: Final = "aws:ec2/vpc:Vpc"
 SUBNET: Final = "aws:ec2/subnet:Subnet"
 VPC_ENDPOINT: Final = "aws:ec2/vpcEndpoint:VpcEndpoint"
