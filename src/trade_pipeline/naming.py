@@ -60,6 +60,9 @@ LIMITS: Final[dict[str, NameRule]] = {
     "policy": NameRule(128, re.compile(r"^[A-Za-z0-9+=,.@_-]+$")),  # IAM PolicyName
     "dashboard": NameRule(255, _ALNUM_DASH),  # CloudWatch DashboardName
     "security_group": NameRule(255, _ALNUM_DASH),  # EC2 GroupName (never starting "sg-")
+    "signing_profile": NameRule(64, re.compile(r"^[A-Za-z0-9_]{2,}$")),  # Signer profile name
+    "backup_vault": NameRule(50, re.compile(r"^[A-Za-z0-9_-]{2,}$")),  # BackupVaultName
+    "backup_plan": NameRule(50, _ALNUM_DASH_DOT),  # BackupPlanName
 }
 
 # The longest alarm suffix (``what``) the monitoring component uses besides the per-region
@@ -98,7 +101,11 @@ class Naming:
 
     @property
     def log_group(self) -> str:
-        return f"/aws/lambda/{self.function}"
+        """The processor's log group: a name of the stack's own, never Lambda's default
+        ``/aws/lambda/<function>``, which Lambda creates by itself once a function of that name
+        has run (creating it then fails with ResourceAlreadyExistsException, e.g. on a redeploy
+        after a destroy)."""
+        return f"/trade-pipeline/{self.suffix}/{self.function}"
 
     @property
     def topic(self) -> str:
@@ -118,7 +125,8 @@ class Naming:
 
     @property
     def detector_log_group(self) -> str:
-        return f"/aws/lambda/{self.detector_function}"
+        """The conflict detector's log group: a name of the stack's own (see :attr:`log_group`)."""
+        return f"/trade-pipeline/{self.suffix}/{self.detector_function}"
 
     @property
     def endpoint(self) -> str:
@@ -142,6 +150,19 @@ class Naming:
     def kms_alias(self, purpose: str) -> str:
         return f"alias/{self.prefix}-{self.suffix}-{purpose}"
 
+    @property
+    def signing_profile(self) -> str:
+        """Signer profile names allow letters, digits and underscores only (no hyphens)."""
+        return f"{self.prefix}_{self.suffix}_processor".replace("-", "_")
+
+    @property
+    def backup_vault(self) -> str:
+        return f"{self.prefix}-{self.suffix}-backups"
+
+    @property
+    def backup_plan(self) -> str:
+        return f"{self.prefix}-{self.suffix}-table"
+
     # --- account-wide names: carry the region -------------------------------------------
     def role(self, region: str) -> str:
         return f"{self.prefix}-processor-{self.suffix}-{region}"
@@ -161,9 +182,17 @@ class Naming:
     def flow_log_role(self, region: str) -> str:
         return f"{self.prefix}-flow-logs-{self.suffix}-{region}"
 
+    def backup_role(self, region: str) -> str:
+        return f"{self.prefix}-backup-{self.suffix}-{region}"
+
     def alarm(self, region: str, what: str) -> str:
         """Alarm names are regional, but the region in the name tells the person paged where."""
-        return f"{self.prefix}-{self.suffix}-{region}-{what}"
+        return f"{self.alarm_prefix(region)}{what}"
+
+    def alarm_prefix(self, region: str) -> str:
+        """What every alarm name of this stack in ``region`` starts with (topic policies
+        scope CloudWatch's publish grant to it)."""
+        return f"{self.prefix}-{self.suffix}-{region}-"
 
     # --- checks -------------------------------------------------------------------------
     def all_names(self, region: str) -> dict[str, list[str]]:
@@ -180,6 +209,7 @@ class Naming:
                 self.detector_role(region),
                 self.endpoint_role,
                 self.flow_log_role(region),
+                self.backup_role(region),
             ],
             "queue": lambda: [self.queue(k) for k in QueueKind],
             "topic": lambda: [self.topic],
@@ -191,6 +221,9 @@ class Naming:
             "endpoint": lambda: [self.endpoint],
             "policy": lambda: [self.producer_policy],
             "dashboard": lambda: [self.dashboard],
+            "signing_profile": lambda: [self.signing_profile],
+            "backup_vault": lambda: [self.backup_vault],
+            "backup_plan": lambda: [self.backup_plan],
         }
         return {kind: list(produce()) for kind, produce in producers.items()}
 

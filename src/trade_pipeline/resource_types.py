@@ -19,8 +19,12 @@ __all__ = [
     "ALIAS",
     "ARCHIVE",
     "AWS_PROVIDER",
+    "BACKUP_PLAN",
+    "BACKUP_SELECTION",
+    "BACKUP_VAULT",
     "BUS",
     "BUS_POLICY",
+    "CODE_SIGNING_CONFIG",
     "DASHBOARD",
     "DEFAULT_SECURITY_GROUP",
     "EGRESS_ONLY_INTERNET_GATEWAY",
@@ -52,6 +56,7 @@ __all__ = [
     "SECURITY_GROUP_RULE",
     "SG_EGRESS_RULE",
     "SG_INGRESS_RULE",
+    "SIGNING_PROFILE",
     "SUBNET",
     "TABLE",
     "TARGET",
@@ -100,6 +105,12 @@ HEALTH_CHECK: Final = "aws:route53/healthCheck:HealthCheck"
 KMS_KEY: Final = "aws:kms/key:Key"
 ALIAS: Final = "aws:kms/alias:Alias"
 AWS_PROVIDER: Final = "pulumi:providers:aws"
+# Optional production features (issue 8): code signing, backups.
+SIGNING_PROFILE: Final = "aws:signer/signingProfile:SigningProfile"
+CODE_SIGNING_CONFIG: Final = "aws:lambda/codeSigningConfig:CodeSigningConfig"
+BACKUP_VAULT: Final = "aws:backup/vault:Vault"
+BACKUP_PLAN: Final = "aws:backup/plan:Plan"
+BACKUP_SELECTION: Final = "aws:backup/selection:Selection"
 VPC: Final = "aws:ec2/vpc:Vpc"
 SUBNET: Final = "aws:ec2/subnet:Subnet"
 VPC_ENDPOINT: Final = "aws:ec2/vpcEndpoint:VpcEndpoint"

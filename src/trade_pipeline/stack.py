@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from collections.abc import Mapping
@@ -13,6 +14,7 @@ import pulumi_aws as aws
 
 from trade_pipeline import iam
 from trade_pipeline.components import (
+    RegionalCodeSigning,
     RegionalContext,
     RegionalKey,
     RegionalKeyArgs,
@@ -20,6 +22,8 @@ from trade_pipeline.components import (
     RegionalMonitoringArgs,
     RegionalPipeline,
     RegionalPipelineArgs,
+    TableBackup,
+    TableBackupArgs,
     TradeTable,
     TradeTableArgs,
     regional_contexts,
@@ -96,6 +100,7 @@ def build_stack(
     networks = _private_networks(contexts)  # before any function: they are attached to it
     key_arns = _table_keys(contexts)
     table = TradeTable("trade", TradeTableArgs(contexts[config.primary_region], key_arns))
+    signing = _optional_features(config, contexts, table, key_arns)
     pipelines: dict[str, RegionalPipeline] = {}
     detectors: dict[str, RegionalConflictDetector] = {}
     monitoring: dict[str, RegionalMonitoring] = {}
@@ -108,11 +113,15 @@ def build_stack(
                 replica_arn=table.replica_arns[region],
                 artifact=artifact,
                 table_key_arn=key_arns.get(region),
+                log_key_arn=key_arns.get(region),
+                code_signing_config_arn=signing.get(region),
             ),
             # The function writes to its replica: the table (and its replicas) come first.
             opts=pulumi.ResourceOptions(depends_on=[table]),
         )
-        detectors[region] = _conflict_detector(context, table, pipelines[region], artifact)
+        detectors[region] = _conflict_detector(
+            context, table, pipelines[region], artifact, key_arns.get(region)
+        )
         monitoring[region] = RegionalMonitoring(
             f"monitoring-{region}",
             RegionalMonitoringArgs(
@@ -148,6 +157,7 @@ def _conflict_detector(
     table: TradeTable,
     pipeline: RegionalPipeline,
     artifact: LambdaArtifactLike,
+    log_key_arn: pulumi.Input[str] | None,
 ) -> RegionalConflictDetector:
     """The region's detector on the stream of the region's own replica."""
     region = context.region
@@ -161,6 +171,7 @@ def _conflict_detector(
             rejected_queue_url=pipeline.queues[QueueKind.REJECTED_EVENTS].url,
             failures_queue_arn=pipeline.queues[QueueKind.PROCESSING_FAILURES].arn,
             artifact=artifact,
+            log_key_arn=log_key_arn,
         ),
         opts=pulumi.ResourceOptions(depends_on=[table]),
     )
@@ -272,11 +283,41 @@ def _table_keys(contexts: Mapping[str, RegionalContext]) -> dict[str, pulumi.Inp
                 context=context,
                 purpose="table",
                 description=f"Trade table encryption ({region})",
-                policy=table_key_policy,
+                # The region's function log groups are encrypted with this key too.
+                policy=functools.partial(
+                    table_key_policy,
+                    region=region,
+                    log_group_names=(
+                        context.naming.log_group,
+                        context.naming.detector_log_group,
+                    ),
+                ),
             ),
         )
         key_arns[region] = key.arn
     return key_arns
+
+
+def _optional_features(
+    config: PipelineConfig,
+    contexts: Mapping[str, RegionalContext],
+    table: TradeTable,
+    key_arns: Mapping[str, pulumi.Input[str]],
+) -> dict[str, pulumi.Output[str]]:
+    """Production options, off by default (issue 8): code signing and table backups.
+
+    Returns region -> code signing config ARN (empty when code signing is off).
+    """
+    signing: dict[str, pulumi.Output[str]] = {}
+    if config.code_signing:
+        for region, context in contexts.items():
+            signing[region] = RegionalCodeSigning(f"code-signing-{region}", context).arn
+    if config.backup:
+        TableBackup(
+            "table-backup",
+            TableBackupArgs(contexts=contexts, table_arn=table.table.arn, key_arns=key_arns),
+        )
+    return signing
 
 
 def _export_outputs(stack: PipelineStack, artifact: LambdaArtifactLike) -> None:
@@ -339,4 +380,6 @@ def run_program() -> None:
         config = config_from_pulumi()
     except ConfigError as exc:
         raise pulumi.RunError(str(exc)) from None
+    for line in config.announcements:  # every value the environment changed, said out loud
+        pulumi.log.warn(line)
     build_stack(config)

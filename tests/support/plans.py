@@ -60,7 +60,8 @@ def policy_doc(resource: PlannedResource, key: str = "policy") -> dict[str, Any]
 
 def regions_env(primary: str, *secondaries: str) -> dict[str, str]:
     """Environment overrides selecting the regions of the stack."""
-    return {"PRIMARY_REGION": primary, "SECONDARY_REGIONS": ",".join(secondaries)}
+    # An empty variable is an error: "no secondary regions" is the empty JSON list.
+    return {"PRIMARY_REGION": primary, "SECONDARY_REGIONS": ",".join(secondaries) or "[]"}
 
 
 PROCESSOR_HANDLER = "trade_processor.handler.handler"

@@ -145,7 +145,11 @@ def test_alarm_topics_are_encrypted_with_a_key_cloudwatch_may_use(plan: Plan) ->
         topic_policy = single(plan, "aws:sns/topicPolicy:TopicPolicy", region)
         (allow,) = [s for s in policy_doc(topic_policy)["Statement"] if s["Effect"] == "Allow"]
         assert allow["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
-        assert allow["Condition"] == {"StringEquals": {"aws:SourceAccount": "123456789012"}}
+        alarms = f"arn:aws:cloudwatch:{region}:123456789012:alarm:trade-dev-{region}-*"
+        assert allow["Condition"] == {
+            "ArnLike": {"aws:SourceArn": alarms},
+            "StringEquals": {"aws:SourceAccount": "123456789012"},
+        }
 
 
 def test_alarm_emails_subscribe_in_every_region(
@@ -163,6 +167,34 @@ def test_alarm_emails_subscribe_in_every_region(
             subscription.inputs["topic"]
             == single(plan, TOPIC, subscription.region or "").outputs["arn"]
         )
+
+
+def test_https_alarm_endpoints_subscribe_in_every_region_and_must_confirm(
+    dev_stack_config: dict[str, Any], lambda_artifact: Any
+) -> None:
+    url = "https://events.pagerduty.com/integration/abc/enqueue"
+    plan = build(dev_stack_config, lambda_artifact, {"TRADE_PIPELINE_ALARM_HTTPS_ENDPOINTS": url})
+
+    subscriptions = plan.by_type("aws:sns/topicSubscription:TopicSubscription")
+    assert sorted(s.region or "" for s in subscriptions) == ["eu-west-1", "us-east-1", "us-west-2"]
+    for subscription in subscriptions:
+        assert subscription.inputs["protocol"] == "https"
+        assert subscription.inputs["endpoint"] == url
+        # pulumi up waits for the endpoint's confirmation and fails if it never comes
+        assert subscription.inputs["endpointAutoConfirms"] is True
+
+
+def test_outside_dev_a_stack_without_alarm_subscriptions_is_refused(
+    dev_stack_config: dict[str, Any], lambda_artifact: Any
+) -> None:
+    from trade_pipeline.policies import evaluate_plan
+
+    plan = build(dev_stack_config, lambda_artifact, {"TRADE_PIPELINE_ENVIRONMENT": "staging"})
+
+    report = evaluate_plan(plan)
+    failed = [r.rule.name for r in report.mandatory_failures]
+    assert failed == ["alarm-topics-subscribed"]
+    assert any("reach nobody" in line for line in report.failure_lines())
 
 
 def test_archive_retention_is_bounded_and_rule_matches_trading_events(plan: Plan) -> None:

@@ -40,6 +40,7 @@ class RegionalConflictDetectorArgs:
     rejected_queue_url: pulumi.Input[str]
     failures_queue_arn: pulumi.Input[str]  # on-failure destination of stream batches
     artifact: LambdaArtifactLike
+    log_key_arn: pulumi.Input[str] | None = None  # the region's table key, when customer-managed
 
 
 class RegionalConflictDetector(pulumi.ComponentResource):
@@ -64,6 +65,7 @@ class RegionalConflictDetector(pulumi.ComponentResource):
             f"{name}-logs",
             name=self._ctx.naming.detector_log_group,
             retention_in_days=self._ctx.config.log_retention_days,
+            kms_key_id=args.log_key_arn,
             opts=self._child(),
         )
         self.role, self.role_policy = self._create_role()

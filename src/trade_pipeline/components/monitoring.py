@@ -43,7 +43,7 @@ class RegionalMonitoring(pulumi.ComponentResource):
         super().__init__("trade-pipeline:index:RegionalMonitoring", name, None, opts)
         self._logical_name, self._ctx = name, args.context
         self.topic = self._alarm_topic()
-        self._email_subscriptions()
+        self._subscriptions()
         self.alarms = self._alarms(args.depends_on)
         self.register_outputs({"topic_arn": self.topic.arn})
 
@@ -69,20 +69,42 @@ class RegionalMonitoring(pulumi.ComponentResource):
         aws.sns.TopicPolicy(
             f"{name}-topic-policy",
             arn=topic.arn,
-            policy=pulumi.Output.all(topic.arn, ctx.account_id).apply(
-                lambda a: json.dumps(iam.alarm_topic_policy(a[0], a[1]))
+            policy=pulumi.Output.all(topic.arn, ctx.account_id, ctx.partition).apply(
+                lambda a: json.dumps(
+                    iam.alarm_topic_policy(
+                        a[0],
+                        a[1],
+                        iam.alarm_arn_pattern(
+                            a[2], ctx.region, a[1], ctx.naming.alarm_prefix(ctx.region)
+                        ),
+                    )
+                )
             ),
             opts=ctx.child_options(self),
         )
         return topic
 
-    def _email_subscriptions(self) -> None:
-        for index, email in enumerate(self._ctx.config.alarm_emails):
+    def _subscriptions(self) -> None:
+        """E-mail and HTTPS endpoints. Both must confirm: an e-mail recipient follows the link
+        of the confirmation message; an HTTPS endpoint (PagerDuty, Opsgenie) confirms by
+        itself, and ``pulumi up`` waits for it (and fails loudly if it never does)."""
+        cfg = self._ctx.config
+        for index, email in enumerate(cfg.alarm_emails):
             aws.sns.TopicSubscription(
                 f"{self._logical_name}-email-{index}",
                 topic=self.topic.arn,
                 protocol="email",
                 endpoint=email,
+                opts=self._ctx.child_options(self),
+            )
+        for index, url in enumerate(cfg.alarm_https_endpoints):
+            aws.sns.TopicSubscription(
+                f"{self._logical_name}-https-{index}",
+                topic=self.topic.arn,
+                protocol="https",
+                endpoint=url,
+                endpoint_auto_confirms=True,
+                confirmation_timeout_in_minutes=5,
                 opts=self._ctx.child_options(self),
             )
 

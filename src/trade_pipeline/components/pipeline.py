@@ -68,6 +68,10 @@ class RegionalPipelineArgs:
     replica_arn: pulumi.Input[str]  # this region's copy of the global table
     artifact: LambdaArtifactLike
     table_key_arn: pulumi.Input[str] | None = None
+    # Customer-managed mode: the region's key, whose policy lets CloudWatch Logs use it.
+    log_key_arn: pulumi.Input[str] | None = None
+    # Code signing on: the region's code signing config (RegionalCodeSigning).
+    code_signing_config_arn: pulumi.Input[str] | None = None
 
 
 class RegionalPipeline(pulumi.ComponentResource):
@@ -165,6 +169,7 @@ class RegionalPipeline(pulumi.ComponentResource):
             f"{self._logical_name}-logs",
             name=self._ctx.naming.log_group,
             retention_in_days=self._ctx.config.log_retention_days,
+            kms_key_id=args.log_key_arn,
             opts=self._child(),
         )
         self.role, self.role_policy = self._create_role(args)
@@ -225,6 +230,7 @@ class RegionalPipeline(pulumi.ComponentResource):
             memory_size=cfg.lambda_memory_mb,
             timeout=cfg.lambda_timeout_seconds,
             reserved_concurrent_executions=cfg.lambda_reserved_concurrency,
+            code_signing_config_arn=args.code_signing_config_arn,
             tracing_config=aws.lambda_.FunctionTracingConfigArgs(mode="Active"),
             logging_config=aws.lambda_.FunctionLoggingConfigArgs(
                 log_format="JSON",

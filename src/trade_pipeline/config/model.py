@@ -14,6 +14,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PrivateAttr,
     field_validator,
     model_validator,
 )
@@ -328,6 +329,38 @@ class PipelineConfig(BaseModel):
     vpc_flow_log_retention_days: int = Field(
         default=90, description="Retention of the flow-log log groups (a CloudWatch value)."
     )
+    # --- production readiness (issue 8): alarm endpoints, code signing, backups ------------
+    # Alarm endpoints beside e-mail: HTTPS (PagerDuty, Opsgenie, chat webhooks). Outside dev a
+    # stack must subscribe at least one endpoint (rule alarm-topics-subscribed).
+    alarm_https_endpoints: tuple[str, ...] = Field(
+        default=(),
+        description="HTTPS endpoints (PagerDuty, Opsgenie, chat webhooks) subscribed to every "
+        "region's alarm topic; each must confirm its subscription.",
+    )
+    # Lambda code signing: an AWS Signer profile and a code signing config per region; the
+    # function then accepts only artifacts signed by that profile (rule lambda-code-signing).
+    code_signing: bool = Field(
+        default=False,
+        description="Lambda code signing: a Signer profile and a code signing config per region "
+        "(the artifact must then be signed: see docs/production.md).",
+    )
+    # AWS Backup of the table: a vault per region, a daily plan in the primary region with a
+    # copy to a second region (rule dynamodb-backup-plan).
+    backup: bool = Field(
+        default=False,
+        description="AWS Backup plan for the table, with a copy to backupCopyRegion.",
+    )
+    backup_copy_region: Region | None = Field(
+        default=None,
+        description="Region the backup plan copies each recovery point to; unset means the "
+        "first secondary region.",
+    )
+    backup_retention_days: int = Field(
+        default=35,
+        ge=1,
+        le=36500,
+        description="Days AWS Backup keeps each recovery point (and its copy).",
+    )
     # --- misc -----------------------------------------------------------------------------
     policy_waivers: tuple[PolicyWaiver, ...] = Field(
         default=(),
@@ -337,6 +370,9 @@ class PipelineConfig(BaseModel):
     tags: dict[str, str] = Field(
         default_factory=dict, description="Extra tags on every resource (provider default tags)."
     )
+
+    # What the environment changed (one line per value), set by ``from_sources``.
+    _announcements: tuple[str, ...] = PrivateAttr(default=())
 
     # ------------------------------------------------------------------------ validators --
     @field_validator("name_prefix", "environment_suffix")
@@ -364,6 +400,11 @@ class PipelineConfig(BaseModel):
     def _emails(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         return validators.check_emails(value)
 
+    @field_validator("alarm_https_endpoints")
+    @classmethod
+    def _https_endpoints(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return validators.check_https_endpoints(value)
+
     @field_validator("tags")
     @classmethod
     def _tags(cls, value: dict[str, str]) -> dict[str, str]:
@@ -382,6 +423,11 @@ class PipelineConfig(BaseModel):
         validators.check_oldest_message_age(
             self.oldest_message_age_threshold_seconds, self.queue_retention_seconds
         )
+        return self
+
+    @model_validator(mode="after")
+    def _backup_copy(self) -> PipelineConfig:
+        validators.check_backup_copy(self.backup, self.backup_copy_target, self.regions)
         return self
 
     @model_validator(mode="after")
@@ -422,8 +468,21 @@ class PipelineConfig(BaseModel):
         return self.failover_region or self.secondary_regions[0]
 
     @property
+    def announcements(self) -> tuple[str, ...]:
+        """One line per value an environment variable changed (empty: none did); the preview
+        shows them in a banner, the program logs each with ``pulumi.log.warn``."""
+        return self._announcements
+
+    @property
     def environment_name(self) -> str:
         return self.environment or self.environment_suffix
+
+    @property
+    def backup_copy_target(self) -> str | None:
+        """Where backups are copied: backupCopyRegion, else the first secondary region."""
+        if self.backup_copy_region is not None:
+            return self.backup_copy_region
+        return self.secondary_regions[0] if self.secondary_regions else None
 
     @property
     def table_deletion_protection(self) -> bool:

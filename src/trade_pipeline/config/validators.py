@@ -20,9 +20,11 @@ __all__ = [
     "Region",
     "aws_regions",
     "check_alarm_period",
+    "check_backup_copy",
     "check_dns_label",
     "check_emails",
     "check_failover",
+    "check_https_endpoints",
     "check_log_retention",
     "check_oldest_message_age",
     "check_region_list",
@@ -130,6 +132,34 @@ def check_emails(value: tuple[str, ...]) -> tuple[str, ...]:
     if len(set(value)) != len(value):
         raise ValueError("lists an address twice")
     return value
+
+
+def check_https_endpoints(value: tuple[str, ...]) -> tuple[str, ...]:
+    """SNS ``https`` subscriptions take an absolute https:// URL with a host."""
+    from urllib.parse import urlsplit
+
+    for url in value:
+        parts = urlsplit(url)
+        if parts.scheme != "https" or not parts.hostname or any(c.isspace() for c in url):
+            raise ValueError(f"not an https:// URL with a host: {url}")
+    if len(set(value)) != len(value):
+        raise ValueError("lists an endpoint twice")
+    return value
+
+
+def check_backup_copy(enabled: bool, target: str | None, regions: Sequence[str]) -> None:
+    """A backup copy goes to a second region: one other than the primary."""
+    if not enabled:
+        return
+    if target is None:
+        raise ValueError(
+            "backupCopyRegion: backup is on but there is no region to copy to; set "
+            "backupCopyRegion or add a secondary region"
+        )
+    if target == regions[0]:
+        raise ValueError(
+            f"backupCopyRegion: {target} is the primary region; the copy must go to another one"
+        )
 
 
 def check_tags(value: dict[str, str]) -> dict[str, str]:

@@ -56,7 +56,11 @@ def _region_claims(
 
 
 # Keys whose values legitimately name other regions: a table's replicas live elsewhere.
-_CROSS_REGION_KEYS: Final[dict[str, frozenset[str]]] = {rt.TABLE: frozenset({"replicas"})}
+# A backup plan's copy actions name the vault of the copy region.
+_CROSS_REGION_KEYS: Final[dict[str, frozenset[str]]] = {
+    rt.TABLE: frozenset({"replicas"}),
+    rt.BACKUP_PLAN: frozenset({"rules"}),
+}
 # Resources that legitimately name the event buses of other regions: a global endpoint spans
 # two regions' buses, and IAM (global) policies grant PutEvents on every region's bus (the
 # producer policy, the endpoint's replication role). Only event-bus ARNs are exempt.
@@ -113,6 +117,16 @@ REGIONAL_RESOURCES: Final[dict[str, int]] = {
 }
 
 
+# Components whose resources live in some regions only, by design (the table's backups: a role
+# in the primary region, policies where the vaults are); regional completeness ignores them.
+PARTIAL_REGION_COMPONENTS: Final = ("trade-pipeline:index:TableBackup",)
+
+
+def _in_partial_component(resource: ResourceView) -> bool:
+    parents = resource.urn.split("::")[2] if resource.urn.count("::") >= 3 else ""
+    return any(f"{component}$" in parents for component in PARTIAL_REGION_COMPONENTS)
+
+
 def _short(type_: str) -> str:
     return type_.rsplit(":", 1)[-1]
 
@@ -156,7 +170,7 @@ def regional_completeness(stack: StackView) -> Iterator[Finding]:
     counts: dict[str | None, Counter[str]] = defaultdict(Counter)
     extras = _failover_extras(stack)
     for resource in stack.aws():
-        if resource.urn not in extras:
+        if resource.urn not in extras and not _in_partial_component(resource):
             counts[resource.region][resource.type] += 1
     regions = list(stack.regions) or sorted(r for r in counts if r)
     for region in regions:
