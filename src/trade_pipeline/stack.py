@@ -120,7 +120,7 @@ def build_stack(
             opts=pulumi.ResourceOptions(depends_on=[table]),
         )
         detectors[region] = _conflict_detector(
-            context, table, pipelines[region], artifact, key_arns.get(region)
+            context, table, pipelines[region], artifact, key_arns.get(region), signing.get(region)
         )
         monitoring[region] = RegionalMonitoring(
             f"monitoring-{region}",
@@ -158,6 +158,7 @@ def _conflict_detector(
     pipeline: RegionalPipeline,
     artifact: LambdaArtifactLike,
     log_key_arn: pulumi.Input[str] | None,
+    code_signing_config_arn: pulumi.Input[str] | None,
 ) -> RegionalConflictDetector:
     """The region's detector on the stream of the region's own replica."""
     region = context.region
@@ -172,6 +173,7 @@ def _conflict_detector(
             failures_queue_arn=pipeline.queues[QueueKind.PROCESSING_FAILURES].arn,
             artifact=artifact,
             log_key_arn=log_key_arn,
+            code_signing_config_arn=code_signing_config_arn,
         ),
         opts=pulumi.ResourceOptions(depends_on=[table]),
     )

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.support.plans import policy_doc, single
+from tests.support.plans import policy_doc, processor, single
 from trade_pipeline import resource_types as rt
 from trade_pipeline.policies import evaluate_plan
 from trade_pipeline.preview import MOCK_ACCOUNT_ID, Plan, load_stack_config, run_preview
@@ -59,9 +59,10 @@ def test_prod_has_the_production_shape(plan: Plan) -> None:
     assert table.inputs["serverSideEncryption"]["kmsKeyArn"]
     assert [r["regionName"] for r in table.inputs["replicas"]] == list(REGIONS[1:])
     for region in REGIONS:
-        function = single(plan, rt.FUNCTION, region)
+        function = processor(plan, region)
         assert function.inputs["reservedConcurrentExecutions"] >= 1
-        assert single(plan, rt.LOG_GROUP, region).inputs["retentionInDays"] >= 365
+        for group in (g for g in plan.in_region(region) if g.type == rt.LOG_GROUP):
+            assert group.inputs["retentionInDays"] >= 365
         assert [s for s in plan.by_type(rt.TOPIC_SUBSCRIPTION) if s.region == region]
 
 
@@ -69,17 +70,20 @@ def test_prod_has_the_production_shape(plan: Plan) -> None:
 def test_log_groups_are_encrypted_with_the_regions_key_that_logs_may_use(
     plan: Plan, region: str
 ) -> None:
-    group = single(plan, rt.LOG_GROUP, region)
+    groups = [g for g in plan.in_region(region) if g.type == rt.LOG_GROUP]
     keys = {k.outputs["arn"]: k for k in plan.by_type(rt.KMS_KEY) if k.region == region}
-    key = keys[group.inputs["kmsKeyId"]]
+    (key_arn,) = {group.inputs["kmsKeyId"] for group in groups}  # the processor's, the detector's
+    key = keys[key_arn]
     (logs,) = [s for s in policy_doc(key)["Statement"] if s["Sid"] == "CloudWatchLogsUseKey"]
 
+    assert len(groups) == 2
     assert logs["Principal"] == {"Service": f"logs.{region}.amazonaws.com"}
     assert logs["Condition"] == {
         "ArnLike": {
-            "kms:EncryptionContext:aws:logs:arn": (
+            "kms:EncryptionContext:aws:logs:arn": [
                 f"arn:aws:logs:{region}:{MOCK_ACCOUNT_ID}:log-group:{group.inputs['name']}"
-            )
+                for group in groups
+            ]
         }
     }
     replica_keys = {
@@ -88,7 +92,7 @@ def test_log_groups_are_encrypted_with_the_regions_key_that_logs_may_use(
     table_key = replica_keys.get(
         region, plan.by_type(rt.TABLE)[0].inputs["serverSideEncryption"]["kmsKeyArn"]
     )
-    assert group.inputs["kmsKeyId"] == table_key  # the region's one customer-managed key
+    assert key_arn == table_key  # the region's one customer-managed key
 
 
 def test_each_production_only_choice_is_explained_in_a_comment() -> None:
@@ -108,7 +112,7 @@ def test_optional_features_are_off_by_default(plan: Plan) -> None:
     assert [r.type for r in plan.resources if r.type in OPTIONAL_TYPES] == []
     for region in REGIONS:
         assert "codeSigningConfigArn" not in {
-            k for k, v in single(plan, rt.FUNCTION, region).inputs.items() if v is not None
+            k for k, v in processor(plan, region).inputs.items() if v is not None
         }
 
 
@@ -119,7 +123,7 @@ def test_code_signing_on_enforces_a_regional_signer_profile(prod: Callable[..., 
     for region in REGIONS:
         profile = single(plan, rt.SIGNING_PROFILE, region)
         config = single(plan, rt.CODE_SIGNING_CONFIG, region)
-        function = single(plan, rt.FUNCTION, region)
+        function = processor(plan, region)
         assert profile.inputs["platformId"] == "AWSLambda-SHA384-ECDSA"
         assert config.inputs["policies"] == {"untrustedArtifactOnDeployment": "Enforce"}
         assert config.inputs["allowedPublishers"]["signingProfileVersionArns"] == [

@@ -113,7 +113,7 @@ def test_function_is_wired_to_its_log_group_queues_and_replica(plan: Plan) -> No
             g
             for g in plan.in_region(region)
             if g.type == "aws:cloudwatch/logGroup:LogGroup"
-            and g.inputs["name"] == f"/aws/lambda/{function.inputs['name']}"
+            and g.inputs["name"] == f"/trade-pipeline/dev/{function.inputs['name']}"
         ]
         assert function.inputs["loggingConfig"]["logGroup"] == log_group.inputs["name"]
         assert function.inputs["loggingConfig"]["logFormat"] == "JSON"

@@ -41,6 +41,7 @@ class RegionalConflictDetectorArgs:
     failures_queue_arn: pulumi.Input[str]  # on-failure destination of stream batches
     artifact: LambdaArtifactLike
     log_key_arn: pulumi.Input[str] | None = None  # the region's table key, when customer-managed
+    code_signing_config_arn: pulumi.Input[str] | None = None  # when code signing is on
 
 
 class RegionalConflictDetector(pulumi.ComponentResource):
@@ -116,6 +117,7 @@ class RegionalConflictDetector(pulumi.ComponentResource):
             timeout=cfg.lambda_timeout_seconds,
             reserved_concurrent_executions=cfg.lambda_reserved_concurrency,
             tracing_config=aws.lambda_.FunctionTracingConfigArgs(mode="Active"),
+            code_signing_config_arn=args.code_signing_config_arn,
             logging_config=aws.lambda_.FunctionLoggingConfigArgs(
                 log_format="JSON",
                 log_group=self.log_group.name,

@@ -89,16 +89,17 @@ def load_config(
         )
     if lines:
         raise ConfigError(lines)
-    try:
-        config = model.model_validate(raw)
-    except ValidationError as exc:
-        raise ConfigError(error_lines(exc, raw, origin, model)) from None
-    overrides = _overrides(model, config, stack_raw, variables)
+    # A refused override is the cause of whatever else it would break: say it first.
+    overrides = _overrides(model, raw, stack_raw, variables)
     if stack_is_protected(stack_raw):
         keys = {name: _key(model, name) for name in model.model_fields}
         refused = protected_override_lines(overrides, keys, environ)
         if refused:
             raise ConfigError(refused)
+    try:
+        config = model.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(error_lines(exc, raw, origin, model)) from None
     config._announcements = tuple(announcement_lines(tuple(overrides), environ))
     return config
 
@@ -109,7 +110,7 @@ def _key(model: type[PipelineConfig], name: str) -> str:
 
 def _overrides(
     model: type[PipelineConfig],
-    config: PipelineConfig,
+    raw: Mapping[str, Any],
     stack_raw: Mapping[str, Any],
     variables: Mapping[str, str],
 ) -> list[Override]:
@@ -118,17 +119,21 @@ def _overrides(
     for name, variable in variables.items():
         info = model.model_fields[name]
         adapter: TypeAdapter[Any] = TypeAdapter(info.annotation or Any)
-        after = adapter.dump_python(getattr(config, name), mode="json")
         before_raw = (
             stack_raw[name] if name in stack_raw else info.get_default(call_default_factory=True)
         )
-        try:
-            before = adapter.dump_python(adapter.validate_python(before_raw), mode="json")
-        except (ValidationError, TypeError, ValueError):
-            before = before_raw
+        before, after = (_as_read(adapter, value) for value in (before_raw, raw[name]))
         if before != after:
             changed.append(Override(_key(model, name), variable, before, after))
     return changed
+
+
+def _as_read(adapter: TypeAdapter[Any], value: Any) -> Any:
+    """``value`` as the model reads it (JSON-shaped), or as given when it does not validate."""
+    try:
+        return adapter.dump_python(adapter.validate_python(value), mode="json")
+    except (ValidationError, TypeError, ValueError):
+        return value
 
 
 def _read_stack_config(
