@@ -16,7 +16,8 @@ import pytest
 
 from tests.support.plans import build, regions_env
 from trade_pipeline import resource_types as rt
-from trade_pipeline.commands.cost import VOLUME_KEY, VolumeError, expected_volume
+from trade_pipeline.commands.cost import VOLUME_ENV, VOLUME_KEY
+from trade_pipeline.config import ConfigError, PipelineConfig
 from trade_pipeline.cost.model import Estimate, estimate, floor_estimate
 from trade_pipeline.cost.plan_facts import read_plan
 from trade_pipeline.cost.prices import PRICES, price_of
@@ -190,16 +191,20 @@ def test_an_unpriced_region_is_flagged_never_silently_priced() -> None:
 
 @pytest.mark.parametrize("value", ["-3", "0", "lots", True, "1.5"])
 def test_a_bad_expected_volume_is_one_line_naming_the_key(value: object) -> None:
-    with pytest.raises(VolumeError, match=re.escape(VOLUME_KEY)) as caught:
-        expected_volume({VOLUME_KEY: value}, {})
-    assert "\n" not in str(caught.value) and "positive whole number" in str(caught.value)
+    config = {"primaryRegion": "us-east-1", VOLUME_KEY: value}
+    with pytest.raises(ConfigError) as caught:
+        PipelineConfig.from_sources(config, {})
+    (line,) = caught.value.lines
+    assert line.startswith(f"config error: trade-pipeline:{VOLUME_KEY} = {value!r}: ")
 
 
 def test_expected_volume_from_the_stack_file_or_the_environment() -> None:
-    assert expected_volume({VOLUME_KEY: 5_000_000}, {}) == 5_000_000
-    env = {"TRADE_PIPELINE_EXPECTED_EVENTS_PER_MONTH": "7000000"}
-    assert expected_volume({VOLUME_KEY: 5_000_000}, env) == 7_000_000
-    assert expected_volume({}, {}) is None
+    stack = {"primaryRegion": "us-east-1", VOLUME_KEY: 5_000_000}
+    assert PipelineConfig.from_sources(stack, {}).expected_events_per_month == 5_000_000
+    env = {VOLUME_ENV: "7000000"}
+    assert PipelineConfig.from_sources(stack, env).expected_events_per_month == 7_000_000
+    default = PipelineConfig.from_sources({"primaryRegion": "us-east-1"}, {})
+    assert default.expected_events_per_month == 10_000_000
 
 
 def _cost(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
@@ -257,7 +262,7 @@ def test_cost_command_reads_the_expected_volume_key(tmp_path: Path, lambda_artif
     stack_file = tmp_path / "Pulumi.dev.yaml"
     shutil.copy(REPO / "Pulumi.dev.yaml", stack_file)
     with stack_file.open("a") as handle:
-        handle.write(f"  {VOLUME_KEY}: 5000000\n")
+        handle.write(f"  trade-pipeline:{VOLUME_KEY}: 5000000\n")
     out = tmp_path / "cost.json"
     result = _cost("--stack", "dev", "--project-dir", str(tmp_path), "--json", str(out))
     assert result.returncode == 0, result.stderr
@@ -266,7 +271,7 @@ def test_cost_command_reads_the_expected_volume_key(tmp_path: Path, lambda_artif
     bad = _cost("--stack", "dev", "--project-dir", str(tmp_path))
     assert bad.returncode == 2
     assert bad.stderr.strip().splitlines() == [
-        f"config error: {VOLUME_KEY} = -5: must be a positive whole number of events per month"
+        f"config error: trade-pipeline:{VOLUME_KEY} = '-5': Input should be greater than 0"
     ]
 
 
@@ -279,14 +284,14 @@ def test_docs_carry_the_current_price_table() -> None:
 
 
 def test_the_preview_line_is_the_estimate_at_the_expected_volume(
-    dev_plan: Plan, dev_stack_config: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+    dev_stack_config: dict[str, Any], lambda_artifact: Any
 ) -> None:
-    from trade_pipeline.commands.cost import VOLUME_ENV, preview_estimate_line
+    from trade_pipeline.commands.cost import preview_estimate_line
 
-    monkeypatch.delenv(VOLUME_ENV, raising=False)
-    unset = preview_estimate_line(dev_plan, dev_stack_config)
-    assert f"{VOLUME_KEY} not set" in unset and "per million events" in unset
-    monkeypatch.setenv(VOLUME_ENV, "5000000")
-    line = preview_estimate_line(dev_plan, dev_stack_config)
-    assert line.startswith("cost estimate at 5,000,000 events/month") and "\n" not in line
+    default = preview_estimate_line(build(dev_stack_config, lambda_artifact))
+    assert default.startswith("cost estimate at 10,000,000 events/month")
+    plan = build(dev_stack_config, lambda_artifact, {VOLUME_ENV: "5000000"})
+    line = preview_estimate_line(plan)
+    assert line.startswith(f"cost estimate at 5,000,000 events/month ({VOLUME_KEY})")
+    assert "\n" not in line and "per million events" in line
     assert "x the floor" in line and "unpriced regions: eu-west-1, us-west-2" in line

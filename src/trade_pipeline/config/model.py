@@ -200,6 +200,14 @@ class PipelineConfig(BaseModel):
         ge=100,
         description="DynamoDB ReplicationLatency (average, ms) above which a region pair alarms.",
     )
+    # --- cost (issue 11: `trade-pipeline cost`, the lean default) -------------------------
+    expected_events_per_month: int = Field(
+        default=10_000_000,
+        gt=0,
+        le=1_000_000_000_000,
+        description="Events per month the stack is sized and priced for: the volume "
+        "`trade-pipeline cost` and the preview's estimate line use unless told otherwise.",
+    )
     # --- misc -----------------------------------------------------------------------------
     policy_waivers: tuple[PolicyWaiver, ...] = Field(
         default=(),
@@ -230,6 +238,13 @@ class PipelineConfig(BaseModel):
     @classmethod
     def _period(cls, value: int) -> int:
         return validators.check_alarm_period(value)
+
+    @field_validator("expected_events_per_month", mode="before")
+    @classmethod
+    def _whole_events(cls, value: Any) -> Any:
+        if isinstance(value, bool):  # YAML `yes`/`true` is not a volume
+            raise ValueError("must be a positive whole number of events per month")
+        return value
 
     @field_validator("alarm_emails")
     @classmethod
