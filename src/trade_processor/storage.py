@@ -26,7 +26,9 @@ from botocore.exceptions import ClientError
 
 from trade_processor.models import TradingEvent
 from trade_processor.table_schema import (
+    CANARY_SOURCE,
     EVENT_SORT_KEY_VALUE,
+    EXPIRES_AT,
     INDEX_BY_ACCOUNT_TIME,
     INDEX_BY_ORDER_TIME,
     INDEX_BY_SYMBOL_TIME,
@@ -34,6 +36,7 @@ from trade_processor.table_schema import (
     SORT_KEY,
     TRADE_SORT_KEY_VALUE,
     account_partition,
+    canary_expires_at_utc,
     event_partition,
     order_partition,
     symbol_partition,
@@ -126,27 +129,32 @@ def number_text(value: Decimal) -> str:
 
 
 def item_for(event: TradingEvent) -> Item:
-    """The item stored for ``event`` (low-level attribute values; only present fields)."""
-    time_key = time_sort_key(event.occurred_at_utc, event.event_id)
+    """The item stored for ``event`` (low-level attribute values; only present fields).
+
+    A canary (``source`` :data:`~trade_processor.table_schema.CANARY_SOURCE`) gets
+    ``expires_at`` and no index key attribute: it expires and is in no index.
+    """
     item: Item = {
         PARTITION_KEY: {"S": event_partition(event.event_id)},
         SORT_KEY: {"S": EVENT_SORT_KEY_VALUE},
-        INDEX_BY_SYMBOL_TIME.hash_key: {"S": symbol_partition(event.symbol, event.detail_type)},
-        INDEX_BY_SYMBOL_TIME.range_key: {"S": time_key},
-        INDEX_BY_ACCOUNT_TIME.hash_key: {"S": account_partition(event.account_id)},
-        INDEX_BY_ACCOUNT_TIME.range_key: {"S": time_key},
-        INDEX_BY_ORDER_TIME.hash_key: {"S": order_partition(event.order_id)},
-        INDEX_BY_ORDER_TIME.range_key: {"S": time_key},
-        "schema_version": {"N": str(ITEM_SCHEMA_VERSION)},
-        "event_type": {"S": event.detail_type},
-        "source": {"S": event.source},
-        "event_id": {"S": event.event_id},
-        "order_id": {"S": event.order_id},
-        "account_id": {"S": event.account_id},
-        "symbol": {"S": event.symbol},
-        "occurred_at": {"S": event.occurred_at},
-        "occurred_at_utc": {"S": event.occurred_at_utc},
     }
+    if event.source == CANARY_SOURCE:
+        item[EXPIRES_AT] = {"N": str(canary_expires_at_utc(event.occurred_at_utc))}
+    else:
+        item.update(_index_attributes(event))
+    item.update(
+        {
+            "schema_version": {"N": str(ITEM_SCHEMA_VERSION)},
+            "event_type": {"S": event.detail_type},
+            "source": {"S": event.source},
+            "event_id": {"S": event.event_id},
+            "order_id": {"S": event.order_id},
+            "account_id": {"S": event.account_id},
+            "symbol": {"S": event.symbol},
+            "occurred_at": {"S": event.occurred_at},
+            "occurred_at_utc": {"S": event.occurred_at_utc},
+        }
+    )
     for name, text in (
         ("side", event.side),
         ("currency", event.currency),
@@ -160,6 +168,19 @@ def item_for(event: TradingEvent) -> Item:
         if number is not None:
             item[name] = {"N": number_text(number)}
     return item
+
+
+def _index_attributes(event: TradingEvent) -> Item:
+    """The key attributes of every trading index for ``event``."""
+    time_key = time_sort_key(event.occurred_at_utc, event.event_id)
+    return {
+        INDEX_BY_SYMBOL_TIME.hash_key: {"S": symbol_partition(event.symbol, event.detail_type)},
+        INDEX_BY_SYMBOL_TIME.range_key: {"S": time_key},
+        INDEX_BY_ACCOUNT_TIME.hash_key: {"S": account_partition(event.account_id)},
+        INDEX_BY_ACCOUNT_TIME.range_key: {"S": time_key},
+        INDEX_BY_ORDER_TIME.hash_key: {"S": order_partition(event.order_id)},
+        INDEX_BY_ORDER_TIME.range_key: {"S": time_key},
+    }
 
 
 def trade_guard_for(item: Item) -> Item | None:

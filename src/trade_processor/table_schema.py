@@ -28,14 +28,27 @@ processed in two regions produces the same item, and a redelivery hits the same 
   (``2026-03-02T14:30:00.123456789Z``) so that string order is time order.
 
 Indexes project all attributes (the items are small and every query wants the whole event).
+
+Canary items
+------------
+``trade-pipeline verify`` sends events with ``source`` :data:`CANARY_SOURCE`. Their items carry
+:data:`EXPIRES_AT` (epoch seconds, :func:`canary_expires_at`: ``occurred_at`` + a day), the
+attribute the table's TTL reads, and none of the index key attributes, so no trading index
+ever returns a canary and DynamoDB deletes it a day later. No trade item carries
+:data:`EXPIRES_AT`: trade records never expire. Like every attribute it is a pure function of
+the event, so a canary processed in two regions is still one identical item.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 __all__ = [
+    "CANARY_SOURCE",
+    "CANARY_TTL_SECONDS",
     "EVENT_SORT_KEY_VALUE",
+    "EXPIRES_AT",
     "GLOBAL_SECONDARY_INDEXES",
     "INDEX_BY_ACCOUNT_TIME",
     "INDEX_BY_ORDER_TIME",
@@ -45,6 +58,8 @@ __all__ = [
     "TRADE_SORT_KEY_VALUE",
     "IndexSpec",
     "account_partition",
+    "canary_expires_at",
+    "canary_expires_at_utc",
     "event_partition",
     "order_partition",
     "symbol_partition",
@@ -80,6 +95,35 @@ GLOBAL_SECONDARY_INDEXES: tuple[IndexSpec, ...] = (
     INDEX_BY_ACCOUNT_TIME,
     INDEX_BY_ORDER_TIME,
 )
+
+
+CANARY_SOURCE = "trading.canary"
+"""The ``source`` of ``trade-pipeline verify``'s probes (matches the rule's ``trading.`` prefix)."""
+CANARY_TTL_SECONDS = 24 * 3600
+"""A day: long enough to inspect a failed run, short enough to cost nothing."""
+EXPIRES_AT = "expires_at"
+"""The table's TTL attribute (epoch seconds, a number): only canary items carry it."""
+
+
+def canary_expires_at(occurred_at: datetime) -> int:
+    """The canary item's TTL value: ``occurred_at`` plus :data:`CANARY_TTL_SECONDS`, epoch s.
+
+    >>> canary_expires_at(datetime(2026, 3, 2, 13, 30, 0, 999999, tzinfo=UTC))
+    1772544600
+    """
+    return int(occurred_at.timestamp()) + CANARY_TTL_SECONDS
+
+
+def canary_expires_at_utc(occurred_at_utc: str) -> int:
+    """:func:`canary_expires_at` of a fixed-width UTC time (``2026-03-02T13:30:00.5Z``).
+
+    Only the whole seconds count, as in :func:`canary_expires_at` (fractions are truncated).
+
+    >>> canary_expires_at_utc("2026-03-02T13:30:00.000000001Z")
+    1772544600
+    """
+    seconds = datetime.strptime(occurred_at_utc[:19], "%Y-%m-%dT%H:%M:%S").replace(tzinfo=UTC)
+    return canary_expires_at(seconds)
 
 
 def event_partition(event_id: str) -> str:

@@ -60,7 +60,26 @@ def create_region_from_plan(plan: Plan, region: str) -> dict[str, str]:
     """Create what the plan declares for ``region``; returns queue name -> URL in moto."""
     (table,) = plan.by_type("aws:dynamodb/table:Table")  # every region holds a copy of it
     inputs = table.inputs
-    boto3.client("dynamodb", region_name=region).create_table(
+    dynamodb = boto3.client("dynamodb", region_name=region)
+    indexes = [
+        {
+            "IndexName": gsi["name"],
+            "KeySchema": [
+                {"AttributeName": k["attributeName"], "KeyType": k["keyType"]}
+                for k in gsi["keySchemas"]
+            ],
+            "Projection": {
+                "ProjectionType": gsi["projectionType"],
+                **(
+                    {"NonKeyAttributes": gsi["nonKeyAttributes"]}
+                    if "nonKeyAttributes" in gsi
+                    else {}
+                ),
+            },
+        }
+        for gsi in inputs.get("globalSecondaryIndexes") or []
+    ]
+    dynamodb.create_table(
         TableName=inputs["name"],
         BillingMode=inputs["billingMode"],
         AttributeDefinitions=[
@@ -70,23 +89,19 @@ def create_region_from_plan(plan: Plan, region: str) -> dict[str, str]:
             {"AttributeName": inputs["hashKey"], "KeyType": "HASH"},
             {"AttributeName": inputs["rangeKey"], "KeyType": "RANGE"},
         ],
-        GlobalSecondaryIndexes=[
-            {
-                "IndexName": gsi["name"],
-                "KeySchema": [
-                    {"AttributeName": k["attributeName"], "KeyType": k["keyType"]}
-                    for k in gsi["keySchemas"]
-                ],
-                "Projection": {"ProjectionType": gsi["projectionType"]},
-            }
-            for gsi in inputs["globalSecondaryIndexes"]
-        ],
+        **({"GlobalSecondaryIndexes": indexes} if indexes else {}),
         StreamSpecification={
             "StreamEnabled": inputs["streamEnabled"],
             "StreamViewType": inputs["streamViewType"],
         },
         SSESpecification={"Enabled": inputs["serverSideEncryption"]["enabled"]},
     )
+    ttl = inputs.get("ttl") or {}
+    if ttl.get("enabled"):
+        dynamodb.update_time_to_live(
+            TableName=inputs["name"],
+            TimeToLiveSpecification={"Enabled": True, "AttributeName": ttl["attributeName"]},
+        )
     sqs = boto3.client("sqs", region_name=region)
     urls = {}
     for queue in _of(plan, "aws:sqs/queue:Queue", region):

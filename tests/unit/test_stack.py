@@ -175,3 +175,12 @@ def test_missing_lambda_artifact_fails_at_preview(
 
     with pytest.raises(FileNotFoundError, match=r"nope\.zip does not exist"):
         build(dev_stack_config, Missing())
+
+
+def test_the_table_expires_items_by_the_attribute_only_canaries_carry(plan: Plan) -> None:
+    from trade_processor.table_schema import EXPIRES_AT
+
+    (table,) = plan.by_type(TABLE)
+    assert table.inputs["ttl"] == {"attributeName": EXPIRES_AT, "enabled": True}
+    # one TTL setting for the global table: replica arguments have none of their own
+    assert all("ttl" not in replica for replica in table.inputs["replicas"])

@@ -14,7 +14,12 @@ import pulumi_aws as aws
 
 from trade_pipeline.components.context import RegionalContext
 from trade_pipeline.config import PipelineConfig
-from trade_processor.table_schema import GLOBAL_SECONDARY_INDEXES, PARTITION_KEY, SORT_KEY
+from trade_processor.table_schema import (
+    EXPIRES_AT,
+    GLOBAL_SECONDARY_INDEXES,
+    PARTITION_KEY,
+    SORT_KEY,
+)
 
 __all__ = ["ReplicaCoverageError", "TradeTable", "TradeTableArgs", "check_replica_coverage"]
 
@@ -108,6 +113,10 @@ class TradeTable(pulumi.ComponentResource):
                 kms_key_arn=args.key_arns.get(cfg.primary_region),
             ),
             point_in_time_recovery=aws.dynamodb.TablePointInTimeRecoveryArgs(enabled=True),
+            # Only canary items carry expires_at (trade_processor.table_schema): DynamoDB deletes
+            # them a day after they occurred. A global table's TTL setting is one for all
+            # replicas (set here, replicated by DynamoDB); replica args have no TTL of their own.
+            ttl=aws.dynamodb.TableTtlArgs(attribute_name=EXPIRES_AT, enabled=True),
             deletion_protection_enabled=cfg.table_deletion_protection,
             replicas=replicas,
             opts=ctx.child_options(self),
