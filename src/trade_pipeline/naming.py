@@ -56,6 +56,7 @@ LIMITS: Final[dict[str, NameRule]] = {
     "kms_alias": NameRule(256, re.compile(r"^alias/[A-Za-z0-9/_-]+$")),  # KMS AliasName
     "alarm": NameRule(255, re.compile(r"^[ -~]+$")),  # CloudWatch AlarmName (printable ASCII)
     "statement_id": NameRule(100, _ALNUM_DASH),  # Lambda AddPermission StatementId
+    "sampling_rule": NameRule(32, _ALNUM_DASH),  # X-Ray SamplingRule RuleName 1-32
 }
 
 
@@ -91,6 +92,11 @@ class Naming:
     @property
     def log_group(self) -> str:
         return f"/aws/lambda/{self.function}"
+
+    @property
+    def sampling_rule(self) -> str:
+        """The processor's X-Ray sampling rule (one per region; X-Ray rules are regional)."""
+        return f"{self.prefix}-{self.suffix}-xray"[:32]
 
     @property
     def topic(self) -> str:
@@ -131,6 +137,7 @@ class Naming:
             "kms_alias": lambda: [self.kms_alias("table"), self.kms_alias("alarms")],
             "alarm": lambda: [self.alarm(region, longest_alarm)],
             "statement_id": lambda: [self.permission_statement_id],
+            "sampling_rule": lambda: [self.sampling_rule],
         }
         return {kind: list(produce()) for kind, produce in producers.items()}
 

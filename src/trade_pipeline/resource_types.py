@@ -40,6 +40,7 @@ __all__ = [
     "QUEUE_POLICY",
     "ROLE",
     "ROLE_POLICY",
+    "SAMPLING_RULE",
     "SUBNET",
     "TABLE",
     "TARGET",
@@ -91,6 +92,7 @@ VPC: Final = "aws:ec2/vpc:Vpc"
 SUBNET: Final = "aws:ec2/subnet:Subnet"
 VPC_ENDPOINT: Final = "aws:ec2/vpcEndpoint:VpcEndpoint"
 EVENT_SOURCE_MAPPING: Final = "aws:lambda/eventSourceMapping:EventSourceMapping"
+SAMPLING_RULE: Final = "aws:xray/samplingRule:SamplingRule"
 
 
 def short(type_: str) -> str:

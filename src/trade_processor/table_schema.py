@@ -50,17 +50,20 @@ __all__ = [
     "EVENT_SORT_KEY_VALUE",
     "EXPIRES_AT",
     "GLOBAL_SECONDARY_INDEXES",
+    "INDEXES_BY_NAME",
     "INDEX_BY_ACCOUNT_TIME",
     "INDEX_BY_ORDER_TIME",
     "INDEX_BY_SYMBOL_TIME",
     "PARTITION_KEY",
     "SORT_KEY",
+    "TABLE_INDEXES_ENV",
     "TRADE_SORT_KEY_VALUE",
     "IndexSpec",
     "account_partition",
     "canary_expires_at",
     "canary_expires_at_utc",
     "event_partition",
+    "indexes_named",
     "order_partition",
     "symbol_partition",
     "time_sort_key",
@@ -95,6 +98,29 @@ GLOBAL_SECONDARY_INDEXES: tuple[IndexSpec, ...] = (
     INDEX_BY_ACCOUNT_TIME,
     INDEX_BY_ORDER_TIME,
 )
+"""Every index the key design knows. A stack declares the ones it needs (``tableIndexes``)."""
+
+INDEXES_BY_NAME: dict[str, IndexSpec] = {index.name: index for index in GLOBAL_SECONDARY_INDEXES}
+
+TABLE_INDEXES_ENV = "TABLE_INDEXES"
+"""The processor's environment variable naming the table's indexes (comma-separated; empty:
+none). The item carries the key attributes of those indexes only: an index the table does not
+have costs no bytes. Unset means every index (items stay correct, only larger)."""
+
+
+def indexes_named(text: str) -> tuple[IndexSpec, ...]:
+    """The indexes of a :data:`TABLE_INDEXES_ENV` value, in the key design's order.
+
+    >>> [i.name for i in indexes_named("by-order-time, by-symbol-time")]
+    ['by-symbol-time', 'by-order-time']
+    >>> indexes_named("")
+    ()
+    """
+    names = {part.strip() for part in text.split(",") if part.strip()}
+    unknown = sorted(names - set(INDEXES_BY_NAME))
+    if unknown:
+        raise ValueError(f"unknown index {', '.join(unknown)}; known: {', '.join(INDEXES_BY_NAME)}")
+    return tuple(index for index in GLOBAL_SECONDARY_INDEXES if index.name in names)
 
 
 CANARY_SOURCE = "trading.canary"

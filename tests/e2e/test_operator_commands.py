@@ -30,7 +30,7 @@ from trade_pipeline.ops import redrive as redrive_ops
 from trade_pipeline.ops.aws import Clients
 from trade_pipeline.ops.outputs import outputs_from_file
 from trade_pipeline.preview import Plan, run_preview
-from trade_processor.table_schema import CANARY_SOURCE, EXPIRES_AT, GLOBAL_SECONDARY_INDEXES
+from trade_processor.table_schema import CANARY_SOURCE, EXPIRES_AT
 from trade_producer import order_placed
 
 from .lambda_stand_in import LambdaStandIn
@@ -44,7 +44,12 @@ runner = CliRunner()
 
 @pytest.fixture(scope="module")
 def plan(dev_stack_config: dict[str, Any], lambda_artifact: Any) -> Plan:
-    environ = {"PRIMARY_REGION": REGIONS[0], "SECONDARY_REGIONS": ",".join(REGIONS[1:])}
+    environ = {
+        "PRIMARY_REGION": REGIONS[0],
+        "SECONDARY_REGIONS": ",".join(REGIONS[1:]),
+        # one query index, so that the canary test sees an index it stays out of
+        "TRADE_PIPELINE_TABLE_INDEXES": '[{"name": "by-order-time"}]',
+    }
     return run_preview(dev_stack_config, environ=environ, artifact=lambda_artifact)
 
 
@@ -167,9 +172,11 @@ def test_verify_canaries_expire_and_are_in_no_index(stack: Any) -> None:
             occurred = datetime.fromisoformat(item["occurred_at"]["S"])
             assert int(item[EXPIRES_AT]["N"]) == int(occurred.timestamp()) + 86_400
             assert not [name for name in item if name.startswith("gsi")]
-        for index in GLOBAL_SECONDARY_INDEXES:
-            queried = dynamodb.scan(TableName=table, IndexName=index.name)["Items"]
-            assert not [i for i in queried if i["source"]["S"] == CANARY_SOURCE], index.name
+        planned = dynamodb.describe_table(TableName=table)["Table"]["GlobalSecondaryIndexes"]
+        assert [index["IndexName"] for index in planned] == ["by-order-time"]
+        for index in planned:
+            queried = dynamodb.scan(TableName=table, IndexName=index["IndexName"])["Items"]
+            assert not [i for i in queried if i["source"]["S"] == CANARY_SOURCE], index
 
 
 def test_verify_deletes_only_its_own_rejections(stack: Any) -> None:

@@ -25,7 +25,7 @@ from rich.console import Console
 from trade_pipeline.config import ConfigError
 from trade_pipeline.cost.model import Estimate, estimate, floor_estimate
 from trade_pipeline.cost.plan_facts import read_plan
-from trade_pipeline.cost.profile import ProcessorProfile, measure_profile
+from trade_pipeline.cost.profile import ProcessorProfile, profile_for
 from trade_pipeline.cost.report import estimate_line, render, to_json
 from trade_pipeline.preview import Plan, load_stack_config, run_preview
 
@@ -75,7 +75,7 @@ def run_cost(
     else:
         volume, source = configured_volume(plan), VOLUME_KEY
     facts = read_plan(plan)
-    profile = (profile or measure_profile(facts.primary)).with_duration(duration_ms)
+    profile = (profile or profile_for(facts)).with_duration(duration_ms)
     return CostRun(
         plan,
         profile,
@@ -88,7 +88,7 @@ def run_cost(
 def preview_estimate_line(plan: Plan) -> str:
     """The preview's one line: the estimate at the stack's expected volume."""
     facts = read_plan(plan)
-    profile = measure_profile(facts.primary, rounds=50)
+    profile = profile_for(facts, rounds=50)
     volume = configured_volume(plan)
     result = estimate(facts, profile, volume)
     floor = floor_estimate(facts, profile, volume)

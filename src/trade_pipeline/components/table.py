@@ -13,10 +13,10 @@ import pulumi
 import pulumi_aws as aws
 
 from trade_pipeline.components.context import RegionalContext
-from trade_pipeline.config import PipelineConfig
+from trade_pipeline.config import PipelineConfig, TableIndex
 from trade_processor.table_schema import (
     EXPIRES_AT,
-    GLOBAL_SECONDARY_INDEXES,
+    INDEXES_BY_NAME,
     PARTITION_KEY,
     SORT_KEY,
 )
@@ -102,8 +102,9 @@ class TradeTable(pulumi.ComponentResource):
             billing_mode="PAY_PER_REQUEST",
             hash_key=PARTITION_KEY,
             range_key=SORT_KEY,
-            attributes=_attributes(),
-            global_secondary_indexes=_global_secondary_indexes(),
+            # only the indexes the stack chose (tableIndexes): each is a write per item and region
+            attributes=_attributes(cfg.table_indexes),
+            global_secondary_indexes=_global_secondary_indexes(cfg.table_indexes),
             # Global tables replicate through streams; NEW_AND_OLD_IMAGES is what AWS requires.
             stream_enabled=True,
             stream_view_type="NEW_AND_OLD_IMAGES",
@@ -156,27 +157,38 @@ def _replicas(
     ]
 
 
-def _attributes() -> list[aws.dynamodb.TableAttributeArgs]:
-    """Key attributes of the table and of every index (all strings)."""
+def _attributes(chosen: Sequence[TableIndex]) -> list[aws.dynamodb.TableAttributeArgs]:
+    """Key attributes of the table and of the chosen indexes (all strings).
+
+    DynamoDB refuses an attribute definition no key uses, so an index left out takes its
+    attributes with it.
+    """
     names = {PARTITION_KEY, SORT_KEY}
-    for index in GLOBAL_SECONDARY_INDEXES:
+    for choice in chosen:
+        index = INDEXES_BY_NAME[choice.name]
         names |= {index.hash_key, index.range_key}
     return [aws.dynamodb.TableAttributeArgs(name=attr, type="S") for attr in sorted(names)]
 
 
-def _global_secondary_indexes() -> list[aws.dynamodb.TableGlobalSecondaryIndexArgs]:
-    return [
-        aws.dynamodb.TableGlobalSecondaryIndexArgs(
-            name=index.name,
-            key_schemas=[
-                aws.dynamodb.TableGlobalSecondaryIndexKeySchemaArgs(
-                    attribute_name=index.hash_key, key_type="HASH"
-                ),
-                aws.dynamodb.TableGlobalSecondaryIndexKeySchemaArgs(
-                    attribute_name=index.range_key, key_type="RANGE"
-                ),
-            ],
-            projection_type="ALL",
+def _global_secondary_indexes(
+    chosen: Sequence[TableIndex],
+) -> list[aws.dynamodb.TableGlobalSecondaryIndexArgs]:
+    indexes = []
+    for choice in chosen:
+        index = INDEXES_BY_NAME[choice.name]
+        indexes.append(
+            aws.dynamodb.TableGlobalSecondaryIndexArgs(
+                name=index.name,
+                key_schemas=[
+                    aws.dynamodb.TableGlobalSecondaryIndexKeySchemaArgs(
+                        attribute_name=index.hash_key, key_type="HASH"
+                    ),
+                    aws.dynamodb.TableGlobalSecondaryIndexKeySchemaArgs(
+                        attribute_name=index.range_key, key_type="RANGE"
+                    ),
+                ],
+                projection_type=choice.projection.value,
+                non_key_attributes=list(choice.include) or None,
+            )
         )
-        for index in GLOBAL_SECONDARY_INDEXES
-    ]
+    return indexes

@@ -25,9 +25,11 @@ from __future__ import annotations
 from trade_pipeline.config.errors import CONFIG_NAMESPACE, ConfigError
 from trade_pipeline.config.model import (
     EncryptionMode,
+    IndexProjection,
     LambdaArchitecture,
     PipelineConfig,
     PolicyWaiver,
+    TableIndex,
 )
 from trade_pipeline.config.sources import ENV_ALIASES, env_var_for
 from trade_pipeline.config.validators import (
@@ -43,9 +45,11 @@ __all__ = [
     "LOG_RETENTION_DAYS",
     "ConfigError",
     "EncryptionMode",
+    "IndexProjection",
     "LambdaArchitecture",
     "PipelineConfig",
     "PolicyWaiver",
+    "TableIndex",
     "aws_regions",
     "env_var_for",
     "newest_python_runtime",
@@ -57,6 +61,14 @@ _ENV_ALIASES = ENV_ALIASES
 
 # The public classes say they live here (reprs, type names in the config reference), as they
 # did before this package was split into modules.
-for _public in (ConfigError, EncryptionMode, LambdaArchitecture, PipelineConfig, PolicyWaiver):
+for _public in (
+    ConfigError,
+    EncryptionMode,
+    IndexProjection,
+    LambdaArchitecture,
+    PipelineConfig,
+    PolicyWaiver,
+    TableIndex,
+):
     _public.__module__ = __name__
 del _public

@@ -23,7 +23,14 @@ from trade_pipeline.config import validators
 from trade_pipeline.config.sources import load_config
 from trade_pipeline.config.validators import Region, newest_python_runtime
 
-__all__ = ["EncryptionMode", "LambdaArchitecture", "PipelineConfig", "PolicyWaiver"]
+__all__ = [
+    "EncryptionMode",
+    "IndexProjection",
+    "LambdaArchitecture",
+    "PipelineConfig",
+    "PolicyWaiver",
+    "TableIndex",
+]
 
 
 class EncryptionMode(StrEnum):
@@ -36,6 +43,34 @@ class EncryptionMode(StrEnum):
 class LambdaArchitecture(StrEnum):
     ARM64 = "arm64"
     X86_64 = "x86_64"
+
+
+class IndexProjection(StrEnum):
+    """What a global secondary index copies from the item (each entry is a billed write)."""
+
+    KEYS_ONLY = "KEYS_ONLY"
+    INCLUDE = "INCLUDE"
+    ALL = "ALL"
+
+
+class TableIndex(BaseModel):
+    """One query index of the trade table, chosen by a stack (``tableIndexes``)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str = Field(description="One of by-order-time, by-symbol-time, by-account-time.")
+    projection: IndexProjection = Field(
+        default=IndexProjection.KEYS_ONLY,
+        description="KEYS_ONLY (table and index keys), INCLUDE (plus `include`) or ALL.",
+    )
+    include: tuple[str, ...] = Field(
+        default=(), description="Attributes an INCLUDE index copies (empty otherwise)."
+    )
+
+    @model_validator(mode="after")
+    def _known(self) -> TableIndex:
+        validators.check_table_index(self.name, self.projection.value, self.include)
+        return self
 
 
 class PolicyWaiver(BaseModel):
@@ -208,6 +243,38 @@ class PipelineConfig(BaseModel):
         description="Events per month the stack is sized and priced for: the volume "
         "`trade-pipeline cost` and the preview's estimate line use unless told otherwise.",
     )
+    expected_trade_share: float = Field(
+        default=0.2,
+        ge=0,
+        le=1,
+        description="Share of events that are TradeExecuted (the rest orders) in the estimate: "
+        "a trade is written with its guard item in one transaction (docs/cost.md).",
+    )
+    table_indexes: tuple[TableIndex, ...] = Field(
+        default=(),
+        description="Query indexes of the trade table: a list of `{name, projection, include}` "
+        "(docs/cost.md: the queries each serves and its write cost per million events). "
+        "Empty: reads by event id and by order+trade id only.",
+    )
+    xray_sampling_rate: float = Field(
+        default=0.01,
+        ge=0,
+        le=1,
+        description="X-Ray: share of processor invocations traced beyond the reservoir (a "
+        "sampling rule per region).",
+    )
+    xray_sampling_reservoir: int = Field(
+        default=1,
+        ge=0,
+        le=1000,
+        description="X-Ray: invocations per second traced before the rate applies.",
+    )
+    platform_log_level: str = Field(
+        default="WARN",
+        pattern=r"^(DEBUG|INFO|WARN)$",
+        description="Lambda's own log lines (system log level): WARN drops the START/END/REPORT "
+        "lines of every invocation; INFO keeps them (docs/cost.md).",
+    )
     # --- misc -----------------------------------------------------------------------------
     policy_waivers: tuple[PolicyWaiver, ...] = Field(
         default=(),
@@ -238,6 +305,15 @@ class PipelineConfig(BaseModel):
     @classmethod
     def _period(cls, value: int) -> int:
         return validators.check_alarm_period(value)
+
+    @field_validator("table_indexes")
+    @classmethod
+    def _indexes_once(cls, value: tuple[TableIndex, ...]) -> tuple[TableIndex, ...]:
+        names = [index.name for index in value]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise ValueError(f"index {', '.join(twice)} listed more than once")
+        return value
 
     @field_validator("expected_events_per_month", mode="before")
     @classmethod
@@ -277,6 +353,11 @@ class PipelineConfig(BaseModel):
     def regions(self) -> tuple[str, ...]:
         """Every region, primary first."""
         return (self.primary_region, *self.secondary_regions)
+
+    @property
+    def table_index_names(self) -> str:
+        """The processor's ``TABLE_INDEXES`` value: the chosen index names, comma-separated."""
+        return ",".join(index.name for index in self.table_indexes)
 
     @property
     def environment_name(self) -> str:
