@@ -1,10 +1,19 @@
 # Two commands get a newcomer going: `make preview` and `make test`.
-# Both create the virtualenv and install the project on first use (and again when
-# pyproject.toml changes), so nothing has to be installed by hand.
+# Both create the virtualenv and install the locked dependencies on first use (and again when
+# a lock file or pyproject.toml changes), so nothing has to be installed by hand: the machine
+# needs Python 3.11+ and make, nothing else.
+#
+# Locks (hash-pinned, host-free requirements files, generated from pyproject.toml by `make lock`):
+#   requirements.txt      what the Pulumi program needs at run time; Pulumi's pip toolchain
+#                         (`pulumi install`, Pulumi Deployments) installs exactly this file
+#   requirements-dev.txt  the `dev` extra: the above plus tests, lint, types, policy pack
+#   policy/requirements.txt  what the compliance rules need: the published pack installs it
+# The project itself goes on top with --no-deps: it is never part of a lock.
 
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
+PIP    := $(PY) -m pip --disable-pip-version-check
 STAMP  := $(VENV)/.installed-stamp
 STACK  ?= dev
 PYTEST_ARGS ?=
@@ -13,19 +22,49 @@ MUTATION_SCORE = import json; s = json.load(open("mutants/mutmut-cicd-stats.json
 	n = s["total"] - s["skipped"]; k = s["killed"] + s["timeout"]; left = n - k; \
 	print(f"mutation score: {k}/{n} mutants killed = {k / n:.1%} ({left} not killed)")
 
+# uv resolves the locks only (`make lock`); it lives in a tools venv of its own, pinned here.
+UV_VERSION := 0.13.9
+TOOLS      := build/tools
+UV         := $(TOOLS)/bin/uv
+# --universal: one lock for every platform and every Python >= requires-python (3.11 in CI,
+# the Lambda runtime's version beside it). The header names `make lock`, not uv's command line.
+UV_COMPILE := $(UV) pip compile --quiet --universal --generate-hashes \
+              --custom-compile-command 'make lock' $(LOCK_ARGS) pyproject.toml
+# uv keeps the versions already in a lock where the ranges allow: LOCK_ARGS=--upgrade takes
+# the newest versions in range instead.
+LOCK_ARGS  ?=
+
+# Where the console's "more information" link of each policy points (docs/policies.md of the
+# repository the pack is published from); empty: taken from the git remote `origin`.
+POLICY_DOCS_URL ?=
+POLICY_PACK_DIR ?= build/policy-pack
+
 .DEFAULT_GOAL := help
-.PHONY: help venv preview test lint fmt package bench mutate clean
+.PHONY: help venv lock preview test lint fmt package policy-pack bench mutate clean
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
-$(STAMP): pyproject.toml
+$(STAMP): requirements-dev.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(PIP) install --quiet --require-hashes -r requirements-dev.txt
+	$(PIP) install --quiet --no-deps -e .
 	touch $(STAMP)
 
-venv: $(STAMP) ## create .venv and install the project with its dev extra
+venv: $(STAMP) ## create .venv from requirements-dev.txt, then the project on top (--no-deps)
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check 'uv==$(UV_VERSION)'
+
+# The dev lock is resolved first; the run-time and policy locks under it as a constraint, so
+# the program and the rules see the same versions in the dev venv as under `pulumi install`
+# and in the published pack (pulumi-policy, for one, holds protobuf below what pulumi alone
+# would take).
+lock: $(UV) ## re-resolve the three lock files from pyproject.toml (needs PyPI)
+	$(UV_COMPILE) --extra dev -o requirements-dev.txt
+	$(UV_COMPILE) --constraint requirements-dev.txt -o requirements.txt
+	$(UV_COMPILE) --extra policy --constraint requirements-dev.txt -o policy/requirements.txt
 
 preview: $(STAMP) ## offline preview of the stack (STACK=dev): no AWS account, no Pulumi CLI
 	$(VENV)/bin/trade-pipeline preview --stack $(STACK) --json build/plan-$(STACK).json
@@ -44,6 +83,11 @@ fmt: $(STAMP) ## apply ruff's fixes and formatting
 
 package: $(STAMP) ## build the reproducible Lambda artifact into build/lambda/
 	$(PY) -m trade_pipeline.packaging
+
+# Needs only Python (no venv): the builder uses the standard library, so CI can build the pack
+# beside a `pulumi install`-ed program.
+policy-pack: ## self-contained CrossGuard pack in build/policy-pack, for `pulumi policy publish`
+	PYTHONPATH=src $(PYTHON) -m trade_pipeline.policy_pack $(POLICY_PACK_DIR) $(if $(POLICY_DOCS_URL),--docs-url '$(POLICY_DOCS_URL)')
 
 bench: $(STAMP) ## run the benchmarks (ratios against baselines measured in the same run)
 	$(PY) benchmarks/run.py

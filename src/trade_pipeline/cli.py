@@ -26,13 +26,52 @@ from trade_pipeline.commands import redrive, replay, send, status, verify
 from trade_pipeline.config import CONFIG_NAMESPACE, ConfigError, PipelineConfig
 from trade_pipeline.preview import Plan, PlannedResource, load_stack_config, run_preview
 
-__all__ = ["app", "config_reference_markdown", "region_summary"]
+__all__ = ["app", "config_reference_markdown", "package_version", "region_summary"]
 
 app = typer.Typer(
     help="Multi-region trading-event pipeline: offline preview and operator commands.",
     no_args_is_help=True,
     add_completion=False,
+    # Plain help: typer's rich panels print a type for every option, `<bool>` on each flag
+    # (--help included), which says nothing a flag does not; plain help keeps `<str>`/`<path>`.
+    rich_markup_mode=None,
 )
+
+
+def package_version() -> str:
+    """The installed distribution's version; from pyproject.toml when run from a checkout."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("trade-pipeline")
+    except PackageNotFoundError:  # `pulumi install` venvs run the program from src/
+        import tomllib
+
+        pyproject = Path(__file__).resolve().parents[2] / "pyproject.toml"
+        return str(tomllib.loads(pyproject.read_text())["project"]["version"])
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        sys.stdout.write(f"trade-pipeline {package_version()}\n")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            help="Print the version and exit.",
+            callback=_print_version,
+            is_eager=True,
+            expose_value=False,
+        ),
+    ] = False,
+) -> None:
+    """Multi-region trading-event pipeline: offline preview and operator commands."""
+
 
 EXIT_CONFIG_ERROR = 2
 EXIT_POLICY_FAILURE = 3

@@ -9,9 +9,9 @@ its type, logical name, region, provider, inputs, parent and dependencies.
 
 Example
 -------
->>> plan = run_preview(load_stack_config("dev"), stack="dev", environ={})  # doctest: +SKIP
->>> plan.by_type("aws:lambda/function:Function")[0].inputs["runtime"]
-'python3.14'
+>>> plan = run_preview(load_stack_config("dev"), stack="dev", environ={})
+>>> sorted({resource.region for resource in plan.by_type(rt.FUNCTION)})
+['eu-west-1', 'us-east-1', 'us-west-2']
 """
 
 from __future__ import annotations

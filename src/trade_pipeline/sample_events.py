@@ -59,9 +59,13 @@ def make_event(
     """An EventBridge event exactly as Lambda receives it (JSON-parsed, numbers as float/int).
 
     ``region`` is the envelope's region (the bus the event was put on). ``detail`` keys override
-    the defaults for the type; a value of ``...`` removes the key.
+    the defaults for the type; a value of ``...`` removes the key. Every event gets a fresh
+    ``event_id`` and every trade a fresh ``trade_id`` (one execution each: the processor stores
+    an order's execution once, whatever its event id).
     """
     body = {"event_id": str(uuid.uuid4()), **DETAILS.get(detail_type, DETAILS["OrderPlaced"])}
+    if detail_type == "TradeExecuted":
+        body["trade_id"] = f"TRD-{uuid.uuid4().hex[:12]}"
     for key, value in detail.items():
         if value is ...:
             body.pop(key, None)

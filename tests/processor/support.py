@@ -42,8 +42,7 @@ class Aws:
         return list(self.dynamodb.scan(TableName=TABLE, ConsistentRead=True)["Items"])
 
     def item_count(self) -> int:
-        response = self.dynamodb.scan(TableName=TABLE, Select="COUNT", ConsistentRead=True)
-        return int(response["Count"])
+        return len(self.items())
 
     def item(self, event_id: str) -> dict[str, Any] | None:
         key = {"pk": {"S": f"EVENT#{event_id}"}, "sk": {"S": "EVENT"}}

@@ -140,12 +140,12 @@ def test_the_same_trade_under_a_new_event_id_is_stored_once(
     aws: Aws, processor: EventProcessor
 ) -> None:
     # Given a stored trade
-    first = make_event("TradeExecuted")
+    first = make_event("TradeExecuted", trade_id="TRD-1")
     assert processor.process(first).outcome is Outcome.STORED
 
     # When its producer retries it with a regenerated event id (and a new envelope)
-    retry = make_event("TradeExecuted", **{"event_id": ...})
-    retry["detail"]["event_id"] = "0b6f6b57-4a43-4a6e-8b0c-3f1d2e9a7c55"
+    retry = make_event("TradeExecuted", trade_id="TRD-1")
+    assert retry["detail"]["event_id"] != first["detail"]["event_id"]
     result = processor.process(retry)
 
     # Then it is a duplicate: one trade in the table and in every index, nothing rejected
@@ -165,10 +165,10 @@ def test_the_same_trade_under_a_new_event_id_is_stored_once(
 def test_the_same_trade_with_other_content_under_a_new_event_id_is_a_conflict(
     aws: Aws, processor: EventProcessor
 ) -> None:
-    first = make_event("TradeExecuted", price="412.10")
+    first = make_event("TradeExecuted", price="412.10", trade_id="TRD-1")
     processor.process(first)
 
-    retry = make_event("TradeExecuted", price="412.20")
+    retry = make_event("TradeExecuted", price="412.20", trade_id="TRD-1")
     result = processor.process(retry)
 
     assert result.outcome is Outcome.DUPLICATE_CONFLICT

@@ -123,7 +123,8 @@ def test_a_trade_guard_without_the_old_item_in_the_error_is_read(
 ) -> None:
     # Given the same trade stored under another event id, and no item in the cancellation
     client, stubber = stubbed_dynamodb
-    first, retry = make_event("TradeExecuted"), make_event("TradeExecuted")
+    first = make_event("TradeExecuted", trade_id="TRD-1")
+    retry = make_event("TradeExecuted", trade_id="TRD-1")
     guard = trade_guard_for(item_for(parse_event(first)))
     assert guard is not None
     stubber.add_client_error(
@@ -160,7 +161,9 @@ def test_a_duplicate_costs_no_read(
         "before-call.dynamodb.GetItem", lambda **_: reads.append("GetItem")
     )
     first = make_event(detail_type)
-    again = copy.deepcopy(first) if same_event_id else make_event(detail_type)
+    again = copy.deepcopy(first)
+    if not same_event_id:  # the same trade, re-sent under a regenerated event id
+        again["detail"]["event_id"] = make_event(detail_type)["detail"]["event_id"]
     processor.process(first)
 
     assert processor.process(again).outcome.value == "duplicate"

@@ -45,6 +45,8 @@ DETAIL_RULES: list[tuple[str, dict[str, Any], str, str]] = [
     ("TradeExecuted", {"quantity": True}, "detail.quantity", "boolean"),
     ("TradeExecuted", {"quantity": [1]}, "detail.quantity", "number"),
     ("TradeExecuted", {"quantity": "1" * 39}, "detail.quantity", "38 significant digits"),
+    # 39 significant digits and a trailing zero: the zero is not significant, the 39 are
+    ("TradeExecuted", {"quantity": "1." + "1" * 38 + "0"}, "detail.quantity", "38 significant"),
     ("TradeExecuted", {"quantity": "1E+200"}, "detail.quantity", "less than 1E+38"),
     ("TradeExecuted", {"quantity": "1E-131"}, "detail.quantity", "at least 1E-128"),
     ("TradeExecuted", {"trade_id": ...}, "detail.trade_id", "is required"),

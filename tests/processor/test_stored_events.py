@@ -63,7 +63,7 @@ def test_trade_values_are_stored_exactly(aws: Aws, processor: EventProcessor) ->
     assert Decimal(raw["quantity"]["N"]) == Decimal("0.3")
     assert raw["side"] == {"S": "SELL"}
     assert raw["currency"] == {"S": "USD"}
-    assert raw["trade_id"] == {"S": "TRD-99812"}
+    assert raw["trade_id"] == {"S": event["detail"]["trade_id"]}
 
 
 def test_extra_fields_are_kept_out_of_the_item(aws: Aws, processor: EventProcessor) -> None:

@@ -231,7 +231,8 @@ def test_valid_inputs_always_build_and_are_stored(
         quantity=quantity,
         price=price,
         currency="USD",
-        trade_id="T-1",
+        # One execution per example: the processor stores an order's execution once.
+        trade_id=f"T-{uuid.uuid4().hex}",
         occurred_at=occurred_at,
     )
     assert processor.process(delivered(event)).outcome is Outcome.STORED

@@ -100,3 +100,46 @@ def test_readme_config_reference_matches_the_config_class() -> None:
     assert config_reference_markdown() in readme, (
         "README.md's config reference is stale: paste `trade-pipeline config-reference`"
     )
+
+
+def test_version_prints_the_package_version() -> None:
+    import tomllib
+
+    expected = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["version"]
+
+    result = run_cli("--version")
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == f"trade-pipeline {expected}\n"
+
+
+@pytest.mark.parametrize("args", [("--help",), ("preview", "--help")])
+def test_help_shows_no_type_noise_on_flags(args: tuple[str, ...]) -> None:
+    result = run_cli(*args)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("Usage: ")
+    assert "<bool>" not in result.stdout
+    assert "--help  " in result.stdout or "--help " in result.stdout
+    if args == ("--help",):
+        assert "--version" in result.stdout and "preview" in result.stdout
+    else:
+        assert "--stack <str>" in result.stdout  # a value option still says what it takes
+
+
+def test_no_command_prints_bool_in_its_help() -> None:
+    # Commands other modules register (cli.py only calls their `register`) included.
+    import typer.main
+    from typer.testing import CliRunner
+
+    from trade_pipeline.cli import app
+
+    group = typer.main.get_command(app)
+    names = sorted(getattr(group, "commands", {}))
+    runner = CliRunner()
+
+    assert "preview" in names
+    for name in names:
+        result = runner.invoke(app, [name, "--help"], env={"COLUMNS": "120"})
+        assert result.exit_code == 0, (name, result.output)
+        assert "<bool>" not in result.output, name
