@@ -27,7 +27,9 @@ processed in two regions produces the same item, and a redelivery hits the same 
 - ``<occurred_at UTC>`` is :func:`trade_processor.validation.to_utc_sort_time`'s fixed-width form
   (``2026-03-02T14:30:00.123456789Z``) so that string order is time order.
 
-Indexes project all attributes (the items are small and every query wants the whole event).
+Which indexes exist is the stack's choice (``tableIndexes``, none by default: reads by event id
+and by execution need none); the processor learns it from ``TABLE_INDEXES`` and writes the key
+attributes of those indexes only. Their cost per query is in ``docs/cost.md``.
 
 Canary items
 ------------
