@@ -30,7 +30,20 @@ REGIONS = ("us-east-1", "eu-west-1")
 
 @pytest.fixture(scope="module")
 def plan(dev_stack_config: dict[str, Any], lambda_artifact: Any) -> Plan:
-    environ = {"PRIMARY_REGION": REGIONS[0], "SECONDARY_REGIONS": ",".join(REGIONS[1:])}
+    environ = {
+        "PRIMARY_REGION": REGIONS[0],
+        "SECONDARY_REGIONS": ",".join(REGIONS[1:]),
+        # the documented symbol query, as a narrow index (the dev default has none)
+        "TRADE_PIPELINE_TABLE_INDEXES": json.dumps(
+            [
+                {
+                    "name": "by-symbol-time",
+                    "projection": "INCLUDE",
+                    "include": ["event_id", "price", "quantity"],
+                }
+            ]
+        ),
+    }
     return run_preview(dev_stack_config, environ=environ, artifact=lambda_artifact)
 
 
@@ -206,6 +219,7 @@ def test_events_put_on_the_planned_bus_are_stored_or_rejected_by_the_planned_pro
     )["Items"]
     assert [item["event_id"]["S"] for item in found] == [good]
     assert found[0]["price"] == {"N": "412.35"} and found[0]["quantity"] == {"N": "0.1"}
+    assert "venue" not in found[0]  # INCLUDE: the listed attributes and the keys only
     # the invalid one is on the planned rejected-events queue, with its reason
     (rejected_name,) = [n for n in urls if n.endswith("rejected-events")]
     assert env["REJECTED_EVENTS_QUEUE_URL"].endswith("/" + rejected_name)
