@@ -207,3 +207,35 @@ def test_a_redelivered_trade_is_compared_with_its_own_event_item(
     assert message["errors"] == [
         {"field": "venue", "rule": "differs from the stored event with the same event_id"}
     ]
+
+
+def test_an_event_id_reused_for_another_stored_trade_is_compared_with_its_event(
+    aws: Aws, processor: EventProcessor
+) -> None:
+    # Given two stored trades of one order
+    processor.process(make_event("TradeExecuted", trade_id="TRD-1"))
+    second = make_event("TradeExecuted", trade_id="TRD-2")
+    processor.process(second)
+
+    # When the second's event id comes back carrying the first's trade id (both writes fail)
+    reused = copy.deepcopy(second)
+    reused["detail"]["trade_id"] = "TRD-1"
+
+    # Then it is compared with the event stored under that id: only trade_id differs
+    assert processor.process(reused).outcome is Outcome.DUPLICATE_CONFLICT
+    [message] = aws.rejections()
+    assert message["errors"] == [
+        {"field": "trade_id", "rule": "differs from the stored event with the same event_id"}
+    ]
+
+
+def test_the_trade_guard_holds_the_content_and_no_index_key(
+    aws: Aws, processor: EventProcessor
+) -> None:
+    event = make_event("TradeExecuted", trade_id="TRD-1")
+    processor.process(event)
+
+    [guard] = [item for item in aws.all_items() if item["sk"]["S"] == "TRADE"]
+    assert guard["pk"] == {"S": f"TRADE#{event['detail']['order_id']} TRD-1"}
+    assert guard["schema_version"] == {"N": "1"}
+    assert set(guard) == set(CONTENT_ATTRIBUTES) - {"reason"} | {"pk", "sk", "schema_version"}

@@ -320,3 +320,14 @@ def test_a_stored_event_writes_one_line_at_info_its_metrics(
     lines = output.read()
     assert len(lines) == 1 and "_aws" in lines[0]  # the EMF line: no log line per stored event
     assert emf_metrics(lines)["EventsStored"] == (1.0, {"service": "trade-processor"})
+
+
+def test_a_missing_setting_is_reported_with_its_rule() -> None:
+    with pytest.raises(ConfigurationError) as raised:
+        ProcessorSettings.from_env({})
+
+    assert str(raised.value) == (
+        "TABLE_NAME='': must be a DynamoDB table name (3-255 characters: letters, digits, "
+        "'_', '-', '.'); REJECTED_EVENTS_QUEUE_URL='': must be an SQS queue URL "
+        "(https://sqs.<region>.amazonaws.com/<account>/<queue>)"
+    )

@@ -134,3 +134,14 @@ def test_numbers_a_reader_cannot_read_back_are_rejected(text: str) -> None:
     [error] = raised.value.errors
     assert error.field == "detail.quantity"
     assert "1E-128" in error.rule and "1E+38" in error.rule
+
+
+def test_index_sort_keys_are_the_utc_time_then_the_event_id(
+    aws: Aws, processor: EventProcessor
+) -> None:
+    event = make_event("TradeExecuted", occurred_at="2026-03-02T10:00:00.5+01:00")
+    processor.process(event)
+
+    [item] = aws.items()
+    expected = f"2026-03-02T09:00:00.500000000Z#{event['detail']['event_id']}"
+    assert item["gsi1sk"]["S"] == item["gsi2sk"]["S"] == item["gsi3sk"]["S"] == expected

@@ -205,3 +205,13 @@ def test_each_region_samples_its_processor_with_a_rule_xray_accepts(plan: Plan) 
         assert re.fullmatch(r"[A-Za-z0-9_-]{1,32}", inputs["ruleName"])
         assert 0 <= inputs["fixedRate"] <= 1 and inputs["reservoirSize"] >= 0
         assert all(inputs[k] == "*" for k in ("host", "httpMethod", "urlPath", "resourceArn"))
+
+
+def test_every_queue_accepts_exactly_the_message_size_the_processor_sizes_rejections_for(
+    plan: Plan,
+) -> None:
+    from trade_processor.rejections import MAX_MESSAGE_BYTES
+
+    queues = plan.by_type("aws:sqs/queue:Queue")
+    assert queues
+    assert {q.inputs.get("maxMessageSize") for q in queues} == {MAX_MESSAGE_BYTES}

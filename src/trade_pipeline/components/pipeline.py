@@ -22,7 +22,8 @@ import pulumi_aws as aws
 from trade_pipeline import iam
 from trade_pipeline.components.context import RegionalContext
 from trade_pipeline.naming import QueueKind
-from trade_processor.models import DETAIL_TYPES
+from trade_processor.models import DETAIL_TYPES, SOURCE_PREFIX
+from trade_processor.rejections import MAX_MESSAGE_BYTES
 from trade_processor.table_schema import TABLE_INDEXES_ENV
 
 __all__ = [
@@ -33,7 +34,8 @@ __all__ = [
     "event_pattern",
 ]
 
-EVENT_SOURCE_PREFIX = "trading."
+# The processor decides which sources it accepts; the rule routes exactly those.
+EVENT_SOURCE_PREFIX = SOURCE_PREFIX
 HANDLER = "trade_processor.handler.handler"
 
 
@@ -120,6 +122,8 @@ class RegionalPipeline(pulumi.ComponentResource):
                 name=names.queue(kind),
                 sqs_managed_sse_enabled=True,
                 message_retention_seconds=cfg.queue_retention_seconds,
+                # Explicit: the processor sizes each rejection to fit exactly this limit.
+                max_message_size=MAX_MESSAGE_BYTES,
                 opts=self._child(),
             )
             for kind in QueueKind
