@@ -43,7 +43,7 @@ def _median_seconds(run: Callable[[], object], repeats: int) -> float:
 
 
 def _env(regions: tuple[str, ...]) -> dict[str, str]:
-    return {"PRIMARY_REGION": regions[0], "SECONDARY_REGIONS": ",".join(regions[1:])}
+    return {"PRIMARY_REGION": regions[0], "SECONDARY_REGIONS": ",".join(regions[1:]) or "[]"}
 
 
 def run(quick: bool = False) -> list[Measurement]:

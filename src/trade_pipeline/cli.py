@@ -12,11 +12,13 @@ import os
 import sys
 import time
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.panel import Panel
 from rich.table import Table
 
 from trade_pipeline import resource_types as rt
@@ -24,6 +26,7 @@ from trade_pipeline.commands import cost as cost_command
 from trade_pipeline.commands import diagram as diagram_command
 from trade_pipeline.commands import redrive, replay, send, status, verify
 from trade_pipeline.config import CONFIG_NAMESPACE, ConfigError, PipelineConfig
+from trade_pipeline.config.describe import user_type
 from trade_pipeline.preview import Plan, PlannedResource, load_stack_config, run_preview
 
 __all__ = ["app", "config_reference_markdown", "package_version", "region_summary"]
@@ -125,47 +128,95 @@ def region_summary(plan: Plan, region: str) -> dict[str, Any]:
     }
 
 
-def _render(plan: Plan, console: Console, elapsed: float) -> None:
-    config = PipelineConfig.model_validate(plan.config)
-    table = Table(title=f"trade-pipeline · stack {plan.stack} · offline preview", show_lines=False)
-    columns = [
-        "region",
-        "resources",
-        "table copy",
-        "SSE",
-        "PITR",
-        "runtime",
-        "arch",
-        "tracing",
-        "mem/timeout",
-        "delivery retries+DLQ",
-        "alarms (with actions)",
+def _render_overrides(plan: Plan, console: Console) -> None:
+    """The banner of values the environment changed: nothing the stack file says is
+    overridden silently."""
+    if plan.overrides:
+        console.print(
+            Panel(
+                "\n".join(plan.overrides),
+                title=f"{len(plan.overrides)} environment override(s) of Pulumi.{plan.stack}.yaml",
+                border_style="yellow",
+            )
+        )
+
+
+REGION_COLUMNS = (
+    "region",
+    "resources",
+    "table copy",
+    "SSE",
+    "PITR",
+    "runtime",
+    "arch",
+    "tracing",
+    "mem/timeout",
+    "delivery retries+DLQ",
+    "alarms (with actions)",
+)
+
+
+def _region_cells(plan: Plan, region: str, config: PipelineConfig) -> list[str]:
+    """One region's row of the summary, in :data:`REGION_COLUMNS` order."""
+    s = region_summary(plan, region)
+    return [
+        region + (" (primary)" if region == config.primary_region else ""),
+        str(s["resources"]),
+        s["table"],
+        s["sse"],
+        "on" if s["pitr"] else "OFF",
+        str(s["runtime"]),
+        s["architecture"],
+        str(s["tracing"]),
+        f"{s['memory_mb']} MB / {s['timeout_s']} s",
+        f"{s['delivery_retries']} + {'DLQ' if s['dlq'] else 'NO DLQ'}",
+        f"{s['alarms']} ({s['alarms_with_actions']})",
     ]
-    for column in columns:
-        table.add_column(
-            column, justify="right" if column == "resources" else "left", no_wrap=column == "region"
-        )
-    for region in config.regions:
-        s = region_summary(plan, region)
-        table.add_row(
-            region + (" (primary)" if region == config.primary_region else ""),
-            str(s["resources"]),
-            s["table"],
-            s["sse"],
-            "on" if s["pitr"] else "OFF",
-            str(s["runtime"]),
-            s["architecture"],
-            str(s["tracing"]),
-            f"{s['memory_mb']} MB / {s['timeout_s']} s",
-            f"{s['delivery_retries']} + {'DLQ' if s['dlq'] else 'NO DLQ'}",
-            f"{s['alarms']} ({s['alarms_with_actions']})",
-        )
-    console.print(table)
+
+
+def table_width(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> int:
+    """Columns a rich table needs to show every cell on one line (borders and padding
+    included): wider than the console means the table must fold or change shape."""
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
+    return sum(widths) + 3 * len(widths) + 1
+
+
+def region_tables(plan: Plan, config: PipelineConfig, width: int) -> list[Table]:
+    """The per-region summary: one table with a row per region when it fits in ``width``,
+    else one two-column table per region (setting, value), which fits any console. No value
+    is ever cut: every column folds instead of ellipsizing."""
+    title = f"trade-pipeline · stack {plan.stack} · offline preview"
+    rows = [_region_cells(plan, region, config) for region in config.regions]
+    if table_width(REGION_COLUMNS, rows) <= width:
+        table = Table(title=title)
+        for column in REGION_COLUMNS:
+            table.add_column(
+                column, justify="right" if column == "resources" else "left", overflow="fold"
+            )
+        for row in rows:
+            table.add_row(*row)
+        return [table]
+    tables = []
+    for row in rows:
+        table = Table(title=f"{title} · {row[0]}", show_header=False)
+        table.add_column("setting", overflow="fold")
+        table.add_column("value", overflow="fold")
+        for column, cell in zip(REGION_COLUMNS[1:], row[1:], strict=True):
+            table.add_row(column, cell)
+        tables.append(table)
+    return tables
+
+
+def _render(plan: Plan, console: Console, elapsed: float) -> None:
+    _render_overrides(plan, console)
+    config = PipelineConfig.model_validate(plan.config)
+    for table in region_tables(plan, config, console.width):
+        console.print(table)
 
     types = Table(title="resources per type and region")
-    types.add_column("type")
+    types.add_column("type", overflow="fold")
     for region in config.regions:
-        types.add_column(region, justify="right")
+        types.add_column(region, justify="right", overflow="fold")
     counts = {region: Counter(r.type for r in plan.in_region(region)) for region in config.regions}
     for type_ in sorted({t for c in counts.values() for t in c}):
         types.add_row(rt.short(type_), *(str(counts[region][type_]) for region in config.regions))
@@ -179,6 +230,22 @@ def _render(plan: Plan, console: Console, elapsed: float) -> None:
         f"{'on' if config.table_deletion_protection else 'off'}; "
         f"{len(default_provider)} on a default provider; built in {elapsed:.2f} s."
     )
+
+
+def _json_path_problem(path: Path | None) -> str | None:
+    """Why the plan cannot be written to ``path`` (None: it can, or no path was given)."""
+    if path is None:
+        return None
+    if path.is_dir():
+        return "is a directory; give a file path such as build/plan-dev.json"
+    parent = next((p for p in (path.parent, *path.parent.parents) if p.exists()), Path("."))
+    if not parent.is_dir():
+        return f"{parent} is a file, not a directory"
+    if path.exists() and not os.access(path, os.W_OK):
+        return "is not writable"
+    if not path.exists() and not os.access(parent, os.W_OK | os.X_OK):
+        return f"cannot create it: {parent} is not writable"
+    return None
 
 
 @app.command()
@@ -196,6 +263,10 @@ def preview(
     console = Console()
     if not console.is_terminal and "COLUMNS" not in os.environ:
         console = Console(width=160)  # logs and CI: wide tables beat wrapped cells
+    json_problem = _json_path_problem(json_path)
+    if json_problem:  # before the (slow) preview runs
+        sys.stderr.write(f"error: --json {json_path}: {json_problem}\n")
+        raise typer.Exit(EXIT_CONFIG_ERROR)
     try:
         stack_config = load_stack_config(stack, project_dir)
         started = time.perf_counter()
@@ -219,13 +290,17 @@ def preview(
     except WaiverError as exc:  # a waiver names an unknown or a mandatory rule
         sys.stderr.write(f"config error: {CONFIG_NAMESPACE}:policyWaivers: {exc}\n")
         raise typer.Exit(EXIT_CONFIG_ERROR) from None
-    console.print(compliance_table(report))
+    console.print(compliance_table(report, width=console.width))
 
     if json_path is not None:
         document = json.loads(plan.to_json())
         document["compliance"] = report.to_dict()
-        json_path.parent.mkdir(parents=True, exist_ok=True)
-        json_path.write_text(json.dumps(document, indent=2) + "\n")
+        try:
+            json_path.parent.mkdir(parents=True, exist_ok=True)
+            json_path.write_text(json.dumps(document, indent=2) + "\n")
+        except OSError as exc:
+            sys.stderr.write(f"error: --json {json_path}: cannot write: {exc.strerror}\n")
+            raise typer.Exit(EXIT_CONFIG_ERROR) from None
         console.print(f"plan and compliance results written to {json_path}")
 
     if not report.passed:
@@ -251,26 +326,15 @@ def config_reference_markdown() -> str:
             default = "required"
         else:
             value = info.default
-            default = "unset" if value is None else f"`{getattr(value, 'value', value)!s}`"
+            shown = str(value).lower() if isinstance(value, bool) else value  # YAML spelling
+            default = "unset" if value is None else f"`{getattr(value, 'value', shown)!s}`"
             if value in ((), ""):
                 default = "empty"
-        type_name = _type_name(info.annotation)
-        if any("_check_region" in repr(m) for m in info.metadata):
-            type_name = "region"
+        type_name = user_type(PipelineConfig, name)
         rows.append(
             f"| `{info.alias}` | {env} | {type_name} | {default} | {info.description or ''} |"
         )
     return "\n".join(rows)
-
-
-def _type_name(annotation: Any) -> str:
-    text = getattr(annotation, "__name__", None) or str(annotation)
-    text = str(annotation) if "[" in str(annotation) else text
-    for noise in ("typing.", "trade_pipeline.config.", "Annotated[", ", AfterValidator"):
-        text = text.replace(noise, "")
-    if "Region" in text or "_check_region" in text:
-        text = "region list" if "tuple" in text else "region"
-    return text.replace("|", "or").replace("NoneType", "none")
 
 
 @app.command("config-reference")

@@ -7,7 +7,8 @@ these inside ``Output.all(...).apply`` once the ARNs are known.
 Rules these documents follow (the reasons: `docs/architecture.md`):
 - exact ARNs only: the function's own-region replica, its log group, its
   queues, its key; never a ``table/*`` wildcard;
-- ``Resource: "*"`` only for actions that have no resource type (X-Ray);
+- ``Resource: "*"`` only for actions that have no resource type (X-Ray,
+  ``dynamodb:ListStreams``);
 - service principals always come with ``aws:SourceAccount`` and, where one exists, the exact
   ``aws:SourceArn``.
 """
@@ -19,13 +20,25 @@ from dataclasses import dataclass
 from typing import Any
 
 __all__ = [
+    "LOGS_KEY_ACTIONS",
+    "SNS_TOPIC_ACTIONS",
+    "STREAM_READ_ACTIONS",
     "XRAY_ACTIONS",
+    "BackupGrants",
+    "DetectorGrants",
     "ProcessorGrants",
+    "alarm_arn_pattern",
     "alarm_key_policy",
     "alarm_topic_policy",
+    "backup_policy",
+    "backup_trust_policy",
     "delivery_dlq_policy",
+    "detector_policy",
+    "endpoint_replication_policy",
+    "endpoint_trust_policy",
     "lambda_trust_policy",
     "processor_policy",
+    "producer_policy",
     "queue_tls_only_policy",
     "table_key_policy",
 ]
@@ -38,18 +51,49 @@ PolicyDocument = dict[str, Any]
 TABLE_ACTIONS = ("dynamodb:GetItem", "dynamodb:PutItem")
 # X-Ray has no resource-level permissions: these two are the only "*" grants of the stack.
 XRAY_ACTIONS = ("xray:PutTelemetryRecords", "xray:PutTraceSegments")
+# What a Lambda event source mapping needs to read a DynamoDB stream, on that stream's ARN.
+STREAM_READ_ACTIONS = (
+    "dynamodb:DescribeStream",
+    "dynamodb:GetRecords",
+    "dynamodb:GetShardIterator",
+)
+# Also required by the event source mapping, and without a resource type (so on "*").
+STREAM_LIST_ACTION = "dynamodb:ListStreams"
+
+
+# The actions an SNS topic policy may name. SNS refuses any other action in a topic policy,
+# ``sns:*`` included, with "InvalidParameter: Policy statement action out of service scope!"
+# (source: "Valid Amazon SNS policy actions", Amazon SNS Developer Guide, "Amazon SNS API
+# permissions: Actions and resources reference"). The deny-without-TLS statement of a topic
+# therefore lists them instead of a wildcard.
+SNS_TOPIC_ACTIONS = (
+    "SNS:AddPermission",
+    "SNS:DeleteTopic",
+    "SNS:GetDataProtectionPolicy",
+    "SNS:GetTopicAttributes",
+    "SNS:ListSubscriptionsByTopic",
+    "SNS:ListTagsForResource",
+    "SNS:Publish",
+    "SNS:PutDataProtectionPolicy",
+    "SNS:RemovePermission",
+    "SNS:SetTopicAttributes",
+    "SNS:Subscribe",
+)
 
 
 def _doc(*statements: dict[str, Any]) -> PolicyDocument:
     return {"Version": "2012-10-17", "Statement": list(statements)}
 
 
-def _deny_insecure_transport(service: str, resource: str) -> dict[str, Any]:
+def _deny_insecure_transport(action: str | list[str], resource: str) -> dict[str, Any]:
+    """Refuse ``action`` on ``resource`` without TLS. ``action`` must be what the service
+    accepts in that kind of resource policy (``sqs:*`` in a queue policy; SNS topic actions,
+    never ``sns:*``, in a topic policy)."""
     return {
         "Sid": "DenyInsecureTransport",
         "Effect": "Deny",
         "Principal": "*",
-        "Action": f"{service}:*",
+        "Action": action,
         "Resource": resource,
         "Condition": {"Bool": {"aws:SecureTransport": "false"}},
     }
@@ -62,13 +106,18 @@ def _service_allow(
     resource: str | None,
     account_id: str,
     source_arn: str | None = None,
+    *,
+    source_arn_like: str | None = None,
 ) -> dict[str, Any]:
     """Allow a service principal, always on behalf of ``account_id`` and, where the caller
-    is one known resource, of that resource only (``aws:SourceArn``): the confused-deputy
-    guard AWS recommends for every service principal."""
+    is one known resource, of that resource only (``aws:SourceArn``; ``source_arn_like``: an
+    ARN pattern, for callers known by name prefix only): the confused-deputy guard AWS
+    recommends for every service principal."""
     condition: dict[str, Any] = {"StringEquals": {"aws:SourceAccount": account_id}}
     if source_arn is not None:
         condition = {"ArnEquals": {"aws:SourceArn": source_arn}, **condition}
+    if source_arn_like is not None:
+        condition = {"ArnLike": {"aws:SourceArn": source_arn_like}, **condition}
     statement: dict[str, Any] = {
         "Sid": sid,
         "Effect": "Allow",
@@ -152,22 +201,33 @@ def delivery_dlq_policy(queue_arn: str, rule_arn: str, account_id: str) -> Polic
             account_id,
             source_arn=rule_arn,
         ),
-        _deny_insecure_transport("sqs", queue_arn),
+        _deny_insecure_transport("sqs:*", queue_arn),
     )
 
 
 def queue_tls_only_policy(queue_arn: str) -> PolicyDocument:
     """Queues written by IAM principals of the account only: refuse anything but TLS."""
-    return _doc(_deny_insecure_transport("sqs", queue_arn))
+    return _doc(_deny_insecure_transport("sqs:*", queue_arn))
 
 
-def alarm_topic_policy(topic_arn: str, account_id: str) -> PolicyDocument:
-    """CloudWatch alarms of this account may publish; nothing over plain HTTP."""
+def alarm_arn_pattern(partition: str, region: str, account_id: str, name_prefix: str) -> str:
+    """The ARN of every alarm of this stack in ``region``: ``...:alarm:<name prefix>*``."""
+    return f"arn:{partition}:cloudwatch:{region}:{account_id}:alarm:{name_prefix}*"
+
+
+def alarm_topic_policy(topic_arn: str, account_id: str, alarm_arns: str) -> PolicyDocument:
+    """This stack's CloudWatch alarms (``alarm_arns``: :func:`alarm_arn_pattern`) may publish;
+    nothing over plain HTTP. The deny names SNS topic actions only (:data:`SNS_TOPIC_ACTIONS`)."""
     return _doc(
         _service_allow(
-            "CloudWatchAlarmsPublish", "cloudwatch", "sns:Publish", topic_arn, account_id
+            "CloudWatchAlarmsPublish",
+            "cloudwatch",
+            "sns:Publish",
+            topic_arn,
+            account_id,
+            source_arn_like=alarm_arns,
         ),
-        _deny_insecure_transport("sns", topic_arn),
+        _deny_insecure_transport(list(SNS_TOPIC_ACTIONS), topic_arn),
     )
 
 
@@ -198,7 +258,193 @@ def alarm_key_policy(partition: str, account_id: str) -> PolicyDocument:
     )
 
 
-def table_key_policy(partition: str, account_id: str) -> PolicyDocument:
+# What CloudWatch Logs needs of the key of an encrypted log group (AWS CloudWatch Logs User
+# Guide, "Encrypt log data in CloudWatch Logs using AWS KMS", step 2: the key policy).
+LOGS_KEY_ACTIONS = (
+    "kms:Decrypt*",
+    "kms:Describe*",
+    "kms:Encrypt*",
+    "kms:GenerateDataKey*",
+    "kms:ReEncrypt*",
+)
+
+
+def _logs_use_key_statement(
+    partition: str, region: str, account_id: str, log_group_names: Sequence[str]
+) -> dict[str, Any]:
+    """CloudWatch Logs of ``region`` may use the key for the named log groups only: the
+    encryption context ``aws:logs:arn`` names each log group's ARN (no ``:*`` suffix)."""
+    log_group_arns = [
+        f"arn:{partition}:logs:{region}:{account_id}:log-group:{name}" for name in log_group_names
+    ]
+    return {
+        "Sid": "CloudWatchLogsUseKey",
+        "Effect": "Allow",
+        "Principal": {"Service": f"logs.{region}.amazonaws.com"},
+        "Action": list(LOGS_KEY_ACTIONS),
+        "Resource": "*",
+        "Condition": {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": log_group_arns}},
+    }
+
+
+def table_key_policy(
+    partition: str,
+    account_id: str,
+    region: str | None = None,
+    log_group_names: Sequence[str] = (),
+) -> PolicyDocument:
     """Key of the table in one region: principals of the account use it through DynamoDB only
-    (their IAM policies must also allow it: see :func:`processor_policy`)."""
-    return _doc(_key_admin_statement(partition, account_id))
+    (their IAM policies must also allow it: see :func:`processor_policy`). With ``region`` and
+    ``log_group_names``, the region's function log groups are encrypted with it too."""
+    statements = [_key_admin_statement(partition, account_id)]
+    if region is not None and log_group_names:
+        statements.append(_logs_use_key_statement(partition, region, account_id, log_group_names))
+    return _doc(*statements)
+
+
+@dataclass(frozen=True)
+class DetectorGrants:
+    """The exact resources one region's conflict detector may touch."""
+
+    stream_arn: str  # the stream of THIS region's replica
+    log_group_arn: str
+    send_queue_arns: Sequence[str]  # rejected-events queue + on-failure destination
+
+
+def detector_policy(grants: DetectorGrants) -> PolicyDocument:
+    """The conflict detector role's one inline policy: read its own region's stream, send to
+    its queues, write its logs and traces. No table access: the images are in the records."""
+    log_group = grants.log_group_arn.removesuffix(":*")
+    return _doc(
+        {
+            "Sid": "OwnRegionTableStream",
+            "Effect": "Allow",
+            "Action": list(STREAM_READ_ACTIONS),
+            "Resource": [grants.stream_arn],
+        },
+        {
+            "Sid": "ListStreamsNoResourceType",
+            "Effect": "Allow",
+            "Action": [STREAM_LIST_ACTION],
+            "Resource": "*",
+        },
+        {
+            "Sid": "RejectedAndFailureQueues",
+            "Effect": "Allow",
+            "Action": ["sqs:SendMessage"],
+            "Resource": sorted(grants.send_queue_arns),
+        },
+        {
+            "Sid": "OwnLogGroup",
+            "Effect": "Allow",
+            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+            "Resource": [f"{log_group}:log-stream:*"],
+        },
+        {
+            "Sid": "XRayNoResourceType",
+            "Effect": "Allow",
+            "Action": list(XRAY_ACTIONS),
+            "Resource": "*",
+        },
+    )
+
+
+def endpoint_trust_policy(account_id: str) -> PolicyDocument:
+    """Only EventBridge, on behalf of this account, may assume the global endpoint's role."""
+    return _doc(
+        _service_allow("EventBridgeAssumeRole", "events", "sts:AssumeRole", None, account_id)
+    )
+
+
+def endpoint_replication_policy(bus_arns: Sequence[str]) -> PolicyDocument:
+    """The global endpoint's role puts events on exactly its two buses (primary, failover)."""
+    if len(set(bus_arns)) != 2:
+        raise ValueError(f"a global endpoint spans exactly two buses, got {list(bus_arns)}")
+    return _doc(
+        {
+            "Sid": "EndpointBuses",
+            "Effect": "Allow",
+            "Action": ["events:PutEvents"],
+            "Resource": sorted(bus_arns),
+        }
+    )
+
+
+def producer_policy(bus_arns: Sequence[str], endpoint_arn: str | None = None) -> PolicyDocument:
+    """What a producer attaches: PutEvents on the stack's buses and, when on, its endpoint.
+
+    A PutEvents call through a global endpoint is authorised against the bus it lands on, so
+    both buses of the endpoint are always in the list; the endpoint's own ARN is named too.
+    """
+    resources = sorted(set(bus_arns))
+    if endpoint_arn:
+        resources.append(endpoint_arn)
+    return _doc(
+        {
+            "Sid": "PutTradingEvents",
+            "Effect": "Allow",
+            "Action": ["events:PutEvents"],
+            "Resource": resources,
+        }
+    )
+
+
+def backup_trust_policy(account_id: str) -> PolicyDocument:
+    """Only AWS Backup, on behalf of this account, may assume the backup role."""
+    return _doc(_service_allow("BackupAssumeRole", "backup", "sts:AssumeRole", None, account_id))
+
+
+@dataclass(frozen=True)
+class BackupGrants:
+    """What the table's backup plan touches in one region: the table (primary region only),
+    the region's vault, its customer-managed key if any."""
+
+    vault_arn: str
+    table_arn: str | None = None  # the primary table: AWS Backup backs it up there
+    key_arn: str | None = None  # customer-managed key of the table and vault in this region
+
+
+def backup_policy(grants: BackupGrants) -> PolicyDocument:
+    """One region's part of the backup role's permissions: the part of AWS's
+    AWSBackupServiceRolePolicyForBackup that a DynamoDB table with advanced backup (required
+    for a cross-region copy) needs, scoped to this stack's table, vault and key instead of
+    ``table/*``, ``backup-vault:*`` and ``*``."""
+    statements: list[dict[str, Any]] = []
+    if grants.table_arn:
+        statements.append(
+            {
+                "Sid": "BackUpTradeTable",
+                "Effect": "Allow",
+                "Action": [
+                    "dynamodb:DescribeTable",
+                    "dynamodb:ListTagsOfResource",
+                    "dynamodb:StartAwsBackupJob",
+                ],
+                "Resource": [grants.table_arn],
+            }
+        )
+    statements.append(
+        {
+            "Sid": "OwnVault",
+            "Effect": "Allow",
+            "Action": ["backup:CopyIntoBackupVault", "backup:DescribeBackupVault"],
+            "Resource": [grants.vault_arn],
+        }
+    )
+    if grants.key_arn:
+        statements += [
+            {
+                "Sid": "DescribeOwnKey",
+                "Effect": "Allow",
+                "Action": ["kms:DescribeKey"],
+                "Resource": [grants.key_arn],
+            },
+            {
+                "Sid": "GrantOwnKeyToAwsServices",
+                "Effect": "Allow",
+                "Action": ["kms:CreateGrant"],
+                "Resource": [grants.key_arn],
+                "Condition": {"Bool": {"kms:GrantIsForAWSResource": "true"}},
+            },
+        ]
+    return _doc(*statements)

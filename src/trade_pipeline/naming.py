@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
 
-__all__ = ["LIMITS", "NameRule", "Naming", "QueueKind"]
+__all__ = ["LIMITS", "LONGEST_ALARM_WHAT", "NameRule", "Naming", "QueueKind"]
 
 
 class QueueKind(StrEnum):
@@ -56,8 +56,18 @@ LIMITS: Final[dict[str, NameRule]] = {
     "kms_alias": NameRule(256, re.compile(r"^alias/[A-Za-z0-9/_-]+$")),  # KMS AliasName
     "alarm": NameRule(255, re.compile(r"^[ -~]+$")),  # CloudWatch AlarmName (printable ASCII)
     "statement_id": NameRule(100, _ALNUM_DASH),  # Lambda AddPermission StatementId
+    "endpoint": NameRule(64, _ALNUM_DASH_DOT),  # EventBridge CreateEndpoint Name
+    "policy": NameRule(128, re.compile(r"^[A-Za-z0-9+=,.@_-]+$")),  # IAM PolicyName
+    "dashboard": NameRule(255, _ALNUM_DASH),  # CloudWatch DashboardName
+    "signing_profile": NameRule(64, re.compile(r"^[A-Za-z0-9_]{2,}$")),  # Signer profile name
+    "backup_vault": NameRule(50, re.compile(r"^[A-Za-z0-9_-]{2,}$")),  # BackupVaultName
+    "backup_plan": NameRule(50, _ALNUM_DASH_DOT),  # BackupPlanName
     "sampling_rule": NameRule(32, _ALNUM_DASH),  # X-Ray SamplingRule RuleName 1-32
 }
+
+# The longest alarm suffix (``what``) the monitoring component uses besides the per-region
+# replication alarms; tests keep it in step with the alarm specs.
+LONGEST_ALARM_WHAT: Final = "conflicts-destination-delivery-failures"
 
 
 @dataclass(frozen=True)
@@ -91,7 +101,11 @@ class Naming:
 
     @property
     def log_group(self) -> str:
-        return f"/aws/lambda/{self.function}"
+        """The processor's log group: a name of the stack's own, never Lambda's default
+        ``/aws/lambda/<function>``, which Lambda creates by itself once a function of that name
+        has run (creating it then fails with ResourceAlreadyExistsException, e.g. on a redeploy
+        after a destroy)."""
+        return f"/trade-pipeline/{self.suffix}/{self.function}"
 
     @property
     def sampling_rule(self) -> str:
@@ -109,34 +123,98 @@ class Naming:
     def queue(self, kind: QueueKind) -> str:
         return f"{self.prefix}-{self.suffix}-{kind.value}"
 
+    @property
+    def detector_function(self) -> str:
+        """The cross-region conflict detector (one per region, same name everywhere)."""
+        return f"{self.prefix}-conflicts-{self.suffix}"
+
+    @property
+    def detector_log_group(self) -> str:
+        """The conflict detector's log group: a name of the stack's own (see :attr:`log_group`)."""
+        return f"/trade-pipeline/{self.suffix}/{self.detector_function}"
+
+    @property
+    def endpoint(self) -> str:
+        """The EventBridge global endpoint (lives in the primary region)."""
+        return f"{self.prefix}-events-{self.suffix}"
+
+    @property
+    def endpoint_role(self) -> str:
+        """Role the global endpoint replicates events with (IAM: one per stack)."""
+        return f"{self.prefix}-endpoint-{self.suffix}"
+
+    @property
+    def producer_policy(self) -> str:
+        """Managed policy producers attach: PutEvents on the buses and the endpoint."""
+        return f"{self.prefix}-producer-{self.suffix}"
+
+    @property
+    def dashboard(self) -> str:
+        return f"{self.prefix}-{self.suffix}-pipeline"
+
     def kms_alias(self, purpose: str) -> str:
         return f"alias/{self.prefix}-{self.suffix}-{purpose}"
+
+    @property
+    def signing_profile(self) -> str:
+        """Signer profile names allow letters, digits and underscores only (no hyphens)."""
+        return f"{self.prefix}_{self.suffix}_processor".replace("-", "_")
+
+    @property
+    def backup_vault(self) -> str:
+        return f"{self.prefix}-{self.suffix}-backups"
+
+    @property
+    def backup_plan(self) -> str:
+        return f"{self.prefix}-{self.suffix}-table"
 
     # --- account-wide names: carry the region -------------------------------------------
     def role(self, region: str) -> str:
         return f"{self.prefix}-processor-{self.suffix}-{region}"
 
+    def detector_role(self, region: str) -> str:
+        return f"{self.prefix}-conflicts-{self.suffix}-{region}"
+
+    def backup_role(self, region: str) -> str:
+        return f"{self.prefix}-backup-{self.suffix}-{region}"
+
     def alarm(self, region: str, what: str) -> str:
         """Alarm names are regional, but the region in the name tells the person paged where."""
-        return f"{self.prefix}-{self.suffix}-{region}-{what}"
+        return f"{self.alarm_prefix(region)}{what}"
+
+    def alarm_prefix(self, region: str) -> str:
+        """What every alarm name of this stack in ``region`` starts with (topic policies
+        scope CloudWatch's publish grant to it)."""
+        return f"{self.prefix}-{self.suffix}-{region}-"
 
     # --- checks -------------------------------------------------------------------------
     def all_names(self, region: str) -> dict[str, list[str]]:
         """Every name of one region, grouped by the rule in :data:`LIMITS` that bounds it."""
-        longest_alarm = "replication-latency-to-" + region  # the longest alarm suffix we use
+        longest_alarm = max("replication-latency-to-" + region, LONGEST_ALARM_WHAT, key=len)
         producers: dict[str, Callable[[], Iterable[str]]] = {
             "table": lambda: [self.table],
             "bus": lambda: [self.bus],
             "archive": lambda: [self.archive],
             "rule": lambda: [self.rule],
-            "function": lambda: [self.function],
-            "role": lambda: [self.role(region)],
+            "function": lambda: [self.function, self.detector_function],
+            "role": lambda: [
+                self.role(region),
+                self.detector_role(region),
+                self.endpoint_role,
+                self.backup_role(region),
+            ],
             "queue": lambda: [self.queue(k) for k in QueueKind],
             "topic": lambda: [self.topic],
-            "log_group": lambda: [self.log_group],
+            "log_group": lambda: [self.log_group, self.detector_log_group],
             "kms_alias": lambda: [self.kms_alias("table"), self.kms_alias("alarms")],
             "alarm": lambda: [self.alarm(region, longest_alarm)],
             "statement_id": lambda: [self.permission_statement_id],
+            "endpoint": lambda: [self.endpoint],
+            "policy": lambda: [self.producer_policy],
+            "dashboard": lambda: [self.dashboard],
+            "signing_profile": lambda: [self.signing_profile],
+            "backup_vault": lambda: [self.backup_vault],
+            "backup_plan": lambda: [self.backup_plan],
             "sampling_rule": lambda: [self.sampling_rule],
         }
         return {kind: list(produce()) for kind, produce in producers.items()}

@@ -30,7 +30,7 @@ from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs, Mo
 
 from trade_pipeline import resource_types as rt
 from trade_pipeline.components.pipeline import LambdaArtifactLike
-from trade_pipeline.config import CONFIG_NAMESPACE, PipelineConfig
+from trade_pipeline.config import CONFIG_NAMESPACE, ConfigError, PipelineConfig
 
 __all__ = [
     "MOCK_ACCOUNT_ID",
@@ -78,6 +78,8 @@ class Plan:
     config: dict[str, Any]
     resources: list[PlannedResource] = field(default_factory=list)
     stack_outputs: dict[str, Any] = field(default_factory=dict)
+    # One line per value an environment variable changed (the preview's banner).
+    overrides: list[str] = field(default_factory=list)
 
     def by_type(self, type_: str) -> list[PlannedResource]:
         return [r for r in self.resources if r.type == type_]
@@ -177,6 +179,41 @@ def _mock_state(
             return with_arn(_arn("kms", region, physical))
         case rt.ALARM:
             return with_arn(_arn("cloudwatch", region, f"alarm:{physical}"))
+        case rt.IAM_POLICY:
+            state["policyId"] = "ANPA" + uuid.uuid5(uuid.NAMESPACE_URL, physical).hex[:17].upper()
+            return with_arn(f"arn:aws:iam::{MOCK_ACCOUNT_ID}:policy/{physical}")
+        case rt.HEALTH_CHECK:
+            check_id = str(uuid.uuid5(uuid.NAMESPACE_URL, name))
+            return with_arn(f"arn:aws:route53:::healthcheck/{check_id}", check_id)
+        case rt.EVENT_ENDPOINT:
+            endpoint_id = uuid.uuid5(uuid.NAMESPACE_URL, physical).hex[:10] + ".veo"
+            state["endpointUrl"] = f"https://{endpoint_id}.endpoint.events.amazonaws.com"
+            return with_arn(_arn("events", region, f"endpoint/{physical}"))
+        case rt.EVENT_SOURCE_MAPPING:
+            mapping_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{region}/{name}"))
+            state["uuid"] = mapping_id
+            return with_arn(
+                _arn("lambda", region, f"event-source-mapping:{mapping_id}"), mapping_id
+            )
+        case rt.DASHBOARD:
+            state["dashboardArn"] = (
+                f"arn:aws:cloudwatch::{MOCK_ACCOUNT_ID}:dashboard/{inputs.get('dashboardName')}"
+            )
+            return str(inputs.get("dashboardName")), state
+        case rt.SIGNING_PROFILE:
+            arn = _arn("signer", region, f"/signing-profiles/{physical}")
+            state["version"] = "v1"
+            state["versionArn"] = f"{arn}/v1"
+            return with_arn(arn)
+        case rt.CODE_SIGNING_CONFIG:
+            csc_id = "csc-" + uuid.uuid5(uuid.NAMESPACE_URL, f"{region}/{name}").hex[:17]
+            state["configId"] = csc_id
+            return with_arn(_arn("lambda", region, f"code-signing-config:{csc_id}"))
+        case rt.BACKUP_VAULT:
+            return with_arn(_arn("backup", region, f"backup-vault:{physical}"))
+        case rt.BACKUP_PLAN:
+            plan_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{region}/{name}"))
+            return with_arn(_arn("backup", region, f"backup-plan:{plan_id}"), plan_id)
         case rt.TOPIC_SUBSCRIPTION:
             return with_arn(f"{inputs.get('topic')}:{uuid.uuid5(uuid.NAMESPACE_URL, name)}")
     return f"{name}-id", state
@@ -273,15 +310,28 @@ def load_stack_config(stack: str, project_dir: Path | None = None) -> dict[str, 
     path = (project_dir or Path.cwd()) / f"Pulumi.{stack}.yaml"
     if not path.is_file():
         raise FileNotFoundError(f"no stack config file {path} (stack {stack!r})")
-    data = yaml.safe_load(path.read_text()) or {}
-    config = data.get("config") or {}
-    if not isinstance(config, dict):
-        raise ValueError(f"{path}: 'config' must be a mapping")
-    return config
+    try:
+        data = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigError([_yaml_error_line(path, exc)]) from None
+    config = data.get("config") if isinstance(data, dict) else None
+    if not isinstance(config or {}, dict):
+        raise ConfigError([f"config error: {path.name}: 'config' must be a mapping of keys"])
+    return config or {}
+
+
+def _yaml_error_line(path: Path, exc: yaml.YAMLError) -> str:
+    """One line: the file, where (line, column, 1-based) and what YAML found wrong there."""
+    mark = getattr(exc, "problem_mark", None)
+    where = f" line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    return f"config error: {path.name}:{where}: not valid YAML: {problem}"
 
 
 def _as_engine_string(value: Any) -> str:
-    # What the CLI hands a program: strings, with lists/maps as JSON.
+    # What the CLI hands a program: strings, with lists/maps as JSON; an empty key is "".
+    if value is None:
+        return ""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, list | dict):
@@ -321,6 +371,7 @@ def run_preview(
     )
     config = config_from_pulumi(environ if environ is not None else {})
     plan.config = config.model_dump(mode="json", by_alias=True)
+    plan.overrides = list(config.announcements)
 
     def run() -> None:
         if program is not None:

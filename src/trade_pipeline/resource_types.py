@@ -19,8 +19,12 @@ __all__ = [
     "ALIAS",
     "ARCHIVE",
     "AWS_PROVIDER",
+    "BACKUP_PLAN",
+    "BACKUP_SELECTION",
+    "BACKUP_VAULT",
     "BUS",
     "BUS_POLICY",
+    "CODE_SIGNING_CONFIG",
     "DASHBOARD",
     "EVENT_ENDPOINT",
     "EVENT_PERMISSION",
@@ -41,6 +45,7 @@ __all__ = [
     "ROLE",
     "ROLE_POLICY",
     "SAMPLING_RULE",
+    "SIGNING_PROFILE",
     "SUBNET",
     "TABLE",
     "TARGET",
@@ -82,16 +87,22 @@ TOPIC: Final = "aws:sns/topic:Topic"
 TOPIC_POLICY: Final = "aws:sns/topicPolicy:TopicPolicy"
 TOPIC_SUBSCRIPTION: Final = "aws:sns/topicSubscription:TopicSubscription"
 ALARM: Final = "aws:cloudwatch/metricAlarm:MetricAlarm"
+DASHBOARD: Final = "aws:cloudwatch/dashboard:Dashboard"
+EVENT_ENDPOINT: Final = "aws:cloudwatch/eventEndpoint:EventEndpoint"
+EVENT_SOURCE_MAPPING: Final = "aws:lambda/eventSourceMapping:EventSourceMapping"
+HEALTH_CHECK: Final = "aws:route53/healthCheck:HealthCheck"
 KMS_KEY: Final = "aws:kms/key:Key"
 ALIAS: Final = "aws:kms/alias:Alias"
 AWS_PROVIDER: Final = "pulumi:providers:aws"
-DASHBOARD: Final = "aws:cloudwatch/dashboard:Dashboard"
-EVENT_ENDPOINT: Final = "aws:cloudwatch/eventEndpoint:EventEndpoint"
-HEALTH_CHECK: Final = "aws:route53/healthCheck:HealthCheck"
+# Optional production features (issue 8): code signing, backups.
+SIGNING_PROFILE: Final = "aws:signer/signingProfile:SigningProfile"
+CODE_SIGNING_CONFIG: Final = "aws:lambda/codeSigningConfig:CodeSigningConfig"
+BACKUP_VAULT: Final = "aws:backup/vault:Vault"
+BACKUP_PLAN: Final = "aws:backup/plan:Plan"
+BACKUP_SELECTION: Final = "aws:backup/selection:Selection"
 VPC: Final = "aws:ec2/vpc:Vpc"
 SUBNET: Final = "aws:ec2/subnet:Subnet"
 VPC_ENDPOINT: Final = "aws:ec2/vpcEndpoint:VpcEndpoint"
-EVENT_SOURCE_MAPPING: Final = "aws:lambda/eventSourceMapping:EventSourceMapping"
 SAMPLING_RULE: Final = "aws:xray/samplingRule:SamplingRule"
 
 

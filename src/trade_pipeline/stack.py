@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import functools
+import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import pulumi
+import pulumi_aws as aws
 
+from trade_pipeline import iam
 from trade_pipeline.components import (
+    RegionalCodeSigning,
     RegionalContext,
     RegionalKey,
     RegionalKeyArgs,
@@ -17,14 +22,24 @@ from trade_pipeline.components import (
     RegionalMonitoringArgs,
     RegionalPipeline,
     RegionalPipelineArgs,
+    TableBackup,
+    TableBackupArgs,
     TradeTable,
     TradeTableArgs,
     regional_contexts,
 )
+from trade_pipeline.components.alarms import alarm_specs, route53_metrics_region
+from trade_pipeline.components.conflicts import (
+    RegionalConflictDetector,
+    RegionalConflictDetectorArgs,
+)
+from trade_pipeline.components.dashboard import PipelineDashboard, PipelineDashboardArgs
+from trade_pipeline.components.failover import HEALTH_ALARM, GlobalEndpoint, GlobalEndpointArgs
 from trade_pipeline.components.pipeline import LambdaArtifactLike
 from trade_pipeline.config import CONFIG_NAMESPACE, EncryptionMode, PipelineConfig
 from trade_pipeline.config.sources import decode_json
 from trade_pipeline.iam import table_key_policy
+from trade_pipeline.naming import QueueKind
 from trade_pipeline.providers import AWSProviderManager
 
 __all__ = ["PipelineStack", "build_stack", "config_from_pulumi", "run_program"]
@@ -54,6 +69,10 @@ class PipelineStack:
     table: TradeTable
     pipelines: dict[str, RegionalPipeline]
     monitoring: dict[str, RegionalMonitoring]
+    detectors: dict[str, RegionalConflictDetector]
+    endpoint: GlobalEndpoint | None
+    producer_policy: aws.iam.Policy
+    dashboard: PipelineDashboard
 
 
 def build_stack(
@@ -70,7 +89,9 @@ def build_stack(
     contexts = regional_contexts(config, providers)
     key_arns = _table_keys(contexts)
     table = TradeTable("trade", TradeTableArgs(contexts[config.primary_region], key_arns))
+    signing = _optional_features(config, contexts, table, key_arns)
     pipelines: dict[str, RegionalPipeline] = {}
+    detectors: dict[str, RegionalConflictDetector] = {}
     monitoring: dict[str, RegionalMonitoring] = {}
     for region, context in contexts.items():
         pipelines[region] = RegionalPipeline(
@@ -81,17 +102,120 @@ def build_stack(
                 replica_arn=table.replica_arns[region],
                 artifact=artifact,
                 table_key_arn=key_arns.get(region),
+                log_key_arn=key_arns.get(region),
+                code_signing_config_arn=signing.get(region),
             ),
             # The function writes to its replica: the table (and its replicas) come first.
             opts=pulumi.ResourceOptions(depends_on=[table]),
         )
+        detectors[region] = _conflict_detector(
+            context, table, pipelines[region], artifact, key_arns.get(region)
+        )
         monitoring[region] = RegionalMonitoring(
             f"monitoring-{region}",
-            RegionalMonitoringArgs(context=context, depends_on=[pipelines[region]]),
+            RegionalMonitoringArgs(
+                context=context, depends_on=[pipelines[region], detectors[region]]
+            ),
         )
-    stack = PipelineStack(config, providers, table, pipelines, monitoring)
+    endpoint = _global_endpoint(contexts, pipelines, monitoring)
+    primary = contexts[config.primary_region]
+    dashboard = PipelineDashboard(
+        "dashboard",
+        PipelineDashboardArgs(primary, endpoint.health_check.id if endpoint else None),
+    )
+    producer = _producer_policy(primary, pipelines, endpoint)
+    stack = PipelineStack(
+        config,
+        providers,
+        table,
+        pipelines,
+        monitoring,
+        detectors,
+        endpoint,
+        producer,
+        dashboard,
+    )
     _export_outputs(stack, artifact)
     return stack
+
+
+def _conflict_detector(
+    context: RegionalContext,
+    table: TradeTable,
+    pipeline: RegionalPipeline,
+    artifact: LambdaArtifactLike,
+    log_key_arn: pulumi.Input[str] | None,
+) -> RegionalConflictDetector:
+    """The region's detector on the stream of the region's own replica."""
+    region = context.region
+    return RegionalConflictDetector(
+        f"conflicts-{region}",
+        RegionalConflictDetectorArgs(
+            context=context,
+            stream_arn=table.stream_arns[region],
+            table_name=table.name,
+            rejected_queue_arn=pipeline.queues[QueueKind.REJECTED_EVENTS].arn,
+            rejected_queue_url=pipeline.queues[QueueKind.REJECTED_EVENTS].url,
+            failures_queue_arn=pipeline.queues[QueueKind.PROCESSING_FAILURES].arn,
+            artifact=artifact,
+            log_key_arn=log_key_arn,
+        ),
+        opts=pulumi.ResourceOptions(depends_on=[table]),
+    )
+
+
+def _global_endpoint(
+    contexts: Mapping[str, RegionalContext],
+    pipelines: Mapping[str, RegionalPipeline],
+    monitoring: Mapping[str, RegionalMonitoring],
+) -> GlobalEndpoint | None:
+    """The global endpoint when failover is on; its health-check alarm in us-east-1 when that
+    is one of the stack's regions (Route 53 publishes HealthCheckStatus there only)."""
+    config = next(iter(contexts.values())).config
+    if config.failover_target is None:
+        return None
+    primary = config.primary_region
+    status_region = route53_metrics_region()
+    status_monitoring = monitoring.get(status_region)
+    status_spec = None
+    if status_monitoring is not None:
+        ctx = contexts[status_region]
+        (status_spec,) = [
+            s
+            for s in alarm_specs(config, ctx.naming, status_region, config.regions)
+            if s.what == "failover-health-check-status"
+        ]
+    return GlobalEndpoint(
+        "failover",
+        GlobalEndpointArgs(
+            context=contexts[primary],
+            bus_arns={region: p.bus.arn for region, p in pipelines.items()},
+            health_alarm=monitoring[primary].alarms[HEALTH_ALARM],
+            status_monitoring=status_monitoring,
+            status_spec=status_spec,
+        ),
+    )
+
+
+def _producer_policy(
+    primary: RegionalContext,
+    pipelines: Mapping[str, RegionalPipeline],
+    endpoint: GlobalEndpoint | None,
+) -> aws.iam.Policy:
+    """The managed policy producers attach: PutEvents on the buses and, when on, the endpoint.
+
+    IAM is global; the policy is created through the primary region's provider."""
+    endpoint_arn = endpoint.endpoint.arn if endpoint else None
+    document = pulumi.Output.all(endpoint_arn, *(p.bus.arn for p in pipelines.values())).apply(
+        lambda a: json.dumps(iam.producer_policy(a[1:], a[0]))
+    )
+    return aws.iam.Policy(
+        "producer-policy",
+        name=primary.naming.producer_policy,
+        description="Put trading events on the trade pipeline's buses (and global endpoint)",
+        policy=document,
+        opts=primary.providers.opts(primary.region),
+    )
 
 
 def _table_keys(contexts: Mapping[str, RegionalContext]) -> dict[str, pulumi.Input[str]]:
@@ -106,11 +230,41 @@ def _table_keys(contexts: Mapping[str, RegionalContext]) -> dict[str, pulumi.Inp
                 context=context,
                 purpose="table",
                 description=f"Trade table encryption ({region})",
-                policy=table_key_policy,
+                # The region's function log groups are encrypted with this key too.
+                policy=functools.partial(
+                    table_key_policy,
+                    region=region,
+                    log_group_names=(
+                        context.naming.log_group,
+                        context.naming.detector_log_group,
+                    ),
+                ),
             ),
         )
         key_arns[region] = key.arn
     return key_arns
+
+
+def _optional_features(
+    config: PipelineConfig,
+    contexts: Mapping[str, RegionalContext],
+    table: TradeTable,
+    key_arns: Mapping[str, pulumi.Input[str]],
+) -> dict[str, pulumi.Output[str]]:
+    """Production options, off by default (issue 8): code signing and table backups.
+
+    Returns region -> code signing config ARN (empty when code signing is off).
+    """
+    signing: dict[str, pulumi.Output[str]] = {}
+    if config.code_signing:
+        for region, context in contexts.items():
+            signing[region] = RegionalCodeSigning(f"code-signing-{region}", context).arn
+    if config.backup:
+        TableBackup(
+            "table-backup",
+            TableBackupArgs(contexts=contexts, table_arn=table.table.arn, key_arns=key_arns),
+        )
+    return signing
 
 
 def _export_outputs(stack: PipelineStack, artifact: LambdaArtifactLike) -> None:
@@ -133,6 +287,18 @@ def _export_outputs(stack: PipelineStack, artifact: LambdaArtifactLike) -> None:
         },
     )
     pulumi.export("lambdaArtifactSha256", artifact.source_code_hash)
+    pulumi.export("producerPolicyArn", stack.producer_policy.arn)
+    if stack.endpoint is not None:
+        endpoint = stack.endpoint.endpoint
+        pulumi.export(
+            "globalEndpoint",
+            {
+                "id": endpoint.id,
+                "arn": endpoint.arn,
+                "url": endpoint.endpoint_url,
+                "regions": list(stack.endpoint.regions),
+            },
+        )
 
 
 def run_program() -> None:
@@ -147,4 +313,6 @@ def run_program() -> None:
         config = config_from_pulumi()
     except ConfigError as exc:
         raise pulumi.RunError(str(exc)) from None
+    for line in config.announcements:  # every value the environment changed, said out loud
+        pulumi.log.warn(line)
     build_stack(config)

@@ -46,6 +46,9 @@ class RejectReason(StrEnum):
     """A ``detail`` field is missing or breaks its rule."""
     DUPLICATE_CONFLICT = "duplicate_conflict"
     """The event id is already stored with different content."""
+    CROSS_REGION_CONFLICT = "cross_region_conflict"
+    """Global-table replication replaced a stored version written in another region (found by
+    the conflict detector, :mod:`trade_processor.conflicts`, on a ``MODIFY`` stream record)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -35,6 +35,9 @@ class MetricName:
     """Same count as ``EventsRejected``, with the extra dimension ``reason``."""
     FAILED = "ProcessingFailures"
     """Invocations that raised (transient or unexpected): Lambda retries them."""
+    CROSS_REGION_CONFLICT = "CrossRegionConflicts"
+    """Emitted by the conflict detector (service ``trade-conflict-detector``): a stored item was
+    replaced by a different version replicated from another region."""
 
 
 logger = Logger(service=SERVICE_NAME)

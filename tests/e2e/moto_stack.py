@@ -64,7 +64,11 @@ def _deploy_region(plan: Plan, region: str) -> dict[str, Any]:
     cloudwatch = boto3.client("cloudwatch", region_name=region)
     for alarm in _of(plan, "aws:cloudwatch/metricAlarm:MetricAlarm", region):
         cloudwatch.put_metric_alarm(**_alarm_request(alarm.inputs))
-    (function,) = _of(plan, "aws:lambda/function:Function", region)
+    (function,) = [
+        f
+        for f in _of(plan, "aws:lambda/function:Function", region)
+        if f.inputs["handler"] == "trade_processor.handler.handler"  # not the conflict detector
+    ]
     planned = plan.stack_outputs["regional"][region]
     return {
         "capture": urls["capture"],
@@ -99,5 +103,6 @@ def deploy(plan: Plan, regions: tuple[str, ...]) -> tuple[dict[str, Any], dict[s
         },
         "regional": {region: deployed[region]["outputs"] for region in regions},
         "lambdaArtifactSha256": plan.stack_outputs["lambdaArtifactSha256"],
+        "producerPolicyArn": plan.stack_outputs["producerPolicyArn"],  # IAM: the planned ARN
     }
     return outputs, deployed

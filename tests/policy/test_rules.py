@@ -144,6 +144,45 @@ def _trust_without_condition(plan: Plan) -> None:
     )
 
 
+def _deny_statement_actions(type_: str, actions: Any) -> Callable[[Plan], None]:
+    """Put ``actions`` into the DenyInsecureTransport statement of the first ``type_``."""
+
+    def mutate(plan: Plan) -> None:
+        def edit(doc: dict[str, Any]) -> None:
+            (deny,) = [s for s in doc["Statement"] if s["Sid"] == "DenyInsecureTransport"]
+            deny["Action"] = actions
+
+        edit_policy(first_of(plan, type_), "policy", edit)
+
+    return mutate
+
+
+PRODUCTION_OPTIONS = {
+    "trade-pipeline:encryption": "customer-managed",
+    "trade-pipeline:codeSigning": True,
+    "trade-pipeline:backup": True,
+}
+
+
+def _function_without_code_signing(plan: Plan) -> None:
+    first_of(plan, FUNCTION, "us-west-2").inputs.pop("codeSigningConfigArn")
+
+
+def _backup_copy_in_same_region(plan: Plan) -> None:
+    (backup_plan,) = plan.by_type(rt.BACKUP_PLAN)
+    vault = first_of(plan, rt.BACKUP_VAULT, "us-east-1").outputs["arn"]
+    backup_plan.inputs["rules"][0]["copyActions"][0]["destinationVaultArn"] = vault
+
+
+def _key_policy_without_logs(plan: Plan) -> None:
+    key = next(k for k in plan.by_type(rt.KMS_KEY) if k.region == "eu-west-1" and "table" in k.name)
+    edit_policy(
+        key,
+        "policy",
+        lambda d: d.update(Statement=[s for s in d["Statement"] if "logs" not in json.dumps(s)]),
+    )
+
+
 def _no_function_destination(plan: Plan) -> None:
     drop(plan, INVOKE_CONFIG, "us-east-1")
 
@@ -167,6 +206,10 @@ CASES: dict[str, Case] = {
     "lambda-failure-destination": Case(_no_function_destination, expect="on-failure"),
     "lambda-async-invoke-bounded": Case(
         _pop(INVOKE_CONFIG, "maximumRetryAttempts"), expect="maximumRetryAttempts"
+    ),
+    "lambda-log-group-own-name": Case(
+        _set(rt.LOG_GROUP, "name", "/aws/lambda/trade-processor-dev"),
+        expect="Lambda's default group of function trade-processor-dev",
     ),
     "lambda-log-group-retention": Case(_pop(rt.LOG_GROUP, "retentionInDays"), expect="forever"),
     "lambda-permission-source-scoped": Case(_pop(PERMISSION, "sourceArn"), expect="source_arn"),
@@ -252,9 +295,35 @@ CASES: dict[str, Case] = {
     "sqs-encrypted": Case(_set(rt.QUEUE, "sqsManagedSseEnabled", False), expect="encryption"),
     "sns-encrypted": Case(_pop(rt.TOPIC, "kmsMasterKeyId"), expect="kmsMasterKeyId"),
     "tls-only-policies": Case(_drop_one_queue_policy, expect="SecureTransport"),
+    "resource-policy-actions-in-scope": Case(
+        _deny_statement_actions(rt.TOPIC_POLICY, "sns:*"), expect="names sns:*"
+    ),
+    "log-group-key-allows-logs": Case(
+        _key_policy_without_logs,
+        config=PRODUCTION_OPTIONS,
+        expect="does not let logs.eu-west-1.amazonaws.com encrypt",
+    ),
+    "lambda-code-signing": Case(
+        _function_without_code_signing,
+        config=PRODUCTION_OPTIONS,
+        expect="has no enforcing code signing config",
+    ),
+    "dynamodb-backup-plan": Case(
+        _backup_copy_in_same_region,
+        config=PRODUCTION_OPTIONS,
+        expect="no copy to a vault in another region",
+    ),
     "kms-key-rotation": Case(_set(rt.KMS_KEY, "enableKeyRotation", False), expect="rotation"),
     "alarm-actions-to-regional-topic": Case(
         _alarm_to_other_region, expect="not in the alarm's region"
+    ),
+    "alarm-topics-subscribed": Case(
+        lambda p: drop(p, rt.TOPIC_SUBSCRIPTION, "eu-west-1"),
+        config={
+            "trade-pipeline:environment": "staging",
+            "trade-pipeline:alarmHttpsEndpoints": ["https://events.example.com/sns"],
+        },
+        expect="alarms of eu-west-1 reach nobody",
     ),
     "alarm-actions-enabled": Case(_set(ALARM, "actionsEnabled", False), expect="actionsEnabled"),
     "lambda-errors-alarm-threshold": Case(
@@ -265,7 +334,18 @@ CASES: dict[str, Case] = {
     "regional-completeness": Case(
         lambda p: drop(p, TARGET, "eu-west-1"), expect="eu-west-1 lacks EventTarget"
     ),
+    # more failing cases of this rule: tests/policy/test_loss_alarms.py
+    "loss-alarms": Case(
+        lambda p: _drop_alarm(p, "trade-dev-us-west-2-lambda-async-events-dropped"),
+        expect="AsyncEventsDropped",
+    ),
 }
+
+
+def _drop_alarm(plan: Plan, name: str) -> None:
+    plan.resources = [
+        r for r in plan.resources if not (r.type == ALARM and r.inputs.get("name") == name)
+    ]
 
 
 def test_every_rule_has_a_failing_case() -> None:
@@ -343,7 +423,11 @@ def test_bus_policy_with_a_condition_is_not_open(plan: Plan) -> None:
 
 def test_dead_letter_depth_alarms_may_fire_on_any_message(base_plan: Plan) -> None:
     # GreaterThanThreshold 0 on a DLQ is right: each message there needs an operator.
-    depth = [r for r in base_plan.by_type(ALARM) if r.inputs.get("namespace") == "AWS/SQS"]
+    depth = [
+        r
+        for r in base_plan.by_type(ALARM)
+        if r.inputs.get("metricName") == "ApproximateNumberOfMessagesVisible"
+    ]
 
     assert depth and all(r.inputs["threshold"] == 0 for r in depth)
     assert run_rule(rule_by_name("lambda-errors-alarm-threshold"), base_plan) == []

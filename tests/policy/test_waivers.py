@@ -41,7 +41,7 @@ def test_dev_stack_waives_reserved_concurrency_with_its_reason(base_plan: Plan) 
     result = report.result("lambda-reserved-concurrency")
     assert result.outcome is Outcome.WAIVED
     assert result.waiver_reason and "dev stack" in result.waiver_reason
-    assert len(result.waived) == 3 and result.violations == []
+    assert len(result.waived) == 6 and result.violations == []  # 2 functions x 3 regions
 
 
 def test_without_the_waiver_the_advisory_rule_fails_but_the_preview_passes(
@@ -67,6 +67,9 @@ def test_waiver_for_one_resource_leaves_the_others_failing(base_plan: Plan) -> N
     assert result.outcome is Outcome.FAILED
     assert [f.resource for f in result.waived] == ["pipeline-us-east-1-function"]
     assert sorted(f.resource for f in result.violations) == [
+        "conflicts-eu-west-1-function",
+        "conflicts-us-east-1-function",
+        "conflicts-us-west-2-function",
         "pipeline-eu-west-1-function",
         "pipeline-us-west-2-function",
     ]

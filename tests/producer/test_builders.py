@@ -73,6 +73,10 @@ ids = st.one_of(
     st.text(max_size=6),
     st.just(""),
 )
+# Valid trade ids get a unique suffix: the examples share one table, and the processor stores an
+# order's execution once (a second example with the same order and trade id would be a conflict).
+# Blank ids stay blank (the processor refuses them).
+trade_ids = ids.map(lambda s: f"{s}-{uuid.uuid4().hex[:8]}" if s.strip() else s)
 symbols = st.one_of(st.from_regex(r"[A-Z0-9]{1,5}(\.[A-Z])?", fullmatch=True), st.text(max_size=5))
 numbers = st.one_of(
     st.decimals(allow_nan=True, allow_infinity=True),
@@ -120,7 +124,7 @@ builders = st.one_of(
         quantity=numbers,
         price=numbers,
         currency=st.sampled_from(["USD", "EUR", "usd", ""]),
-        trade_id=ids,
+        trade_id=trade_ids,
         venue=optional_text,
         occurred_at=times,
     ),

@@ -14,6 +14,8 @@ __all__ = [
     "build",
     "first_of",
     "policy_doc",
+    "processor",
+    "processor_policy",
     "regions_env",
     "single",
 ]
@@ -58,4 +60,30 @@ def policy_doc(resource: PlannedResource, key: str = "policy") -> dict[str, Any]
 
 def regions_env(primary: str, *secondaries: str) -> dict[str, str]:
     """Environment overrides selecting the regions of the stack."""
-    return {"PRIMARY_REGION": primary, "SECONDARY_REGIONS": ",".join(secondaries)}
+    # An empty variable is an error: "no secondary regions" is the empty JSON list.
+    return {"PRIMARY_REGION": primary, "SECONDARY_REGIONS": ",".join(secondaries) or "[]"}
+
+
+PROCESSOR_HANDLER = "trade_processor.handler.handler"
+
+
+def processor(plan: Plan, region: str) -> PlannedResource:
+    """The region's processor function (the conflict detector is a second function there)."""
+    found = [
+        r
+        for r in plan.in_region(region)
+        if r.type == "aws:lambda/function:Function" and r.inputs["handler"] == PROCESSOR_HANDLER
+    ]
+    assert len(found) == 1, f"expected one processor in {region}, found {len(found)}"
+    return found[0]
+
+
+def processor_policy(plan: Plan, region: str) -> PlannedResource:
+    """The inline policy of the region's processor role."""
+    found = [
+        r
+        for r in plan.in_region(region)
+        if r.type == "aws:iam/rolePolicy:RolePolicy" and r.inputs.get("name") == "processor-access"
+    ]
+    assert len(found) == 1, f"expected one processor policy in {region}, found {len(found)}"
+    return found[0]

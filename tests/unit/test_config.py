@@ -51,7 +51,7 @@ def test_deletion_protection_defaults_on_outside_dev() -> None:
             ("us-east-1", "ap-southeast-1", "ca-central-1"),
         ),
         ({"SECONDARY_REGION": "eu-north-1"}, ("us-east-1", "eu-north-1")),
-        ({"SECONDARY_REGIONS": ""}, ("us-east-1",)),
+        ({"SECONDARY_REGIONS": "[]"}, ("us-east-1",)),
         ({"TRADE_PIPELINE_SECONDARY_REGIONS": "sa-east-1"}, ("us-east-1", "sa-east-1")),
     ],
 )
@@ -81,7 +81,9 @@ def test_environment_overrides_any_field_with_typed_parsing() -> None:
 
 def test_environment_wins_over_stack_config() -> None:
     config = PipelineConfig.from_sources(
-        {**BASE, "environmentSuffix": "stack"}, {"ENVIRONMENT_SUFFIX": "env"}
+        # unprotected: on a protected stack this override is refused (tests/unit/test_overrides)
+        {**BASE, "environmentSuffix": "stack", "deletionProtection": False},
+        {"ENVIRONMENT_SUFFIX": "env"},
     )
     assert config.environment_suffix == "env"
 
@@ -134,6 +136,18 @@ def test_environment_wins_over_stack_config() -> None:
         ),
         ({**BASE, "alarmEmails": ["not-an-address"]}, {}, "alarmEmails", "not an e-mail address"),
         ({**BASE, "alarmPeriodSeconds": 90}, {}, "alarmPeriodSeconds", "multiple of 60"),
+        (
+            {**BASE, "alarmHttpsEndpoints": ["http://events.example.com/sns"]},
+            {},
+            "alarmHttpsEndpoints",
+            "not an https:// URL with a host: http://events.example.com/sns",
+        ),
+        (
+            {**BASE},
+            {"TRADE_PIPELINE_ALARM_HTTPS_ENDPOINTS": "https:///no-host"},
+            "TRADE_PIPELINE_ALARM_HTTPS_ENDPOINTS",
+            "not an https:// URL with a host",
+        ),
         ({**BASE, "encryption": "none"}, {}, "encryption", "aws-managed"),
         (
             {**BASE, "primaryRegoin": "us-east-1"},

@@ -64,3 +64,12 @@ def test_violations_report_an_over_long_name() -> None:
 def test_queue_names_are_distinct() -> None:
     naming = Naming("trade", "dev")
     assert len({naming.queue(kind) for kind in QueueKind}) == len(QueueKind)
+
+
+def test_processor_log_group_is_never_lambdas_own_default_group() -> None:
+    # Lambda creates /aws/lambda/<function> itself once the function ran; creating that group
+    # then fails (ResourceAlreadyExistsException), e.g. on a redeploy after a destroy.
+    names = Naming("trade", "prod")
+
+    assert names.log_group == "/trade-pipeline/prod/trade-processor-prod"
+    assert not names.log_group.startswith("/aws/lambda/")

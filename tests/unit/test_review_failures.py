@@ -23,18 +23,21 @@ from tests.support.plans import (
     FIVE_REGIONS,
     build,
     policy_doc,
+    processor,
+    processor_policy,
     regions_env,
     single,
 )
 from trade_pipeline.components import ReplicaCoverageError, check_replica_coverage
+from trade_pipeline.components.alarms import alarm_specs
 from trade_pipeline.config import PipelineConfig
+from trade_pipeline.naming import Naming
 from trade_pipeline.preview import Plan, _AwsMocks
 from trade_pipeline.providers import AWSProviderManager
 from trade_pipeline.resource_types import (
     ALARM,
     FUNCTION,
     PERMISSION,
-    ROLE_POLICY,
     TABLE,
     TARGET,
     TOPIC,
@@ -113,7 +116,7 @@ def test_lambda_runtime_is_the_newest_python_the_provider_knows(plan: Plan) -> N
     ]
     newest = "python{}.{}".format(*max(versions))
     functions = plan.by_type(FUNCTION)
-    assert len(functions) == len(regions(plan))
+    assert len(functions) == 2 * len(regions(plan))  # processor and conflict detector
     assert {f.inputs["runtime"] for f in functions} == {newest}
     assert {tuple(f.inputs["architectures"]) for f in functions} == {("arm64",)}
 
@@ -121,9 +124,9 @@ def test_lambda_runtime_is_the_newest_python_the_provider_knows(plan: Plan) -> N
 # 4 ------------------------------------------------------------------------------------------
 def test_xray_tracing_is_active_in_every_region(plan: Plan) -> None:
     for region in regions(plan):
-        function = single(plan, FUNCTION, region)
+        function = processor(plan, region)
         assert function.inputs["tracingConfig"] == {"mode": "Active"}
-        statements = policy_doc(single(plan, ROLE_POLICY, region))["Statement"]
+        statements = policy_doc(processor_policy(plan, region))["Statement"]
         xray = {a for s in statements for a in s["Action"] if a.startswith("xray:")}
         assert xray == {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
 
@@ -136,7 +139,7 @@ def test_dynamodb_permissions_name_only_the_own_region_replica(
     replica_arn = {table.region: table.outputs["arn"]}
     replica_arn |= {r["regionName"]: r["arn"] for r in table.outputs["replicas"]}
     for region in regions(plan):
-        doc = policy_doc(single(plan, ROLE_POLICY, region))
+        doc = policy_doc(processor_policy(plan, region))
         dynamo_resources: set[str] = set()
         for statement in doc["Statement"]:
             actions = statement["Action"]
@@ -178,7 +181,7 @@ def test_customer_managed_keys_put_every_replica_on_its_own_region_key(
         assert replica["kmsKeyArn"] == keys[replica["regionName"]]
     # and each function may use its own region's key, through DynamoDB only
     for region in regions(plan):
-        statements = policy_doc(single(plan, ROLE_POLICY, region))["Statement"]
+        statements = policy_doc(processor_policy(plan, region))["Statement"]
         kms = [s for s in statements if any(a.startswith("kms:") for a in s["Action"])]
         assert [s["Resource"] for s in kms] == [[keys[region]]]
 
@@ -193,7 +196,7 @@ def test_every_region_has_bus_rule_target_with_retry_policy_and_dead_letter_queu
         target = single(plan, TARGET, region)
         assert rule.inputs["eventBusName"] == bus.outputs["name"]
         assert target.inputs["eventBusName"] == bus.outputs["name"]
-        assert target.inputs["arn"] == single(plan, FUNCTION, region).outputs["arn"]
+        assert target.inputs["arn"] == processor(plan, region).outputs["arn"]
         retry = target.inputs["retryPolicy"]
         assert retry["maximumRetryAttempts"] >= 0 and retry["maximumEventAgeInSeconds"] >= 60
         dlq_arn = target.inputs["deadLetterConfig"]["arn"]
@@ -271,8 +274,9 @@ def test_alarms_have_alarm_and_ok_actions_to_own_region_topic_and_configured_thr
     for region in regions(plan):
         topic_arn = single(plan, TOPIC, region).outputs["arn"]
         alarms = [r for r in plan.in_region(region) if r.type == ALARM]
-        # errors, throttles, duration, failed invocations, 3 queues, replication per other region
-        assert len(alarms) == 7 + len(config.regions) - 1
+        # one per spec: processor, loss paths, queues, detector, replication per other region
+        names = Naming(config.name_prefix, config.environment_suffix)
+        assert len(alarms) == len(alarm_specs(config, names, region, config.regions))
         for alarm in alarms:
             assert alarm.inputs["alarmActions"] == [topic_arn], alarm.name
             assert alarm.inputs["okActions"] == [topic_arn], alarm.name
@@ -372,10 +376,12 @@ def test_program_source_names_no_region() -> None:
 def test_lambda_code_is_the_reproducible_artifact_with_its_hash(
     plan: Plan, lambda_artifact: Any
 ) -> None:
+    handlers = set()
     for function in plan.by_type(FUNCTION):
         assert function.inputs["code"].path == str(lambda_artifact.path)
         assert function.inputs["sourceCodeHash"] == lambda_artifact.source_code_hash
-        assert function.inputs["handler"] == "trade_processor.handler.handler"
+        handlers.add(function.inputs["handler"])
+    assert handlers == {"trade_processor.handler.handler", "trade_processor.conflicts.handler"}
     with zipfile.ZipFile(lambda_artifact.path) as archive:
         names = set(archive.namelist())
     assert "trade_processor/handler.py" in names

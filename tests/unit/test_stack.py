@@ -13,23 +13,26 @@ from tests.support.plans import (
     SIX_REGIONS,
     build,
     policy_doc,
+    processor,
     regions_env,
     single,
 )
 from trade_pipeline.config import PipelineConfig
 from trade_pipeline.naming import QueueKind
+from trade_pipeline.policies.rules.iam import parliament_findings
 from trade_pipeline.preview import Plan
 from trade_pipeline.resource_types import (
-    EVENT_RULE as RULE,
-)
-from trade_pipeline.resource_types import (
-    FUNCTION,
+    DASHBOARD,
+    IAM_POLICY,
     INVOKE_CONFIG,
     QUEUE,
     ROLE,
     ROLE_POLICY,
     TABLE,
     TOPIC,
+)
+from trade_pipeline.resource_types import (
+    EVENT_RULE as RULE,
 )
 
 
@@ -50,16 +53,19 @@ def test_one_three_and_six_regions_build_with_the_same_regional_shape(
     for region in others:
         expected = per_region[primary].copy()
         expected[TABLE] -= 1  # only the primary holds the table resource; others are replicas
+        expected[DASHBOARD] -= 1  # one dashboard for the stack, in the primary region
+        expected[IAM_POLICY] -= 1  # the producer policy (IAM is global; primary's provider)
         assert +expected == per_region[region]
-    assert per_region[primary]["aws:cloudwatch/metricAlarm:MetricAlarm"] == 7 + count - 1
+    # processor 4, its loss paths 4, rule 2, queues 3 x 2, detector 5, replication per other
+    assert per_region[primary]["aws:cloudwatch/metricAlarm:MetricAlarm"] == 21 + count - 1
     assert len(plan.by_type(TABLE)[0].inputs.get("replicas", [])) == count - 1
 
 
 def test_every_permission_policy_passes_parliament(plan: Plan) -> None:
-    policies = plan.by_type(ROLE_POLICY)
-    assert len(policies) == 3
+    policies = [*plan.by_type(ROLE_POLICY), *plan.by_type(IAM_POLICY)]
+    assert len(policies) == 3 * 2 + 1  # processor and detector per region, producer policy
     for resource in policies:
-        findings = analyze_policy_string(json.dumps(policy_doc(resource))).findings
+        findings = parliament_findings(policy_doc(resource))
         assert findings == [], [(f.issue, f.detail) for f in findings]
 
 
@@ -73,6 +79,7 @@ def test_parliament_would_flag_a_wildcard_table_grant() -> None:
 
 
 def test_role_trust_is_lambda_only_on_behalf_of_the_account(plan: Plan) -> None:
+    assert len(plan.by_type(ROLE)) == 3 * 2  # processor and detector per region
     for role in plan.by_type(ROLE):
         (statement,) = policy_doc(role, "assumeRolePolicy")["Statement"]
         assert statement["Principal"] == {"Service": "lambda.amazonaws.com"}
@@ -101,8 +108,13 @@ def test_queues_are_encrypted_and_tls_only_and_the_dlq_accepts_only_its_rule(pla
 def test_function_is_wired_to_its_log_group_queues_and_replica(plan: Plan) -> None:
     config = PipelineConfig.model_validate(plan.config)
     for region in config.regions:
-        function = single(plan, FUNCTION, region)
-        log_group = single(plan, "aws:cloudwatch/logGroup:LogGroup", region)
+        function = processor(plan, region)
+        (log_group,) = [
+            g
+            for g in plan.in_region(region)
+            if g.type == "aws:cloudwatch/logGroup:LogGroup"
+            and g.inputs["name"] == f"/aws/lambda/{function.inputs['name']}"
+        ]
         assert function.inputs["loggingConfig"]["logGroup"] == log_group.inputs["name"]
         assert function.inputs["loggingConfig"]["logFormat"] == "JSON"
         assert log_group.inputs["retentionInDays"] == config.log_retention_days
@@ -111,7 +123,11 @@ def test_function_is_wired_to_its_log_group_queues_and_replica(plan: Plan) -> No
         assert env["TABLE_NAME"] == plan.by_type(TABLE)[0].inputs["name"]
         assert env["REJECTED_EVENTS_QUEUE_URL"].startswith(f"https://sqs.{region}.amazonaws.com/")
         assert env["REJECTED_EVENTS_QUEUE_URL"].endswith("rejected-events")
-        invoke = single(plan, INVOKE_CONFIG, region)
+        (invoke,) = [
+            c
+            for c in plan.in_region(region)
+            if c.type == INVOKE_CONFIG and c.inputs["functionName"] == function.inputs["name"]
+        ]
         assert invoke.inputs["maximumRetryAttempts"] == config.lambda_max_retry_attempts
         destination = invoke.inputs["destinationConfig"]["onFailure"]["destination"]
         assert destination.startswith(f"arn:aws:sqs:{region}:")
@@ -129,7 +145,11 @@ def test_alarm_topics_are_encrypted_with_a_key_cloudwatch_may_use(plan: Plan) ->
         topic_policy = single(plan, "aws:sns/topicPolicy:TopicPolicy", region)
         (allow,) = [s for s in policy_doc(topic_policy)["Statement"] if s["Effect"] == "Allow"]
         assert allow["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
-        assert allow["Condition"] == {"StringEquals": {"aws:SourceAccount": "123456789012"}}
+        alarms = f"arn:aws:cloudwatch:{region}:123456789012:alarm:trade-dev-{region}-*"
+        assert allow["Condition"] == {
+            "ArnLike": {"aws:SourceArn": alarms},
+            "StringEquals": {"aws:SourceAccount": "123456789012"},
+        }
 
 
 def test_alarm_emails_subscribe_in_every_region(
@@ -147,6 +167,34 @@ def test_alarm_emails_subscribe_in_every_region(
             subscription.inputs["topic"]
             == single(plan, TOPIC, subscription.region or "").outputs["arn"]
         )
+
+
+def test_https_alarm_endpoints_subscribe_in_every_region_and_must_confirm(
+    dev_stack_config: dict[str, Any], lambda_artifact: Any
+) -> None:
+    url = "https://events.pagerduty.com/integration/abc/enqueue"
+    plan = build(dev_stack_config, lambda_artifact, {"TRADE_PIPELINE_ALARM_HTTPS_ENDPOINTS": url})
+
+    subscriptions = plan.by_type("aws:sns/topicSubscription:TopicSubscription")
+    assert sorted(s.region or "" for s in subscriptions) == ["eu-west-1", "us-east-1", "us-west-2"]
+    for subscription in subscriptions:
+        assert subscription.inputs["protocol"] == "https"
+        assert subscription.inputs["endpoint"] == url
+        # pulumi up waits for the endpoint's confirmation and fails if it never comes
+        assert subscription.inputs["endpointAutoConfirms"] is True
+
+
+def test_outside_dev_a_stack_without_alarm_subscriptions_is_refused(
+    dev_stack_config: dict[str, Any], lambda_artifact: Any
+) -> None:
+    from trade_pipeline.policies import evaluate_plan
+
+    plan = build(dev_stack_config, lambda_artifact, {"TRADE_PIPELINE_ENVIRONMENT": "staging"})
+
+    report = evaluate_plan(plan)
+    failed = [r.rule.name for r in report.mandatory_failures]
+    assert failed == ["alarm-topics-subscribed"]
+    assert any("reach nobody" in line for line in report.failure_lines())
 
 
 def test_archive_retention_is_bounded_and_rule_matches_trading_events(plan: Plan) -> None:

@@ -4,10 +4,12 @@ Every regional component takes a :class:`RegionalContext` (config, names, region
 account id, partition), built once per region by ``trade_pipeline.stack.build_stack``.
 """
 
+from trade_pipeline.components.backup import TableBackup, TableBackupArgs
 from trade_pipeline.components.context import RegionalContext, regional_contexts
 from trade_pipeline.components.keys import RegionalKey, RegionalKeyArgs
 from trade_pipeline.components.monitoring import RegionalMonitoring, RegionalMonitoringArgs
 from trade_pipeline.components.pipeline import RegionalPipeline, RegionalPipelineArgs
+from trade_pipeline.components.signing import RegionalCodeSigning
 from trade_pipeline.components.table import (
     ReplicaCoverageError,
     TradeTable,
@@ -16,6 +18,7 @@ from trade_pipeline.components.table import (
 )
 
 __all__ = [
+    "RegionalCodeSigning",
     "RegionalContext",
     "RegionalKey",
     "RegionalKeyArgs",
@@ -24,6 +27,8 @@ __all__ = [
     "RegionalPipeline",
     "RegionalPipelineArgs",
     "ReplicaCoverageError",
+    "TableBackup",
+    "TableBackupArgs",
     "TradeTable",
     "TradeTableArgs",
     "check_replica_coverage",

@@ -1,6 +1,7 @@
 """One region's alarms and the encrypted SNS topic they notify.
 
-Every alarm notifies on ALARM and on OK (the person paged learns when it is over), treats
+The specs (what each alarm watches) are in :mod:`trade_pipeline.components.alarms`. Every
+alarm notifies on ALARM and on OK (the person paged learns when it is over), treats
 missing data as not breaching (no traffic is not an incident), and takes its threshold from
 config. Alarms live in the region of the metric they watch, and notify that region's topic:
 an alarm cannot act on a topic in another region.
@@ -16,114 +17,11 @@ import pulumi
 import pulumi_aws as aws
 
 from trade_pipeline import iam
+from trade_pipeline.components.alarms import HEALTH_CHECK_ID, AlarmSpec, alarm_specs
 from trade_pipeline.components.context import RegionalContext
 from trade_pipeline.components.keys import RegionalKey, RegionalKeyArgs
-from trade_pipeline.config import PipelineConfig
-from trade_pipeline.naming import Naming, QueueKind
 
 __all__ = ["AlarmSpec", "RegionalMonitoring", "RegionalMonitoringArgs", "alarm_specs"]
-
-
-@dataclass(frozen=True)
-class AlarmSpec:
-    """What one alarm watches, independent of Pulumi (tests and docs read these)."""
-
-    what: str  # short name, part of the alarm name
-    description: str
-    namespace: str
-    metric_name: str
-    dimensions: Mapping[str, str]
-    threshold: float
-    statistic: str | None = "Sum"
-    extended_statistic: str | None = None
-    comparison: str = "GreaterThanThreshold"
-
-
-def alarm_specs(
-    cfg: PipelineConfig, names: Naming, region: str, other_regions: Sequence[str]
-) -> list[AlarmSpec]:
-    """The alarms of one region, thresholds from config: the processor and its delivery, each
-    queue that holds events for an operator, replication to every other region."""
-    return [
-        *_processor_alarm_specs(cfg, names),
-        *_queue_alarm_specs(cfg, names),
-        *_replication_alarm_specs(cfg, names, region, other_regions),
-    ]
-
-
-def _processor_alarm_specs(cfg: PipelineConfig, names: Naming) -> list[AlarmSpec]:
-    fn = {"FunctionName": names.function}
-    return [
-        AlarmSpec(
-            "lambda-errors",
-            f"Trade processor errors above {cfg.lambda_errors_threshold} per period; failed "
-            "events are retried, then land in the processing-failures queue",
-            "AWS/Lambda",
-            "Errors",
-            fn,
-            cfg.lambda_errors_threshold,
-        ),
-        AlarmSpec(
-            "lambda-throttles",
-            "Trade processor throttled: events wait in Lambda's async queue",
-            "AWS/Lambda",
-            "Throttles",
-            fn,
-            cfg.lambda_throttles_threshold,
-        ),
-        AlarmSpec(
-            "lambda-duration-p99",
-            f"Trade processor p99 duration near its {cfg.lambda_timeout_seconds}s timeout",
-            "AWS/Lambda",
-            "Duration",
-            fn,
-            round(cfg.lambda_timeout_seconds * 1000 * cfg.duration_alarm_ratio),
-            statistic=None,
-            extended_statistic="p99",
-        ),
-        AlarmSpec(
-            "delivery-failed-invocations",
-            "EventBridge could not invoke the processor; events go to the delivery DLQ",
-            "AWS/Events",
-            "FailedInvocations",
-            {"EventBusName": names.bus, "RuleName": names.rule},
-            cfg.failed_invocations_threshold,
-        ),
-    ]
-
-
-def _queue_alarm_specs(cfg: PipelineConfig, names: Naming) -> list[AlarmSpec]:
-    return [
-        AlarmSpec(
-            f"{kind.value}-depth",
-            f"Messages waiting in {names.queue(kind)}: each is an event that needs an operator",
-            "AWS/SQS",
-            "ApproximateNumberOfMessagesVisible",
-            {"QueueName": names.queue(kind)},
-            cfg.dead_letter_depth_threshold,
-            statistic="Maximum",
-        )
-        for kind in QueueKind
-    ]
-
-
-def _replication_alarm_specs(
-    cfg: PipelineConfig, names: Naming, region: str, other_regions: Sequence[str]
-) -> list[AlarmSpec]:
-    return [
-        AlarmSpec(
-            f"replication-latency-to-{other}",
-            f"Trade table replication {region} -> {other} slower than "
-            f"{cfg.replication_latency_threshold_ms} ms",
-            "AWS/DynamoDB",
-            "ReplicationLatency",
-            {"TableName": names.table, "ReceivingRegion": other},
-            cfg.replication_latency_threshold_ms,
-            statistic="Average",
-        )
-        for other in other_regions
-        if other != region
-    ]
 
 
 @dataclass(frozen=True)
@@ -145,7 +43,7 @@ class RegionalMonitoring(pulumi.ComponentResource):
         super().__init__("trade-pipeline:index:RegionalMonitoring", name, None, opts)
         self._logical_name, self._ctx = name, args.context
         self.topic = self._alarm_topic()
-        self._email_subscriptions()
+        self._subscriptions()
         self.alarms = self._alarms(args.depends_on)
         self.register_outputs({"topic_arn": self.topic.arn})
 
@@ -171,15 +69,27 @@ class RegionalMonitoring(pulumi.ComponentResource):
         aws.sns.TopicPolicy(
             f"{name}-topic-policy",
             arn=topic.arn,
-            policy=pulumi.Output.all(topic.arn, ctx.account_id).apply(
-                lambda a: json.dumps(iam.alarm_topic_policy(a[0], a[1]))
+            policy=pulumi.Output.all(topic.arn, ctx.account_id, ctx.partition).apply(
+                lambda a: json.dumps(
+                    iam.alarm_topic_policy(
+                        a[0],
+                        a[1],
+                        iam.alarm_arn_pattern(
+                            a[2], ctx.region, a[1], ctx.naming.alarm_prefix(ctx.region)
+                        ),
+                    )
+                )
             ),
             opts=ctx.child_options(self),
         )
         return topic
 
-    def _email_subscriptions(self) -> None:
-        for index, email in enumerate(self._ctx.config.alarm_emails):
+    def _subscriptions(self) -> None:
+        """E-mail and HTTPS endpoints. Both must confirm: an e-mail recipient follows the link
+        of the confirmation message; an HTTPS endpoint (PagerDuty, Opsgenie) confirms by
+        itself, and ``pulumi up`` waits for it (and fails loudly if it never does)."""
+        cfg = self._ctx.config
+        for index, email in enumerate(cfg.alarm_emails):
             aws.sns.TopicSubscription(
                 f"{self._logical_name}-email-{index}",
                 topic=self.topic.arn,
@@ -187,31 +97,64 @@ class RegionalMonitoring(pulumi.ComponentResource):
                 endpoint=email,
                 opts=self._ctx.child_options(self),
             )
+        for index, url in enumerate(cfg.alarm_https_endpoints):
+            aws.sns.TopicSubscription(
+                f"{self._logical_name}-https-{index}",
+                topic=self.topic.arn,
+                protocol="https",
+                endpoint=url,
+                endpoint_auto_confirms=True,
+                confirmation_timeout_in_minutes=5,
+                opts=self._ctx.child_options(self),
+            )
 
     def _alarms(
         self, depends_on: Sequence[pulumi.Resource]
     ) -> dict[str, aws.cloudwatch.MetricAlarm]:
-        """One alarm per :func:`alarm_specs` entry, on ALARM and on OK to the region's topic."""
+        """One alarm per :func:`alarm_specs` entry whose dimensions are known now; an alarm on
+        a resource created later (the health check) is added by its creator (:meth:`add_alarm`)."""
         ctx, cfg = self._ctx, self._ctx.config
+        self._depends_on = list(depends_on)
         alarms = {}
         for spec in alarm_specs(cfg, ctx.naming, ctx.region, cfg.regions):
-            alarms[spec.what] = aws.cloudwatch.MetricAlarm(
-                f"{self._logical_name}-{spec.what}",
-                name=ctx.naming.alarm(ctx.region, spec.what),
-                alarm_description=spec.description,
-                namespace=spec.namespace,
-                metric_name=spec.metric_name,
-                dimensions=dict(spec.dimensions),
-                statistic=spec.statistic,
-                extended_statistic=spec.extended_statistic,
-                period=cfg.alarm_period_seconds,
-                evaluation_periods=cfg.alarm_evaluation_periods,
-                threshold=spec.threshold,
-                comparison_operator=spec.comparison,
-                treat_missing_data="notBreaching",
-                actions_enabled=True,
-                alarm_actions=[self.topic.arn],
-                ok_actions=[self.topic.arn],
-                opts=ctx.child_options(self, *depends_on),
-            )
+            if HEALTH_CHECK_ID not in spec.dimensions.values():
+                alarms[spec.what] = self._alarm(spec, spec.dimensions)
         return alarms
+
+    def add_alarm(
+        self,
+        spec: AlarmSpec,
+        dimensions: Mapping[str, pulumi.Input[str]],
+        *depends_on: pulumi.Resource,
+    ) -> aws.cloudwatch.MetricAlarm:
+        """An alarm of ``spec`` on dimensions known only once another component built them."""
+        alarm = self._alarm(spec, dimensions, *depends_on)
+        self.alarms[spec.what] = alarm
+        return alarm
+
+    def _alarm(
+        self,
+        spec: AlarmSpec,
+        dimensions: Mapping[str, pulumi.Input[str]],
+        *depends_on: pulumi.Resource,
+    ) -> aws.cloudwatch.MetricAlarm:
+        ctx, cfg = self._ctx, self._ctx.config
+        return aws.cloudwatch.MetricAlarm(
+            f"{self._logical_name}-{spec.what}",
+            name=ctx.naming.alarm(ctx.region, spec.what),
+            alarm_description=spec.description,
+            namespace=spec.namespace,
+            metric_name=spec.metric_name,
+            dimensions=dict(dimensions),
+            statistic=spec.statistic,
+            extended_statistic=spec.extended_statistic,
+            period=spec.period or cfg.alarm_period_seconds,
+            evaluation_periods=spec.evaluation_periods or cfg.alarm_evaluation_periods,
+            threshold=spec.threshold,
+            comparison_operator=spec.comparison,
+            treat_missing_data="notBreaching",
+            actions_enabled=True,
+            alarm_actions=[self.topic.arn],
+            ok_actions=[self.topic.arn],
+            opts=ctx.child_options(self, *self._depends_on, *depends_on),
+        )

@@ -20,6 +20,7 @@ import pulumi
 import pulumi_aws as aws
 
 from trade_pipeline import iam
+from trade_pipeline.components.alarms import METRIC_NAMESPACE, PROCESSOR_SERVICE_NAME
 from trade_pipeline.components.context import RegionalContext
 from trade_pipeline.naming import QueueKind
 from trade_processor.models import DETAIL_TYPES, SOURCE_PREFIX
@@ -68,6 +69,10 @@ class RegionalPipelineArgs:
     replica_arn: pulumi.Input[str]  # this region's copy of the global table
     artifact: LambdaArtifactLike
     table_key_arn: pulumi.Input[str] | None = None
+    # Customer-managed mode: the region's key, whose policy lets CloudWatch Logs use it.
+    log_key_arn: pulumi.Input[str] | None = None
+    # Code signing on: the region's code signing config (RegionalCodeSigning).
+    code_signing_config_arn: pulumi.Input[str] | None = None
 
 
 class RegionalPipeline(pulumi.ComponentResource):
@@ -166,6 +171,7 @@ class RegionalPipeline(pulumi.ComponentResource):
             f"{self._logical_name}-logs",
             name=self._ctx.naming.log_group,
             retention_in_days=self._ctx.config.log_retention_days,
+            kms_key_id=args.log_key_arn,
             opts=self._child(),
         )
         self.role, self.role_policy = self._create_role(args)
@@ -227,6 +233,7 @@ class RegionalPipeline(pulumi.ComponentResource):
             memory_size=cfg.lambda_memory_mb,
             timeout=cfg.lambda_timeout_seconds,
             reserved_concurrent_executions=cfg.lambda_reserved_concurrency,
+            code_signing_config_arn=args.code_signing_config_arn,
             tracing_config=aws.lambda_.FunctionTracingConfigArgs(mode="Active"),
             logging_config=aws.lambda_.FunctionLoggingConfigArgs(
                 log_format="JSON",
@@ -242,8 +249,8 @@ class RegionalPipeline(pulumi.ComponentResource):
                     "REJECTED_EVENTS_QUEUE_URL": self.queues[QueueKind.REJECTED_EVENTS].url,
                     # the table's indexes: items carry their key attributes and no others
                     TABLE_INDEXES_ENV: cfg.table_index_names,
-                    "POWERTOOLS_SERVICE_NAME": "trade-processor",
-                    "POWERTOOLS_METRICS_NAMESPACE": "TradePipeline",
+                    "POWERTOOLS_SERVICE_NAME": PROCESSOR_SERVICE_NAME,
+                    "POWERTOOLS_METRICS_NAMESPACE": METRIC_NAMESPACE,
                     "POWERTOOLS_LOG_LEVEL": cfg.log_level,
                 }
             ),

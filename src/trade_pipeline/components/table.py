@@ -69,6 +69,9 @@ class TradeTable(pulumi.ComponentResource):
     name: pulumi.Output[str]
     #: region -> ARN of that region's copy (the primary's is the table's own ARN).
     replica_arns: dict[str, pulumi.Output[str]]
+    #: region -> ARN of the stream of that region's copy. Each replica has its own stream; the
+    #: engine reports it as ``replicas[].stream_arn`` (the primary's is ``stream_arn``).
+    stream_arns: dict[str, pulumi.Output[str]]
 
     def __init__(
         self, name: str, args: TradeTableArgs, opts: pulumi.ResourceOptions | None = None
@@ -85,6 +88,8 @@ class TradeTable(pulumi.ComponentResource):
         self.name = self.table.name
         self.replica_arns = {cfg.primary_region: self.table.arn}
         self.replica_arns.update({r: self._replica_arn(r) for r in cfg.secondary_regions})
+        self.stream_arns = {cfg.primary_region: self.table.stream_arn}
+        self.stream_arns.update({r: self._replica_stream_arn(r) for r in cfg.secondary_regions})
         self.register_outputs(
             {"name": self.name, "arn": self.table.arn, "replica_arns": self.replica_arns}
         )
@@ -136,6 +141,24 @@ class TradeTable(pulumi.ComponentResource):
             if not match.arn:
                 raise ReplicaCoverageError(f"replica in {region} reported no ARN")
             return match.arn
+
+        return self.table.replicas.apply(pick)
+
+    def _replica_stream_arn(self, region: str) -> pulumi.Output[str]:
+        """The stream ARN the engine reports for ``region``'s replica; never built by hand
+        (a stream ARN ends in a label only DynamoDB knows)."""
+
+        cfg = self._config
+
+        def pick(reported: Sequence[aws.dynamodb.outputs.TableReplica] | None) -> str:
+            reported = reported or []
+            check_replica_coverage(
+                [r.region_name for r in reported], cfg.primary_region, cfg.secondary_regions
+            )
+            matches = [r for r in reported if r.region_name == region]
+            if len(matches) != 1 or not matches[0].stream_arn:
+                raise ReplicaCoverageError(f"replica in {region} reported no stream ARN")
+            return matches[0].stream_arn
 
         return self.table.replicas.apply(pick)
 

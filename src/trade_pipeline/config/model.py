@@ -14,6 +14,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PrivateAttr,
     field_validator,
     model_validator,
 )
@@ -275,6 +276,135 @@ class PipelineConfig(BaseModel):
         description="Lambda's own log lines (system log level): WARN drops the START/END/REPORT "
         "lines of every invocation; INFO keeps them (docs/cost.md).",
     )
+    # --- failover, conflicts and loss alarms (issue 9) ---------------------------------------
+    failover_enabled: bool = Field(
+        default=False,
+        description="Create an EventBridge global endpoint over the primary bus and the failover "
+        "region's bus, with a Route 53 health check on the primary bus's latency.",
+    )
+    failover_region: Region | None = Field(
+        default=None,
+        description="Secondary region the global endpoint fails over to; unset means the first "
+        "of `secondaryRegions`.",
+    )
+    event_replication: bool = Field(
+        default=True,
+        description="Global endpoint replicates every event to the failover region's bus too "
+        "(that region processes it again: twice the Lambda and write work).",
+    )
+    failover_latency_threshold_ms: int = Field(
+        default=30000,
+        ge=1000,
+        description="Average IngestionToInvocationStartLatency (ms) of the primary bus's rule "
+        "above which the primary region counts as unhealthy (failover).",
+    )
+    failover_period_seconds: int = Field(
+        default=60, description="Period of the failover health alarm (60 or a multiple of 60)."
+    )
+    failover_evaluation_periods: int = Field(
+        default=5,
+        ge=1,
+        le=10,
+        description="Periods in breach before the failover health alarm fires and the endpoint "
+        "routes to the failover region.",
+    )
+    destination_delivery_failures_threshold: int = Field(
+        default=0,
+        ge=0,
+        description="Lambda DestinationDeliveryFailures per period above which a function alarms "
+        "(a failure record that could not be kept).",
+    )
+    async_events_dropped_threshold: int = Field(
+        default=0,
+        ge=0,
+        description="Lambda AsyncEventsDropped per period above which a function alarms.",
+    )
+    dlq_send_failures_threshold: int = Field(
+        default=0,
+        ge=0,
+        description="EventBridge InvocationsFailedToBeSentToDlq per period above which the "
+        "rule alarms.",
+    )
+    dead_letter_invocations_threshold: int = Field(
+        default=0,
+        ge=0,
+        description="EventBridge DeadLetterInvocations per period above which the rule alarms.",
+    )
+    oldest_message_age_threshold_seconds: int = Field(
+        default=86400,
+        ge=60,
+        description="ApproximateAgeOfOldestMessage above which a queue alarms; at most half of "
+        "`queueRetentionSeconds`, so no message expires unseen.",
+    )
+    processing_failures_threshold: int = Field(
+        default=5,
+        ge=0,
+        description="Processor ProcessingFailures (invocations that raised) per period above "
+        "which the alarm fires.",
+    )
+    duplicate_conflict_threshold: int = Field(
+        default=0,
+        ge=0,
+        description="Processor DuplicateConflict per period above which the alarm fires.",
+    )
+    cross_region_conflicts_threshold: int = Field(
+        default=0,
+        ge=0,
+        description="Conflict detector CrossRegionConflicts per period above which the alarm "
+        "fires.",
+    )
+    stream_iterator_age_threshold_seconds: int = Field(
+        default=3600,
+        ge=60,
+        le=43200,
+        description="Conflict detector IteratorAge above which it alarms (stream records expire "
+        "after 24 h).",
+    )
+    conflict_detector_max_retry_attempts: int = Field(
+        default=3,
+        ge=0,
+        le=10,
+        description="Retries of a failed stream batch (halved on each error) before its "
+        "location goes to the processing-failures queue.",
+    )
+    conflict_detector_max_record_age_seconds: int = Field(
+        default=21600,
+        ge=60,
+        le=86400,
+        description="Age after which the conflict detector stops retrying a stream record.",
+    )
+    # --- production readiness (issue 8): alarm endpoints, code signing, backups ------------
+    # Alarm endpoints beside e-mail: HTTPS (PagerDuty, Opsgenie, chat webhooks). Outside dev a
+    # stack must subscribe at least one endpoint (rule alarm-topics-subscribed).
+    alarm_https_endpoints: tuple[str, ...] = Field(
+        default=(),
+        description="HTTPS endpoints (PagerDuty, Opsgenie, chat webhooks) subscribed to every "
+        "region's alarm topic; each must confirm its subscription.",
+    )
+    # Lambda code signing: an AWS Signer profile and a code signing config per region; the
+    # function then accepts only artifacts signed by that profile (rule lambda-code-signing).
+    code_signing: bool = Field(
+        default=False,
+        description="Lambda code signing: a Signer profile and a code signing config per region "
+        "(the artifact must then be signed: see docs/production.md).",
+    )
+    # AWS Backup of the table: a vault per region, a daily plan in the primary region with a
+    # copy to a second region (rule dynamodb-backup-plan).
+    backup: bool = Field(
+        default=False,
+        description="AWS Backup plan for the table, with a copy to backupCopyRegion.",
+    )
+    backup_copy_region: Region | None = Field(
+        default=None,
+        description="Region the backup plan copies each recovery point to; unset means the "
+        "first secondary region.",
+    )
+    backup_retention_days: int = Field(
+        default=35,
+        ge=1,
+        le=36500,
+        description="Days AWS Backup keeps each recovery point (and its copy).",
+    )
     # --- misc -----------------------------------------------------------------------------
     policy_waivers: tuple[PolicyWaiver, ...] = Field(
         default=(),
@@ -284,6 +414,9 @@ class PipelineConfig(BaseModel):
     tags: dict[str, str] = Field(
         default_factory=dict, description="Extra tags on every resource (provider default tags)."
     )
+
+    # What the environment changed (one line per value), set by ``from_sources``.
+    _announcements: tuple[str, ...] = PrivateAttr(default=())
 
     # ------------------------------------------------------------------------ validators --
     @field_validator("name_prefix", "environment_suffix")
@@ -301,7 +434,7 @@ class PipelineConfig(BaseModel):
     def _retention(cls, value: int) -> int:
         return validators.check_log_retention(value)
 
-    @field_validator("alarm_period_seconds")
+    @field_validator("alarm_period_seconds", "failover_period_seconds")
     @classmethod
     def _period(cls, value: int) -> int:
         return validators.check_alarm_period(value)
@@ -327,6 +460,11 @@ class PipelineConfig(BaseModel):
     def _emails(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         return validators.check_emails(value)
 
+    @field_validator("alarm_https_endpoints")
+    @classmethod
+    def _https_endpoints(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return validators.check_https_endpoints(value)
+
     @field_validator("tags")
     @classmethod
     def _tags(cls, value: dict[str, str]) -> dict[str, str]:
@@ -335,6 +473,21 @@ class PipelineConfig(BaseModel):
     @model_validator(mode="after")
     def _regions(self) -> PipelineConfig:
         validators.check_region_list(self.primary_region, self.secondary_regions)
+        return self
+
+    @model_validator(mode="after")
+    def _failover(self) -> PipelineConfig:
+        validators.check_failover(
+            self.failover_enabled, self.failover_region, self.secondary_regions
+        )
+        validators.check_oldest_message_age(
+            self.oldest_message_age_threshold_seconds, self.queue_retention_seconds
+        )
+        return self
+
+    @model_validator(mode="after")
+    def _backup_copy(self) -> PipelineConfig:
+        validators.check_backup_copy(self.backup, self.backup_copy_target, self.regions)
         return self
 
     @model_validator(mode="after")
@@ -360,8 +513,28 @@ class PipelineConfig(BaseModel):
         return ",".join(index.name for index in self.table_indexes)
 
     @property
+    def failover_target(self) -> str | None:
+        """The region the global endpoint fails over to; None when failover is off."""
+        if not self.failover_enabled:
+            return None
+        return self.failover_region or self.secondary_regions[0]
+
+    @property
+    def announcements(self) -> tuple[str, ...]:
+        """One line per value an environment variable changed (empty: none did); the preview
+        shows them in a banner, the program logs each with ``pulumi.log.warn``."""
+        return self._announcements
+
+    @property
     def environment_name(self) -> str:
         return self.environment or self.environment_suffix
+
+    @property
+    def backup_copy_target(self) -> str | None:
+        """Where backups are copied: backupCopyRegion, else the first secondary region."""
+        if self.backup_copy_region is not None:
+            return self.backup_copy_region
+        return self.secondary_regions[0] if self.secondary_regions else None
 
     @property
     def table_deletion_protection(self) -> bool:

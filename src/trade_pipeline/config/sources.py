@@ -11,11 +11,19 @@ from __future__ import annotations
 import difflib
 import json
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Final, get_args, get_origin
+from typing import TYPE_CHECKING, Any, Final, get_origin
 
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
+from trade_pipeline.config.describe import user_type
 from trade_pipeline.config.errors import CONFIG_NAMESPACE, ConfigError, error_lines
+from trade_pipeline.config.overrides import (
+    Override,
+    announcement_lines,
+    empty_variable_line,
+    protected_override_lines,
+    stack_is_protected,
+)
 
 if TYPE_CHECKING:
     from trade_pipeline.config.model import PipelineConfig
@@ -71,8 +79,10 @@ def load_config(
     raw: dict[str, Any] = {}
     origin: dict[str, str] = {}
     lines = _read_stack_config(model, stack_config, raw, origin)
-    _read_environment(model, environ, raw, origin)
-    if "primary_region" not in raw:
+    stack_raw = dict(raw)
+    variables: dict[str, str] = {}  # field -> the environment variable that set it
+    lines += _read_environment(model, environ, raw, origin, variables)
+    if "primary_region" not in raw and not lines:
         lines.append(
             f"config error: {CONFIG_NAMESPACE}:primaryRegion: required; set it in "
             "Pulumi.<stack>.yaml or PRIMARY_REGION"
@@ -80,9 +90,45 @@ def load_config(
     if lines:
         raise ConfigError(lines)
     try:
-        return model.model_validate(raw)
+        config = model.model_validate(raw)
     except ValidationError as exc:
         raise ConfigError(error_lines(exc, raw, origin, model)) from None
+    overrides = _overrides(model, config, stack_raw, variables)
+    if stack_is_protected(stack_raw):
+        keys = {name: _key(model, name) for name in model.model_fields}
+        refused = protected_override_lines(overrides, keys, environ)
+        if refused:
+            raise ConfigError(refused)
+    config._announcements = tuple(announcement_lines(tuple(overrides), environ))
+    return config
+
+
+def _key(model: type[PipelineConfig], name: str) -> str:
+    return f"{CONFIG_NAMESPACE}:{model.model_fields[name].alias or name}"
+
+
+def _overrides(
+    model: type[PipelineConfig],
+    config: PipelineConfig,
+    stack_raw: Mapping[str, Any],
+    variables: Mapping[str, str],
+) -> list[Override]:
+    """The values the environment changed, compared as the model reads them."""
+    changed = []
+    for name, variable in variables.items():
+        info = model.model_fields[name]
+        adapter: TypeAdapter[Any] = TypeAdapter(info.annotation or Any)
+        after = adapter.dump_python(getattr(config, name), mode="json")
+        before_raw = (
+            stack_raw[name] if name in stack_raw else info.get_default(call_default_factory=True)
+        )
+        try:
+            before = adapter.dump_python(adapter.validate_python(before_raw), mode="json")
+        except (ValidationError, TypeError, ValueError):
+            before = before_raw
+        if before != after:
+            changed.append(Override(_key(model, name), variable, before, after))
+    return changed
 
 
 def _read_stack_config(
@@ -100,8 +146,20 @@ def _read_stack_config(
             hint = f" (did you mean {close[0]}?)" if close else ""
             lines.append(f"config error: {CONFIG_NAMESPACE}:{key} = {value!r}: unknown key{hint}")
             continue
-        raw[known[key]] = value
-        origin[known[key]] = f"{CONFIG_NAMESPACE}:{key}"
+        name = known[key]
+        if value is None or (isinstance(value, str) and not value.strip()):
+            required = model.model_fields[name].is_required()
+            fallback = "" if required else " or delete the line to use the default"
+            lines.append(
+                f"config error: {CONFIG_NAMESPACE}:{key} = {value!r}: empty; give a "
+                f"{user_type(model, name)}{fallback}"
+            )
+            continue
+        if isinstance(value, str) and get_origin(model.model_fields[name].annotation) is tuple:
+            # "a,b" in YAML means what SECONDARY_REGIONS=a,b means in the environment
+            value = value if looks_like_json(value) else _from_env(value, tuple[str, ...])
+        raw[name] = value
+        origin[name] = f"{CONFIG_NAMESPACE}:{key}"
     return lines
 
 
@@ -110,28 +168,53 @@ def _read_environment(
     environ: Mapping[str, str],
     raw: dict[str, Any],
     origin: dict[str, str],
-) -> None:
-    """Environment variables override stack config; the generic name wins over a short one."""
+    variables: dict[str, str],
+) -> list[str]:
+    """Environment variables override stack config; the generic name wins over a short one.
+
+    Returns one line per variable that cannot be read (empty, malformed JSON, a map entry
+    without ``=``).
+    """
+    lines = []
     for name, info in model.model_fields.items():
         for var in (env_var_for(name), *ENV_ALIASES.get(name, ())):
-            if var in environ:
-                raw[name] = _from_env(environ[var], info.annotation)
+            if var not in environ:
+                continue
+            key = _key(model, name)
+            if environ[var].strip() == "":
+                lines.append(empty_variable_line(var, key))
+            else:
+                try:
+                    raw[name] = _from_env(environ[var], info.annotation)
+                except ValueError as exc:
+                    lines.append(f"config error: {var} (environment) = {environ[var]!r}: {exc}")
+                    break
                 origin[name] = f"{var} (environment)"
-                break
+                variables[name] = var
+            break
+    return lines
 
 
 def _from_env(value: str, annotation: Any) -> Any:
     """Environment variables are strings: lists are comma-separated, maps are k=v pairs;
-    JSON (starting with ``[`` or ``{``) is accepted for both."""
+    JSON (starting with ``[`` or ``{``) is accepted for both. Raises ``ValueError`` with the
+    rule for malformed JSON and for a map entry without ``=``."""
     if looks_like_json(value):
-        return decode_json(value)
+        try:
+            return json.loads(value)
+        except json.JSONDecodeError as exc:
+            raise ValueError(
+                f"malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
+            ) from None
     origin = get_origin(annotation)
-    args = get_args(annotation)
     if origin is tuple:
         return tuple(part.strip() for part in value.split(",") if part.strip())
     if origin is dict:
-        pairs = (p.split("=", 1) for p in value.split(",") if p.strip())
-        return {k.strip(): v.strip() for k, v in (p if len(p) == 2 else (p[0], "") for p in pairs)}
-    if type(None) in args and value.strip() == "":
-        return None
+        pairs = [p.strip() for p in value.split(",") if p.strip()]
+        bad = [p for p in pairs if "=" not in p or not p.split("=", 1)[0].strip()]
+        if bad:
+            raise ValueError(
+                f"map entry {bad[0]!r} is not name=value (write k=v,k2=v2 or a JSON object)"
+            )
+        return {k.strip(): v.strip() for k, v in (p.split("=", 1) for p in pairs)}
     return value.strip()

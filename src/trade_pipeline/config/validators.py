@@ -20,9 +20,13 @@ __all__ = [
     "Region",
     "aws_regions",
     "check_alarm_period",
+    "check_backup_copy",
     "check_dns_label",
     "check_emails",
+    "check_failover",
+    "check_https_endpoints",
     "check_log_retention",
+    "check_oldest_message_age",
     "check_region_list",
     "check_runtime",
     "check_table_index",
@@ -131,6 +135,34 @@ def check_emails(value: tuple[str, ...]) -> tuple[str, ...]:
     return value
 
 
+def check_https_endpoints(value: tuple[str, ...]) -> tuple[str, ...]:
+    """SNS ``https`` subscriptions take an absolute https:// URL with a host."""
+    from urllib.parse import urlsplit
+
+    for url in value:
+        parts = urlsplit(url)
+        if parts.scheme != "https" or not parts.hostname or any(c.isspace() for c in url):
+            raise ValueError(f"not an https:// URL with a host: {url}")
+    if len(set(value)) != len(value):
+        raise ValueError("lists an endpoint twice")
+    return value
+
+
+def check_backup_copy(enabled: bool, target: str | None, regions: Sequence[str]) -> None:
+    """A backup copy goes to a second region: one other than the primary."""
+    if not enabled:
+        return
+    if target is None:
+        raise ValueError(
+            "backupCopyRegion: backup is on but there is no region to copy to; set "
+            "backupCopyRegion or add a secondary region"
+        )
+    if target == regions[0]:
+        raise ValueError(
+            f"backupCopyRegion: {target} is the primary region; the copy must go to another one"
+        )
+
+
 def check_tags(value: dict[str, str]) -> dict[str, str]:
     for key, tag_value in value.items():
         if not 1 <= len(key) <= 128 or len(tag_value) > 256:
@@ -150,6 +182,28 @@ def check_region_list(primary: str, secondaries: Sequence[str]) -> None:
     dupes = sorted({r for r in secondaries if list(secondaries).count(r) > 1})
     if dupes:
         raise ValueError(f"secondaryRegions: lists {', '.join(dupes)} more than once")
+
+
+def check_failover(enabled: bool, failover_region: str | None, secondaries: Sequence[str]) -> None:
+    """A global endpoint needs a second region, and fails over to a configured secondary."""
+    if failover_region is not None and failover_region not in secondaries:
+        raise ValueError(
+            f"failoverRegion: {failover_region} is not one of secondaryRegions "
+            f"({', '.join(secondaries) or 'none'}); the endpoint fails over to a secondary"
+        )
+    if enabled and not secondaries:
+        raise ValueError(
+            "failoverEnabled: a global endpoint needs a failover region; set secondaryRegions"
+        )
+
+
+def check_oldest_message_age(threshold_seconds: int, retention_seconds: int) -> None:
+    """The oldest-message alarm fires while at least half of the retention is left."""
+    if threshold_seconds * 2 > retention_seconds:
+        raise ValueError(
+            f"oldestMessageAgeThresholdSeconds: {threshold_seconds} s is more than half of "
+            f"queueRetentionSeconds ({retention_seconds} s); a message could expire unseen"
+        )
 
 
 def check_table_index(name: str, projection: str, include: tuple[str, ...]) -> None:

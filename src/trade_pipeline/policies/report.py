@@ -128,31 +128,50 @@ def _cells(result: RuleResult) -> tuple[str, str]:
     return _list_short(result.resources), details
 
 
-def compliance_table(report: ComplianceReport) -> Table:
-    """The compliance table the preview prints: rule, severity, result, resources, details."""
+# Narrower consoles get the compact compliance table (no Severity and Resources columns).
+COMPACT_BELOW = 120
+
+
+def compliance_table(report: ComplianceReport, width: int | None = None) -> Table:
+    """The compliance table the preview prints: rule, severity, result, resources, details.
+
+    Below :data:`COMPACT_BELOW` columns the severity joins the result (``FAIL (mandatory)``)
+    and the resource counts are dropped, so the details keep room; every column folds, so no
+    value is ever cut.
+    """
     from rich.table import Table
     from rich.text import Text
 
+    compact = width is not None and width < COMPACT_BELOW
     passed = sum(r.outcome is Outcome.PASSED for r in report.results)
     table = Table(
         title=f"Compliance: {passed}/{len(report.results)} rules pass, "
         f"{len(report.mandatory_failures)} mandatory failure(s)",
         show_lines=False,
     )
-    for column in ("Rule", "Severity", "Result", "Resources"):
-        table.add_column(column, no_wrap=column == "Rule")
-    table.add_column("Details", overflow="fold")
+    columns = ("Rule", "Result") if compact else ("Rule", "Severity", "Result", "Resources")
+    longest_rule = max((len(r.rule.name) for r in report.results), default=4)
+    for column in (*columns, "Details"):
+        # rule names are what users grep for and waive: never folded
+        table.add_column(
+            column, overflow="fold", min_width=longest_rule if column == "Rule" else None
+        )
     for result in report.results:
         if result.outcome is Outcome.FAILED:
             label, style = _FAILED_STYLE[result.rule.severity]
         else:
             label, style = _OUTCOME_STYLE[result.outcome]
         resources, details = _cells(result)
-        table.add_row(
-            result.rule.name,
-            result.rule.severity.value,
-            Text(label, style=style),
-            resources,
-            details,
-        )
+        if compact:
+            if result.rule.severity is Severity.ADVISORY:
+                details = f"advisory: {details}"
+            table.add_row(result.rule.name, Text(label, style=style), details)
+        else:
+            table.add_row(
+                result.rule.name,
+                result.rule.severity.value,
+                Text(label, style=style),
+                resources,
+                details,
+            )
     return table

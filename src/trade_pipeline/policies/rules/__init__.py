@@ -21,10 +21,13 @@ MODULES: Final = (
     "lambda_invocation",  # failure destinations, async bounds, logs, permissions
     "iam",
     "dynamodb",
+    "backup",  # table backups (when on)
     "eventbridge",
     "messaging",  # SQS, SNS
     "kms",
+    "resource_policies",  # actions each resource policy may name
     "cloudwatch",  # alarms
+    "loss_alarms",  # an alarm on every loss path
     "stack",  # providers, regions, completeness
 )
 

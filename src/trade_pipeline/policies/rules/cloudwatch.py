@@ -1,19 +1,31 @@
-"""CloudWatch alarms: regional SNS actions, enabled actions, a sane Lambda Errors threshold."""
+"""CloudWatch alarms: regional SNS actions, enabled actions, a sane Lambda Errors threshold,
+and someone at the end of every alarm topic outside dev."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
+from typing import Any
 
-from trade_pipeline.policies.model import ResourceView
-from trade_pipeline.policies.registry import resource_rule, value_rule
+from trade_pipeline.policies.model import (
+    UNKNOWN,
+    Finding,
+    ResourceView,
+    StackView,
+    is_unknown,
+    run_per_resource,
+)
+from trade_pipeline.policies.registry import resource_rule, stack_rule, value_rule
 from trade_pipeline.policies.rules.sources import review_failure
-from trade_pipeline.policies.values import arn_region, as_list, known, number, read
-from trade_pipeline.resource_types import ALARM
+from trade_pipeline.policies.values import arn_region, as_list, get, known, number, read
+from trade_pipeline.resource_types import ALARM, AWS_PROVIDER, TOPIC, TOPIC_SUBSCRIPTION
 
 __all__ = [
     "alarm_actions_enabled",
     "alarm_actions_to_regional_topic",
+    "alarm_topics_subscribed",
     "lambda_errors_alarm_threshold",
+    "stack_environment",
 ]
 
 
@@ -70,3 +82,51 @@ def lambda_errors_alarm_threshold(alarm: ResourceView) -> Iterator[str]:
         yield "no threshold"
     elif threshold <= 1:
         yield f"threshold {threshold:g}: one error pages someone"
+
+
+def stack_environment(stack: StackView) -> Any:
+    """The ``environment`` default tag of the stack's aws providers; None when none says."""
+    for provider in stack.of_type(AWS_PROVIDER):
+        tags = provider.props.get("defaultTags")
+        if isinstance(tags, str):
+            try:
+                tags = json.loads(tags)
+            except json.JSONDecodeError:
+                continue
+        value = get(tags, "tags", "environment")
+        if is_unknown(value) or isinstance(value, str):
+            return value
+    return None
+
+
+def _subscribed_topics(stack: StackView) -> set[Any]:
+    """ARNs (or URNs, by dependency) of topics with at least one subscription."""
+    subscribed: set[Any] = set()
+    for subscription in stack.of_type(TOPIC_SUBSCRIPTION):
+        subscribed.add(subscription.props.get("topic"))
+        subscribed.update(subscription.dependencies)
+    return subscribed
+
+
+@stack_rule(
+    "alarm-topics-subscribed",
+    types=[TOPIC, TOPIC_SUBSCRIPTION],
+    message="Subscribe at least one endpoint to the alarm topics outside dev: "
+    "trade-pipeline:alarmEmails and/or trade-pipeline:alarmHttpsEndpoints (each must confirm).",
+    sources=("cdk-nag HIPAA.Security-CloudWatchAlarmAction", review_failure(10)),
+)
+def alarm_topics_subscribed(stack: StackView) -> Iterator[Finding]:
+    """Outside dev, every alarm topic has at least one subscription: alarms reach someone."""
+    environment = stack_environment(stack)
+    if environment == "dev":
+        return
+    subscribed = _subscribed_topics(stack)
+    unknown_topic = UNKNOWN in subscribed
+
+    def check(topic: ResourceView) -> Iterator[str]:
+        if topic.urn in subscribed or topic.output("arn") in subscribed:
+            return
+        known(UNKNOWN if unknown_topic or is_unknown(environment) else None, "subscriptions")
+        yield f"no subscription: alarms of {topic.region} reach nobody (environment {environment})"
+
+    yield from run_per_resource(stack.of_type(TOPIC), check)

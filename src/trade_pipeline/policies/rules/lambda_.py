@@ -1,4 +1,5 @@
-"""Lambda functions: tracing, runtime, architecture, concurrency, secrets, artifact."""
+"""Lambda functions: tracing, runtime, architecture, concurrency, secrets, artifact, code
+signing (when on)."""
 
 from __future__ import annotations
 
@@ -10,14 +11,21 @@ from pathlib import Path
 from typing import Any, Final
 
 from trade_pipeline.config import newest_python_runtime, supported_python_runtimes
-from trade_pipeline.policies.model import ResourceView, Severity
-from trade_pipeline.policies.registry import resource_rule, value_rule
+from trade_pipeline.policies.model import (
+    Finding,
+    ResourceView,
+    Severity,
+    StackView,
+    run_per_resource,
+)
+from trade_pipeline.policies.registry import resource_rule, stack_rule, value_rule
 from trade_pipeline.policies.rules.sources import review_failure
-from trade_pipeline.policies.values import as_list, known, number, read
-from trade_pipeline.resource_types import FUNCTION
+from trade_pipeline.policies.values import as_list, get, known, number, read
+from trade_pipeline.resource_types import CODE_SIGNING_CONFIG, FUNCTION, SIGNING_PROFILE
 
 __all__ = [
     "lambda_arm64",
+    "lambda_code_signing",
     "lambda_no_secrets_in_environment",
     "lambda_reproducible_artifact",
     "lambda_reserved_concurrency",
@@ -163,3 +171,43 @@ def lambda_reproducible_artifact(fn: ResourceView) -> Iterator[str]:
         artifact = Path(path)
         if artifact.is_file() and source_hash not in _hash_forms(artifact):
             yield f"sourceCodeHash {source_hash!r} is not the SHA-256 of {path}"
+
+
+def _code_signing_configs(stack: StackView) -> dict[Any, ResourceView]:
+    """ARN -> code signing config, for the configs that enforce a profile of their region."""
+    profiles = {
+        (p.region, p.output("versionArn")) for p in stack.of_type(SIGNING_PROFILE) if p.region
+    }
+    enforcing = {}
+    for csc in stack.of_type(CODE_SIGNING_CONFIG):
+        policy = get(csc.props, "policies", "untrustedArtifactOnDeployment")
+        publishers = as_list(get(csc.props, "allowedPublishers", "signingProfileVersionArns"))
+        if policy == "Enforce" and any((csc.region, arn) in profiles for arn in publishers):
+            enforcing[csc.output("arn")] = csc
+    return enforcing
+
+
+@stack_rule(
+    "lambda-code-signing",
+    types=[FUNCTION, CODE_SIGNING_CONFIG, SIGNING_PROFILE],
+    message="With trade-pipeline:codeSigning on, give every function the code signing config "
+    "of its region (RegionalCodeSigning): Enforce, allowed publisher = the region's Signer "
+    "profile.",
+    sources=("checkov CKV_AWS_272", "AWS Security Hub Lambda controls (code signing)"),
+)
+def lambda_code_signing(stack: StackView) -> Iterator[Finding]:
+    """When code signing is on (a code signing config or signing profile exists), every
+    function enforces it with a Signer profile of its own region."""
+    if not stack.of_type(CODE_SIGNING_CONFIG, SIGNING_PROFILE):
+        return  # code signing is off (trade-pipeline:codeSigning)
+    enforcing = _code_signing_configs(stack)
+
+    def check(fn: ResourceView) -> Iterator[str]:
+        arn = read(fn.props, "codeSigningConfigArn")
+        csc = enforcing.get(arn)
+        if csc is None:
+            yield f"code signing is on but {fn.name} has no enforcing code signing config"
+        elif csc.region != fn.region:
+            yield f"code signing config {arn} is in {csc.region}, the function in {fn.region}"
+
+    yield from run_per_resource(stack.of_type(FUNCTION), check)

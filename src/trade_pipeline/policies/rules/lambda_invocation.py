@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Final
 
 from trade_pipeline.policies.model import (
     Finding,
@@ -20,6 +21,7 @@ from trade_pipeline.resource_types import EVENT_RULE, FUNCTION, INVOKE_CONFIG, L
 __all__ = [
     "lambda_async_invoke_bounded",
     "lambda_failure_destination",
+    "lambda_log_group_own_name",
     "lambda_log_group_retention",
     "lambda_permission_rule_arn",
     "lambda_permission_source_scoped",
@@ -138,6 +140,41 @@ def lambda_log_group_retention(stack: StackView) -> Iterator[Finding]:
 
     yield from run_per_resource(groups, check_group)
     yield from run_per_resource(stack.of_type(FUNCTION), check_function)
+
+
+LAMBDA_DEFAULT_LOG_GROUP_PREFIX: Final = "/aws/lambda/"
+
+
+@stack_rule(
+    "lambda-log-group-own-name",
+    types=[FUNCTION, LOG_GROUP],
+    message="Name each function's log group after the stack (Naming.log_group, e.g. "
+    "/trade-pipeline/<suffix>/<function>) and point logging_config.log_group at it; never "
+    "/aws/lambda/<function>, which Lambda creates by itself once the function ran.",
+    sources=("AWS Lambda 'Working with Lambda function logs' (default log group)",),
+)
+def lambda_log_group_own_name(stack: StackView) -> Iterator[Finding]:
+    """No log group of the stack is Lambda's own default group of one of its functions.
+
+    Lambda creates ``/aws/lambda/<function>`` as soon as a function of that name logs; a stack
+    that creates that group fails with ResourceAlreadyExistsException once the group exists
+    (a redeploy after a destroy, a function that ran before the log group was created).
+    """
+    functions: dict[str, set[str | None]] = {}
+    for fn in stack.of_type(FUNCTION):
+        if isinstance(fn.props.get("name"), str):
+            functions.setdefault(fn.props["name"], set()).add(fn.region)
+
+    def check(group: ResourceView) -> Iterator[str]:
+        name = str(read(group.props, "name"))
+        owner = name.removeprefix(LAMBDA_DEFAULT_LOG_GROUP_PREFIX)
+        regions = functions.get(owner, set())
+        if name.startswith(LAMBDA_DEFAULT_LOG_GROUP_PREFIX) and (
+            group.region in regions or None in regions
+        ):
+            yield f"log group {name} is Lambda's default group of function {owner}"
+
+    yield from run_per_resource(stack.of_type(LOG_GROUP), check)
 
 
 @resource_rule(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Mapping
 from typing import Any, Final
@@ -33,23 +34,38 @@ def no_default_provider(resource: ResourceView) -> Iterator[str]:
         yield "on the default aws provider"
 
 
-def _region_claims(value: Any, path: str = "") -> Iterator[tuple[str, str]]:
-    """(where, region) of every region that ARNs and endpoints inside ``value`` claim."""
+def _region_claims(
+    value: Any, path: str = "", *, buses_anywhere: bool = False
+) -> Iterator[tuple[str, str]]:
+    """(where, region) of every region that ARNs and endpoints inside ``value`` claim; event
+    bus ARNs are left out when ``buses_anywhere`` (see :data:`_BUSES_ANY_REGION`)."""
     if isinstance(value, Mapping):
         for key, item in value.items():
-            yield from _region_claims(item, f"{path}.{key}" if path else str(key))
+            where = f"{path}.{key}" if path else str(key)
+            yield from _region_claims(item, where, buses_anywhere=buses_anywhere)
     elif isinstance(value, list | tuple):
         for index, item in enumerate(value):
-            yield from _region_claims(item, f"{path}[{index}]")
+            yield from _region_claims(item, f"{path}[{index}]", buses_anywhere=buses_anywhere)
     elif isinstance(value, str):
         for match in ARN_REGION_RE.finditer(value):
+            if buses_anywhere and _BUS_ARN_RE.match(value, match.start()):
+                continue
             yield path, match.group(1)
         for match in ENDPOINT_REGION_RE.finditer(value):
             yield path, match.group(1)
 
 
 # Keys whose values legitimately name other regions: a table's replicas live elsewhere.
-_CROSS_REGION_KEYS: Final[dict[str, frozenset[str]]] = {rt.TABLE: frozenset({"replicas"})}
+# A backup plan's copy actions name the vault of the copy region.
+_CROSS_REGION_KEYS: Final[dict[str, frozenset[str]]] = {
+    rt.TABLE: frozenset({"replicas"}),
+    rt.BACKUP_PLAN: frozenset({"rules"}),
+}
+# Resources that legitimately name the event buses of other regions: a global endpoint spans
+# two regions' buses, and IAM (global) policies grant PutEvents on every region's bus (the
+# producer policy, the endpoint's replication role). Only event-bus ARNs are exempt.
+_BUSES_ANY_REGION: Final = frozenset({rt.EVENT_ENDPOINT, rt.IAM_POLICY, rt.ROLE_POLICY})
+_BUS_ARN_RE: Final = re.compile(r"arn:aws[a-z-]*:events:[a-z0-9-]+:\d{12}:event-bus/")
 
 
 @resource_rule(
@@ -64,10 +80,11 @@ def region_consistency(resource: ResourceView) -> Iterator[str]:
     if not resource.region:
         return  # no-default-provider reports these
     skip = _CROSS_REGION_KEYS.get(resource.type, frozenset())
+    buses_anywhere = resource.type in _BUSES_ANY_REGION
     seen: set[tuple[str, str]] = set()
     for source in (resource.props, resource.outputs):
         values = {k: v for k, v in source.items() if k not in skip}
-        for where, region in _region_claims(values):
+        for where, region in _region_claims(values, buses_anywhere=buses_anywhere):
             if region != resource.region and (where, region) not in seen:
                 seen.add((where, region))
                 yield f"{where} names {region}, but the resource is in {resource.region}"
@@ -79,24 +96,35 @@ def region_consistency(resource: ResourceView) -> Iterator[str]:
 
 
 # What every region must have, with the minimum count (one RegionalPipeline and one
-# RegionalMonitoring per region).
+# RegionalMonitoring and one RegionalConflictDetector per region).
 REGIONAL_RESOURCES: Final[dict[str, int]] = {
     rt.BUS: 1,
     rt.ARCHIVE: 1,
     rt.EVENT_RULE: 1,
     rt.TARGET: 1,
-    rt.FUNCTION: 1,
+    rt.FUNCTION: 2,  # processor, conflict detector
     rt.PERMISSION: 1,
-    rt.INVOKE_CONFIG: 1,
-    rt.LOG_GROUP: 1,
-    rt.ROLE: 1,
-    rt.ROLE_POLICY: 1,
+    rt.INVOKE_CONFIG: 2,
+    rt.EVENT_SOURCE_MAPPING: 1,  # the conflict detector on the replica stream
+    rt.LOG_GROUP: 2,
+    rt.ROLE: 2,
+    rt.ROLE_POLICY: 2,
     rt.QUEUE: 3,  # delivery DLQ, processing failures, rejected events
     rt.QUEUE_POLICY: 3,
     rt.TOPIC: 1,
     rt.TOPIC_POLICY: 1,
     rt.ALARM: 1,
 }
+
+
+# Components whose resources live in some regions only, by design (the table's backups: a role
+# in the primary region, policies where the vaults are); regional completeness ignores them.
+PARTIAL_REGION_COMPONENTS: Final = ("trade-pipeline:index:TableBackup",)
+
+
+def _in_partial_component(resource: ResourceView) -> bool:
+    parents = resource.urn.split("::")[2] if resource.urn.count("::") >= 3 else ""
+    return any(f"{component}$" in parents for component in PARTIAL_REGION_COMPONENTS)
 
 
 def _short(type_: str) -> str:
@@ -109,6 +137,28 @@ def _missing(region: str, have: Counter[str]) -> Iterator[Finding]:
         yield Finding(f"{region} lacks {', '.join(missing)}", f"region {region}")
 
 
+def _failover_extras(stack: StackView) -> set[str]:
+    """URNs of the resources a global endpoint adds to one region only, by design: its role
+    and role policy, the alarm its health check follows, and alarms on Route 53 metrics."""
+    role_arns = {str(e.props.get("roleArn")) for e in stack.of_type(rt.EVENT_ENDPOINT)}
+    roles = [r for r in stack.of_type(rt.ROLE) if str(r.output("arn")) in role_arns]
+    role_keys = {str(v) for r in roles for v in (r.props.get("name"), r.output("id")) if v}
+    followed = {
+        (str(h.props.get("cloudwatchAlarmName")), h.props.get("cloudwatchAlarmRegion"))
+        for h in stack.of_type(rt.HEALTH_CHECK)
+    }
+    extras = {r.urn for r in roles}
+    extras |= {
+        p.urn for p in stack.of_type(rt.ROLE_POLICY) if str(p.props.get("role")) in role_keys
+    }
+    for alarm in stack.of_type(rt.ALARM):
+        if (str(alarm.props.get("name")), alarm.region) in followed or alarm.props.get(
+            "namespace"
+        ) == "AWS/Route53":
+            extras.add(alarm.urn)
+    return extras
+
+
 @stack_rule(
     "regional-completeness",
     message="Build every region from the same RegionalPipeline and RegionalMonitoring "
@@ -118,8 +168,10 @@ def _missing(region: str, have: Counter[str]) -> Iterator[Finding]:
 def regional_completeness(stack: StackView) -> Iterator[Finding]:
     """Every configured region has the full, identical set of regional resources."""
     counts: dict[str | None, Counter[str]] = defaultdict(Counter)
+    extras = _failover_extras(stack)
     for resource in stack.aws():
-        counts[resource.region][resource.type] += 1
+        if resource.urn not in extras and not _in_partial_component(resource):
+            counts[resource.region][resource.type] += 1
     regions = list(stack.regions) or sorted(r for r in counts if r)
     for region in regions:
         yield from _missing(region, counts.get(region, Counter()))

@@ -1,0 +1,359 @@
+"""What every alarm of the stack watches, as plain data: one :class:`AlarmSpec` per alarm.
+
+The monitoring component creates an alarm per spec, the dashboard draws its metric with the
+threshold, the runbook (``docs/operations.md``) has an entry per ``runbook`` key, and the
+tests read the same specs, so an alarm added here reaches all four.
+
+Alarms by what they guard, per region:
+
+- the processor: errors, throttles, p99 duration, and the loss paths of an async invocation
+  (``DestinationDeliveryFailures``: the on-failure record itself was lost;
+  ``AsyncEventsDropped``: Lambda dropped the event), plus the processor's own
+  ``ProcessingFailures`` and ``DuplicateConflict`` (EMF, ``trade_processor.observability``);
+- the rule: ``FailedInvocations``, ``InvocationsFailedToBeSentToDlq``, ``DeadLetterInvocations``
+  (dimensions ``EventBusName`` + ``RuleName``: a custom bus);
+- every queue: depth, and ``ApproximateAgeOfOldestMessage`` well below the retention;
+- the conflict detector: errors, ``IteratorAge`` (stream records expire after 24 h), its loss
+  paths, and ``CrossRegionConflicts``;
+- replication latency to every other region;
+- failover (primary region, when on): the primary bus's ``IngestionToInvocationStartLatency``,
+  the alarm the Route 53 health check follows; and the health check's ``HealthCheckStatus``,
+  which Route 53 publishes in us-east-1 only, so that alarm exists only when us-east-1 is one
+  of the stack's regions (an alarm can notify a topic of its own region only).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Final
+
+from trade_pipeline.config import PipelineConfig
+from trade_pipeline.naming import Naming, QueueKind
+
+__all__ = [
+    "CONFLICT_SERVICE_NAME",
+    "HEALTH_CHECK_ID",
+    "METRIC_NAMESPACE",
+    "PROCESSOR_SERVICE_NAME",
+    "AlarmSpec",
+    "alarm_specs",
+    "route53_metrics_region",
+    "stack_alarm_specs",
+]
+
+METRIC_NAMESPACE: Final = "TradePipeline"
+"""``POWERTOOLS_METRICS_NAMESPACE`` of both functions (``trade_processor.observability``)."""
+PROCESSOR_SERVICE_NAME: Final = "trade-processor"
+"""``POWERTOOLS_SERVICE_NAME`` of the processor: the ``service`` dimension of its metrics."""
+CONFLICT_SERVICE_NAME: Final = "trade-conflict-detector"
+"""``POWERTOOLS_SERVICE_NAME`` of the detector (``trade_processor.conflicts.SERVICE_NAME``)."""
+
+
+@functools.cache
+def route53_metrics_region() -> str:
+    """The region Route 53's global endpoint signs for (botocore's endpoint data): the one
+    region where Route 53 publishes health check metrics. Read on first use: the compliance
+    rules import this package without botocore's HTTP stack."""
+    import botocore.loaders
+
+    data = botocore.loaders.create_loader().load_data("endpoints")
+    (aws,) = [p for p in data["partitions"] if p["partition"] == "aws"]
+    return str(aws["services"]["route53"]["endpoints"]["aws-global"]["credentialScope"]["region"])
+
+
+HEALTH_CHECK_ID: Final = "<health-check-id>"
+"""Placeholder dimension value: the health check's id, known once it is created."""
+
+# Custom metric names, as trade_processor.observability.MetricName spells them (a test keeps
+# them equal; the infrastructure does not import the Lambda package's logging stack).
+PROCESSING_FAILURES: Final = "ProcessingFailures"
+DUPLICATE_CONFLICT: Final = "DuplicateConflict"
+CROSS_REGION_CONFLICTS: Final = "CrossRegionConflicts"
+
+
+@dataclass(frozen=True)
+class AlarmSpec:
+    """What one alarm watches, independent of Pulumi (tests, dashboard and docs read these)."""
+
+    what: str  # short name, part of the alarm name
+    description: str
+    namespace: str
+    metric_name: str
+    dimensions: Mapping[str, str]
+    threshold: float
+    statistic: str | None = "Sum"
+    extended_statistic: str | None = None
+    comparison: str = "GreaterThanThreshold"
+    runbook: str = ""  # the runbook entry; empty means ``what``
+    period: int | None = None  # None: alarmPeriodSeconds
+    evaluation_periods: int | None = None  # None: alarmEvaluationPeriods
+
+    @property
+    def runbook_key(self) -> str:
+        """The heading of this alarm's entry in docs/operations.md."""
+        return self.runbook or self.what
+
+
+def stack_alarm_specs(cfg: PipelineConfig, names: Naming) -> dict[str, list[AlarmSpec]]:
+    """Every alarm of the stack, by the region it lives in."""
+    return {region: alarm_specs(cfg, names, region, cfg.regions) for region in cfg.regions}
+
+
+def alarm_specs(
+    cfg: PipelineConfig, names: Naming, region: str, other_regions: Sequence[str]
+) -> list[AlarmSpec]:
+    """The alarms of one region, thresholds from config."""
+    return [
+        *_processor_alarm_specs(cfg, names),
+        *_processor_loss_alarm_specs(cfg, names),
+        *_rule_alarm_specs(cfg, names),
+        *_queue_alarm_specs(cfg, names),
+        *_detector_alarm_specs(cfg, names),
+        *_replication_alarm_specs(cfg, names, region, other_regions),
+        *_failover_alarm_specs(cfg, names, region),
+    ]
+
+
+def _lambda(what: str, description: str, metric: str, fn: str, threshold: float) -> AlarmSpec:
+    return AlarmSpec(what, description, "AWS/Lambda", metric, {"FunctionName": fn}, threshold)
+
+
+def _processor_alarm_specs(cfg: PipelineConfig, names: Naming) -> list[AlarmSpec]:
+    fn = names.function
+    return [
+        _lambda(
+            "lambda-errors",
+            f"Trade processor errors above {cfg.lambda_errors_threshold} per period; failed "
+            "events are retried, then land in the processing-failures queue",
+            "Errors",
+            fn,
+            cfg.lambda_errors_threshold,
+        ),
+        _lambda(
+            "lambda-throttles",
+            "Trade processor throttled: events wait in Lambda's async queue",
+            "Throttles",
+            fn,
+            cfg.lambda_throttles_threshold,
+        ),
+        AlarmSpec(
+            "lambda-duration-p99",
+            f"Trade processor p99 duration near its {cfg.lambda_timeout_seconds}s timeout",
+            "AWS/Lambda",
+            "Duration",
+            {"FunctionName": fn},
+            round(cfg.lambda_timeout_seconds * 1000 * cfg.duration_alarm_ratio),
+            statistic=None,
+            extended_statistic="p99",
+        ),
+        AlarmSpec(
+            "delivery-failed-invocations",
+            "EventBridge could not invoke the processor; events go to the delivery DLQ",
+            "AWS/Events",
+            "FailedInvocations",
+            {"EventBusName": names.bus, "RuleName": names.rule},
+            cfg.failed_invocations_threshold,
+        ),
+    ]
+
+
+def _processor_loss_alarm_specs(cfg: PipelineConfig, names: Naming) -> list[AlarmSpec]:
+    fn, service = names.function, {"service": PROCESSOR_SERVICE_NAME}
+    return [
+        _lambda(
+            "lambda-destination-delivery-failures",
+            "Lambda could not write a failed event to the processing-failures queue: the event "
+            "is lost unless replayed from the archive",
+            "DestinationDeliveryFailures",
+            fn,
+            cfg.destination_delivery_failures_threshold,
+        ),
+        _lambda(
+            "lambda-async-events-dropped",
+            "Lambda dropped trading events without processing them (age or retries exhausted, "
+            "no destination reached)",
+            "AsyncEventsDropped",
+            fn,
+            cfg.async_events_dropped_threshold,
+        ),
+        AlarmSpec(
+            "processor-processing-failures",
+            "Processor invocations raised (DynamoDB/SQS failures); Lambda retries them",
+            METRIC_NAMESPACE,
+            PROCESSING_FAILURES,
+            service,
+            cfg.processing_failures_threshold,
+        ),
+        AlarmSpec(
+            "processor-duplicate-conflict",
+            "An event id arrived again with different content; the stored item was kept and "
+            "the new version is on the rejected-events queue",
+            METRIC_NAMESPACE,
+            DUPLICATE_CONFLICT,
+            service,
+            cfg.duplicate_conflict_threshold,
+        ),
+    ]
+
+
+def _rule_alarm_specs(cfg: PipelineConfig, names: Naming) -> list[AlarmSpec]:
+    rule = {"EventBusName": names.bus, "RuleName": names.rule}
+    return [
+        AlarmSpec(
+            "delivery-dlq-send-failures",
+            "EventBridge could not put undeliverable events on the delivery DLQ: they are lost "
+            "unless replayed from the archive",
+            "AWS/Events",
+            "InvocationsFailedToBeSentToDlq",
+            rule,
+            cfg.dlq_send_failures_threshold,
+        ),
+        AlarmSpec(
+            "delivery-dead-letter-invocations",
+            "EventBridge did not invoke the processor for matched events",
+            "AWS/Events",
+            "DeadLetterInvocations",
+            rule,
+            cfg.dead_letter_invocations_threshold,
+        ),
+    ]
+
+
+def _queue_alarm_specs(cfg: PipelineConfig, names: Naming) -> list[AlarmSpec]:
+    specs = []
+    for kind in QueueKind:
+        queue = {"QueueName": names.queue(kind)}
+        specs.append(
+            AlarmSpec(
+                f"{kind.value}-depth",
+                f"Messages waiting in {names.queue(kind)}: each is an event that needs an operator",
+                "AWS/SQS",
+                "ApproximateNumberOfMessagesVisible",
+                queue,
+                cfg.dead_letter_depth_threshold,
+                statistic="Maximum",
+            )
+        )
+        specs.append(
+            AlarmSpec(
+                f"{kind.value}-oldest-age",
+                f"A message in {names.queue(kind)} is older than "
+                f"{cfg.oldest_message_age_threshold_seconds} s; it expires after "
+                f"{cfg.queue_retention_seconds} s",
+                "AWS/SQS",
+                "ApproximateAgeOfOldestMessage",
+                queue,
+                cfg.oldest_message_age_threshold_seconds,
+                statistic="Maximum",
+            )
+        )
+    return specs
+
+
+def _detector_alarm_specs(cfg: PipelineConfig, names: Naming) -> list[AlarmSpec]:
+    fn = names.detector_function
+    return [
+        _lambda(
+            "conflicts-lambda-errors",
+            "Conflict detector errors: stream batches are retried, halved, then recorded in "
+            "the processing-failures queue",
+            "Errors",
+            fn,
+            cfg.lambda_errors_threshold,
+        ),
+        AlarmSpec(
+            "conflicts-iterator-age",
+            f"Conflict detector {cfg.stream_iterator_age_threshold_seconds} s behind its "
+            "stream; records expire after 24 h",
+            "AWS/Lambda",
+            "IteratorAge",
+            {"FunctionName": fn},
+            cfg.stream_iterator_age_threshold_seconds * 1000,
+            statistic="Maximum",
+        ),
+        _lambda(
+            "conflicts-destination-delivery-failures",
+            "The conflict detector could not record a failed stream batch in the "
+            "processing-failures queue",
+            "DestinationDeliveryFailures",
+            fn,
+            cfg.destination_delivery_failures_threshold,
+        ),
+        _lambda(
+            "conflicts-async-events-dropped",
+            "Lambda dropped an asynchronous invocation of the conflict detector",
+            "AsyncEventsDropped",
+            fn,
+            cfg.async_events_dropped_threshold,
+        ),
+        AlarmSpec(
+            "cross-region-conflicts",
+            "Replication replaced a stored trade event with a different version from another "
+            "region; both versions are on the rejected-events queue",
+            METRIC_NAMESPACE,
+            CROSS_REGION_CONFLICTS,
+            {"service": CONFLICT_SERVICE_NAME},
+            cfg.cross_region_conflicts_threshold,
+        ),
+    ]
+
+
+def _replication_alarm_specs(
+    cfg: PipelineConfig, names: Naming, region: str, other_regions: Sequence[str]
+) -> list[AlarmSpec]:
+    return [
+        AlarmSpec(
+            f"replication-latency-to-{other}",
+            f"Trade table replication {region} -> {other} slower than "
+            f"{cfg.replication_latency_threshold_ms} ms",
+            "AWS/DynamoDB",
+            "ReplicationLatency",
+            {"TableName": names.table, "ReceivingRegion": other},
+            cfg.replication_latency_threshold_ms,
+            statistic="Average",
+            runbook="replication-latency",
+        )
+        for other in other_regions
+        if other != region
+    ]
+
+
+def _failover_alarm_specs(cfg: PipelineConfig, names: Naming, region: str) -> list[AlarmSpec]:
+    """The health alarm the endpoint's health check follows, and the check's own status."""
+    target = cfg.failover_target
+    if target is None:
+        return []
+    specs = []
+    if region == cfg.primary_region:
+        specs.append(
+            AlarmSpec(
+                "failover-health",
+                f"Primary bus latency above {cfg.failover_latency_threshold_ms} ms: the global "
+                f"endpoint routes new events to {target}",
+                "AWS/Events",
+                "IngestionToInvocationStartLatency",
+                {"EventBusName": names.bus, "RuleName": names.rule},
+                cfg.failover_latency_threshold_ms,
+                statistic="Average",
+                period=cfg.failover_period_seconds,
+                evaluation_periods=cfg.failover_evaluation_periods,
+            )
+        )
+    if region == route53_metrics_region():
+        specs.append(
+            AlarmSpec(
+                "failover-health-check-status",
+                f"Route 53 sees the primary region {cfg.primary_region} unhealthy: the global "
+                f"endpoint routes to {target}",
+                "AWS/Route53",
+                "HealthCheckStatus",
+                {"HealthCheckId": HEALTH_CHECK_ID},
+                1,
+                statistic="Minimum",
+                comparison="LessThanThreshold",
+                period=60,
+            )
+        )
+    return specs

@@ -1,0 +1,218 @@
+"""The cross-region conflict detector: ``trade_processor.conflicts.handler``.
+
+The processor never overwrites an item (a conditional put), and DynamoDB Streams writes no
+record for a write that changes nothing. So a ``MODIFY`` record on a replica's stream means
+one thing: global tables' last-writer-wins replication replaced the version stored in this
+region with a different version written in another region within the replication delay. That
+is never resolved silently: each such record becomes one message on the region's
+rejected-events queue, reason ``cross_region_conflict``, holding both versions and the names of
+the attributes that differ, plus the metric ``CrossRegionConflicts`` (service
+``trade-conflict-detector``), which is alarmed.
+
+The event source mapping filters on ``eventName`` = ``MODIFY``, so INSERT and REMOVE records
+never invoke the function (filtered records are not billed). The detector still ignores them,
+and a MODIFY whose two images are equal, so it stays correct without the filter.
+
+Failures: the function reports the first record it could not handle (``ReportBatchItemFailures``);
+Lambda retries from there, halving the batch on errors, then records the batch's location in
+the processing-failures queue. Message body (built by :mod:`trade_processor.rejections`)::
+
+    {"reason_code": "cross_region_conflict",
+     "reason": "price: differs between the replaced and the replicated version; ...",
+     "errors": [{"field": "price", "rule": "differs ..."}, ...],
+     "event": {"kept": <NewImage>, "replaced": <OldImage>, "keys": <Keys>,
+               "stream_record": {"eventID": ..., "awsRegion": ..., "SequenceNumber": ...}}}
+
+Images are in DynamoDB JSON (``{"S": ...}``, ``{"N": ...}``), exactly as the stream has them.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from trade_processor.config import ProcessorSettings
+from trade_processor.models import FieldError, RejectReason
+from trade_processor.observability import MetricName, MetricUnit, logger, metrics
+from trade_processor.rejections import RejectedEventQueue
+from trade_processor.storage import Item
+
+if TYPE_CHECKING:
+    from mypy_boto3_sqs.client import SQSClient
+
+__all__ = [
+    "DIFFERS",
+    "SERVICE_NAME",
+    "Conflict",
+    "ConflictDetector",
+    "build_detector",
+    "conflict_of",
+    "handler",
+    "image_differences",
+    "use_detector",
+]
+
+SERVICE_NAME = "trade-conflict-detector"
+"""The detector's ``POWERTOOLS_SERVICE_NAME``: the ``service`` dimension of its metric."""
+
+DIFFERS = "differs between the replaced and the replicated version"
+
+
+class StreamRecordError(ValueError):
+    """A MODIFY record without both images: the stream is not ``NEW_AND_OLD_IMAGES``."""
+
+
+@dataclass(frozen=True, slots=True)
+class Conflict:
+    """One replaced version: both images, the attributes that differ, where it was seen."""
+
+    kept: Item
+    replaced: Item
+    keys: Mapping[str, Any]
+    differences: tuple[str, ...]
+    stream_record: Mapping[str, Any]
+
+    @property
+    def event_id(self) -> str | None:
+        value = self.kept.get("event_id") or self.replaced.get("event_id")
+        return str(value["S"]) if isinstance(value, Mapping) and "S" in value else None
+
+    def payload(self) -> dict[str, Any]:
+        """The ``event`` part of the rejected-events message."""
+        return {
+            "kept": self.kept,
+            "replaced": self.replaced,
+            "keys": dict(self.keys),
+            "stream_record": dict(self.stream_record),
+        }
+
+
+def image_differences(new: Mapping[str, Any], old: Mapping[str, Any]) -> tuple[str, ...]:
+    """Every attribute whose value differs between two stream images, sorted.
+
+    All attributes count, keys and derived ones included (a replaced item is a replaced item,
+    whatever changed); numbers compare by value, so ``1.50`` and ``1.5`` are equal.
+
+    >>> image_differences({"p": {"N": "1.50"}, "v": {"S": "X"}}, {"p": {"N": "1.5"}})
+    ('v',)
+    """
+    differences = []
+    for name in sorted(new.keys() | old.keys()):
+        left, right = new.get(name), old.get(name)
+        if (
+            isinstance(left, Mapping)
+            and isinstance(right, Mapping)
+            and "N" in left
+            and "N" in right
+        ):
+            if Decimal(str(left["N"])) != Decimal(str(right["N"])):
+                differences.append(name)
+        elif left != right:
+            differences.append(name)
+    return tuple(differences)
+
+
+def conflict_of(record: Mapping[str, Any]) -> Conflict | None:
+    """The conflict a stream record shows, or None (not a MODIFY, or nothing differs)."""
+    if record.get("eventName") != "MODIFY":
+        return None
+    change = record.get("dynamodb") or {}
+    old, new = change.get("OldImage"), change.get("NewImage")
+    if not isinstance(old, Mapping) or not isinstance(new, Mapping):
+        raise StreamRecordError(
+            f"MODIFY record {record.get('eventID')!r} lacks OldImage or NewImage: the table's "
+            "stream must be NEW_AND_OLD_IMAGES"
+        )
+    differences = image_differences(new, old)
+    if not differences:
+        return None
+    where = {
+        key: record[key] for key in ("eventID", "awsRegion", "eventSourceARN") if key in record
+    }
+    for key in ("SequenceNumber", "ApproximateCreationDateTime"):
+        if key in change:
+            where[key] = change[key]
+    return Conflict(dict(new), dict(old), change.get("Keys") or {}, differences, where)
+
+
+class ConflictDetector:
+    """Turns MODIFY records into rejected-events messages and a metric."""
+
+    def __init__(self, rejected: RejectedEventQueue) -> None:
+        self._rejected = rejected
+
+    def handle(self, event: Mapping[str, Any]) -> dict[str, list[dict[str, str]]]:
+        """Process a stream batch; report the first record that failed (Lambda retries from it).
+
+        Records after a failed one are not processed: a stream is retried from the failed
+        sequence number onwards, so handling them now would report them twice.
+        """
+        for record in event.get("Records") or []:
+            try:
+                self.report(conflict_of(record))
+            except Exception:
+                sequence = str((record.get("dynamodb") or {}).get("SequenceNumber", ""))
+                logger.exception("stream record failed", extra={"sequence_number": sequence})
+                return {"batchItemFailures": [{"itemIdentifier": sequence}]}
+        return {"batchItemFailures": []}
+
+    def report(self, conflict: Conflict | None) -> str | None:
+        """Send one conflict to the rejected-events queue; return the SQS message id."""
+        if conflict is None:
+            return None
+        errors = tuple(FieldError(name, DIFFERS) for name in conflict.differences)
+        message_id = self._rejected.send(
+            conflict.payload(),
+            RejectReason.CROSS_REGION_CONFLICT,
+            errors,
+            event_id=conflict.event_id,
+        )
+        metrics.add_metric(name=MetricName.CROSS_REGION_CONFLICT, unit=MetricUnit.Count, value=1)
+        logger.error(
+            "cross-region conflict: replication replaced a stored version",
+            extra={
+                "event_id": conflict.event_id,
+                "differing_attributes": list(conflict.differences),
+                "sqs_message_id": message_id,
+            },
+        )
+        return message_id
+
+
+def build_detector(settings: ProcessorSettings) -> ConflictDetector:
+    """A detector on a real SQS client (created on the first conflict)."""
+    import boto3
+
+    from trade_processor.runtime import CLIENT_CONFIG
+
+    session = boto3.session.Session()
+
+    def sqs_client() -> SQSClient:
+        return session.client("sqs", config=CLIENT_CONFIG)
+
+    return ConflictDetector(RejectedEventQueue(settings.rejected_queue_url, sqs_client))
+
+
+_detector: ConflictDetector | None = None
+
+
+def use_detector(detector: ConflictDetector | None) -> None:
+    """Install the detector the handler uses (tests; ``None`` rebuilds from the environment)."""
+    global _detector
+    _detector = detector
+
+
+def _current_detector() -> ConflictDetector:
+    global _detector
+    if _detector is None:
+        _detector = build_detector(ProcessorSettings.from_env(os.environ))
+    return _detector
+
+
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: Any) -> dict[str, list[dict[str, str]]]:
+    """Lambda entry point for the DynamoDB stream event source mapping."""
+    return _current_detector().handle(event)

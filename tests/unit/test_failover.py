@@ -1,0 +1,172 @@
+"""Global endpoint failover under the mock engine: on, it spans exactly the primary bus and
+the failover region's bus; off, none of its resources or outputs exist."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from tests.support.plans import build, policy_doc, single
+from trade_pipeline.policies import evaluate_plan
+from trade_pipeline.policies.model import Outcome
+from trade_pipeline.preview import Plan
+from trade_pipeline.resource_types import (
+    ALARM,
+    BUS,
+    EVENT_ENDPOINT,
+    HEALTH_CHECK,
+    IAM_POLICY,
+    ROLE,
+    ROLE_POLICY,
+)
+
+PRIMARY, FIRST_SECONDARY, OTHER = "us-east-1", "us-west-2", "eu-west-1"
+ON = {"TRADE_PIPELINE_FAILOVER_ENABLED": "true"}
+
+
+@pytest.fixture(scope="module")
+def on(dev_stack_config: dict[str, Any], lambda_artifact: Any) -> Plan:
+    return build(dev_stack_config, lambda_artifact, ON)
+
+
+@pytest.fixture(scope="module")
+def off(dev_stack_config: dict[str, Any], lambda_artifact: Any) -> Plan:
+    return build(dev_stack_config, lambda_artifact)
+
+
+def bus_arn(plan: Plan, region: str) -> str:
+    return str(single(plan, BUS, region).outputs["arn"])
+
+
+def endpoint_role_policy(plan: Plan) -> dict[str, Any]:
+    endpoint = single(plan, EVENT_ENDPOINT, PRIMARY)
+    (role,) = [r for r in plan.by_type(ROLE) if r.outputs["arn"] == endpoint.inputs["roleArn"]]
+    (policy,) = [p for p in plan.by_type(ROLE_POLICY) if p.inputs["role"] == role.id]
+    return policy_doc(policy)
+
+
+def test_the_endpoint_spans_exactly_the_primary_bus_and_the_first_secondarys(on: Plan) -> None:
+    endpoint = single(on, EVENT_ENDPOINT, PRIMARY)
+    buses = [b["eventBusArn"] for b in endpoint.inputs["eventBuses"]]
+    assert buses == [bus_arn(on, PRIMARY), bus_arn(on, FIRST_SECONDARY)]
+    failover = endpoint.inputs["routingConfig"]["failoverConfig"]
+    assert failover["secondary"]["route"] == FIRST_SECONDARY
+    assert endpoint.inputs["replicationConfig"]["state"] == "ENABLED"
+    assert not on.by_type(EVENT_ENDPOINT)[1:]
+
+
+def test_the_endpoint_role_puts_to_those_two_buses_and_nothing_else(on: Plan) -> None:
+    doc = endpoint_role_policy(on)
+    (statement,) = doc["Statement"]
+    assert statement["Action"] == ["events:PutEvents"]
+    assert sorted(statement["Resource"]) == sorted(
+        [bus_arn(on, PRIMARY), bus_arn(on, FIRST_SECONDARY)]
+    )
+    trust = json.loads(
+        next(r for r in on.by_type(ROLE) if r.inputs["name"].startswith("trade-endpoint")).inputs[
+            "assumeRolePolicy"
+        ]
+    )
+    assert trust["Statement"][0]["Principal"] == {"Service": "events.amazonaws.com"}
+
+
+def test_the_health_check_follows_an_alarm_in_the_primary_region_on_the_primary_bus(
+    on: Plan,
+) -> None:
+    check = single(on, HEALTH_CHECK, PRIMARY)
+    endpoint = single(on, EVENT_ENDPOINT, PRIMARY)
+    assert (
+        endpoint.inputs["routingConfig"]["failoverConfig"]["primary"]["healthCheck"]
+        == (check.outputs["arn"])
+    )
+    assert check.inputs["type"] == "CLOUDWATCH_METRIC"
+    assert check.inputs["cloudwatchAlarmRegion"] == PRIMARY
+    (alarm,) = [
+        a for a in on.by_type(ALARM) if a.inputs["name"] == check.inputs["cloudwatchAlarmName"]
+    ]
+    assert alarm.region == PRIMARY
+    assert alarm.inputs["metricName"] == "IngestionToInvocationStartLatency"
+    assert alarm.inputs["dimensions"]["EventBusName"] == single(on, BUS, PRIMARY).inputs["name"]
+    assert alarm.inputs["threshold"] == 30000
+    assert alarm.inputs["name"] == "trade-dev-us-east-1-failover-health"  # the drill's name
+    assert check.inputs["tags"]["Name"] == alarm.inputs["name"]
+
+
+def test_the_health_check_status_is_alarmed_in_us_east_1_on_that_check(on: Plan) -> None:
+    (status,) = [a for a in on.by_type(ALARM) if a.inputs["namespace"] == "AWS/Route53"]
+    assert status.region == "us-east-1"
+    assert status.inputs["dimensions"] == {"HealthCheckId": single(on, HEALTH_CHECK, PRIMARY).id}
+
+
+def test_outputs_give_producers_the_endpoint_and_a_policy_without_wildcards(on: Plan) -> None:
+    endpoint = single(on, EVENT_ENDPOINT, PRIMARY)
+    out = on.stack_outputs["globalEndpoint"]
+    assert out == {
+        "id": endpoint.id,
+        "arn": endpoint.outputs["arn"],
+        "url": endpoint.outputs["endpointUrl"],
+        "regions": [PRIMARY, FIRST_SECONDARY],
+    }
+    (producer,) = on.by_type(IAM_POLICY)
+    assert on.stack_outputs["producerPolicyArn"] == producer.outputs["arn"]
+    (statement,) = policy_doc(producer)["Statement"]
+    assert statement["Action"] == ["events:PutEvents"]
+    regions = (PRIMARY, FIRST_SECONDARY, OTHER)
+    assert statement["Resource"] == [
+        *sorted(bus_arn(on, r) for r in regions),
+        endpoint.outputs["arn"],
+    ]
+    assert not any("*" in arn for arn in statement["Resource"])
+
+
+def test_failover_region_and_replication_come_from_config(
+    dev_stack_config: dict[str, Any], lambda_artifact: Any
+) -> None:
+    env = {
+        **ON,
+        "TRADE_PIPELINE_FAILOVER_REGION": OTHER,
+        "TRADE_PIPELINE_EVENT_REPLICATION": "false",
+    }
+    plan = build(dev_stack_config, lambda_artifact, env)
+    endpoint = single(plan, EVENT_ENDPOINT, PRIMARY)
+    assert [b["eventBusArn"] for b in endpoint.inputs["eventBuses"]] == [
+        bus_arn(plan, PRIMARY),
+        bus_arn(plan, OTHER),
+    ]
+    assert endpoint.inputs["replicationConfig"]["state"] == "DISABLED"
+    assert sorted(endpoint_role_policy(plan)["Statement"][0]["Resource"]) == sorted(
+        [bus_arn(plan, PRIMARY), bus_arn(plan, OTHER)]
+    )
+
+
+def test_with_failover_off_none_of_it_exists(off: Plan) -> None:
+    assert off.by_type(EVENT_ENDPOINT) == []
+    assert off.by_type(HEALTH_CHECK) == []
+    assert not [a for a in off.by_type(ALARM) if "failover" in a.inputs["name"]]
+    assert not [r for r in off.by_type(ROLE) if "endpoint" in r.inputs["name"]]
+    assert "globalEndpoint" not in off.stack_outputs
+    (producer,) = off.by_type(IAM_POLICY)
+    (statement,) = policy_doc(producer)["Statement"]
+    assert statement["Resource"] == sorted(
+        bus_arn(off, r) for r in (PRIMARY, FIRST_SECONDARY, OTHER)
+    )
+    assert off.stack_outputs["producerPolicyArn"] == producer.outputs["arn"]
+
+
+@pytest.mark.parametrize("plan_name", ["on", "off"])
+def test_every_rule_passes(plan_name: str, request: pytest.FixtureRequest) -> None:
+    plan: Plan = request.getfixturevalue(plan_name)
+    report = evaluate_plan(plan)
+    failed = [r for r in report.results if r.outcome is Outcome.FAILED]
+    assert failed == [], [(r.rule.name, r.violations) for r in failed]
+
+
+def test_no_health_check_status_alarm_without_us_east_1(
+    dev_stack_config: dict[str, Any], lambda_artifact: Any
+) -> None:
+    env = {**ON, "PRIMARY_REGION": "eu-west-1", "SECONDARY_REGIONS": "eu-central-1"}
+    plan = build(dev_stack_config, lambda_artifact, env)
+    assert not [a for a in plan.by_type(ALARM) if a.inputs["namespace"] == "AWS/Route53"]
+    assert single(plan, HEALTH_CHECK, "eu-west-1").inputs["cloudwatchAlarmRegion"] == "eu-west-1"

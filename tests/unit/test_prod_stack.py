@@ -1,0 +1,171 @@
+"""The production stack file previews cleanly, with no waiver, in the shape production needs;
+its optional features (code signing, backups) add their resources only when on."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.support.plans import policy_doc, single
+from trade_pipeline import resource_types as rt
+from trade_pipeline.policies import evaluate_plan
+from trade_pipeline.preview import MOCK_ACCOUNT_ID, Plan, load_stack_config, run_preview
+
+REPO = Path(__file__).resolve().parents[2]
+REGIONS = ("us-east-1", "us-west-2", "eu-west-1")
+OPTIONAL_TYPES = (
+    rt.SIGNING_PROFILE,
+    rt.CODE_SIGNING_CONFIG,
+    rt.BACKUP_VAULT,
+    rt.BACKUP_PLAN,
+    rt.BACKUP_SELECTION,
+)
+
+
+@pytest.fixture(scope="module")
+def prod_config() -> dict[str, Any]:
+    return load_stack_config("prod", REPO)
+
+
+@pytest.fixture(scope="module")
+def prod(prod_config: dict[str, Any], lambda_artifact: Any) -> Callable[..., Plan]:
+    def run(**extra: Any) -> Plan:
+        config = {**prod_config, **{f"trade-pipeline:{k}": v for k, v in extra.items()}}
+        return run_preview(config, stack="prod", environ={}, artifact=lambda_artifact)
+
+    return run
+
+
+@pytest.fixture(scope="module")
+def plan(prod: Callable[..., Plan]) -> Plan:
+    return prod()
+
+
+def test_prod_passes_every_rule_with_no_waiver(prod_config: dict[str, Any], plan: Plan) -> None:
+    assert "trade-pipeline:policyWaivers" not in prod_config
+    report = evaluate_plan(plan)
+
+    assert [r.rule.name for r in report.results if r.outcome.value != "passed"] == []
+
+
+def test_prod_has_the_production_shape(plan: Plan) -> None:
+    (table,) = plan.by_type(rt.TABLE)
+    assert table.inputs["deletionProtectionEnabled"] is True
+    assert table.inputs["serverSideEncryption"]["kmsKeyArn"]
+    assert [r["regionName"] for r in table.inputs["replicas"]] == list(REGIONS[1:])
+    for region in REGIONS:
+        function = single(plan, rt.FUNCTION, region)
+        assert function.inputs["reservedConcurrentExecutions"] >= 1
+        assert single(plan, rt.LOG_GROUP, region).inputs["retentionInDays"] >= 365
+        assert [s for s in plan.by_type(rt.TOPIC_SUBSCRIPTION) if s.region == region]
+
+
+@pytest.mark.parametrize("region", REGIONS)
+def test_log_groups_are_encrypted_with_the_regions_key_that_logs_may_use(
+    plan: Plan, region: str
+) -> None:
+    group = single(plan, rt.LOG_GROUP, region)
+    keys = {k.outputs["arn"]: k for k in plan.by_type(rt.KMS_KEY) if k.region == region}
+    key = keys[group.inputs["kmsKeyId"]]
+    (logs,) = [s for s in policy_doc(key)["Statement"] if s["Sid"] == "CloudWatchLogsUseKey"]
+
+    assert logs["Principal"] == {"Service": f"logs.{region}.amazonaws.com"}
+    assert logs["Condition"] == {
+        "ArnLike": {
+            "kms:EncryptionContext:aws:logs:arn": (
+                f"arn:aws:logs:{region}:{MOCK_ACCOUNT_ID}:log-group:{group.inputs['name']}"
+            )
+        }
+    }
+    replica_keys = {
+        r["regionName"]: r["kmsKeyArn"] for r in plan.by_type(rt.TABLE)[0].inputs["replicas"]
+    }
+    table_key = replica_keys.get(
+        region, plan.by_type(rt.TABLE)[0].inputs["serverSideEncryption"]["kmsKeyArn"]
+    )
+    assert group.inputs["kmsKeyId"] == table_key  # the region's one customer-managed key
+
+
+def test_each_production_only_choice_is_explained_in_a_comment() -> None:
+    lines = (REPO / "Pulumi.prod.yaml").read_text().splitlines()
+    dev_keys = set(yaml.safe_load((REPO / "Pulumi.dev.yaml").read_text())["config"])
+    for index, line in enumerate(lines):
+        key = line.strip().split(":", 2)
+        name = ":".join(key[:2])
+        if line.startswith("  trade-pipeline:") and name not in dev_keys:
+            if name in ("trade-pipeline:environmentSuffix",):
+                continue  # the stack's name, not a choice
+            above = lines[index - 1].strip()
+            assert above.startswith("#"), f"{name} has no comment saying why"
+
+
+def test_optional_features_are_off_by_default(plan: Plan) -> None:
+    assert [r.type for r in plan.resources if r.type in OPTIONAL_TYPES] == []
+    for region in REGIONS:
+        assert "codeSigningConfigArn" not in {
+            k for k, v in single(plan, rt.FUNCTION, region).inputs.items() if v is not None
+        }
+
+
+def test_code_signing_on_enforces_a_regional_signer_profile(prod: Callable[..., Plan]) -> None:
+    plan = prod(codeSigning=True)
+
+    assert evaluate_plan(plan).passed
+    for region in REGIONS:
+        profile = single(plan, rt.SIGNING_PROFILE, region)
+        config = single(plan, rt.CODE_SIGNING_CONFIG, region)
+        function = single(plan, rt.FUNCTION, region)
+        assert profile.inputs["platformId"] == "AWSLambda-SHA384-ECDSA"
+        assert config.inputs["policies"] == {"untrustedArtifactOnDeployment": "Enforce"}
+        assert config.inputs["allowedPublishers"]["signingProfileVersionArns"] == [
+            profile.outputs["versionArn"]
+        ]
+        assert function.inputs["codeSigningConfigArn"] == config.outputs["arn"]
+    assert not plan.by_type(rt.BACKUP_PLAN)
+
+
+def test_backup_on_copies_the_table_to_a_second_region(prod: Callable[..., Plan]) -> None:
+    plan = prod(backup=True)
+
+    assert evaluate_plan(plan).passed
+    vaults = {v.region: v for v in plan.by_type(rt.BACKUP_VAULT)}
+    assert sorted(vaults) == sorted(REGIONS)
+    (backup_plan,) = plan.by_type(rt.BACKUP_PLAN)
+    assert backup_plan.region == "us-east-1"
+    (rule,) = backup_plan.inputs["rules"]
+    assert rule["targetVaultName"] == vaults["us-east-1"].inputs["name"]
+    (copy,) = rule["copyActions"]
+    assert copy["destinationVaultArn"] == vaults["us-west-2"].outputs["arn"]  # first secondary
+    assert rule["lifecycle"]["deleteAfter"] >= 1
+    (selection,) = plan.by_type(rt.BACKUP_SELECTION)
+    assert selection.inputs["resources"] == [plan.by_type(rt.TABLE)[0].outputs["arn"]]
+    role = next(
+        r for r in plan.by_type(rt.ROLE) if r.outputs["arn"] == selection.inputs["iamRoleArn"]
+    )
+    trust = policy_doc(role, "assumeRolePolicy")["Statement"][0]
+    assert trust["Principal"] == {"Service": "backup.amazonaws.com"}
+    policies = [p for p in plan.by_type(rt.ROLE_POLICY) if p.inputs["name"].startswith("backup")]
+    granted = json.dumps([policy_doc(p) for p in policies])
+    assert vaults["us-west-2"].outputs["arn"] in granted and "table/*" not in granted
+    assert not plan.by_type(rt.CODE_SIGNING_CONFIG)
+
+
+def test_backup_copy_region_must_differ_from_the_primary(prod_config: dict[str, Any]) -> None:
+    from trade_pipeline.config import ConfigError, PipelineConfig
+
+    stack = {
+        k.removeprefix("trade-pipeline:"): v
+        for k, v in prod_config.items()
+        if k.startswith("trade-pipeline:")
+    }
+    with pytest.raises(ConfigError) as caught:
+        PipelineConfig.from_sources(
+            {**stack, "backup": True, "backupCopyRegion": "us-east-1"}, environ={}
+        )
+    (line,) = caught.value.lines
+    assert "backupCopyRegion" in line and "primary region" in line
