@@ -237,6 +237,7 @@ def test_the_table_expires_items_by_the_attribute_only_canaries_carry(plan: Plan
 def test_each_region_samples_its_processor_with_a_rule_xray_accepts(plan: Plan) -> None:
     import re
 
+    from tests.support.plans import processor
     from trade_pipeline.resource_types import SAMPLING_RULE
 
     rules = plan.by_type(SAMPLING_RULE)
@@ -245,7 +246,7 @@ def test_each_region_samples_its_processor_with_a_rule_xray_accepts(plan: Plan) 
     )
     for rule in rules:
         inputs = rule.inputs
-        (function,) = [f for f in plan.in_region(str(rule.region)) if f.type == FUNCTION]
+        function = processor(plan, str(rule.region))
         assert inputs["serviceName"] == function.inputs["name"]
         assert inputs["serviceType"] == "AWS::Lambda::Function"
         # X-Ray's CreateSamplingRule: version 1 only, priority 1-9999, name 1-32 characters
