@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.plans import build, regions_env
+from tests.support.plans import build, processor, regions_env
 from trade_pipeline import resource_types as rt
 from trade_pipeline.commands.cost import VOLUME_ENV, VOLUME_KEY
 from trade_pipeline.config import ConfigError, PipelineConfig
@@ -337,8 +337,9 @@ def test_an_index_chosen_in_config_is_written_in_every_region(
     indexed = build(dev_stack_config, lambda_artifact, {"TRADE_PIPELINE_TABLE_INDEXES": choice})
     (table,) = indexed.by_type(rt.TABLE)
     assert [i["name"] for i in table.inputs["globalSecondaryIndexes"]] == ["by-order-time"]
-    for fn in indexed.by_type(rt.FUNCTION):
-        assert fn.inputs["environment"]["variables"]["TABLE_INDEXES"] == "by-order-time"
+    for region in ("us-east-1", "us-west-2", "eu-west-1"):
+        variables = processor(indexed, region).inputs["environment"]["variables"]
+        assert variables["TABLE_INDEXES"] == "by-order-time"
     added = _variable(indexed, profile, "DynamoDB", "write") - _variable(
         dev_plan, profile, "DynamoDB", "write"
     )
