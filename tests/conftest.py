@@ -25,3 +25,19 @@ def dev_stack_config() -> dict[str, Any]:
     from trade_pipeline.preview import load_stack_config
 
     return load_stack_config("dev", REPO)
+
+
+@pytest.fixture(scope="session")
+def private_stack_config() -> dict[str, Any]:
+    """The example stack with private networking on (``Pulumi.private.yaml``)."""
+    from trade_pipeline.preview import load_stack_config
+
+    return load_stack_config("private", REPO)
+
+
+@pytest.fixture(scope="session")
+def private_plan(private_stack_config: dict[str, Any], lambda_artifact: Any) -> Any:
+    """The offline preview of the private stack (networkMode vpc), built once."""
+    from trade_pipeline.preview import run_preview
+
+    return run_preview(private_stack_config, stack="private", environ={}, artifact=lambda_artifact)

@@ -222,6 +222,10 @@ def _render(plan: Plan, console: Console, elapsed: float) -> None:
         types.add_row(rt.short(type_), *(str(counts[region][type_]) for region in config.regions))
     console.print(types)
 
+    from trade_pipeline.network_report import render_network  # networkMode vpc only
+
+    render_network(plan, config.regions, console)
+
     default_provider = [r.name for r in plan.aws_resources() if r.uses_default_provider]
     console.print(
         f"{len(plan.aws_resources())} AWS resources in {len(config.regions)} region(s); "

@@ -20,12 +20,16 @@ from dataclasses import dataclass
 from typing import Any
 
 __all__ = [
+    "LAMBDA_VPC_ACTIONS",
     "LOGS_KEY_ACTIONS",
+    "QUEUE_SEND_ACTIONS",
     "SNS_TOPIC_ACTIONS",
     "STREAM_READ_ACTIONS",
+    "TABLE_ACTIONS",
     "XRAY_ACTIONS",
     "BackupGrants",
     "DetectorGrants",
+    "FunctionNetwork",
     "ProcessorGrants",
     "alarm_arn_pattern",
     "alarm_key_policy",
@@ -36,11 +40,15 @@ __all__ = [
     "detector_policy",
     "endpoint_replication_policy",
     "endpoint_trust_policy",
+    "flow_logs_policy",
+    "flow_logs_trust_policy",
+    "function_vpc_access_policy",
     "lambda_trust_policy",
     "processor_policy",
     "producer_policy",
     "queue_tls_only_policy",
     "table_key_policy",
+    "vpc_endpoint_policy",
 ]
 
 PolicyDocument = dict[str, Any]
@@ -49,6 +57,7 @@ PolicyDocument = dict[str, Any]
 # event, and GetItem to compare a duplicate with the stored item (docs/processor.md). It never
 # queries, so it is granted no Query and no index ARN; readers get roles of their own.
 TABLE_ACTIONS = ("dynamodb:GetItem", "dynamodb:PutItem")
+QUEUE_SEND_ACTIONS = ("sqs:SendMessage",)
 # X-Ray has no resource-level permissions: these two are the only "*" grants of the stack.
 XRAY_ACTIONS = ("xray:PutTelemetryRecords", "xray:PutTraceSegments")
 # What a Lambda event source mapping needs to read a DynamoDB stream, on that stream's ARN.
@@ -448,3 +457,122 @@ def backup_policy(grants: BackupGrants) -> PolicyDocument:
             },
         ]
     return _doc(*statements)
+
+
+# --- private networking (networkMode vpc; docs/network.md) ------------------------------------
+# What Lambda needs, through the function's role, to attach the function to its subnets (the
+# Lambda developer guide, "Connecting outbound networking to resources in a VPC", and the
+# AWSLambdaVPCAccessExecutionRole policy, version 3: DescribeSubnets was added in 2024).
+ENI_CREATE_ACTIONS = ("ec2:CreateNetworkInterface",)
+ENI_MANAGE_ACTIONS = (
+    "ec2:AssignPrivateIpAddresses",
+    "ec2:DeleteNetworkInterface",
+    "ec2:UnassignPrivateIpAddresses",
+)
+# No resource type (the Service Authorization Reference): Resource "*" is the only form AWS
+# accepts, so they are scoped by the ec2:Region condition instead.
+ENI_DESCRIBE_ACTIONS = ("ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets")
+LAMBDA_VPC_ACTIONS = (*ENI_CREATE_ACTIONS, *ENI_MANAGE_ACTIONS, *ENI_DESCRIBE_ACTIONS)
+
+
+@dataclass(frozen=True)
+class FunctionNetwork:
+    """The VPC, subnets and security group a region's functions are attached to."""
+
+    partition: str
+    region: str
+    account_id: str
+    vpc_id: str
+    subnet_ids: Sequence[str]
+    security_group_ids: Sequence[str]
+
+    def arn(self, resource: str) -> str:
+        return f"arn:{self.partition}:ec2:{self.region}:{self.account_id}:{resource}"
+
+
+def function_vpc_access_policy(net: FunctionNetwork) -> PolicyDocument:
+    """The network permissions Lambda uses, through a function's role, to attach it to a VPC.
+
+    AWS picks the network interfaces' ids at run time, so they are named ``network-interface/*``
+    and scoped by what AWS does let a policy name: creation needs the exact subnets and security
+    group as well (the request names them, and each is a resource of the action); the other ENI
+    actions carry an ``ec2:Vpc`` condition (the interface must be in this VPC); the two Describe
+    actions have no resource type and are limited to this region.
+    """
+    interfaces = net.arn("network-interface/*")
+    return _doc(
+        {
+            "Sid": "CreateInterfacesInOwnSubnets",
+            "Effect": "Allow",
+            "Action": list(ENI_CREATE_ACTIONS),
+            "Resource": [
+                interfaces,
+                *sorted(net.arn(f"subnet/{s}") for s in net.subnet_ids),
+                *sorted(net.arn(f"security-group/{g}") for g in net.security_group_ids),
+            ],
+        },
+        {
+            "Sid": "ManageInterfacesInOwnVpc",
+            "Effect": "Allow",
+            "Action": list(ENI_MANAGE_ACTIONS),
+            "Resource": [interfaces],
+            "Condition": {"ArnEquals": {"ec2:Vpc": net.arn(f"vpc/{net.vpc_id}")}},
+        },
+        {
+            "Sid": "DescribeNoResourceType",
+            "Effect": "Allow",
+            "Action": list(ENI_DESCRIBE_ACTIONS),
+            "Resource": "*",
+            "Condition": {"StringEquals": {"ec2:Region": net.region}},
+        },
+    )
+
+
+def vpc_endpoint_policy(
+    actions: Sequence[str], resources: Sequence[str], account_id: str
+) -> PolicyDocument:
+    """A VPC endpoint's policy: only these actions, on this stack's resources, by principals of
+    this account. Everything else through the endpoint is refused, even with valid credentials."""
+    return _doc(
+        {
+            "Sid": "ThisStackOnly",
+            "Effect": "Allow",
+            "Principal": "*",
+            "Action": sorted(actions),
+            "Resource": sorted(resources),
+            "Condition": {"StringEquals": {"aws:PrincipalAccount": account_id}},
+        }
+    )
+
+
+def flow_logs_trust_policy(account_id: str) -> PolicyDocument:
+    """Only VPC Flow Logs, on behalf of this account, may assume the delivery role."""
+    return _doc(
+        _service_allow("FlowLogsAssumeRole", "vpc-flow-logs", "sts:AssumeRole", None, account_id)
+    )
+
+
+def flow_logs_policy(log_group_arn: str) -> PolicyDocument:
+    """Flow-log delivery into its one log group (the actions AWS's flow-log guide lists, minus
+    CreateLogGroup: the stack creates the group, with its retention)."""
+    log_group = log_group_arn.removesuffix(":*")
+    return _doc(
+        {
+            "Sid": "OwnLogGroupStreams",
+            "Effect": "Allow",
+            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+            "Resource": [f"{log_group}:log-stream:*"],
+        },
+        {
+            "Sid": "OwnLogGroup",
+            "Effect": "Allow",
+            "Action": ["logs:DescribeLogStreams"],
+            "Resource": [log_group],
+        },
+        {
+            "Sid": "DescribeNoResourceType",
+            "Effect": "Allow",
+            "Action": ["logs:DescribeLogGroups"],
+            "Resource": "*",
+        },
+    )

@@ -59,6 +59,7 @@ LIMITS: Final[dict[str, NameRule]] = {
     "endpoint": NameRule(64, _ALNUM_DASH_DOT),  # EventBridge CreateEndpoint Name
     "policy": NameRule(128, re.compile(r"^[A-Za-z0-9+=,.@_-]+$")),  # IAM PolicyName
     "dashboard": NameRule(255, _ALNUM_DASH),  # CloudWatch DashboardName
+    "security_group": NameRule(255, _ALNUM_DASH),  # EC2 GroupName (never starting "sg-")
     "signing_profile": NameRule(64, re.compile(r"^[A-Za-z0-9_]{2,}$")),  # Signer profile name
     "backup_vault": NameRule(50, re.compile(r"^[A-Za-z0-9_-]{2,}$")),  # BackupVaultName
     "backup_plan": NameRule(50, _ALNUM_DASH_DOT),  # BackupPlanName
@@ -175,6 +176,18 @@ class Naming:
     def detector_role(self, region: str) -> str:
         return f"{self.prefix}-conflicts-{self.suffix}-{region}"
 
+    # --- private networking (networkMode vpc) ---------------------------------------------
+    def security_group(self, what: str) -> str:
+        """``functions`` or ``endpoints``: the same name in every region (SGs are regional)."""
+        return f"{self.prefix}-{self.suffix}-{what}"
+
+    @property
+    def flow_log_group(self) -> str:
+        return f"/aws/vpc/{self.prefix}-{self.suffix}-flow-logs"
+
+    def flow_log_role(self, region: str) -> str:
+        return f"{self.prefix}-flow-logs-{self.suffix}-{region}"
+
     def backup_role(self, region: str) -> str:
         return f"{self.prefix}-backup-{self.suffix}-{region}"
 
@@ -201,11 +214,13 @@ class Naming:
                 self.role(region),
                 self.detector_role(region),
                 self.endpoint_role,
+                self.flow_log_role(region),
                 self.backup_role(region),
             ],
             "queue": lambda: [self.queue(k) for k in QueueKind],
             "topic": lambda: [self.topic],
-            "log_group": lambda: [self.log_group, self.detector_log_group],
+            "log_group": lambda: [self.log_group, self.detector_log_group, self.flow_log_group],
+            "security_group": lambda: [self.security_group("functions")],
             "kms_alias": lambda: [self.kms_alias("table"), self.kms_alias("alarms")],
             "alarm": lambda: [self.alarm(region, longest_alarm)],
             "statement_id": lambda: [self.permission_statement_id],

@@ -216,7 +216,63 @@ def _mock_state(
             return with_arn(_arn("backup", region, f"backup-plan:{plan_id}"), plan_id)
         case rt.TOPIC_SUBSCRIPTION:
             return with_arn(f"{inputs.get('topic')}:{uuid.uuid5(uuid.NAMESPACE_URL, name)}")
+    if typ in _EC2_ID_PREFIXES:  # VPC pieces: AWS-shaped ids (vpc-0123...), ARNs by id
+        prefix, arn_type = _EC2_ID_PREFIXES[typ]
+        id_ = f"{prefix}-0{uuid.uuid5(uuid.NAMESPACE_URL, f'{region}/{name}').hex[:16]}"
+        state["id"] = id_
+        return with_arn(_arn("ec2", region, f"{arn_type}/{id_}"), id_)
     return f"{name}-id", state
+
+
+# type -> (id prefix, ARN resource type) of the EC2 resources of networkMode vpc
+_EC2_ID_PREFIXES: dict[str, tuple[str, str]] = {
+    rt.VPC: ("vpc", "vpc"),
+    rt.SUBNET: ("subnet", "subnet"),
+    rt.ROUTE_TABLE: ("rtb", "route-table"),
+    rt.SECURITY_GROUP: ("sg", "security-group"),
+    rt.DEFAULT_SECURITY_GROUP: ("sg", "security-group"),
+    rt.SG_EGRESS_RULE: ("sgr", "security-group-rule"),
+    rt.SG_INGRESS_RULE: ("sgr", "security-group-rule"),
+    rt.VPC_ENDPOINT: ("vpce", "vpc-endpoint"),
+    rt.FLOW_LOG: ("fl", "vpc-flow-log"),
+}
+
+# The preview's answer to getAvailabilityZones: three zones without opt-in in every region (most
+# regions have three; the real call asks the account).
+_ZONES_PER_REGION = 3
+_COMPASS = {"north": "n", "south": "s", "east": "e", "west": "w", "central": "c"}
+
+
+def _zone_id_prefix(region: str) -> str:
+    """``us-east-1`` -> ``use1``, ``ap-southeast-2`` -> ``apse2``: AWS's AZ id prefixes."""
+    area, direction, number = region.rsplit("-", 2)
+    short = direction
+    for word, letter in _COMPASS.items():
+        short = short.replace(word, letter)
+    return f"{area.replace('-', '')}{short}{number}"
+
+
+def _availability_zones(region: str) -> dict[str, Any]:
+    count = _ZONES_PER_REGION
+    return {
+        "id": region,
+        "names": [f"{region}{chr(ord('a') + i)}" for i in range(count)],
+        "zoneIds": [f"{_zone_id_prefix(region)}-az{i + 1}" for i in range(count)],
+        "groupNames": [region] * count,
+        "state": "available",
+    }
+
+
+def _managed_prefix_list(region: str, name: str) -> dict[str, Any]:
+    id_ = f"pl-{uuid.uuid5(uuid.NAMESPACE_URL, f'{region}/{name}').hex[:8]}"
+    return {
+        "id": id_,
+        "name": name,
+        "arn": f"arn:aws:ec2:{region}:aws:prefix-list/{id_}",
+        "addressFamily": "IPv4",
+        "ownerId": "AWS",
+        "entries": [],
+    }
 
 
 class _AwsMocks(Mocks):
@@ -266,6 +322,13 @@ class _AwsMocks(Mocks):
                 }, []
             case "aws:index/getRegion:getRegion":
                 return {"name": region, "region": region, "id": region}, []
+            case "aws:index/getAvailabilityZones:getAvailabilityZones":
+                return _availability_zones(region), []
+            case "aws:ec2/getManagedPrefixList:getManagedPrefixList":
+                name = str(args.args.get("name") or "")
+                if name != f"com.amazonaws.{region}.dynamodb" and not name.endswith(".s3"):
+                    raise ValueError(f"no AWS-managed prefix list {name!r} in {region}")
+                return _managed_prefix_list(region, name), []
         raise NotImplementedError(f"the offline preview has no mock for {args.token}")
 
 

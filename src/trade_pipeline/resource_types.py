@@ -26,25 +26,37 @@ __all__ = [
     "BUS_POLICY",
     "CODE_SIGNING_CONFIG",
     "DASHBOARD",
+    "DEFAULT_SECURITY_GROUP",
+    "EGRESS_ONLY_INTERNET_GATEWAY",
     "EVENT_ENDPOINT",
     "EVENT_PERMISSION",
     "EVENT_RULE",
     "EVENT_SOURCE_MAPPING",
+    "FLOW_LOG",
     "FUNCTION",
     "GROUP_POLICY",
     "HEALTH_CHECK",
     "IAM_POLICY",
+    "INTERNET_GATEWAY",
     "INVOKE_CONFIG",
     "KMS_KEY",
     "LEGACY_GLOBAL_TABLE",
     "LOG_GROUP",
+    "NAT_GATEWAY",
     "PERMISSION",
     "POLICY_ATTACHMENTS",
     "QUEUE",
     "QUEUE_POLICY",
     "ROLE",
     "ROLE_POLICY",
+    "ROUTE",
+    "ROUTE_TABLE",
+    "ROUTE_TABLE_ASSOCIATION",
     "SAMPLING_RULE",
+    "SECURITY_GROUP",
+    "SECURITY_GROUP_RULE",
+    "SG_EGRESS_RULE",
+    "SG_INGRESS_RULE",
     "SIGNING_PROFILE",
     "SUBNET",
     "TABLE",
@@ -104,6 +116,20 @@ VPC: Final = "aws:ec2/vpc:Vpc"
 SUBNET: Final = "aws:ec2/subnet:Subnet"
 VPC_ENDPOINT: Final = "aws:ec2/vpcEndpoint:VpcEndpoint"
 SAMPLING_RULE: Final = "aws:xray/samplingRule:SamplingRule"
+
+# Private networking (networkMode vpc; VPC, SUBNET and VPC_ENDPOINT above)
+ROUTE_TABLE: Final = "aws:ec2/routeTable:RouteTable"
+ROUTE_TABLE_ASSOCIATION: Final = "aws:ec2/routeTableAssociation:RouteTableAssociation"
+ROUTE: Final = "aws:ec2/route:Route"
+SECURITY_GROUP: Final = "aws:ec2/securityGroup:SecurityGroup"
+DEFAULT_SECURITY_GROUP: Final = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"
+SECURITY_GROUP_RULE: Final = "aws:ec2/securityGroupRule:SecurityGroupRule"
+SG_EGRESS_RULE: Final = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
+SG_INGRESS_RULE: Final = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+FLOW_LOG: Final = "aws:ec2/flowLog:FlowLog"
+INTERNET_GATEWAY: Final = "aws:ec2/internetGateway:InternetGateway"
+EGRESS_ONLY_INTERNET_GATEWAY: Final = "aws:ec2/egressOnlyInternetGateway:EgressOnlyInternetGateway"
+NAT_GATEWAY: Final = "aws:ec2/natGateway:NatGateway"
 
 
 def short(type_: str) -> str:

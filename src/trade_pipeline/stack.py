@@ -6,7 +6,7 @@ import functools
 import json
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
@@ -29,16 +29,23 @@ from trade_pipeline.components import (
     regional_contexts,
 )
 from trade_pipeline.components.alarms import alarm_specs, route53_metrics_region
+from trade_pipeline.components.attachment import attach_every_function
 from trade_pipeline.components.conflicts import (
     RegionalConflictDetector,
     RegionalConflictDetectorArgs,
 )
 from trade_pipeline.components.dashboard import PipelineDashboard, PipelineDashboardArgs
+from trade_pipeline.components.endpoints import (
+    EndpointGrant,
+    RegionalEndpoints,
+    RegionalEndpointsArgs,
+)
 from trade_pipeline.components.failover import HEALTH_ALARM, GlobalEndpoint, GlobalEndpointArgs
+from trade_pipeline.components.network import RegionalNetwork
 from trade_pipeline.components.pipeline import LambdaArtifactLike
-from trade_pipeline.config import CONFIG_NAMESPACE, EncryptionMode, PipelineConfig
+from trade_pipeline.config import CONFIG_NAMESPACE, EncryptionMode, NetworkMode, PipelineConfig
 from trade_pipeline.config.sources import decode_json
-from trade_pipeline.iam import table_key_policy
+from trade_pipeline.iam import QUEUE_SEND_ACTIONS, TABLE_ACTIONS, table_key_policy
 from trade_pipeline.naming import QueueKind
 from trade_pipeline.providers import AWSProviderManager
 
@@ -73,6 +80,9 @@ class PipelineStack:
     endpoint: GlobalEndpoint | None
     producer_policy: aws.iam.Policy
     dashboard: PipelineDashboard
+    # networkMode vpc only (empty otherwise)
+    networks: dict[str, RegionalNetwork] = field(default_factory=dict)
+    endpoints: dict[str, RegionalEndpoints] = field(default_factory=dict)
 
 
 def build_stack(
@@ -87,6 +97,7 @@ def build_stack(
         )
     providers = AWSProviderManager(config)
     contexts = regional_contexts(config, providers)
+    networks = _private_networks(contexts)  # before any function: they are attached to it
     key_arns = _table_keys(contexts)
     table = TradeTable("trade", TradeTableArgs(contexts[config.primary_region], key_arns))
     signing = _optional_features(config, contexts, table, key_arns)
@@ -134,6 +145,8 @@ def build_stack(
         endpoint,
         producer,
         dashboard,
+        networks,
+        _endpoints(contexts, networks, table, pipelines),
     )
     _export_outputs(stack, artifact)
     return stack
@@ -218,6 +231,46 @@ def _producer_policy(
     )
 
 
+# --- private networking (networkMode vpc; docs/network.md) -----------------------------------
+def _private_networks(contexts: Mapping[str, RegionalContext]) -> dict[str, RegionalNetwork]:
+    """region -> its VPC, when networkMode is vpc; every function created afterwards is
+    attached to its region's network (components/attachment.py)."""
+    if next(iter(contexts.values())).config.network_mode is not NetworkMode.VPC:
+        return {}
+    networks = {
+        region: RegionalNetwork(f"network-{region}", context)
+        for region, context in contexts.items()
+    }
+    attach_every_function(contexts, networks)
+    return networks
+
+
+def _endpoints(
+    contexts: Mapping[str, RegionalContext],
+    networks: Mapping[str, RegionalNetwork],
+    table: TradeTable,
+    pipelines: Mapping[str, RegionalPipeline],
+) -> dict[str, RegionalEndpoints]:
+    """Per region, an endpoint for each service the functions call from inside the VPC, its
+    policy naming exactly what they touch there: the replica (processor) and the
+    rejected-events queue (processor and conflict detector). Not the on-failure destinations
+    nor the detector's stream: Lambda reaches those outside the functions' network."""
+    endpoints: dict[str, RegionalEndpoints] = {}
+    for region, network in networks.items():
+        grants = [
+            EndpointGrant("dynamodb", TABLE_ACTIONS, [table.replica_arns[region]]),
+            EndpointGrant(
+                "sqs",
+                QUEUE_SEND_ACTIONS,
+                [pipelines[region].queues[QueueKind.REJECTED_EVENTS].arn],
+            ),
+        ]
+        endpoints[region] = RegionalEndpoints(
+            f"endpoints-{region}", RegionalEndpointsArgs(contexts[region], network, grants)
+        )
+    return endpoints
+
+
 def _table_keys(contexts: Mapping[str, RegionalContext]) -> dict[str, pulumi.Input[str]]:
     """region -> ARN of the table's key there; empty unless encryption is customer-managed."""
     key_arns: dict[str, pulumi.Input[str]] = {}
@@ -297,6 +350,20 @@ def _export_outputs(stack: PipelineStack, artifact: LambdaArtifactLike) -> None:
                 "arn": endpoint.arn,
                 "url": endpoint.endpoint_url,
                 "regions": list(stack.endpoint.regions),
+            },
+        )
+
+    if stack.networks:
+        pulumi.export(
+            "network",
+            {
+                region: {
+                    "vpcId": network.vpc.id,
+                    "subnetIds": network.subnet_ids,
+                    "functionSecurityGroupId": network.function_security_group.id,
+                    "endpointIds": {s: e.id for s, e in stack.endpoints[region].endpoints.items()},
+                }
+                for region, network in stack.networks.items()
             },
         )
 

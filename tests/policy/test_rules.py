@@ -187,6 +187,27 @@ def _no_function_destination(plan: Plan) -> None:
     drop(plan, INVOKE_CONFIG, "us-east-1")
 
 
+# networkMode vpc on the dev stack's three regions (the network rules examine nothing without it)
+_VPC = {
+    "trade-pipeline:networkMode": "vpc",
+    "trade-pipeline:vpcCidrs": {
+        "us-east-1": "10.40.0.0/20",
+        "us-west-2": "10.41.0.0/20",
+        "eu-west-1": "10.42.0.0/20",
+    },
+}
+
+
+def _sg_open_to_everyone(plan: Plan) -> None:
+    first_of(plan, rt.SG_EGRESS_RULE).inputs.update(cidrIpv4="0.0.0.0/0", prefixListId=None)
+
+
+def _endpoint_policy_everything(plan: Plan) -> None:
+    edit_policy(
+        first_of(plan, rt.VPC_ENDPOINT), "policy", lambda d: d["Statement"][0].update(Resource="*")
+    )
+
+
 CASES: dict[str, Case] = {
     "lambda-tracing-active": Case(
         _set(FUNCTION, "tracingConfig", {"mode": "PassThrough"}), expect="PassThrough"
@@ -339,6 +360,18 @@ CASES: dict[str, Case] = {
         lambda p: _drop_alarm(p, "trade-dev-us-west-2-lambda-async-events-dropped"),
         expect="AsyncEventsDropped",
     ),
+    "network-functions-in-vpc": Case(_pop(FUNCTION, "vpcConfig"), _VPC, "not attached"),
+    "network-no-open-security-group-rules": Case(_sg_open_to_everyone, _VPC, "0.0.0.0/0"),
+    "network-no-internet-path": Case(
+        _set(rt.SUBNET, "mapPublicIpOnLaunch", True), _VPC, "public IPs"
+    ),
+    "network-service-routes": Case(
+        lambda p: drop(p, rt.VPC_ENDPOINT, "us-west-2"), _VPC, "no gateway endpoint"
+    ),
+    "network-endpoint-policies-scoped": Case(_endpoint_policy_everything, _VPC, "every resource"),
+    "network-region-cidrs-disjoint": Case(
+        _set(rt.VPC, "cidrBlock", "10.41.0.0/16"), _VPC, "overlaps"
+    ),
 }
 
 
@@ -360,10 +393,17 @@ def test_rule_is_documented(rule: Any) -> None:
     assert rule.doc, f"{rule.name}: the rule function needs a docstring"
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def plan_for(preview: Callable[..., Plan], base_plan: Plan) -> Callable[[Case], Plan]:
+    built: dict[str, Plan] = {}  # one preview per distinct config (the VPC cases share one)
+
     def build(case: Case) -> Plan:
-        return preview(config=case.config) if case.config else copy.deepcopy(base_plan)
+        if not case.config:
+            return copy.deepcopy(base_plan)
+        key = json.dumps(case.config, sort_keys=True)
+        if key not in built:
+            built[key] = preview(config=case.config)
+        return copy.deepcopy(built[key])
 
     return build
 

@@ -39,16 +39,12 @@ def error_lines(
     (:mod:`~trade_pipeline.config.describe`).
     """
     errors = _without_shadowed_missing(exc.errors())
-    lines = []
+    lines: list[str] = []
     for err in errors:
         loc = [str(p) for p in err["loc"]]
         message = str(err["msg"]).removeprefix("Value error, ")
-        if not loc:  # model-level rule: the message starts with the key it concerns
-            key, _, rule = message.partition(": ")
-            field = _field_for_alias(model, key.split("/")[0])
-            value = raw.get(field, "") if field else ""
-            src = origin.get(field, f"{CONFIG_NAMESPACE}:{key}") if field else key
-            lines.append(f"config error: {src} = {value!r}: {rule}")
+        if not loc:  # model-level rule: each line starts with the key it concerns
+            lines.extend(_model_line(part, raw, origin, model) for part in message.splitlines())
             continue
         field = loc[0]
         where = origin.get(field, f"{CONFIG_NAMESPACE}:{to_camel(field)}")
@@ -64,6 +60,26 @@ def error_lines(
             rule = message
         lines.append(f"config error: {where}{path} = {err.get('input')!r}: {rule}")
     return lines
+
+
+def _model_line(
+    message: str, raw: Mapping[str, Any], origin: Mapping[str, str], model: type[BaseModel]
+) -> str:
+    """One line of a model-level rule. Its key is ``alias`` or ``alias.<map key>`` (one entry
+    of a map, e.g. ``vpcCidrs.eu-west-1``), then ``: <rule>``."""
+    key, _, rule = message.partition(": ")
+    alias, _, entry = key.split("/")[0].partition(".")
+    field = _field_for_alias(model, alias)
+    if field is None:
+        return f"config error: {key} = '': {rule}"
+    value: Any = raw.get(field, "")
+    src = origin.get(field, f"{CONFIG_NAMESPACE}:{alias}")
+    if entry:
+        entries = value if isinstance(value, Mapping) else {}
+        shown = repr(entries[entry]) if entry in entries else "(not set)"
+        name, sep, env = src.partition(" (environment)")
+        return f"config error: {name}.{entry}{sep}{env} = {shown}: {rule}"
+    return f"config error: {src} = {value!r}: {rule}"
 
 
 def _item_model(model: type[BaseModel], field: str) -> type[BaseModel] | None:

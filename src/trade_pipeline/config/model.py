@@ -21,6 +21,7 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 
 from trade_pipeline.config import validators
+from trade_pipeline.config.network import NetworkMode, network_problems
 from trade_pipeline.config.sources import load_config
 from trade_pipeline.config.validators import Region, newest_python_runtime
 
@@ -28,6 +29,7 @@ __all__ = [
     "EncryptionMode",
     "IndexProjection",
     "LambdaArchitecture",
+    "NetworkMode",
     "PipelineConfig",
     "PolicyWaiver",
     "TableIndex",
@@ -373,6 +375,30 @@ class PipelineConfig(BaseModel):
         le=86400,
         description="Age after which the conflict detector stops retrying a stream record.",
     )
+    # --- private networking (issue 13): off unless networkMode is vpc; docs/network.md ------
+    network_mode: NetworkMode = Field(
+        default=NetworkMode.NONE,
+        description="`none`: functions run in Lambda's network (no VPC, no cost); `vpc`: every "
+        "function in private subnets of a VPC per region, no internet route, VPC endpoints.",
+    )
+    vpc_cidrs: dict[str, str] = Field(
+        default_factory=dict,
+        description="Region -> VPC CIDR (RFC 1918, /16 to /24, no overlap between regions); "
+        "required for every region when networkMode is vpc. Subnets are derived from it.",
+    )
+    availability_zones: int = Field(
+        default=2,
+        ge=2,
+        le=6,
+        description="Private subnets per region, each in its own availability zone.",
+    )
+    vpc_flow_logs: bool = Field(
+        default=False,
+        description="Flow logs of every VPC (all traffic) to a log group per region.",
+    )
+    vpc_flow_log_retention_days: int = Field(
+        default=90, description="Retention of the flow-log log groups (a CloudWatch value)."
+    )
     # --- production readiness (issue 8): alarm endpoints, code signing, backups ------------
     # Alarm endpoints beside e-mail: HTTPS (PagerDuty, Opsgenie, chat webhooks). Outside dev a
     # stack must subscribe at least one endpoint (rule alarm-topics-subscribed).
@@ -429,7 +455,7 @@ class PipelineConfig(BaseModel):
     def _runtime(cls, value: str) -> str:
         return validators.check_runtime(value)
 
-    @field_validator("log_retention_days")
+    @field_validator("log_retention_days", "vpc_flow_log_retention_days")
     @classmethod
     def _retention(cls, value: int) -> int:
         return validators.check_log_retention(value)
@@ -499,6 +525,19 @@ class PipelineConfig(BaseModel):
             raise ValueError(
                 "namePrefix/environmentSuffix: too long for AWS name limits: " + "; ".join(problems)
             )
+        return self
+
+    @model_validator(mode="after")
+    def _network(self) -> PipelineConfig:
+        problems = network_problems(
+            self.network_mode,
+            self.vpc_cidrs,
+            self.regions,
+            self.availability_zones,
+            self.vpc_flow_logs,
+        )
+        if problems:
+            raise ValueError("\n".join(problems))  # one line each (errors.error_lines)
         return self
 
     # ------------------------------------------------------------------------- derived --

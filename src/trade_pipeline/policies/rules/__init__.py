@@ -29,6 +29,7 @@ MODULES: Final = (
     "cloudwatch",  # alarms
     "loss_alarms",  # an alarm on every loss path
     "stack",  # providers, regions, completeness
+    "network",  # private networking (networkMode vpc); last, so earlier rows keep their place
 )
 
 for _module in MODULES:

@@ -101,12 +101,26 @@ _LOG_STREAM_WILDCARD: Final = re.compile(
 )
 
 
+# Network interfaces of a VPC function: AWS picks their ids at run time. Accepted only where the
+# statement pins them to this stack's network: an ec2:Vpc / ec2:Subnet condition, or (creation)
+# exact subnet ARNs in the same statement (trade_pipeline.iam.function_vpc_access_policy).
+_ENI_WILDCARD: Final = re.compile(r"^arn:aws[a-z-]*:ec2:[^:*]+:\d{12}:network-interface/\*$")
+_EXACT_SUBNET: Final = re.compile(r"^arn:aws[a-z-]*:ec2:[^:*]+:\d{12}:subnet/subnet-[0-9a-f]+$")
+
+
+def _interfaces_pinned(statement: Mapping[str, object]) -> bool:
+    if condition_keys(statement) & {"ec2:vpc", "ec2:subnet"}:
+        return True
+    return any(_EXACT_SUBNET.match(str(arn)) for arn in as_list(statement.get("Resource")))
+
+
 @resource_rule(
     "iam-no-wildcard-resource-arns",
     types=PERMISSION_POLICY_TYPES,
     message="Grant exact ARNs: the function's own-region replica (arn:aws:dynamodb:<region>:"
     "<account>:table/<name>, no index ARNs: the processor only puts and gets items), its "
-    "queues, its log group; no '*' in ARNs.",
+    "queues, its log group; no '*' in ARNs (except log streams, and network interfaces pinned "
+    "to the stack's VPC by an ec2:Vpc condition or exact subnet ARNs).",
     sources=(
         "cdk-nag AwsSolutions-IAM5",
         "cdk-nag Serverless-IAMNoWildcardPermissions",
@@ -121,6 +135,8 @@ def iam_no_wildcard_resource_arns(resource: ResourceView) -> Iterator[str]:
                 continue  # '*' alone is iam-resource-star-scoped's business
             if _LOG_STREAM_WILDCARD.match(arn):
                 continue  # log streams are named by Lambda at run time
+            if _ENI_WILDCARD.match(arn) and _interfaces_pinned(statement):
+                continue  # interfaces are named by EC2 at run time, pinned to our VPC
             yield f"{where}: wildcard ARN {arn}"
 
 

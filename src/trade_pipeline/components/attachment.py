@@ -1,0 +1,121 @@
+"""Every Lambda function of the stack goes into its region's VPC (``networkMode: vpc``).
+
+Attachment is not left to each component that creates a function: a stack transformation,
+registered once before any function exists, gives every ``aws:lambda/function:Function`` of a
+region the ``vpc_config`` of that region's network (its private subnets, the functions' security
+group), and gives the function's role an inline policy, ``<function>-vpc-access``, with
+the network permissions Lambda needs to attach it (``iam.function_vpc_access_policy``). The
+function waits for that policy: Lambda checks it when the function is created, and needs it to
+remove the function's network interfaces when the function is deleted.
+
+A function added later (another processor, a conflict detector) is attached without a line of
+network code; the ``network-functions-in-vpc`` rule fails the preview if one is not.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from trade_pipeline import iam
+from trade_pipeline import resource_types as rt
+from trade_pipeline.components.context import RegionalContext
+from trade_pipeline.components.network import RegionalNetwork
+
+__all__ = ["attach_every_function"]
+
+
+def _role_name(role_arn: str) -> str:
+    """``arn:aws:iam::<account>:role/<path>/<name>`` -> ``<name>``."""
+    return role_arn.rsplit("/", 1)[-1]
+
+
+def _provider_of(args: pulumi.ResourceTransformationArgs) -> Any:
+    if args.opts.provider is not None:
+        return args.opts.provider
+    parent = args.opts.parent
+    return getattr(parent, "_providers", {}).get("aws") if parent is not None else None
+
+
+class _Attacher:
+    """The transformation: finds a function's region from its provider, attaches it."""
+
+    def __init__(
+        self, contexts: Mapping[str, RegionalContext], networks: Mapping[str, RegionalNetwork]
+    ) -> None:
+        self._contexts, self._networks = contexts, networks
+
+    def _region_of(self, args: pulumi.ResourceTransformationArgs) -> str:
+        provider = _provider_of(args)
+        for region, context in self._contexts.items():
+            if region in self._networks and context.provider is provider:
+                return region
+        raise ValueError(
+            f"function {args.name}: no network for its provider; every function of a "
+            "networkMode vpc stack must use a configured region's provider"
+        )
+
+    def __call__(
+        self, args: pulumi.ResourceTransformationArgs
+    ) -> pulumi.ResourceTransformationResult | None:
+        if args.type_ != rt.FUNCTION:
+            return None
+        if args.props.get("vpc_config") is not None:
+            raise ValueError(
+                f"function {args.name} sets vpc_config itself; the stack attaches every "
+                "function to its region's network (components/attachment.py)"
+            )
+        region = self._region_of(args)
+        network, context = self._networks[region], self._contexts[region]
+        access = self._access_policy(args, context, network)
+        props = dict(args.props)
+        props["vpc_config"] = aws.lambda_.FunctionVpcConfigArgs(
+            subnet_ids=network.subnet_ids,
+            security_group_ids=[network.function_security_group.id],
+        )
+        opts = pulumi.ResourceOptions.merge(args.opts, pulumi.ResourceOptions(depends_on=[access]))
+        return pulumi.ResourceTransformationResult(props, opts)
+
+    @staticmethod
+    def _access_policy(
+        args: pulumi.ResourceTransformationArgs,
+        context: RegionalContext,
+        network: RegionalNetwork,
+    ) -> aws.iam.RolePolicy:
+        role_arn = pulumi.Output.from_input(args.props["role"])
+        grants = pulumi.Output.all(
+            context.partition,
+            context.account_id,
+            network.vpc.id,
+            network.function_security_group.id,
+            *network.subnet_ids,
+        ).apply(
+            lambda a: iam.FunctionNetwork(
+                partition=a[0],
+                region=context.region,
+                account_id=a[1],
+                vpc_id=a[2],
+                security_group_ids=[a[3]],
+                subnet_ids=a[4:],
+            )
+        )
+        return aws.iam.RolePolicy(
+            f"{args.name}-vpc-access",
+            # One policy per function, named after it: two functions sharing a role must not
+            # overwrite each other's inline policy.
+            name=f"{args.name}-vpc-access"[:128],
+            role=role_arn.apply(_role_name),
+            policy=grants.apply(lambda g: json.dumps(iam.function_vpc_access_policy(g))),
+            opts=context.providers.opts(context.region, parent=args.opts.parent),
+        )
+
+
+def attach_every_function(
+    contexts: Mapping[str, RegionalContext], networks: Mapping[str, RegionalNetwork]
+) -> None:
+    """Register the transformation; call it before the first function is created."""
+    pulumi.runtime.register_stack_transformation(_Attacher(contexts, networks))
