@@ -285,7 +285,7 @@ def preview(
         raise typer.Exit(EXIT_CONFIG_ERROR) from None
 
     _render(plan, console, elapsed)
-    console.print(cost_command.preview_estimate_line(plan, stack_config), soft_wrap=True)
+    console.print(cost_command.preview_estimate_line(plan), soft_wrap=True)
 
     from trade_pipeline.policies import WaiverError, compliance_table, evaluate_plan
 

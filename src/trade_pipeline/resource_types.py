@@ -52,6 +52,7 @@ __all__ = [
     "ROUTE",
     "ROUTE_TABLE",
     "ROUTE_TABLE_ASSOCIATION",
+    "SAMPLING_RULE",
     "SECURITY_GROUP",
     "SECURITY_GROUP_RULE",
     "SG_EGRESS_RULE",
@@ -114,6 +115,7 @@ BACKUP_SELECTION: Final = "aws:backup/selection:Selection"
 VPC: Final = "aws:ec2/vpc:Vpc"
 SUBNET: Final = "aws:ec2/subnet:Subnet"
 VPC_ENDPOINT: Final = "aws:ec2/vpcEndpoint:VpcEndpoint"
+SAMPLING_RULE: Final = "aws:xray/samplingRule:SamplingRule"
 
 # Private networking (networkMode vpc; VPC, SUBNET and VPC_ENDPOINT above)
 ROUTE_TABLE: Final = "aws:ec2/routeTable:RouteTable"

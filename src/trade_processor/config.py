@@ -7,6 +7,8 @@ variable                       meaning
 ``REJECTED_EVENTS_QUEUE_URL``  URL of this region's rejected-events SQS queue
 ``DEAD_LETTER_QUEUE_URL``      its former name, still read for one release (deprecated:
                                the stack also has a real dead-letter queue, for delivery)
+``TABLE_INDEXES``              the table's indexes, comma-separated (empty: none; unset:
+                               all): items carry only their key attributes
 ``AWS_REGION``                 set by Lambda; botocore reads it
 ``POWERTOOLS_*``               service name, metrics namespace, log level (Powertools)
 =============================  =========================================================
@@ -19,6 +21,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from trade_processor.models import field_errors_text
+from trade_processor.table_schema import (
+    GLOBAL_SECONDARY_INDEXES,
+    TABLE_INDEXES_ENV,
+    IndexSpec,
+    indexes_named,
+)
 
 __all__ = ["DEPRECATED_QUEUE_URL", "QUEUE_URL", "ConfigurationError", "ProcessorSettings"]
 
@@ -44,6 +52,7 @@ class ProcessorSettings:
 
     table_name: str
     rejected_queue_url: str
+    table_indexes: tuple[IndexSpec, ...] = GLOBAL_SECONDARY_INDEXES
     warnings: tuple[str, ...] = field(default=(), compare=False)
 
     @classmethod
@@ -64,9 +73,20 @@ class ProcessorSettings:
                 f"{name}={queue_url!r}: must be an SQS queue URL "
                 "(https://sqs.<region>.amazonaws.com/<account>/<queue>)"
             )
+        indexes = GLOBAL_SECONDARY_INDEXES
+        if TABLE_INDEXES_ENV in environ:
+            try:
+                indexes = indexes_named(environ[TABLE_INDEXES_ENV])
+            except ValueError as error:
+                problems.append(f"{TABLE_INDEXES_ENV}={environ[TABLE_INDEXES_ENV]!r}: {error}")
         if problems:
             raise ConfigurationError(field_errors_text(problems))
-        return cls(table_name=table_name, rejected_queue_url=queue_url, warnings=warnings)
+        return cls(
+            table_name=table_name,
+            rejected_queue_url=queue_url,
+            table_indexes=indexes,
+            warnings=warnings,
+        )
 
 
 def _queue_url_setting(environ: Mapping[str, str]) -> tuple[str | None, str, tuple[str, ...]]:

@@ -111,10 +111,12 @@ class EventProcessor:
         except InvalidEventError as invalid:
             return self._reject(event, event_id, invalid.reason, invalid.errors)
 
-        result = self._store.put_new(item_for(trading_event))
+        result = self._store.put_new(item_for(trading_event, self._store.indexes))
         if result.outcome is PutOutcome.STORED:
             metrics.add_metric(name=MetricName.STORED, unit=MetricUnit.Count, value=1)
-            logger.info("event stored", extra={"table": self._store.table_name})
+            # DEBUG: the common path's record is the item itself (and EventsStored); a line per
+            # stored event is a choice (logLevel DEBUG) whose bytes `trade-pipeline cost` prices
+            logger.debug("event stored", extra={"table": self._store.table_name})
             return ProcessingResult(Outcome.STORED, event_id)
         stored_as = {"stored_event_id": result.stored_event_id} if result.stored_event_id else {}
         if result.outcome is PutOutcome.DUPLICATE:

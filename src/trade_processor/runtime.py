@@ -40,6 +40,6 @@ def build_processor(settings: ProcessorSettings) -> EventProcessor:
         return session.client("sqs", config=CLIENT_CONFIG)
 
     return EventProcessor(
-        TradeEventStore(dynamodb, settings.table_name),
+        TradeEventStore(dynamodb, settings.table_name, settings.table_indexes),
         RejectedEventQueue(settings.rejected_queue_url, sqs_client),
     )

@@ -26,14 +26,19 @@ from botocore.exceptions import ClientError
 
 from trade_processor.models import TradingEvent
 from trade_processor.table_schema import (
+    CANARY_SOURCE,
     EVENT_SORT_KEY_VALUE,
+    EXPIRES_AT,
+    GLOBAL_SECONDARY_INDEXES,
     INDEX_BY_ACCOUNT_TIME,
     INDEX_BY_ORDER_TIME,
     INDEX_BY_SYMBOL_TIME,
     PARTITION_KEY,
     SORT_KEY,
     TRADE_SORT_KEY_VALUE,
+    IndexSpec,
     account_partition,
+    canary_expires_at_utc,
     event_partition,
     order_partition,
     symbol_partition,
@@ -125,28 +130,36 @@ def number_text(value: Decimal) -> str:
     return f"{Decimal((sign, tuple(trimmed), exponent)):f}"
 
 
-def item_for(event: TradingEvent) -> Item:
-    """The item stored for ``event`` (low-level attribute values; only present fields)."""
-    time_key = time_sort_key(event.occurred_at_utc, event.event_id)
+def item_for(
+    event: TradingEvent, indexes: tuple[IndexSpec, ...] = GLOBAL_SECONDARY_INDEXES
+) -> Item:
+    """The item stored for ``event`` (low-level attribute values; only present fields).
+
+    It carries the key attributes of ``indexes`` (the table's indexes) and no others. A
+    canary (``source`` :data:`~trade_processor.table_schema.CANARY_SOURCE`) gets ``expires_at``
+    and no index key attribute: it expires and is in no index.
+    """
     item: Item = {
         PARTITION_KEY: {"S": event_partition(event.event_id)},
         SORT_KEY: {"S": EVENT_SORT_KEY_VALUE},
-        INDEX_BY_SYMBOL_TIME.hash_key: {"S": symbol_partition(event.symbol, event.detail_type)},
-        INDEX_BY_SYMBOL_TIME.range_key: {"S": time_key},
-        INDEX_BY_ACCOUNT_TIME.hash_key: {"S": account_partition(event.account_id)},
-        INDEX_BY_ACCOUNT_TIME.range_key: {"S": time_key},
-        INDEX_BY_ORDER_TIME.hash_key: {"S": order_partition(event.order_id)},
-        INDEX_BY_ORDER_TIME.range_key: {"S": time_key},
-        "schema_version": {"N": str(ITEM_SCHEMA_VERSION)},
-        "event_type": {"S": event.detail_type},
-        "source": {"S": event.source},
-        "event_id": {"S": event.event_id},
-        "order_id": {"S": event.order_id},
-        "account_id": {"S": event.account_id},
-        "symbol": {"S": event.symbol},
-        "occurred_at": {"S": event.occurred_at},
-        "occurred_at_utc": {"S": event.occurred_at_utc},
     }
+    if event.source == CANARY_SOURCE:
+        item[EXPIRES_AT] = {"N": str(canary_expires_at_utc(event.occurred_at_utc))}
+    else:
+        item.update(_index_attributes(event, indexes))
+    item.update(
+        {
+            "schema_version": {"N": str(ITEM_SCHEMA_VERSION)},
+            "event_type": {"S": event.detail_type},
+            "source": {"S": event.source},
+            "event_id": {"S": event.event_id},
+            "order_id": {"S": event.order_id},
+            "account_id": {"S": event.account_id},
+            "symbol": {"S": event.symbol},
+            "occurred_at": {"S": event.occurred_at},
+            "occurred_at_utc": {"S": event.occurred_at_utc},
+        }
+    )
     for name, text in (
         ("side", event.side),
         ("currency", event.currency),
@@ -159,6 +172,21 @@ def item_for(event: TradingEvent) -> Item:
     for name, number in (("quantity", event.quantity), ("price", event.price)):
         if number is not None:
             item[name] = {"N": number_text(number)}
+    return item
+
+
+def _index_attributes(event: TradingEvent, indexes: tuple[IndexSpec, ...]) -> Item:
+    """The key attributes of ``indexes`` for ``event``."""
+    time_key = time_sort_key(event.occurred_at_utc, event.event_id)
+    partitions = {
+        INDEX_BY_SYMBOL_TIME: symbol_partition(event.symbol, event.detail_type),
+        INDEX_BY_ACCOUNT_TIME: account_partition(event.account_id),
+        INDEX_BY_ORDER_TIME: order_partition(event.order_id),
+    }
+    item: Item = {}
+    for index in indexes:
+        item[index.hash_key] = {"S": partitions[index]}
+        item[index.range_key] = {"S": time_key}
     return item
 
 
@@ -215,15 +243,27 @@ class TradeEventStore:
         A DynamoDB client (boto3, moto, or one with a botocore Stubber attached).
     table_name
         The table's name; replicas of a global table share it.
+    indexes
+        The table's global secondary indexes: items carry their key attributes only.
     """
 
-    def __init__(self, client: DynamoDBClient, table_name: str) -> None:
+    def __init__(
+        self,
+        client: DynamoDBClient,
+        table_name: str,
+        indexes: tuple[IndexSpec, ...] = GLOBAL_SECONDARY_INDEXES,
+    ) -> None:
         self._client = client
         self._table_name = table_name
+        self._indexes = indexes
 
     @property
     def table_name(self) -> str:
         return self._table_name
+
+    @property
+    def indexes(self) -> tuple[IndexSpec, ...]:
+        return self._indexes
 
     def put_new(self, item: Item) -> PutResult:
         """Store ``item`` unless its event (or, for a trade, its execution) is already stored.

@@ -27,25 +27,45 @@ processed in two regions produces the same item, and a redelivery hits the same 
 - ``<occurred_at UTC>`` is :func:`trade_processor.validation.to_utc_sort_time`'s fixed-width form
   (``2026-03-02T14:30:00.123456789Z``) so that string order is time order.
 
-Indexes project all attributes (the items are small and every query wants the whole event).
+Which indexes exist is the stack's choice (``tableIndexes``, none by default: reads by event id
+and by execution need none); the processor learns it from ``TABLE_INDEXES`` and writes the key
+attributes of those indexes only. Their cost per query is in ``docs/cost.md``.
+
+Canary items
+------------
+``trade-pipeline verify`` sends events with ``source`` :data:`CANARY_SOURCE`. Their items carry
+:data:`EXPIRES_AT` (epoch seconds, :func:`canary_expires_at`: ``occurred_at`` + a day), the
+attribute the table's TTL reads, and none of the index key attributes, so no trading index
+ever returns a canary and DynamoDB deletes it a day later. No trade item carries
+:data:`EXPIRES_AT`: trade records never expire. Like every attribute it is a pure function of
+the event, so a canary processed in two regions is still one identical item.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 __all__ = [
+    "CANARY_SOURCE",
+    "CANARY_TTL_SECONDS",
     "EVENT_SORT_KEY_VALUE",
+    "EXPIRES_AT",
     "GLOBAL_SECONDARY_INDEXES",
+    "INDEXES_BY_NAME",
     "INDEX_BY_ACCOUNT_TIME",
     "INDEX_BY_ORDER_TIME",
     "INDEX_BY_SYMBOL_TIME",
     "PARTITION_KEY",
     "SORT_KEY",
+    "TABLE_INDEXES_ENV",
     "TRADE_SORT_KEY_VALUE",
     "IndexSpec",
     "account_partition",
+    "canary_expires_at",
+    "canary_expires_at_utc",
     "event_partition",
+    "indexes_named",
     "order_partition",
     "symbol_partition",
     "time_sort_key",
@@ -80,6 +100,58 @@ GLOBAL_SECONDARY_INDEXES: tuple[IndexSpec, ...] = (
     INDEX_BY_ACCOUNT_TIME,
     INDEX_BY_ORDER_TIME,
 )
+"""Every index the key design knows. A stack declares the ones it needs (``tableIndexes``)."""
+
+INDEXES_BY_NAME: dict[str, IndexSpec] = {index.name: index for index in GLOBAL_SECONDARY_INDEXES}
+
+TABLE_INDEXES_ENV = "TABLE_INDEXES"
+"""The processor's environment variable naming the table's indexes (comma-separated; empty:
+none). The item carries the key attributes of those indexes only: an index the table does not
+have costs no bytes. Unset means every index (items stay correct, only larger)."""
+
+
+def indexes_named(text: str) -> tuple[IndexSpec, ...]:
+    """The indexes of a :data:`TABLE_INDEXES_ENV` value, in the key design's order.
+
+    >>> [i.name for i in indexes_named("by-order-time, by-symbol-time")]
+    ['by-symbol-time', 'by-order-time']
+    >>> indexes_named("")
+    ()
+    """
+    names = {part.strip() for part in text.split(",") if part.strip()}
+    unknown = sorted(names - set(INDEXES_BY_NAME))
+    if unknown:
+        raise ValueError(f"unknown index {', '.join(unknown)}; known: {', '.join(INDEXES_BY_NAME)}")
+    return tuple(index for index in GLOBAL_SECONDARY_INDEXES if index.name in names)
+
+
+CANARY_SOURCE = "trading.canary"
+"""The ``source`` of ``trade-pipeline verify``'s probes (matches the rule's ``trading.`` prefix)."""
+CANARY_TTL_SECONDS = 24 * 3600
+"""A day: long enough to inspect a failed run, short enough to cost nothing."""
+EXPIRES_AT = "expires_at"
+"""The table's TTL attribute (epoch seconds, a number): only canary items carry it."""
+
+
+def canary_expires_at(occurred_at: datetime) -> int:
+    """The canary item's TTL value: ``occurred_at`` plus :data:`CANARY_TTL_SECONDS`, epoch s.
+
+    >>> canary_expires_at(datetime(2026, 3, 2, 13, 30, 0, 999999, tzinfo=UTC))
+    1772544600
+    """
+    return int(occurred_at.timestamp()) + CANARY_TTL_SECONDS
+
+
+def canary_expires_at_utc(occurred_at_utc: str) -> int:
+    """:func:`canary_expires_at` of a fixed-width UTC time (``2026-03-02T13:30:00.5Z``).
+
+    Only the whole seconds count, as in :func:`canary_expires_at` (fractions are truncated).
+
+    >>> canary_expires_at_utc("2026-03-02T13:30:00.000000001Z")
+    1772544600
+    """
+    seconds = datetime.strptime(occurred_at_utc[:19], "%Y-%m-%dT%H:%M:%S").replace(tzinfo=UTC)
+    return canary_expires_at(seconds)
 
 
 def event_partition(event_id: str) -> str:

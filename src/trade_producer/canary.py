@@ -1,7 +1,7 @@
 """Canary events: how ``trade-pipeline verify`` marks its probes so they expire and stay unindexed.
 
-Contract (the processor and the table honour it once phase 2 wires it; see
-``docs/operations.md``):
+Contract (the processor and the table honour it: :mod:`trade_processor.table_schema` owns the
+constants, the table has TTL on ``expires_at``):
 
 - a canary event has ``source`` :data:`CANARY_SOURCE` (it matches the rule's ``trading.``
   prefix, so it travels the production path end to end);
@@ -19,6 +19,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
+from trade_processor.table_schema import CANARY_SOURCE, CANARY_TTL_SECONDS, canary_expires_at
 from trade_producer.events import TradingEventEntry, order_placed
 
 __all__ = [
@@ -30,15 +31,7 @@ __all__ = [
     "valid_canary",
 ]
 
-CANARY_SOURCE = "trading.canary"
-CANARY_TTL_SECONDS = 24 * 3600
-"""A day: long enough to inspect a failed run, short enough to cost nothing."""
 CANARY_ACCOUNT = "CANARY"
-
-
-def canary_expires_at(occurred_at: datetime) -> int:
-    """The item's TTL value: ``occurred_at`` plus :data:`CANARY_TTL_SECONDS`, epoch seconds."""
-    return int(occurred_at.timestamp()) + CANARY_TTL_SECONDS
 
 
 def valid_canary(region: str, occurred_at: datetime) -> TradingEventEntry:

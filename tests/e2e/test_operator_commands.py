@@ -30,6 +30,7 @@ from trade_pipeline.ops import redrive as redrive_ops
 from trade_pipeline.ops.aws import Clients
 from trade_pipeline.ops.outputs import outputs_from_file
 from trade_pipeline.preview import Plan, run_preview
+from trade_processor.table_schema import CANARY_SOURCE, EXPIRES_AT
 from trade_producer import order_placed
 
 from .lambda_stand_in import LambdaStandIn
@@ -43,7 +44,12 @@ runner = CliRunner()
 
 @pytest.fixture(scope="module")
 def plan(dev_stack_config: dict[str, Any], lambda_artifact: Any) -> Plan:
-    environ = {"PRIMARY_REGION": REGIONS[0], "SECONDARY_REGIONS": ",".join(REGIONS[1:])}
+    environ = {
+        "PRIMARY_REGION": REGIONS[0],
+        "SECONDARY_REGIONS": ",".join(REGIONS[1:]),
+        # one query index, so that the canary test sees an index it stays out of
+        "TRADE_PIPELINE_TABLE_INDEXES": '[{"name": "by-order-time"}]',
+    }
     return run_preview(dev_stack_config, environ=environ, artifact=lambda_artifact)
 
 
@@ -149,6 +155,30 @@ def test_verify_passes_on_a_healthy_stack(stack: Any) -> None:
     }
     human = run(stack, "verify", "--timeout", "30", "--poll-interval", "0.1", record="verify")
     assert human.exit_code == 0 and f"replication {REGIONS[0]} -> {REGIONS[1]}" in human.stdout
+
+
+def test_verify_canaries_expire_and_are_in_no_index(stack: Any) -> None:
+    result = run(stack, "verify", "--timeout", "30", "--poll-interval", "0.1", "--json")
+    assert result.exit_code == 0, result.stdout + result.stderr
+    table = stack.outputs["tableName"]
+    for region in REGIONS:
+        dynamodb = boto3.client("dynamodb", region_name=region)
+        ttl = dynamodb.describe_time_to_live(TableName=table)["TimeToLiveDescription"]
+        assert (ttl["TimeToLiveStatus"], ttl["AttributeName"]) == ("ENABLED", EXPIRES_AT)
+        items = dynamodb.scan(TableName=table, ConsistentRead=True)["Items"]
+        canaries = [item for item in items if item["source"]["S"] == CANARY_SOURCE]
+        assert len(canaries) >= len(REGIONS)  # one valid canary sent in each region
+        for item in canaries:
+            occurred = datetime.fromisoformat(item["occurred_at"]["S"])
+            assert int(item[EXPIRES_AT]["N"]) == int(occurred.timestamp()) + 86_400
+            assert not [name for name in item if name.startswith("gsi")]
+        planned = dynamodb.describe_table(TableName=table)["Table"]["GlobalSecondaryIndexes"]
+        assert [index["IndexName"] for index in planned] == ["by-order-time"]
+        for index in planned:
+            queried = dynamodb.scan(TableName=table, IndexName=index["IndexName"])["Items"]
+            canary_keys = {item["pk"]["S"] for item in canaries}
+            assert not canary_keys & {i["pk"]["S"] for i in queried}, index
+            assert queried  # the index holds the trading events sent so far
 
 
 def test_verify_deletes_only_its_own_rejections(stack: Any) -> None:

@@ -30,7 +30,20 @@ REGIONS = ("us-east-1", "eu-west-1")
 
 @pytest.fixture(scope="module")
 def plan(dev_stack_config: dict[str, Any], lambda_artifact: Any) -> Plan:
-    environ = {"PRIMARY_REGION": REGIONS[0], "SECONDARY_REGIONS": ",".join(REGIONS[1:])}
+    environ = {
+        "PRIMARY_REGION": REGIONS[0],
+        "SECONDARY_REGIONS": ",".join(REGIONS[1:]),
+        # the documented symbol query, as a narrow index (the dev default has none)
+        "TRADE_PIPELINE_TABLE_INDEXES": json.dumps(
+            [
+                {
+                    "name": "by-symbol-time",
+                    "projection": "INCLUDE",
+                    "include": ["event_id", "price", "quantity"],
+                }
+            ]
+        ),
+    }
     return run_preview(dev_stack_config, environ=environ, artifact=lambda_artifact)
 
 
@@ -60,7 +73,26 @@ def create_region_from_plan(plan: Plan, region: str) -> dict[str, str]:
     """Create what the plan declares for ``region``; returns queue name -> URL in moto."""
     (table,) = plan.by_type("aws:dynamodb/table:Table")  # every region holds a copy of it
     inputs = table.inputs
-    boto3.client("dynamodb", region_name=region).create_table(
+    dynamodb = boto3.client("dynamodb", region_name=region)
+    indexes = [
+        {
+            "IndexName": gsi["name"],
+            "KeySchema": [
+                {"AttributeName": k["attributeName"], "KeyType": k["keyType"]}
+                for k in gsi["keySchemas"]
+            ],
+            "Projection": {
+                "ProjectionType": gsi["projectionType"],
+                **(
+                    {"NonKeyAttributes": gsi["nonKeyAttributes"]}
+                    if "nonKeyAttributes" in gsi
+                    else {}
+                ),
+            },
+        }
+        for gsi in inputs.get("globalSecondaryIndexes") or []
+    ]
+    dynamodb.create_table(
         TableName=inputs["name"],
         BillingMode=inputs["billingMode"],
         AttributeDefinitions=[
@@ -70,23 +102,19 @@ def create_region_from_plan(plan: Plan, region: str) -> dict[str, str]:
             {"AttributeName": inputs["hashKey"], "KeyType": "HASH"},
             {"AttributeName": inputs["rangeKey"], "KeyType": "RANGE"},
         ],
-        GlobalSecondaryIndexes=[
-            {
-                "IndexName": gsi["name"],
-                "KeySchema": [
-                    {"AttributeName": k["attributeName"], "KeyType": k["keyType"]}
-                    for k in gsi["keySchemas"]
-                ],
-                "Projection": {"ProjectionType": gsi["projectionType"]},
-            }
-            for gsi in inputs["globalSecondaryIndexes"]
-        ],
+        **({"GlobalSecondaryIndexes": indexes} if indexes else {}),
         StreamSpecification={
             "StreamEnabled": inputs["streamEnabled"],
             "StreamViewType": inputs["streamViewType"],
         },
         SSESpecification={"Enabled": inputs["serverSideEncryption"]["enabled"]},
     )
+    ttl = inputs.get("ttl") or {}
+    if ttl.get("enabled"):
+        dynamodb.update_time_to_live(
+            TableName=inputs["name"],
+            TimeToLiveSpecification={"Enabled": True, "AttributeName": ttl["attributeName"]},
+        )
     sqs = boto3.client("sqs", region_name=region)
     urls = {}
     for queue in _of(plan, "aws:sqs/queue:Queue", region):
@@ -195,6 +223,7 @@ def test_events_put_on_the_planned_bus_are_stored_or_rejected_by_the_planned_pro
     )["Items"]
     assert [item["event_id"]["S"] for item in found] == [good]
     assert found[0]["price"] == {"N": "412.35"} and found[0]["quantity"] == {"N": "0.1"}
+    assert "venue" not in found[0]  # INCLUDE: the listed attributes and the keys only
     # the invalid one is on the planned rejected-events queue, with its reason
     (rejected_name,) = [n for n in urls if n.endswith("rejected-events")]
     assert env["REJECTED_EVENTS_QUEUE_URL"].endswith("/" + rejected_name)

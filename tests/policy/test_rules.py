@@ -14,7 +14,7 @@ from typing import Any
 import pulumi
 import pytest
 
-from tests.support.plans import first_of
+from tests.support.plans import first_of, processor_policy
 from tests.support.rules import drop, edit_policy, run_rule
 from trade_pipeline import resource_types as rt
 from trade_pipeline.config import supported_python_runtimes
@@ -63,7 +63,8 @@ def _processor_statement(
             (statement,) = [s for s in doc["Statement"] if s["Sid"] == sid]
             change(statement)
 
-        edit_policy(first_of(plan, ROLE_POLICY), "policy", edit)
+        # the processor's policy by name: plan order between two role policies is not fixed
+        edit_policy(processor_policy(plan, "us-east-1"), "policy", edit)
 
     return mutate
 

@@ -88,13 +88,17 @@ def test_a_stored_event_logs_with_the_event_id_and_emits_metrics(
     event = make_event("TradeExecuted")
     event_id = event["detail"]["event_id"]
 
-    response = handler_module.handler(event, lambda_context)
+    logger.setLevel("DEBUG")  # a line per stored event is a choice: logLevel DEBUG
+    try:
+        response = handler_module.handler(event, lambda_context)
+    finally:
+        logger.setLevel("INFO")
 
     assert response == {"outcome": "stored", "event_id": event_id, "reason": None}
     lines = output.read()
     [stored_log] = [line for line in lines if line.get("message") == "event stored"]
     assert stored_log["correlation_id"] == event_id
-    assert stored_log["level"] == "INFO"
+    assert stored_log["level"] == "DEBUG"
     assert stored_log["service"] == "trade-processor"
     assert stored_log["function_request_id"] == lambda_context.aws_request_id
     assert stored_log["envelope_id"] == event["id"]
@@ -291,6 +295,33 @@ def test_the_init_logs_the_deprecated_queue_variable(
     assert warning["message"] == (
         "DEAD_LETTER_QUEUE_URL is deprecated: rename it to REJECTED_EVENTS_QUEUE_URL"
     )
+
+
+def test_the_table_indexes_come_from_the_environment() -> None:
+    from trade_processor.table_schema import GLOBAL_SECONDARY_INDEXES, INDEX_BY_ORDER_TIME
+
+    base = {
+        "TABLE_NAME": "trade-events-dev",
+        "REJECTED_EVENTS_QUEUE_URL": "https://sqs.eu-west-1.amazonaws.com/123456789012/q",
+    }
+    assert ProcessorSettings.from_env(base).table_indexes == GLOBAL_SECONDARY_INDEXES
+    assert ProcessorSettings.from_env({**base, "TABLE_INDEXES": ""}).table_indexes == ()
+    chosen = ProcessorSettings.from_env({**base, "TABLE_INDEXES": "by-order-time"})
+    assert chosen.table_indexes == (INDEX_BY_ORDER_TIME,)
+    with pytest.raises(ConfigurationError, match="TABLE_INDEXES='by-desk': unknown index by-desk"):
+        ProcessorSettings.from_env({**base, "TABLE_INDEXES": "by-desk"})
+
+
+def test_a_stored_event_writes_one_line_at_info_its_metrics(
+    output: Output, aws: Aws, lambda_context: FakeLambdaContext
+) -> None:
+    handler_module.handler(make_event("TradeExecuted"), lambda_context)
+
+    lines = output.read()
+    # EMF lines only (and a ColdStart one on a process's first call): no log line per event
+    assert lines and all("_aws" in line for line in lines)
+    assert len([line for line in lines if "EventsStored" in line]) == 1
+    assert emf_metrics(lines)["EventsStored"] == (1.0, {"service": "trade-processor"})
 
 
 def test_a_missing_setting_is_reported_with_its_rule() -> None:

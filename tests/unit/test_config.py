@@ -226,3 +226,39 @@ def test_program_reads_config_the_way_the_pulumi_cli_hands_it_over(
     # Then it sees every key of its namespace, typed, and ignores other namespaces
     assert config.regions == ("eu-west-1", "eu-central-1")
     assert config.lambda_memory_mb == 512
+
+
+@pytest.mark.parametrize(
+    ("indexes", "message"),
+    [
+        ([{"name": "by-desk"}], "name 'by-desk': must be one of by-symbol-time"),
+        ([{"name": "by-order-time", "include": ["price"]}], "include: a non-empty list"),
+        (
+            [{"name": "by-order-time", "projection": "INCLUDE", "include": ["desk"]}],
+            "include: desk: not an item attribute",
+        ),
+        ([{"name": "by-order-time"}, {"name": "by-order-time"}], "listed more than once"),
+    ],
+)
+def test_a_bad_table_index_is_one_line(indexes: list[dict[str, Any]], message: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        PipelineConfig.from_sources({"primaryRegion": "us-east-1", "tableIndexes": indexes}, {})
+    (line,) = caught.value.lines
+    assert line.startswith("config error: trade-pipeline:tableIndexes") and message in line
+
+
+def test_table_indexes_default_to_none_and_name_the_processors_variable() -> None:
+    cfg = PipelineConfig.from_sources({"primaryRegion": "us-east-1"}, {})
+    assert cfg.table_indexes == () and cfg.table_index_names == ""
+    chosen = PipelineConfig.from_sources(
+        {
+            "primaryRegion": "us-east-1",
+            "tableIndexes": [
+                {"name": "by-order-time"},
+                {"name": "by-symbol-time", "projection": "INCLUDE", "include": ["price"]},
+            ],
+        },
+        {},
+    )
+    assert chosen.table_index_names == "by-order-time,by-symbol-time"
+    assert chosen.table_indexes[0].projection.value == "KEYS_ONLY"

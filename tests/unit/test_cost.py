@@ -14,9 +14,10 @@ from typing import Any
 
 import pytest
 
-from tests.support.plans import build, regions_env
+from tests.support.plans import build, processor, regions_env
 from trade_pipeline import resource_types as rt
-from trade_pipeline.commands.cost import VOLUME_KEY, VolumeError, expected_volume
+from trade_pipeline.commands.cost import VOLUME_ENV, VOLUME_KEY
+from trade_pipeline.config import ConfigError, PipelineConfig
 from trade_pipeline.cost.model import Estimate, estimate, floor_estimate
 from trade_pipeline.cost.plan_facts import read_plan
 from trade_pipeline.cost.prices import PRICES, price_of
@@ -58,9 +59,28 @@ def test_the_profile_is_the_processors_own_item_and_output(profile: ProcessorPro
     item = item_for(parse_event(typical_event("us-east-1")))
     assert set(profile.item) == set(item)
     assert profile.item_bytes == item_size(dict(item)) > 500
-    assert profile.handler_log_bytes > 300  # one JSON log line and one EMF line
+    # at INFO a stored event writes its EMF line only (no log line): about 200 bytes
+    assert 150 < profile.handler_log_bytes < 300
     names = {metric for _, metric, _ in profile.emf_metrics}
     assert {"EventsStored", "ColdStart"} <= names
+    assert profile.guard_item and "trade_id" in profile.guard_item
+    assert "trade_id" not in profile.order_item
+
+
+def test_the_log_level_is_a_priced_choice() -> None:
+    debug = measure_profile("us-east-1", rounds=5, log_level="DEBUG")
+    info = measure_profile("us-east-1", rounds=5, log_level="INFO")
+    assert debug.handler_log_bytes > info.handler_log_bytes + 400  # the "event stored" line
+
+
+def test_items_carry_the_keys_of_the_planned_indexes_only() -> None:
+    from trade_processor.table_schema import INDEX_BY_ORDER_TIME
+
+    none = measure_profile("us-east-1", rounds=5, indexes=())
+    one = measure_profile("us-east-1", rounds=5, indexes=(INDEX_BY_ORDER_TIME,))
+    assert not [name for name in none.item if name.startswith("gsi")]
+    assert sorted(n for n in one.item if n.startswith("gsi")) == ["gsi3pk", "gsi3sk"]
+    assert none.item_bytes < one.item_bytes
 
 
 def test_doubling_the_volume_doubles_the_variable_part_only(
@@ -85,10 +105,13 @@ def test_a_region_adds_its_replicated_writes_and_indexes(
     added = [line for line in four.lines if line.region == "eu-central-1"]
     per_event = sum(line.usd_per_million_events for line in added)
     assert four.usd_per_million_events - three.usd_per_million_events == pytest.approx(per_event)
-    writes = [line for line in added if "write" in line.item]
-    indexes = len(read_plan(dev_plan).indexes)
-    assert len(writes) == 1 + indexes  # one replicated write, one write per index
-    assert sum(w.usd_per_million_events for w in writes) == pytest.approx((1 + indexes) * 0.625)
+    writes = [line for line in added if "write" in line.item or "guard" in line.item]
+    facts = read_plan(dev_plan)
+    indexes = len(facts.indexes)
+    # one replicated write, the trades' replicated guard item, one write per index
+    assert len(writes) == 2 + indexes
+    expected = (1 + facts.trade_share + indexes) * 0.625
+    assert sum(w.usd_per_million_events for w in writes) == pytest.approx(expected)
     assert "eu-central-1" in four.unpriced_regions
 
 
@@ -99,7 +122,7 @@ def test_an_index_in_the_plan_is_priced_by_its_projection(
     edited = copy.deepcopy(dev_plan)
     table = edited.by_type(rt.TABLE)[0]
     table.inputs["globalSecondaryIndexes"] = [
-        *table.inputs["globalSecondaryIndexes"],
+        *(table.inputs.get("globalSecondaryIndexes") or []),
         {
             "name": "by-venue",
             "projectionType": "KEYS_ONLY",
@@ -190,16 +213,20 @@ def test_an_unpriced_region_is_flagged_never_silently_priced() -> None:
 
 @pytest.mark.parametrize("value", ["-3", "0", "lots", True, "1.5"])
 def test_a_bad_expected_volume_is_one_line_naming_the_key(value: object) -> None:
-    with pytest.raises(VolumeError, match=re.escape(VOLUME_KEY)) as caught:
-        expected_volume({VOLUME_KEY: value}, {})
-    assert "\n" not in str(caught.value) and "positive whole number" in str(caught.value)
+    config = {"primaryRegion": "us-east-1", VOLUME_KEY: value}
+    with pytest.raises(ConfigError) as caught:
+        PipelineConfig.from_sources(config, {})
+    (line,) = caught.value.lines
+    assert line.startswith(f"config error: trade-pipeline:{VOLUME_KEY} = {value!r}: ")
 
 
 def test_expected_volume_from_the_stack_file_or_the_environment() -> None:
-    assert expected_volume({VOLUME_KEY: 5_000_000}, {}) == 5_000_000
-    env = {"TRADE_PIPELINE_EXPECTED_EVENTS_PER_MONTH": "7000000"}
-    assert expected_volume({VOLUME_KEY: 5_000_000}, env) == 7_000_000
-    assert expected_volume({}, {}) is None
+    stack = {"primaryRegion": "us-east-1", VOLUME_KEY: 5_000_000}
+    assert PipelineConfig.from_sources(stack, {}).expected_events_per_month == 5_000_000
+    env = {VOLUME_ENV: "7000000"}
+    assert PipelineConfig.from_sources(stack, env).expected_events_per_month == 7_000_000
+    default = PipelineConfig.from_sources({"primaryRegion": "us-east-1"}, {})
+    assert default.expected_events_per_month == 10_000_000
 
 
 def _cost(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
@@ -257,7 +284,7 @@ def test_cost_command_reads_the_expected_volume_key(tmp_path: Path, lambda_artif
     stack_file = tmp_path / "Pulumi.dev.yaml"
     shutil.copy(REPO / "Pulumi.dev.yaml", stack_file)
     with stack_file.open("a") as handle:
-        handle.write(f"  {VOLUME_KEY}: 5000000\n")
+        handle.write(f"  trade-pipeline:{VOLUME_KEY}: 5000000\n")
     out = tmp_path / "cost.json"
     result = _cost("--stack", "dev", "--project-dir", str(tmp_path), "--json", str(out))
     assert result.returncode == 0, result.stderr
@@ -266,7 +293,7 @@ def test_cost_command_reads_the_expected_volume_key(tmp_path: Path, lambda_artif
     bad = _cost("--stack", "dev", "--project-dir", str(tmp_path))
     assert bad.returncode == 2
     assert bad.stderr.strip().splitlines() == [
-        f"config error: {VOLUME_KEY} = -5: must be a positive whole number of events per month"
+        f"config error: trade-pipeline:{VOLUME_KEY} = '-5': Input should be greater than 0"
     ]
 
 
@@ -279,14 +306,82 @@ def test_docs_carry_the_current_price_table() -> None:
 
 
 def test_the_preview_line_is_the_estimate_at_the_expected_volume(
-    dev_plan: Plan, dev_stack_config: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+    dev_stack_config: dict[str, Any], lambda_artifact: Any
 ) -> None:
-    from trade_pipeline.commands.cost import VOLUME_ENV, preview_estimate_line
+    from trade_pipeline.commands.cost import preview_estimate_line
 
-    monkeypatch.delenv(VOLUME_ENV, raising=False)
-    unset = preview_estimate_line(dev_plan, dev_stack_config)
-    assert f"{VOLUME_KEY} not set" in unset and "per million events" in unset
-    monkeypatch.setenv(VOLUME_ENV, "5000000")
-    line = preview_estimate_line(dev_plan, dev_stack_config)
-    assert line.startswith("cost estimate at 5,000,000 events/month") and "\n" not in line
+    default = preview_estimate_line(build(dev_stack_config, lambda_artifact))
+    assert default.startswith("cost estimate at 10,000,000 events/month")
+    plan = build(dev_stack_config, lambda_artifact, {VOLUME_ENV: "5000000"})
+    line = preview_estimate_line(plan)
+    assert line.startswith(f"cost estimate at 5,000,000 events/month ({VOLUME_KEY})")
+    assert "\n" not in line and "per million events" in line
     assert "x the floor" in line and "unpriced regions: eu-west-1, us-west-2" in line
+
+
+def _variable(plan: Plan, profile: ProcessorProfile, service: str, words: str = "") -> float:
+    return sum(
+        line.usd_per_million_events
+        for line in _estimate(plan, profile).lines
+        if line.service == service and words in line.item
+    )
+
+
+def test_an_index_chosen_in_config_is_written_in_every_region(
+    dev_stack_config: dict[str, Any],
+    lambda_artifact: Any,
+    dev_plan: Plan,
+    profile: ProcessorProfile,
+) -> None:
+    choice = '[{"name": "by-order-time", "projection": "KEYS_ONLY"}]'
+    indexed = build(dev_stack_config, lambda_artifact, {"TRADE_PIPELINE_TABLE_INDEXES": choice})
+    (table,) = indexed.by_type(rt.TABLE)
+    assert [i["name"] for i in table.inputs["globalSecondaryIndexes"]] == ["by-order-time"]
+    for region in ("us-east-1", "us-west-2", "eu-west-1"):
+        variables = processor(indexed, region).inputs["environment"]["variables"]
+        assert variables["TABLE_INDEXES"] == "by-order-time"
+    added = _variable(indexed, profile, "DynamoDB", "write") - _variable(
+        dev_plan, profile, "DynamoDB", "write"
+    )
+    assert added == pytest.approx(3 * 0.625)  # one write unit in each of three regions
+
+
+def test_the_trade_guard_is_priced_by_the_share_of_trades(
+    dev_stack_config: dict[str, Any], lambda_artifact: Any, profile: ProcessorProfile
+) -> None:
+    shares = {}
+    for share in ("0", "1"):
+        plan = build(
+            dev_stack_config, lambda_artifact, {"TRADE_PIPELINE_EXPECTED_TRADE_SHARE": share}
+        )
+        shares[share] = _variable(plan, profile, "DynamoDB", "guard")
+    assert shares["0"] == 0
+    # a trade: its transaction bills (item + guard) x 2 = 4 units where it is written (1 of
+    # them the item's own write line), and each of two replicas gets the guard item: 3 + 2
+    assert shares["1"] == pytest.approx(5 * 0.625)
+
+
+def test_xray_is_priced_from_the_planned_sampling_rule(
+    dev_plan: Plan, profile: ProcessorProfile
+) -> None:
+    (rule,) = [r for r in dev_plan.by_type(rt.SAMPLING_RULE) if r.region == "us-east-1"]
+    assert rule.inputs["fixedRate"] == 0.01 and rule.inputs["reservoirSize"] == 1
+    assert _variable(dev_plan, profile, "X-Ray") == pytest.approx(0.01 * 5.0)
+    edited = copy.deepcopy(dev_plan)
+    next(r for r in edited.by_type(rt.SAMPLING_RULE) if r.region == "us-east-1").inputs[
+        "fixedRate"
+    ] = 0.2
+    assert _variable(edited, profile, "X-Ray") == pytest.approx(0.2 * 5.0)
+    edited.resources = [r for r in edited.resources if r.type != rt.SAMPLING_RULE]
+    assert _variable(edited, profile, "X-Ray") == pytest.approx(0.05 * 5.0)  # Lambda's default
+
+
+def test_platform_lines_are_priced_only_at_system_log_level_info(
+    dev_plan: Plan, profile: ProcessorProfile
+) -> None:
+    lean = _variable(dev_plan, profile, "CloudWatch Logs", "logs")
+    edited = copy.deepcopy(dev_plan)
+    for fn in edited.by_type(rt.FUNCTION):
+        fn.inputs["loggingConfig"]["systemLogLevel"] = "INFO"
+    chatty = _variable(edited, profile, "CloudWatch Logs", "logs")
+    assert chatty - lean == pytest.approx(profile.platform_log_bytes / 1024**3 * 0.5 * 1e6)

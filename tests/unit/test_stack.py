@@ -225,6 +225,37 @@ def test_missing_lambda_artifact_fails_at_preview(
         build(dev_stack_config, Missing())
 
 
+def test_the_table_expires_items_by_the_attribute_only_canaries_carry(plan: Plan) -> None:
+    from trade_processor.table_schema import EXPIRES_AT
+
+    (table,) = plan.by_type(TABLE)
+    assert table.inputs["ttl"] == {"attributeName": EXPIRES_AT, "enabled": True}
+    # one TTL setting for the global table: replica arguments have none of their own
+    assert all("ttl" not in replica for replica in table.inputs["replicas"])
+
+
+def test_each_region_samples_its_processor_with_a_rule_xray_accepts(plan: Plan) -> None:
+    import re
+
+    from tests.support.plans import processor
+    from trade_pipeline.resource_types import SAMPLING_RULE
+
+    rules = plan.by_type(SAMPLING_RULE)
+    assert sorted(str(r.region) for r in rules) == sorted(
+        PipelineConfig.model_validate(plan.config).regions
+    )
+    for rule in rules:
+        inputs = rule.inputs
+        function = processor(plan, str(rule.region))
+        assert inputs["serviceName"] == function.inputs["name"]
+        assert inputs["serviceType"] == "AWS::Lambda::Function"
+        # X-Ray's CreateSamplingRule: version 1 only, priority 1-9999, name 1-32 characters
+        assert inputs["version"] == 1 and 1 <= inputs["priority"] <= 9999
+        assert re.fullmatch(r"[A-Za-z0-9_-]{1,32}", inputs["ruleName"])
+        assert 0 <= inputs["fixedRate"] <= 1 and inputs["reservoirSize"] >= 0
+        assert all(inputs[k] == "*" for k in ("host", "httpMethod", "urlPath", "resourceArn"))
+
+
 def test_every_queue_accepts_exactly_the_message_size_the_processor_sizes_rejections_for(
     plan: Plan,
 ) -> None:

@@ -4,9 +4,9 @@ The plan comes from the same offline preview as ``trade-pipeline preview`` (same
 same environment overrides); the processor's figures from running its own code on a typical
 event (:mod:`trade_pipeline.cost.profile`); prices from :mod:`trade_pipeline.cost.prices`.
 
-The volume is ``--events-per-month``, else the stack's ``trade-pipeline:expectedEventsPerMonth``
-(or ``TRADE_PIPELINE_EXPECTED_EVENTS_PER_MONTH``). Until that key is part of ``PipelineConfig``
-it is read and checked here and removed before the program sees the stack config.
+The volume is ``--events-per-month``, else the stack's ``expectedEventsPerMonth`` (config key
+of :class:`~trade_pipeline.config.PipelineConfig`, environment
+``TRADE_PIPELINE_EXPECTED_EVENTS_PER_MONTH``), read from the validated config of the plan.
 """
 
 from __future__ import annotations
@@ -17,59 +17,29 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.console import Console
 
-from trade_pipeline.config import CONFIG_NAMESPACE, ConfigError
+from trade_pipeline.config import ConfigError
 from trade_pipeline.cost.model import Estimate, estimate, floor_estimate
 from trade_pipeline.cost.plan_facts import read_plan
-from trade_pipeline.cost.profile import ProcessorProfile, measure_profile
+from trade_pipeline.cost.profile import ProcessorProfile, profile_for
 from trade_pipeline.cost.report import estimate_line, render, to_json
 from trade_pipeline.preview import Plan, load_stack_config, run_preview
 
-__all__ = [
-    "VOLUME_ENV",
-    "VOLUME_KEY",
-    "CostRun",
-    "VolumeError",
-    "expected_volume",
-    "preview_estimate_line",
-    "register",
-    "run_cost",
-]
+__all__ = ["VOLUME_ENV", "VOLUME_KEY", "CostRun", "preview_estimate_line", "register", "run_cost"]
 
-VOLUME_KEY = f"{CONFIG_NAMESPACE}:expectedEventsPerMonth"
+VOLUME_KEY = "expectedEventsPerMonth"
+"""The config key of the expected volume (``trade-pipeline:expectedEventsPerMonth``)."""
 VOLUME_ENV = "TRADE_PIPELINE_EXPECTED_EVENTS_PER_MONTH"
 EXIT_USER_ERROR = 2
 
 
-class VolumeError(ValueError):
-    """The expected volume is not a positive whole number (the message is one line)."""
-
-
-def expected_volume(stack_config: Mapping[str, Any], environ: Mapping[str, str]) -> int | None:
-    """The configured events per month (environment wins), or None when not set."""
-    value: object
-    if VOLUME_ENV in environ:
-        origin, value = f"{VOLUME_ENV} (environment)", environ[VOLUME_ENV]
-    elif VOLUME_KEY in stack_config:
-        origin, value = VOLUME_KEY, stack_config[VOLUME_KEY]
-    else:
-        return None
-    text = str(value).replace("_", "").strip()
-    if isinstance(value, bool) or not text.isdigit() or int(text) <= 0:
-        raise VolumeError(
-            f"config error: {origin} = {value!r}: must be a positive whole number of events "
-            "per month"
-        )
-    return int(text)
-
-
-def program_config(stack_config: Mapping[str, Any]) -> dict[str, Any]:
-    """The stack config without the cost-only key (PipelineConfig does not know it yet)."""
-    return {k: v for k, v in stack_config.items() if k != VOLUME_KEY}
+def configured_volume(plan: Plan) -> int:
+    """The validated ``expectedEventsPerMonth`` of the planned stack."""
+    return int(plan.config[VOLUME_KEY])
 
 
 @dataclass
@@ -95,24 +65,17 @@ def run_cost(
 ) -> CostRun:
     """Plan the stack (unless given), measure the processor (unless given), estimate.
 
-    Raises ConfigError / VolumeError / FileNotFoundError for bad input.
+    Raises ConfigError / FileNotFoundError / ValueError for bad input.
     """
     environ = os.environ if environ is None else environ
-    stack_config = load_stack_config(stack, project_dir)
-    configured = expected_volume(stack_config, environ)
+    if plan is None:
+        plan = run_preview(load_stack_config(stack, project_dir), stack=stack, environ=environ)
     if events_per_month is not None:
         volume, source = events_per_month, "--events-per-month"
-    elif configured is not None:
-        volume, source = configured, "expectedEventsPerMonth"
     else:
-        raise VolumeError(
-            f"config error: {VOLUME_KEY}: not set; pass --events-per-month or set the key "
-            f"(or {VOLUME_ENV})"
-        )
-    if plan is None:
-        plan = run_preview(program_config(stack_config), stack=stack, environ=environ)
+        volume, source = configured_volume(plan), VOLUME_KEY
     facts = read_plan(plan)
-    profile = (profile or measure_profile(facts.primary)).with_duration(duration_ms)
+    profile = (profile or profile_for(facts)).with_duration(duration_ms)
     return CostRun(
         plan,
         profile,
@@ -122,18 +85,14 @@ def run_cost(
     )
 
 
-def preview_estimate_line(plan: Plan, stack_config: Mapping[str, Any]) -> str:
-    """The preview's one line: the estimate at the expected volume (or per million if unset)."""
-    try:
-        volume = expected_volume(stack_config, os.environ)
-    except VolumeError as error:
-        return str(error)
+def preview_estimate_line(plan: Plan) -> str:
+    """The preview's one line: the estimate at the stack's expected volume."""
     facts = read_plan(plan)
-    profile = measure_profile(facts.primary, rounds=50)
-    result = estimate(facts, profile, volume or 1_000_000)
-    floor = floor_estimate(facts, profile, volume or 1_000_000)
-    source = "expectedEventsPerMonth" if volume else f"{VOLUME_KEY} not set"
-    return estimate_line(result, floor, source) + " - details: trade-pipeline cost"
+    profile = profile_for(facts, rounds=50)
+    volume = configured_volume(plan)
+    result = estimate(facts, profile, volume)
+    floor = floor_estimate(facts, profile, volume)
+    return estimate_line(result, floor, VOLUME_KEY) + " - details: trade-pipeline cost"
 
 
 def register(app: typer.Typer) -> None:
@@ -146,7 +105,7 @@ def register(app: typer.Typer) -> None:
         ] = "dev",
         events_per_month: Annotated[
             int | None,
-            typer.Option(min=1, help="Volume; default: trade-pipeline:expectedEventsPerMonth."),
+            typer.Option(min=1, help="Volume; default: the stack's expectedEventsPerMonth."),
         ] = None,
         json_path: Annotated[
             Path | None, typer.Option("--json", help="Write the estimate as JSON.")
@@ -177,10 +136,8 @@ def register(app: typer.Typer) -> None:
         except ConfigError as exc:
             sys.stderr.write("".join(f"{line}\n" for line in exc.lines))
             raise typer.Exit(EXIT_USER_ERROR) from None
-        except (VolumeError, FileNotFoundError, ValueError) as exc:
-            sys.stderr.write(
-                f"{exc}\n" if str(exc).startswith("config error") else f"error: {exc}\n"
-            )
+        except (FileNotFoundError, ValueError) as exc:
+            sys.stderr.write(f"error: {exc}\n")
             raise typer.Exit(EXIT_USER_ERROR) from None
         render(result.estimate, result.floor, result.profile, console)
         if json_path is not None:

@@ -34,9 +34,7 @@ def mermaid_for_stack(
     stack: str, project_dir: Path = Path("."), environ: dict[str, str] | None = None
 ) -> str:
     """The Mermaid text of ``stack`` (what the README embeds for dev)."""
-    from trade_pipeline.commands.cost import program_config
-
-    config = program_config(load_stack_config(stack, project_dir))
+    config = load_stack_config(stack, project_dir)
     plan = run_preview(config, stack=stack, environ=os.environ if environ is None else environ)
     return to_mermaid(build_graph(plan))
 
@@ -80,9 +78,7 @@ def register(app: typer.Typer) -> None:
                 ) from None
         try:
             config = load_stack_config(stack, project_dir)
-            from trade_pipeline.commands.cost import program_config
-
-            plan = run_preview(program_config(config), stack=stack, environ=os.environ)
+            plan = run_preview(config, stack=stack, environ=os.environ)
         except ConfigError as exc:
             sys.stderr.write("".join(f"{line}\n" for line in exc.lines))
             raise typer.Exit(EXIT_USER_ERROR) from None

@@ -13,8 +13,13 @@ import pulumi
 import pulumi_aws as aws
 
 from trade_pipeline.components.context import RegionalContext
-from trade_pipeline.config import PipelineConfig
-from trade_processor.table_schema import GLOBAL_SECONDARY_INDEXES, PARTITION_KEY, SORT_KEY
+from trade_pipeline.config import PipelineConfig, TableIndex
+from trade_processor.table_schema import (
+    EXPIRES_AT,
+    INDEXES_BY_NAME,
+    PARTITION_KEY,
+    SORT_KEY,
+)
 
 __all__ = ["ReplicaCoverageError", "TradeTable", "TradeTableArgs", "check_replica_coverage"]
 
@@ -102,8 +107,9 @@ class TradeTable(pulumi.ComponentResource):
             billing_mode="PAY_PER_REQUEST",
             hash_key=PARTITION_KEY,
             range_key=SORT_KEY,
-            attributes=_attributes(),
-            global_secondary_indexes=_global_secondary_indexes(),
+            # only the indexes the stack chose (tableIndexes): each is a write per item and region
+            attributes=_attributes(cfg.table_indexes),
+            global_secondary_indexes=_global_secondary_indexes(cfg.table_indexes),
             # Global tables replicate through streams; NEW_AND_OLD_IMAGES is what AWS requires.
             stream_enabled=True,
             stream_view_type="NEW_AND_OLD_IMAGES",
@@ -113,6 +119,10 @@ class TradeTable(pulumi.ComponentResource):
                 kms_key_arn=args.key_arns.get(cfg.primary_region),
             ),
             point_in_time_recovery=aws.dynamodb.TablePointInTimeRecoveryArgs(enabled=True),
+            # Only canary items carry expires_at (trade_processor.table_schema): DynamoDB deletes
+            # them a day after they occurred. A global table's TTL setting is one for all
+            # replicas (set here, replicated by DynamoDB); replica args have no TTL of their own.
+            ttl=aws.dynamodb.TableTtlArgs(attribute_name=EXPIRES_AT, enabled=True),
             deletion_protection_enabled=cfg.table_deletion_protection,
             replicas=replicas,
             opts=ctx.child_options(self),
@@ -170,27 +180,38 @@ def _replicas(
     ]
 
 
-def _attributes() -> list[aws.dynamodb.TableAttributeArgs]:
-    """Key attributes of the table and of every index (all strings)."""
+def _attributes(chosen: Sequence[TableIndex]) -> list[aws.dynamodb.TableAttributeArgs]:
+    """Key attributes of the table and of the chosen indexes (all strings).
+
+    DynamoDB refuses an attribute definition no key uses, so an index left out takes its
+    attributes with it.
+    """
     names = {PARTITION_KEY, SORT_KEY}
-    for index in GLOBAL_SECONDARY_INDEXES:
+    for choice in chosen:
+        index = INDEXES_BY_NAME[choice.name]
         names |= {index.hash_key, index.range_key}
     return [aws.dynamodb.TableAttributeArgs(name=attr, type="S") for attr in sorted(names)]
 
 
-def _global_secondary_indexes() -> list[aws.dynamodb.TableGlobalSecondaryIndexArgs]:
-    return [
-        aws.dynamodb.TableGlobalSecondaryIndexArgs(
-            name=index.name,
-            key_schemas=[
-                aws.dynamodb.TableGlobalSecondaryIndexKeySchemaArgs(
-                    attribute_name=index.hash_key, key_type="HASH"
-                ),
-                aws.dynamodb.TableGlobalSecondaryIndexKeySchemaArgs(
-                    attribute_name=index.range_key, key_type="RANGE"
-                ),
-            ],
-            projection_type="ALL",
+def _global_secondary_indexes(
+    chosen: Sequence[TableIndex],
+) -> list[aws.dynamodb.TableGlobalSecondaryIndexArgs]:
+    indexes = []
+    for choice in chosen:
+        index = INDEXES_BY_NAME[choice.name]
+        indexes.append(
+            aws.dynamodb.TableGlobalSecondaryIndexArgs(
+                name=index.name,
+                key_schemas=[
+                    aws.dynamodb.TableGlobalSecondaryIndexKeySchemaArgs(
+                        attribute_name=index.hash_key, key_type="HASH"
+                    ),
+                    aws.dynamodb.TableGlobalSecondaryIndexKeySchemaArgs(
+                        attribute_name=index.range_key, key_type="RANGE"
+                    ),
+                ],
+                projection_type=choice.projection.value,
+                non_key_attributes=list(choice.include) or None,
+            )
         )
-        for index in GLOBAL_SECONDARY_INDEXES
-    ]
+    return indexes

@@ -25,10 +25,12 @@ from __future__ import annotations
 from trade_pipeline.config.errors import CONFIG_NAMESPACE, ConfigError
 from trade_pipeline.config.model import (
     EncryptionMode,
+    IndexProjection,
     LambdaArchitecture,
     NetworkMode,
     PipelineConfig,
     PolicyWaiver,
+    TableIndex,
 )
 from trade_pipeline.config.sources import ENV_ALIASES, env_var_for
 from trade_pipeline.config.validators import (
@@ -44,10 +46,12 @@ __all__ = [
     "LOG_RETENTION_DAYS",
     "ConfigError",
     "EncryptionMode",
+    "IndexProjection",
     "LambdaArchitecture",
     "NetworkMode",
     "PipelineConfig",
     "PolicyWaiver",
+    "TableIndex",
     "aws_regions",
     "env_var_for",
     "newest_python_runtime",
@@ -62,10 +66,12 @@ _ENV_ALIASES = ENV_ALIASES
 for _public in (
     ConfigError,
     EncryptionMode,
+    IndexProjection,
     LambdaArchitecture,
     NetworkMode,
     PipelineConfig,
     PolicyWaiver,
+    TableIndex,
 ):
     _public.__module__ = __name__
 del _public

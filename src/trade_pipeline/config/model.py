@@ -27,10 +27,12 @@ from trade_pipeline.config.validators import Region, newest_python_runtime
 
 __all__ = [
     "EncryptionMode",
+    "IndexProjection",
     "LambdaArchitecture",
     "NetworkMode",
     "PipelineConfig",
     "PolicyWaiver",
+    "TableIndex",
 ]
 
 
@@ -44,6 +46,34 @@ class EncryptionMode(StrEnum):
 class LambdaArchitecture(StrEnum):
     ARM64 = "arm64"
     X86_64 = "x86_64"
+
+
+class IndexProjection(StrEnum):
+    """What a global secondary index copies from the item (each entry is a billed write)."""
+
+    KEYS_ONLY = "KEYS_ONLY"
+    INCLUDE = "INCLUDE"
+    ALL = "ALL"
+
+
+class TableIndex(BaseModel):
+    """One query index of the trade table, chosen by a stack (``tableIndexes``)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str = Field(description="One of by-order-time, by-symbol-time, by-account-time.")
+    projection: IndexProjection = Field(
+        default=IndexProjection.KEYS_ONLY,
+        description="KEYS_ONLY (table and index keys), INCLUDE (plus `include`) or ALL.",
+    )
+    include: tuple[str, ...] = Field(
+        default=(), description="Attributes an INCLUDE index copies (empty otherwise)."
+    )
+
+    @model_validator(mode="after")
+    def _known(self) -> TableIndex:
+        validators.check_table_index(self.name, self.projection.value, self.include)
+        return self
 
 
 class PolicyWaiver(BaseModel):
@@ -207,6 +237,46 @@ class PipelineConfig(BaseModel):
         default=10000,
         ge=100,
         description="DynamoDB ReplicationLatency (average, ms) above which a region pair alarms.",
+    )
+    # --- cost (issue 11: `trade-pipeline cost`, the lean default) -------------------------
+    expected_events_per_month: int = Field(
+        default=10_000_000,
+        gt=0,
+        le=1_000_000_000_000,
+        description="Events per month the stack is sized and priced for: the volume "
+        "`trade-pipeline cost` and the preview's estimate line use unless told otherwise.",
+    )
+    expected_trade_share: float = Field(
+        default=0.2,
+        ge=0,
+        le=1,
+        description="Share of events that are TradeExecuted (the rest orders) in the estimate: "
+        "a trade is written with its guard item in one transaction (docs/cost.md).",
+    )
+    table_indexes: tuple[TableIndex, ...] = Field(
+        default=(),
+        description="Query indexes of the trade table: a list of `{name, projection, include}` "
+        "(docs/cost.md: the queries each serves and its write cost per million events). "
+        "Empty: reads by event id and by order+trade id only.",
+    )
+    xray_sampling_rate: float = Field(
+        default=0.01,
+        ge=0,
+        le=1,
+        description="X-Ray: share of processor invocations traced beyond the reservoir (a "
+        "sampling rule per region).",
+    )
+    xray_sampling_reservoir: int = Field(
+        default=1,
+        ge=0,
+        le=1000,
+        description="X-Ray: invocations per second traced before the rate applies.",
+    )
+    platform_log_level: str = Field(
+        default="WARN",
+        pattern=r"^(DEBUG|INFO|WARN)$",
+        description="Lambda's own log lines (system log level): WARN drops the START/END/REPORT "
+        "lines of every invocation; INFO keeps them (docs/cost.md).",
     )
     # --- failover, conflicts and loss alarms (issue 9) ---------------------------------------
     failover_enabled: bool = Field(
@@ -395,6 +465,22 @@ class PipelineConfig(BaseModel):
     def _period(cls, value: int) -> int:
         return validators.check_alarm_period(value)
 
+    @field_validator("table_indexes")
+    @classmethod
+    def _indexes_once(cls, value: tuple[TableIndex, ...]) -> tuple[TableIndex, ...]:
+        names = [index.name for index in value]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise ValueError(f"index {', '.join(twice)} listed more than once")
+        return value
+
+    @field_validator("expected_events_per_month", mode="before")
+    @classmethod
+    def _whole_events(cls, value: Any) -> Any:
+        if isinstance(value, bool):  # YAML `yes`/`true` is not a volume
+            raise ValueError("must be a positive whole number of events per month")
+        return value
+
     @field_validator("alarm_emails")
     @classmethod
     def _emails(cls, value: tuple[str, ...]) -> tuple[str, ...]:
@@ -459,6 +545,11 @@ class PipelineConfig(BaseModel):
     def regions(self) -> tuple[str, ...]:
         """Every region, primary first."""
         return (self.primary_region, *self.secondary_regions)
+
+    @property
+    def table_index_names(self) -> str:
+        """The processor's ``TABLE_INDEXES`` value: the chosen index names, comma-separated."""
+        return ",".join(index.name for index in self.table_indexes)
 
     @property
     def failover_target(self) -> str | None:

@@ -29,6 +29,7 @@ __all__ = [
     "check_oldest_message_age",
     "check_region_list",
     "check_runtime",
+    "check_table_index",
     "check_tags",
     "newest_python_runtime",
     "supported_python_runtimes",
@@ -203,3 +204,18 @@ def check_oldest_message_age(threshold_seconds: int, retention_seconds: int) -> 
             f"oldestMessageAgeThresholdSeconds: {threshold_seconds} s is more than half of "
             f"queueRetentionSeconds ({retention_seconds} s); a message could expire unseen"
         )
+
+
+def check_table_index(name: str, projection: str, include: tuple[str, ...]) -> None:
+    """A known index; ``include`` only with INCLUDE, naming attributes an item can carry."""
+    from trade_processor.storage import CONTENT_ATTRIBUTES
+    from trade_processor.table_schema import INDEXES_BY_NAME
+
+    if name not in INDEXES_BY_NAME:
+        raise ValueError(f"name {name!r}: must be one of {', '.join(INDEXES_BY_NAME)}")
+    if (projection == "INCLUDE") != bool(include):
+        raise ValueError("include: a non-empty list with projection INCLUDE, and only then")
+    known = (*CONTENT_ATTRIBUTES, "occurred_at_utc", "schema_version")
+    unknown = sorted(set(include) - set(known))
+    if unknown:
+        raise ValueError(f"include: {', '.join(unknown)}: not an item attribute")

@@ -19,7 +19,7 @@ from typing import Any
 
 from trade_pipeline.cost.plan_facts import IndexFacts, PlanFacts
 from trade_pipeline.cost.prices import BASELINE_REGION, Price, price_of
-from trade_pipeline.cost.profile import ProcessorProfile, attribute_size
+from trade_pipeline.cost.profile import PLATFORM_LOG_BYTES, ProcessorProfile, attribute_size
 
 __all__ = [
     "ASSUMPTIONS",
@@ -42,12 +42,17 @@ LOG_COMPRESSION = 0.15
 ASSUMPTIONS = (
     "Events enter at the primary region's bus (the global endpoint's primary when present); "
     "other regions' pipelines stand by and receive the table's replicated writes.",
-    "X-Ray sampling: Lambda's default rule, the first request each second plus 5% of the rest "
-    f"(reservoir {XRAY_RESERVOIR_PER_SECOND}/s, rate {XRAY_FIXED_RATE:.0%}); the reservoir is "
-    "counted as fixed (traffic at least one event per second), the 5% as variable.",
+    "X-Ray sampling: the processor's sampling rule in the plan (reservoir per second, then a "
+    "rate); without one, Lambda's default (the first request each second plus "
+    f"{XRAY_FIXED_RATE:.0%} of the rest). The reservoir is counted as fixed (traffic at least "
+    "one event per second), the rate as variable.",
+    "Event mix: expectedTradeShare of the events are trades (TradeExecuted, item + guard item "
+    "in one transaction), the rest orders (sized as OrderPlaced).",
+    f"Lambda's platform lines (START/END/REPORT, assumed {PLATFORM_LOG_BYTES} bytes per "
+    "invocation) are written at system log level INFO or DEBUG only.",
     "Storage, PITR, archive and log storage lines price keeping one month of events for a "
-    "month (steady state for bounded retention); the table has no TTL, so each further month "
-    "kept adds its storage and PITR lines again.",
+    "month (steady state for bounded retention); trade items never expire (only canaries "
+    "do), so each further month kept adds its storage and PITR lines again.",
     f"CloudWatch Logs storage is billed on compressed bytes: assumed {LOG_COMPRESSION:.0%} of "
     "the ingested size.",
     "A typical event is stored (no rejection, no retry): SQS carries no message for it; a "
@@ -188,39 +193,100 @@ def index_entry_bytes(
     return sum(attribute_size(n, item[n]) for n in names if n in item)
 
 
+@dataclass(frozen=True)
+class _Mix:
+    """Per-event write units and bytes for the stack's mix of orders and trades."""
+
+    trade_share: float
+    order_wru: int
+    trade_wru: int
+    guard_wru: int
+
+    @classmethod
+    def of(cls, facts: PlanFacts, profile: ProcessorProfile) -> _Mix:
+        guard = _units(profile.guard_item_bytes, WRITE_UNIT_BYTES) if profile.guard_item else 0
+        return cls(
+            facts.trade_share,
+            _units(profile.order_item_bytes, WRITE_UNIT_BYTES),
+            _units(profile.item_bytes, WRITE_UNIT_BYTES),
+            guard,
+        )
+
+    def weighted(self, order: float, trade: float) -> float:
+        return (1 - self.trade_share) * order + self.trade_share * trade
+
+    @property
+    def item_wru(self) -> float:
+        """One write of the event's item (the floor's write, and a replica's)."""
+        return self.weighted(self.order_wru, self.trade_wru)
+
+
+def _index_lines(lines: _Lines, facts: PlanFacts, profile: ProcessorProfile, mix: _Mix) -> float:
+    """Each index's write in every region; returns the index bytes stored per event."""
+    order_item = profile.order_item or profile.item
+    stored = 0.0
+    for index in facts.indexes:
+        order = index_entry_bytes(index, order_item, facts.table_keys)
+        trade = index_entry_bytes(index, profile.item, facts.table_keys)
+        wru = mix.weighted(
+            0 if order is None else _units(order, WRITE_UNIT_BYTES),
+            0 if trade is None else _units(trade, WRITE_UNIT_BYTES),
+        )
+        stored += mix.weighted(
+            0 if order is None else order + ITEM_OVERHEAD_BYTES,
+            0 if trade is None else trade + ITEM_OVERHEAD_BYTES,
+        )
+        for region in facts.table_regions:
+            lines.add(
+                "dynamodb.write_request_unit",
+                f"index {index.name} write ({index.projection})",
+                region,
+                per_event=wru,
+            )
+    return stored
+
+
 def _writes(lines: _Lines, facts: PlanFacts, profile: ProcessorProfile, ingest: str) -> None:
-    """Per region: the table write (local or replicated), each index's write, storage, PITR."""
-    table_wru = _units(profile.item_bytes, WRITE_UNIT_BYTES)
-    entries = [
-        (index.name, size)
-        for index in facts.indexes
-        if (size := index_entry_bytes(index, profile.item, facts.table_keys)) is not None
-    ]
-    stored = profile.item_bytes + ITEM_OVERHEAD_BYTES
-    stored += sum(size + ITEM_OVERHEAD_BYTES for _, size in entries)
+    """Per region: the item's write (local or replicated), the trade guard, indexes, storage.
+
+    A trade is one transaction of its item and its guard item: DynamoDB bills a transactional
+    write twice (2 units per KB per item) where it is made; every replica receives both items
+    as ordinary replicated writes.
+    """
+    mix = _Mix.of(facts, profile)
+    share = mix.trade_share if mix.guard_wru else 0.0
+    index_bytes = _index_lines(lines, facts, profile, mix)
+    table_bytes = mix.weighted(
+        profile.order_item_bytes + ITEM_OVERHEAD_BYTES,
+        profile.item_bytes + ITEM_OVERHEAD_BYTES,
+    )
+    if mix.guard_wru:
+        table_bytes += share * (profile.guard_item_bytes + ITEM_OVERHEAD_BYTES)
     for region in facts.table_regions:
         local = region == ingest
         lines.add(
             "dynamodb.write_request_unit" if local else "dynamodb.replicated_write_request_unit",
             "table write" if local else "replicated table write",
             region,
-            per_event=table_wru,
+            per_event=mix.item_wru,
         )
-        for name, size in entries:
-            lines.add(
-                "dynamodb.write_request_unit",
-                f"index {name} write",
-                region,
-                per_event=_units(size, WRITE_UNIT_BYTES),
-            )
+        guard_wru = share * (mix.trade_wru + 2 * mix.guard_wru) if local else share * mix.guard_wru
+        lines.add(
+            "dynamodb.write_request_unit" if local else "dynamodb.replicated_write_request_unit",
+            f"trade guard ({share:.0%} trades: transaction x2 + guard item)"
+            if local
+            else f"trade guard ({share:.0%} trades: replicated guard item)",
+            region,
+            # local: (item + guard) x 2 for a transaction, minus the item's plain write above
+            per_event=guard_wru,
+        )
         lines.add(
             "dynamodb.storage_gb_month",
             "table + index storage (one month)",
             region,
-            per_event=stored / GB,
+            per_event=(table_bytes + index_bytes) / GB,
         )
         if region in facts.pitr_regions:
-            table_bytes = profile.item_bytes + ITEM_OVERHEAD_BYTES
             lines.add(
                 "dynamodb.pitr_gb_month", "PITR (one month)", region, per_event=table_bytes / GB
             )
@@ -252,9 +318,15 @@ def _processing(
         region,
         per_event=share * gb_seconds,
     )
-    log_gb = profile.log_bytes / GB
+    platform = profile.platform_log_bytes if fn.system_log_level in ("DEBUG", "INFO") else 0
+    log_bytes = profile.handler_log_bytes + platform
+    log_gb = log_bytes / GB
     lines.add(
-        "logs.ingestion_gb", f"logs {profile.log_bytes} B/event", region, per_event=share * log_gb
+        "logs.ingestion_gb",
+        f"logs {profile.handler_log_bytes} B handler + {platform} B platform "
+        f"({fn.log_level}/{fn.system_log_level})",
+        region,
+        per_event=share * log_gb,
     )
     days = fn.log_retention_days or 30
     lines.add(
@@ -266,14 +338,19 @@ def _processing(
     metrics = len(profile.emf_metrics)
     lines.add("cloudwatch.custom_metric", f"{metrics} EMF metrics", region, fixed=metrics)
     if fn.tracing == "Active":
+        reservoir, rate = fn.sampling or (XRAY_RESERVOIR_PER_SECOND, XRAY_FIXED_RATE)
+        source = "sampling rule" if fn.sampling else "Lambda's default sampling"
         lines.add(
-            "xray.trace_recorded", "traces: 5% sampled", region, per_event=share * XRAY_FIXED_RATE
+            "xray.trace_recorded",
+            f"traces: {rate:.1%} sampled ({source})",
+            region,
+            per_event=share * rate,
         )
         lines.add(
             "xray.trace_recorded",
-            "traces: 1/s reservoir",
+            f"traces: {reservoir}/s reservoir ({source})",
             region,
-            fixed=XRAY_RESERVOIR_PER_SECOND * SECONDS_PER_MONTH,
+            fixed=reservoir * SECONDS_PER_MONTH,
         )
 
 
@@ -354,7 +431,7 @@ def floor_estimate(facts: PlanFacts, profile: ProcessorProfile, events_per_month
             ingest,
             per_event=fn.memory_mb / 1024 * duration_s,
         )
-    wru = _units(profile.item_bytes, WRITE_UNIT_BYTES)
+    wru = _Mix.of(facts, profile).item_wru
     for region in facts.table_regions or facts.regions:
         key = (
             "dynamodb.write_request_unit"

@@ -15,6 +15,7 @@ from typing import Any
 
 from trade_pipeline import resource_types as rt
 from trade_pipeline.preview import Plan, PlannedResource
+from trade_processor.table_schema import TABLE_INDEXES_ENV
 
 __all__ = ["FunctionFacts", "IndexFacts", "PlanFacts", "read_plan"]
 
@@ -39,6 +40,14 @@ class FunctionFacts:
     architecture: str
     tracing: str
     log_retention_days: int
+    table_indexes: str | None = None
+    """The function's ``TABLE_INDEXES`` (which index keys its items carry); None: unset."""
+    log_level: str = "INFO"
+    """Application log level (Lambda's logging config)."""
+    system_log_level: str = "INFO"
+    """Lambda's own lines (START/END/REPORT are INFO): below INFO they are not written."""
+    sampling: tuple[int, float] | None = None
+    """X-Ray (reservoir per second, rate) of a sampling rule for this function; None: default."""
 
 
 @dataclass
@@ -63,6 +72,8 @@ class PlanFacts:
     replication_region: str | None = None  # secondary that processes replicated events
     interface_endpoint_azs: dict[str, int] = field(default_factory=dict)
     queues: dict[str, int] = field(default_factory=dict)
+    trade_share: float = 1.0
+    """Share of events that are trades (``expectedTradeShare``); the rest are orders."""
 
 
 def _count(resources: list[PlannedResource], type_: str) -> dict[str, int]:
@@ -104,8 +115,22 @@ def _processor_arns(plan: Plan) -> set[str]:
     return {str(t.inputs.get("arn")) for t in plan.by_type(rt.TARGET)}
 
 
+def _sampling_rules(plan: Plan) -> dict[tuple[str, str], tuple[int, float]]:
+    """(region, service name) -> (reservoir, rate) of each Lambda sampling rule."""
+    rules = {}
+    for rule in plan.by_type(rt.SAMPLING_RULE):
+        inputs = rule.inputs
+        if inputs.get("serviceType") in ("AWS::Lambda::Function", "*") and rule.region:
+            rules[(rule.region, str(inputs.get("serviceName")))] = (
+                int(inputs.get("reservoirSize") or 0),
+                float(inputs.get("fixedRate") or 0),
+            )
+    return rules
+
+
 def _read_processors(plan: Plan, facts: PlanFacts) -> None:
     targeted = _processor_arns(plan)
+    sampling = _sampling_rules(plan)
     retention = {
         str(g.inputs.get("name")): int(g.inputs.get("retentionInDays") or 0)
         for g in plan.by_type(rt.LOG_GROUP)
@@ -114,9 +139,9 @@ def _read_processors(plan: Plan, facts: PlanFacts) -> None:
         if str(fn.outputs.get("arn")) not in targeted or not fn.region:
             continue  # not an EventBridge target: not on the per-event path
         inputs = fn.inputs
-        log_group = (inputs.get("loggingConfig") or {}).get("logGroup") or (
-            f"/aws/lambda/{inputs.get('name')}"
-        )
+        logging_config = inputs.get("loggingConfig") or {}
+        log_group = logging_config.get("logGroup") or f"/aws/lambda/{inputs.get('name')}"
+        variables = (inputs.get("environment") or {}).get("variables") or {}
         facts.processors[fn.region] = FunctionFacts(
             region=fn.region,
             name=str(inputs.get("name")),
@@ -124,6 +149,10 @@ def _read_processors(plan: Plan, facts: PlanFacts) -> None:
             architecture=(inputs.get("architectures") or ["x86_64"])[0],
             tracing=str((inputs.get("tracingConfig") or {}).get("mode") or "PassThrough"),
             log_retention_days=retention.get(str(log_group), 0),
+            table_indexes=variables.get(TABLE_INDEXES_ENV),
+            log_level=str(logging_config.get("applicationLogLevel") or "INFO"),
+            system_log_level=str(logging_config.get("systemLogLevel") or "INFO"),
+            sampling=sampling.get((fn.region, str(inputs.get("name")))),
         )
 
 
@@ -178,6 +207,7 @@ def read_plan(plan: Plan) -> PlanFacts:
     primary = str(config.get("primaryRegion"))
     regions = (primary, *(str(r) for r in config.get("secondaryRegions") or ()))
     facts = PlanFacts(stack=plan.stack, regions=regions, primary=primary)
+    facts.trade_share = float(config.get("expectedTradeShare", 1.0))
     _read_table(plan, facts)
     _read_processors(plan, facts)
     facts.archive_retention_days = {

@@ -1,11 +1,14 @@
 """What one typical event costs the processor, measured by running the processor's own code.
 
-- the item: :func:`trade_processor.storage.item_for` of the validated typical event
-  (:func:`trade_pipeline.sample_events.typical_event`), sized with DynamoDB's rules (attribute
-  name bytes + value bytes);
+- the items: :func:`trade_processor.storage.item_for` of the validated typical trade
+  (:func:`trade_pipeline.sample_events.typical_event`) and of a typical order, each with the
+  key attributes of the planned indexes only (the function's ``TABLE_INDEXES``), and the
+  trade's guard item (:func:`trade_processor.storage.trade_guard_for`), sized with DynamoDB's
+  rules (attribute name bytes + value bytes);
 - the log bytes: the real Lambda handler processes the event (DynamoDB answered by a stub in
   process, no network) and every byte it writes to stdout is counted: the JSON log line and the
-  EMF metric line, cold-start metric included on the first call;
+  EMF metric line, cold-start metric included on the first call, at the planned application
+  log level;
 - the duration: the handler's in-process time per event on this machine, scaled to the
   function's CPU share (Lambda gives one vCPU at 1,769 MB, proportionally less below), plus one
   DynamoDB round trip (assumed :data:`DYNAMODB_ROUND_TRIP_MS`), rounded up to Lambda's 1 ms
@@ -25,7 +28,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from trade_pipeline.sample_events import SAMPLE_ACCOUNT, typical_event
+from trade_pipeline.cost.plan_facts import PlanFacts
+from trade_pipeline.sample_events import SAMPLE_ACCOUNT, make_event, typical_event
+from trade_processor.table_schema import GLOBAL_SECONDARY_INDEXES, IndexSpec, indexes_named
 
 __all__ = [
     "DYNAMODB_ROUND_TRIP_MS",
@@ -36,6 +41,7 @@ __all__ = [
     "billed_duration_ms",
     "item_size",
     "measure_profile",
+    "profile_for",
 ]
 
 FULL_VCPU_MEMORY_MB = 1769
@@ -43,6 +49,9 @@ FULL_VCPU_MEMORY_MB = 1769
 
 DYNAMODB_ROUND_TRIP_MS = 5.0
 """Assumed: one PutItem round trip inside a region ("single-digit milliseconds")."""
+
+LOG_LEVELS = {"WARN": "WARNING", "FATAL": "CRITICAL", "TRACE": "DEBUG"}
+"""Lambda's log level names that Python's logging spells differently."""
 
 PLATFORM_LOG_BYTES = 450
 """Assumed: Lambda's own ``platform.start`` + ``platform.report`` JSON lines per invocation.
@@ -56,7 +65,8 @@ class ProcessorProfile:
     """Per-event figures of the processor for a typical event."""
 
     item: dict[str, Any]
-    """The stored item (low-level attribute values), as the processor builds it."""
+    """The stored item of a typical trade (low-level attribute values), as the processor
+    builds it."""
     event_bytes: int
     """The EventBridge event as JSON (what PutEvents carries and the archive keeps)."""
     handler_log_bytes: int
@@ -69,10 +79,22 @@ class ProcessorProfile:
     platform_log_bytes: int = PLATFORM_LOG_BYTES
     duration_override_ms: float | None = None
     notes: tuple[str, ...] = field(default=())
+    order_item: dict[str, Any] = field(default_factory=dict)
+    """The stored item of a typical order (OrderPlaced); empty: sized as the trade."""
+    guard_item: dict[str, Any] = field(default_factory=dict)
+    """The trade's guard item, written with it in one transaction; empty: no guard."""
 
     @property
     def item_bytes(self) -> int:
         return item_size(self.item)
+
+    @property
+    def order_item_bytes(self) -> int:
+        return item_size(self.order_item) if self.order_item else self.item_bytes
+
+    @property
+    def guard_item_bytes(self) -> int:
+        return item_size(self.guard_item)
 
     @property
     def log_bytes(self) -> int:
@@ -179,9 +201,24 @@ def _fastest_batch_ms(handle: Any, region: str, rounds: int, batches: int = 5) -
     return best
 
 
-def measure_profile(region: str, rounds: int = 200) -> ProcessorProfile:
-    """Run the real handler on typical events put in ``region`` and measure item, log bytes
-    and CPU time."""
+def profile_for(facts: PlanFacts, rounds: int = 200) -> ProcessorProfile:
+    """The profile of the primary region's processor as planned (indexes, log level)."""
+    fn = facts.processors.get(facts.primary)
+    if fn is None:
+        return measure_profile(facts.primary, rounds=rounds)
+    indexes = None if fn.table_indexes is None else indexes_named(fn.table_indexes)
+    return measure_profile(facts.primary, rounds, indexes=indexes, log_level=fn.log_level)
+
+
+def measure_profile(
+    region: str,
+    rounds: int = 200,
+    *,
+    indexes: tuple[IndexSpec, ...] | None = None,
+    log_level: str = "INFO",
+) -> ProcessorProfile:
+    """Run the real handler on typical events put in ``region`` and measure items, log bytes
+    and CPU time (items with the keys of ``indexes``: None means every index)."""
     os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "trade-processor")
     os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "TradePipeline")
     from aws_lambda_powertools.metrics.provider.cold_start import reset_cold_start_flag
@@ -190,24 +227,29 @@ def measure_profile(region: str, rounds: int = 200) -> ProcessorProfile:
     from trade_processor.observability import logger, metrics
     from trade_processor.processor import EventProcessor
     from trade_processor.rejections import RejectedEventQueue
-    from trade_processor.storage import TradeEventStore, item_for
+    from trade_processor.storage import TradeEventStore, item_for, trade_guard_for
     from trade_processor.validation import parse_event
 
+    chosen = GLOBAL_SECONDARY_INDEXES if indexes is None else indexes
     event = typical_event(region)
-    item = dict(item_for(parse_event(event)))
+    item = dict(item_for(parse_event(event), chosen))
+    order = dict(item_for(parse_event(make_event("OrderPlaced", region=region)), chosen))
+    guard = dict(trade_guard_for(item) or {})
     # a typical event is stored: the rejected queue is never used, so it gets no client
     no_client: Any = None
     queue = RejectedEventQueue(
         f"https://sqs.{region}.amazonaws.com/{SAMPLE_ACCOUNT}/x", lambda: no_client
     )
     handler_module.use_processor(
-        EventProcessor(TradeEventStore(_stubbed_dynamodb(region), "t"), queue)
+        EventProcessor(TradeEventStore(_stubbed_dynamodb(region), "t", chosen), queue)
     )
+    level = logger.log_level
     log_handler = logger.registered_handler
     assert isinstance(log_handler, logging.StreamHandler)
     context: Any = _Context(region)
     sink = io.StringIO()
     previous = log_handler.setStream(sink)
+    logger.setLevel(LOG_LEVELS.get(log_level, log_level))
     try:
         with contextlib.redirect_stdout(sink):
             # as in a fresh execution environment, whatever ran in this process before
@@ -220,6 +262,7 @@ def measure_profile(region: str, rounds: int = 200) -> ProcessorProfile:
             cpu_ms = _fastest_batch_ms(lambda e: handler_module.handler(e, context), region, rounds)
     finally:
         log_handler.setStream(previous)
+        logger.setLevel(level)
         handler_module.use_processor(None)
         metrics.clear_metrics()
     return ProcessorProfile(
@@ -228,4 +271,6 @@ def measure_profile(region: str, rounds: int = 200) -> ProcessorProfile:
         handler_log_bytes=warm_bytes,
         emf_metrics=tuple(sorted(_emf_metrics(cold_text))),
         cpu_ms=cpu_ms,
+        order_item=order,
+        guard_item=guard,
     )

@@ -110,9 +110,11 @@ def render(
     )
     console.print(f"per region: {by_region}")
     console.print(
-        f"typical event: item {profile.item_bytes} B, event {profile.event_bytes} B, "
-        f"logs {profile.handler_log_bytes} B (handler) + {profile.platform_log_bytes} B "
-        f"(platform, assumed), {len(profile.emf_metrics)} EMF metrics; "
+        f"typical events: trade item {profile.item_bytes} B + guard item "
+        f"{profile.guard_item_bytes} B, order item {profile.order_item_bytes} B, event "
+        f"{profile.event_bytes} B, logs {profile.handler_log_bytes} B (handler) + "
+        f"{profile.platform_log_bytes} B (platform, assumed; counted at system log level INFO), "
+        f"{len(profile.emf_metrics)} EMF metrics; "
         f"processor CPU {profile.cpu_ms:.2f} ms here"
     )
     for note in estimate.notes:
@@ -150,6 +152,8 @@ def to_json(
         "floor_lines": [line.as_dict(volume) for line in floor.lines],
         "profile": {
             "item_bytes": profile.item_bytes,
+            "order_item_bytes": profile.order_item_bytes,
+            "guard_item_bytes": profile.guard_item_bytes,
             "event_bytes": profile.event_bytes,
             "handler_log_bytes": profile.handler_log_bytes,
             "platform_log_bytes": profile.platform_log_bytes,
