@@ -18,8 +18,8 @@ from trade_pipeline.policies import RULES
 
 REPO = Path(__file__).resolve().parents[2]
 TEXT_SUFFIXES = {".py", ".md", ".yaml", ".yml", ".toml", ".txt", ".cfg", ""}
-# Files that only exist outside this repository (background notes of the original authors).
-FOREIGN_FILES = ("DESIGN.md", "DEVELOPERS.md", "FACTS.md", "STYLE.md", "../shared")
+# A Markdown file named anywhere (``docs/cost.md``, ``README.md``, a bare ``<name>.md``).
+MARKDOWN_NAME = re.compile(r"(?<![\w<>*{-])((?:\.\./|[\w-]+/)*[\w.-]+\.md)\b")
 MARKDOWN_LINK = re.compile(r"\]\(([^)\s]+)\)")
 REVIEW_REF = re.compile(r"review-failures\.md#(rf-\d+)")
 
@@ -37,13 +37,13 @@ def tracked_text_files() -> list[Path]:
 
 
 def test_no_file_refers_to_a_document_outside_the_repository() -> None:
-    this_file = Path(__file__).resolve()
+    files = tracked_text_files()
+    present = {path.name for path in files}
     offenders = [
         f"{path.relative_to(REPO)}: {name}"
-        for path in tracked_text_files()
-        if path.resolve() != this_file
-        for name in FOREIGN_FILES
-        if name in path.read_text(encoding="utf-8", errors="replace")
+        for path in files
+        for name in MARKDOWN_NAME.findall(path.read_text(encoding="utf-8", errors="replace"))
+        if Path(name).name not in present or name.startswith("../")
     ]
     assert offenders == []
 
