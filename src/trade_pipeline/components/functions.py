@@ -105,7 +105,7 @@ def build_function(
                 destination=spec.on_failure_arn
             )
         ),
-        # Lambda checks at creation that the role may send to the destination.
+        # After the role's policy: the function's role is what sends to the destination.
         opts=ctx.child_options(parent, role_policy),
     )
     return BuiltFunction(log_group, role, role_policy, function, invoke_config)
