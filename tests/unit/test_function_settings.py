@@ -321,11 +321,10 @@ def test_both_functions_of_a_region_share_every_function_wide_input(
 ) -> None:
     spec = PARTS[part]
     for region in REGIONS:
+        by_handler = {fn.inputs["handler"]: fn for fn in stack.functions(region)}
         processor, detector = (
-            {p: v for p, v in inputs_of(stack, spec, fn).items() if not is_own(spec, p)}
-            for fn in sorted(
-                stack.functions(region), key=lambda f: HANDLERS.index(f.inputs["handler"])
-            )
+            {p: v for p, v in inputs_of(stack, spec, by_handler[h]).items() if not is_own(spec, p)}
+            for h in (PROCESSOR_HANDLER, DETECTOR_HANDLER)
         )
         differ = {
             ".".join(path): (processor.get(path), detector.get(path))
