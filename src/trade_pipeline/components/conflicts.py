@@ -4,8 +4,10 @@
         Lambda ``trade_processor.conflicts.handler`` --> rejected-events queue (+ metric)
         failed batches: retried (bounded, bisected), then their location -> processing-failures
 
-Same artifact and standards as the processor: newest runtime, arm64, X-Ray ``Active``, JSON
-logs into its own log group with retention, a role with one inline policy on the exact stream
+Same artifact as the processor, and built by the same ``build_function``
+(``components/functions.py``), so it has every function-wide setting the processor has:
+runtime, architecture, memory, X-Ray ``Active``, JSON logs at the configured levels into its
+own log group with retention, async bounds. Its role has one inline policy on the exact stream
 ARN of its own region and its two queues. Filtered records cost no invocation, so a quiet
 detector costs nothing; it runs only when replication replaced a stored version.
 """
@@ -14,15 +16,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from pathlib import Path
 
 import pulumi
 import pulumi_aws as aws
 
 from trade_pipeline import iam
-from trade_pipeline.components.alarms import CONFLICT_SERVICE_NAME, METRIC_NAMESPACE
+from trade_pipeline.components.alarms import CONFLICT_SERVICE_NAME
 from trade_pipeline.components.context import RegionalContext
-from trade_pipeline.components.pipeline import LambdaArtifactLike
+from trade_pipeline.components.functions import FunctionSpec, LambdaArtifactLike, build_function
 
 __all__ = ["HANDLER", "MODIFY_FILTER", "RegionalConflictDetector", "RegionalConflictDetectorArgs"]
 
@@ -45,7 +46,8 @@ class RegionalConflictDetectorArgs:
 
 
 class RegionalConflictDetector(pulumi.ComponentResource):
-    """Log group, role and policy, function, async bounds, and the filtered stream mapping."""
+    """Log group, role and policy, function, async bounds (``build_function``), and the
+    filtered stream mapping."""
 
     log_group: aws.cloudwatch.LogGroup
     role: aws.iam.Role
@@ -62,96 +64,49 @@ class RegionalConflictDetector(pulumi.ComponentResource):
     ) -> None:
         super().__init__("trade-pipeline:index:RegionalConflictDetector", name, None, opts)
         self._logical_name, self._ctx, self._args = name, args.context, args
-        self.log_group = aws.cloudwatch.LogGroup(
-            f"{name}-logs",
-            name=self._ctx.naming.detector_log_group,
-            retention_in_days=self._ctx.config.log_retention_days,
-            kms_key_id=args.log_key_arn,
-            opts=self._child(),
-        )
-        self.role, self.role_policy = self._create_role()
-        self.function = self._create_function()
-        self.invoke_config = self._create_invoke_config()
+        built = build_function(self._ctx, self, self._detector_spec())
+        self.log_group, self.role, self.role_policy = built.log_group, built.role, built.role_policy
+        self.function, self.invoke_config = built.function, built.invoke_config
         self.mapping = self._create_mapping()
         self.register_outputs({"function_arn": self.function.arn})
 
     def _child(self, *depends_on: pulumi.Resource) -> pulumi.ResourceOptions:
         return self._ctx.child_options(self, *depends_on)
 
-    def _create_role(self) -> tuple[aws.iam.Role, aws.iam.RolePolicy]:
+    def _detector_spec(self) -> FunctionSpec:
+        """What the detector has of its own. Its async invoke bounds apply to an asynchronous
+        invocation (an operator's test event, say): the stream mapping invokes synchronously
+        and has its own bounds (:meth:`_create_mapping`)."""
         ctx, args = self._ctx, self._args
-        role = aws.iam.Role(
-            f"{self._logical_name}-role",
-            name=ctx.naming.detector_role(ctx.region),
-            description=f"Trade conflict detector in {ctx.region}",
-            assume_role_policy=pulumi.Output.from_input(ctx.account_id).apply(
-                lambda acct: json.dumps(iam.lambda_trust_policy(acct))
-            ),
-            opts=self._child(),
-        )
-        grants = pulumi.Output.all(
-            args.stream_arn, self.log_group.arn, args.rejected_queue_arn, args.failures_queue_arn
-        ).apply(lambda a: iam.DetectorGrants(a[0], a[1], a[2:]))
-        policy = aws.iam.RolePolicy(
-            f"{self._logical_name}-role-policy",
-            name="conflict-detector-access",
-            role=role.id,
-            policy=grants.apply(lambda g: json.dumps(iam.detector_policy(g))),
-            opts=self._child(),
-        )
-        return role, policy
-
-    def _create_function(self) -> aws.lambda_.Function:
-        cfg, args = self._ctx.config, self._args
-        return aws.lambda_.Function(
-            f"{self._logical_name}-function",
-            name=self._ctx.naming.detector_function,
-            description="Reports trade items replaced by cross-region replication",
-            role=self.role.arn,
-            runtime=cfg.lambda_runtime,
-            architectures=[cfg.lambda_architecture.value],
+        return FunctionSpec(
+            logical_name=self._logical_name,
+            function_name=ctx.naming.detector_function,
+            log_group_name=ctx.naming.detector_log_group,
+            role_name=ctx.naming.detector_role(ctx.region),
+            role_description=f"Trade conflict detector in {ctx.region}",
+            policy_name="conflict-detector-access",
+            policy=self._detector_policy,
             handler=HANDLER,
-            code=pulumi.FileArchive(str(Path(args.artifact.path))),
-            source_code_hash=args.artifact.source_code_hash,
-            memory_size=cfg.lambda_memory_mb,
-            timeout=cfg.lambda_timeout_seconds,
-            reserved_concurrent_executions=cfg.lambda_reserved_concurrency,
-            tracing_config=aws.lambda_.FunctionTracingConfigArgs(mode="Active"),
+            description="Reports trade items replaced by cross-region replication",
+            service_name=CONFLICT_SERVICE_NAME,
+            environment={
+                "TABLE_NAME": args.table_name,
+                "REJECTED_EVENTS_QUEUE_URL": args.rejected_queue_url,
+            },
+            on_failure_arn=args.failures_queue_arn,
+            artifact=args.artifact,
+            reserved_concurrency=ctx.config.lambda_reserved_concurrency,
+            log_key_arn=args.log_key_arn,
             code_signing_config_arn=args.code_signing_config_arn,
-            logging_config=aws.lambda_.FunctionLoggingConfigArgs(
-                log_format="JSON",
-                log_group=self.log_group.name,
-                application_log_level=cfg.log_level,
-                system_log_level="INFO",
-            ),
-            environment=aws.lambda_.FunctionEnvironmentArgs(
-                variables={
-                    "TABLE_NAME": args.table_name,
-                    "REJECTED_EVENTS_QUEUE_URL": args.rejected_queue_url,
-                    "POWERTOOLS_SERVICE_NAME": CONFLICT_SERVICE_NAME,
-                    "POWERTOOLS_METRICS_NAMESPACE": METRIC_NAMESPACE,
-                    "POWERTOOLS_LOG_LEVEL": cfg.log_level,
-                }
-            ),
-            opts=self._child(self.log_group, self.role_policy),
         )
 
-    def _create_invoke_config(self) -> aws.lambda_.FunctionEventInvokeConfig:
-        """Bounds for an asynchronous invocation (an operator's test event, say): the stream
-        mapping invokes synchronously and has its own bounds below."""
-        cfg = self._ctx.config
-        return aws.lambda_.FunctionEventInvokeConfig(
-            f"{self._logical_name}-async",
-            function_name=self.function.name,
-            maximum_retry_attempts=cfg.lambda_max_retry_attempts,
-            maximum_event_age_in_seconds=cfg.lambda_max_event_age_seconds,
-            destination_config=aws.lambda_.FunctionEventInvokeConfigDestinationConfigArgs(
-                on_failure=aws.lambda_.FunctionEventInvokeConfigDestinationConfigOnFailureArgs(
-                    destination=self._args.failures_queue_arn
-                )
-            ),
-            opts=self._child(self.role_policy),
-        )
+    def _detector_policy(self, log_group_arn: pulumi.Output[str]) -> pulumi.Output[str]:
+        """The role's one inline policy: this region's stream, its two queues."""
+        args = self._args
+        grants = pulumi.Output.all(
+            args.stream_arn, log_group_arn, args.rejected_queue_arn, args.failures_queue_arn
+        ).apply(lambda a: iam.DetectorGrants(a[0], a[1], a[2:]))
+        return grants.apply(lambda g: json.dumps(iam.detector_policy(g)))
 
     def _create_mapping(self) -> aws.lambda_.EventSourceMapping:
         """The stream, MODIFY records only; a failing batch is halved and retried a bounded

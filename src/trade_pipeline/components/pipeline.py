@@ -13,15 +13,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Protocol
 
 import pulumi
 import pulumi_aws as aws
 
 from trade_pipeline import iam
-from trade_pipeline.components.alarms import METRIC_NAMESPACE, PROCESSOR_SERVICE_NAME
+from trade_pipeline.components.alarms import PROCESSOR_SERVICE_NAME
 from trade_pipeline.components.context import RegionalContext
+from trade_pipeline.components.functions import FunctionSpec, LambdaArtifactLike, build_function
 from trade_pipeline.naming import QueueKind
 from trade_processor.models import DETAIL_TYPES, SOURCE_PREFIX
 from trade_processor.rejections import MAX_MESSAGE_BYTES
@@ -55,13 +54,6 @@ def event_pattern() -> str:
     )
 
 
-class LambdaArtifactLike(Protocol):
-    @property
-    def path(self) -> Path: ...
-    @property
-    def source_code_hash(self) -> str: ...
-
-
 @dataclass(frozen=True)
 class RegionalPipelineArgs:
     context: RegionalContext
@@ -79,7 +71,8 @@ class RegionalPipeline(pulumi.ComponentResource):
     """Bus, archive, rule, target, queues, processor function and its role, in one region.
 
     Built in four steps, each a method: queues; bus, archive and rule; processor (log group,
-    role, function, async invoke config); wiring (delivery DLQ policy, permission, target).
+    role, function, async invoke config from ``build_function``, then its X-Ray sampling rule);
+    wiring (delivery DLQ policy, permission, target).
     """
 
     bus: aws.cloudwatch.EventBus
@@ -99,11 +92,10 @@ class RegionalPipeline(pulumi.ComponentResource):
         self, name: str, args: RegionalPipelineArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("trade-pipeline:index:RegionalPipeline", name, None, opts)
-        artifact_path = _existing_artifact(args.artifact)
         self._logical_name, self._ctx = name, args.context
         self.queues = self._create_queues()
         self._create_bus_archive_and_rule()
-        self._create_processor(args, artifact_path)
+        self._create_processor(args)
         self._wire_rule_to_processor()
         self.register_outputs(
             {
@@ -165,38 +157,53 @@ class RegionalPipeline(pulumi.ComponentResource):
         )
 
     # --- step 3: processor --------------------------------------------------------------
-    def _create_processor(self, args: RegionalPipelineArgs, artifact_path: Path) -> None:
-        """Log group, role and its policy, function, then its async invoke config."""
-        self.log_group = aws.cloudwatch.LogGroup(
-            f"{self._logical_name}-logs",
-            name=self._ctx.naming.log_group,
-            retention_in_days=self._ctx.config.log_retention_days,
-            kms_key_id=args.log_key_arn,
-            opts=self._child(),
-        )
-        self.role, self.role_policy = self._create_role(args)
-        self.function = self._create_function(args, artifact_path)
+    def _create_processor(self, args: RegionalPipelineArgs) -> None:
+        """Log group, role and its policy, function, async invoke config (``build_function``:
+        the same for every function of the stack), then the function's X-Ray sampling rule."""
+        built = build_function(self._ctx, self, self._processor_spec(args))
+        self.log_group, self.role, self.role_policy = built.log_group, built.role, built.role_policy
+        self.function, self.invoke_config = built.function, built.invoke_config
         self.sampling_rule = self._create_sampling_rule()
-        self.invoke_config = self._create_invoke_config()
 
-    def _create_role(self, args: RegionalPipelineArgs) -> tuple[aws.iam.Role, aws.iam.RolePolicy]:
-        """The processor's role, with one inline policy on the exact ARNs of this region."""
-        ctx, region = self._ctx, self._ctx.region
-        role = aws.iam.Role(
-            f"{self._logical_name}-role",
-            name=ctx.naming.role(region),
-            description=f"Trade processor in {region}",
-            assume_role_policy=pulumi.Output.from_input(ctx.account_id).apply(
-                lambda acct: json.dumps(iam.lambda_trust_policy(acct))
-            ),
-            opts=self._child(),
+    def _processor_spec(self, args: RegionalPipelineArgs) -> FunctionSpec:
+        """What the processor has of its own: names, handler, environment, its policy, and
+        the processing-failures queue as its on-failure destination."""
+        ctx, cfg, queues = self._ctx, self._ctx.config, self.queues
+        return FunctionSpec(
+            logical_name=self._logical_name,
+            function_name=ctx.naming.function,
+            log_group_name=ctx.naming.log_group,
+            role_name=ctx.naming.role(ctx.region),
+            role_description=f"Trade processor in {ctx.region}",
+            policy_name="processor-access",
+            policy=lambda log_group_arn: self._processor_policy(args, log_group_arn),
+            handler=HANDLER,
+            description="Validates trading events and records them in the trade table",
+            service_name=PROCESSOR_SERVICE_NAME,
+            environment={
+                "TABLE_NAME": args.table_name,
+                "REJECTED_EVENTS_QUEUE_URL": queues[QueueKind.REJECTED_EVENTS].url,
+                # the table's indexes: items carry their key attributes and no others
+                TABLE_INDEXES_ENV: cfg.table_index_names,
+            },
+            on_failure_arn=queues[QueueKind.PROCESSING_FAILURES].arn,
+            artifact=args.artifact,
+            reserved_concurrency=cfg.lambda_reserved_concurrency,
+            log_key_arn=args.log_key_arn,
+            code_signing_config_arn=args.code_signing_config_arn,
         )
+
+    def _processor_policy(
+        self, args: RegionalPipelineArgs, log_group_arn: pulumi.Output[str]
+    ) -> pulumi.Output[str]:
+        """The role's one inline policy, on the exact ARNs of this region."""
+        region = self._ctx.region
         send_queues = [
             self.queues[QueueKind.REJECTED_EVENTS].arn,
             self.queues[QueueKind.PROCESSING_FAILURES].arn,
         ]
         grants = pulumi.Output.all(
-            args.replica_arn, self.log_group.arn, args.table_key_arn, *send_queues
+            args.replica_arn, log_group_arn, args.table_key_arn, *send_queues
         ).apply(
             lambda a: iam.ProcessorGrants(
                 region=region,
@@ -206,58 +213,7 @@ class RegionalPipeline(pulumi.ComponentResource):
                 send_queue_arns=a[3:],
             )
         )
-        policy = aws.iam.RolePolicy(
-            f"{self._logical_name}-role-policy",
-            name="processor-access",
-            role=role.id,
-            policy=grants.apply(lambda g: json.dumps(iam.processor_policy(g))),
-            opts=self._child(),
-        )
-        return role, policy
-
-    def _create_function(
-        self, args: RegionalPipelineArgs, artifact_path: Path
-    ) -> aws.lambda_.Function:
-        cfg = self._ctx.config
-        return aws.lambda_.Function(
-            f"{self._logical_name}-function",
-            name=self._ctx.naming.function,
-            description="Validates trading events and records them in the trade table",
-            role=self.role.arn,
-            runtime=cfg.lambda_runtime,
-            architectures=[cfg.lambda_architecture.value],
-            handler=HANDLER,
-            code=pulumi.FileArchive(str(artifact_path)),
-            # The artifact is reproducible, so this hash changes only when its content does.
-            source_code_hash=args.artifact.source_code_hash,
-            memory_size=cfg.lambda_memory_mb,
-            timeout=cfg.lambda_timeout_seconds,
-            reserved_concurrent_executions=cfg.lambda_reserved_concurrency,
-            code_signing_config_arn=args.code_signing_config_arn,
-            tracing_config=aws.lambda_.FunctionTracingConfigArgs(mode="Active"),
-            logging_config=aws.lambda_.FunctionLoggingConfigArgs(
-                log_format="JSON",
-                log_group=self.log_group.name,
-                application_log_level=cfg.log_level,
-                # WARN drops START/END/REPORT (about 450 bytes per invocation, billed as log
-                # ingestion); Duration, Errors and Throttles stay CloudWatch metrics
-                system_log_level=cfg.platform_log_level,
-            ),
-            environment=aws.lambda_.FunctionEnvironmentArgs(
-                variables={
-                    "TABLE_NAME": args.table_name,
-                    "REJECTED_EVENTS_QUEUE_URL": self.queues[QueueKind.REJECTED_EVENTS].url,
-                    # the table's indexes: items carry their key attributes and no others
-                    TABLE_INDEXES_ENV: cfg.table_index_names,
-                    "POWERTOOLS_SERVICE_NAME": PROCESSOR_SERVICE_NAME,
-                    "POWERTOOLS_METRICS_NAMESPACE": METRIC_NAMESPACE,
-                    "POWERTOOLS_LOG_LEVEL": cfg.log_level,
-                }
-            ),
-            # The log group must exist (with its retention) before the first invocation, and
-            # the policy before the function can succeed at anything.
-            opts=self._child(self.log_group, self.role_policy),
-        )
+        return grants.apply(lambda g: json.dumps(iam.processor_policy(g)))
 
     def _create_sampling_rule(self) -> aws.xray.SamplingRule:
         """X-Ray sampling of the processor, explicit: reservoir per second, then a rate."""
@@ -276,23 +232,6 @@ class RegionalPipeline(pulumi.ComponentResource):
             url_path="*",
             resource_arn="*",
             opts=self._child(),
-        )
-
-    def _create_invoke_config(self) -> aws.lambda_.FunctionEventInvokeConfig:
-        """Lambda's own retries, then the processing-failures queue."""
-        cfg = self._ctx.config
-        failures = self.queues[QueueKind.PROCESSING_FAILURES]
-        return aws.lambda_.FunctionEventInvokeConfig(
-            f"{self._logical_name}-async",
-            function_name=self.function.name,
-            maximum_retry_attempts=cfg.lambda_max_retry_attempts,
-            maximum_event_age_in_seconds=cfg.lambda_max_event_age_seconds,
-            destination_config=aws.lambda_.FunctionEventInvokeConfigDestinationConfigArgs(
-                on_failure=aws.lambda_.FunctionEventInvokeConfigDestinationConfigOnFailureArgs(
-                    destination=failures.arn
-                )
-            ),
-            opts=self._child(self.role_policy),
         )
 
     # --- step 4: wiring -----------------------------------------------------------------
@@ -332,11 +271,3 @@ class RegionalPipeline(pulumi.ComponentResource):
             dead_letter_config=aws.cloudwatch.EventTargetDeadLetterConfigArgs(arn=delivery_dlq.arn),
             opts=self._child(self.permission),
         )
-
-
-def _existing_artifact(artifact: LambdaArtifactLike) -> Path:
-    """The artifact's path; ``FileArchive`` does not check it, so fail at preview instead."""
-    path = Path(artifact.path)
-    if not path.is_file():
-        raise FileNotFoundError(f"Lambda artifact {path} does not exist")
-    return path

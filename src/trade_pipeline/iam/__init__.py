@@ -23,6 +23,12 @@ from trade_pipeline.iam._base import (
     XRAY_ACTIONS,
     PolicyDocument,
 )
+from trade_pipeline.iam.functions import (
+    function_log_statements,
+    lambda_trust_policy,
+    queue_send_statement,
+    xray_statements,
+)
 from trade_pipeline.iam.network import (
     LAMBDA_VPC_ACTIONS,
     FunctionNetwork,
@@ -38,7 +44,6 @@ from trade_pipeline.iam.pipeline import (
     alarm_key_policy,
     alarm_topic_policy,
     delivery_dlq_policy,
-    lambda_trust_policy,
     processor_policy,
     queue_tls_only_policy,
     table_key_policy,
@@ -78,11 +83,14 @@ __all__ = [
     "endpoint_trust_policy",
     "flow_logs_policy",
     "flow_logs_trust_policy",
+    "function_log_statements",
     "function_vpc_access_policy",
     "lambda_trust_policy",
     "processor_policy",
     "producer_policy",
+    "queue_send_statement",
     "queue_tls_only_policy",
     "table_key_policy",
     "vpc_endpoint_policy",
+    "xray_statements",
 ]

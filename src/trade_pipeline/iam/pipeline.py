@@ -9,17 +9,16 @@ from typing import Any
 from trade_pipeline.iam._base import (
     SNS_TOPIC_ACTIONS,
     TABLE_ACTIONS,
-    XRAY_ACTIONS,
     PolicyDocument,
     _deny_insecure_transport,
     _doc,
     _service_allow,
 )
-
-
-def lambda_trust_policy(account_id: str) -> PolicyDocument:
-    """Only Lambda, and only on behalf of this account, may assume the processor's role."""
-    return _doc(_service_allow("LambdaAssumeRole", "lambda", "sts:AssumeRole", None, account_id))
+from trade_pipeline.iam.functions import (
+    function_log_statements,
+    queue_send_statement,
+    xray_statements,
+)
 
 
 @dataclass(frozen=True)
@@ -35,7 +34,6 @@ class ProcessorGrants:
 
 def processor_policy(grants: ProcessorGrants) -> PolicyDocument:
     """The processor role's one inline policy."""
-    log_group = grants.log_group_arn.removesuffix(":*")
     statements: list[dict[str, Any]] = [
         {
             "Sid": "TradeTableRegionalReplica",
@@ -43,24 +41,9 @@ def processor_policy(grants: ProcessorGrants) -> PolicyDocument:
             "Action": list(TABLE_ACTIONS),
             "Resource": [grants.table_arn],
         },
-        {
-            "Sid": "DeadLetterAndFailureQueues",
-            "Effect": "Allow",
-            "Action": ["sqs:SendMessage"],
-            "Resource": sorted(grants.send_queue_arns),
-        },
-        {
-            "Sid": "OwnLogGroup",
-            "Effect": "Allow",
-            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-            "Resource": [f"{log_group}:log-stream:*"],
-        },
-        {
-            "Sid": "XRayNoResourceType",
-            "Effect": "Allow",
-            "Action": list(XRAY_ACTIONS),
-            "Resource": "*",
-        },
+        queue_send_statement("DeadLetterAndFailureQueues", grants.send_queue_arns),
+        *function_log_statements(grants.log_group_arn),
+        *xray_statements(),
     ]
     if grants.table_key_arn:
         statements.append(

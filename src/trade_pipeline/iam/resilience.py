@@ -9,10 +9,14 @@ from typing import Any
 from trade_pipeline.iam._base import (
     STREAM_LIST_ACTION,
     STREAM_READ_ACTIONS,
-    XRAY_ACTIONS,
     PolicyDocument,
     _doc,
     _service_allow,
+)
+from trade_pipeline.iam.functions import (
+    function_log_statements,
+    queue_send_statement,
+    xray_statements,
 )
 
 
@@ -28,7 +32,6 @@ class DetectorGrants:
 def detector_policy(grants: DetectorGrants) -> PolicyDocument:
     """The conflict detector role's one inline policy: read its own region's stream, send to
     its queues, write its logs and traces. No table access: the images are in the records."""
-    log_group = grants.log_group_arn.removesuffix(":*")
     return _doc(
         {
             "Sid": "OwnRegionTableStream",
@@ -42,24 +45,9 @@ def detector_policy(grants: DetectorGrants) -> PolicyDocument:
             "Action": [STREAM_LIST_ACTION],
             "Resource": "*",
         },
-        {
-            "Sid": "RejectedAndFailureQueues",
-            "Effect": "Allow",
-            "Action": ["sqs:SendMessage"],
-            "Resource": sorted(grants.send_queue_arns),
-        },
-        {
-            "Sid": "OwnLogGroup",
-            "Effect": "Allow",
-            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-            "Resource": [f"{log_group}:log-stream:*"],
-        },
-        {
-            "Sid": "XRayNoResourceType",
-            "Effect": "Allow",
-            "Action": list(XRAY_ACTIONS),
-            "Resource": "*",
-        },
+        queue_send_statement("RejectedAndFailureQueues", grants.send_queue_arns),
+        *function_log_statements(grants.log_group_arn),
+        *xray_statements(),
     )
 
 
