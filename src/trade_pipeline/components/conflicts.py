@@ -20,9 +20,9 @@ import pulumi
 import pulumi_aws as aws
 
 from trade_pipeline import iam
-from trade_pipeline.components.alarms import CONFLICT_SERVICE_NAME, METRIC_NAMESPACE
 from trade_pipeline.components.context import RegionalContext
 from trade_pipeline.components.pipeline import LambdaArtifactLike
+from trade_processor.metric_names import DETECTOR_SERVICE, NAMESPACE
 
 __all__ = ["HANDLER", "MODIFY_FILTER", "RegionalConflictDetector", "RegionalConflictDetectorArgs"]
 
@@ -128,8 +128,8 @@ class RegionalConflictDetector(pulumi.ComponentResource):
                 variables={
                     "TABLE_NAME": args.table_name,
                     "REJECTED_EVENTS_QUEUE_URL": args.rejected_queue_url,
-                    "POWERTOOLS_SERVICE_NAME": CONFLICT_SERVICE_NAME,
-                    "POWERTOOLS_METRICS_NAMESPACE": METRIC_NAMESPACE,
+                    "POWERTOOLS_SERVICE_NAME": DETECTOR_SERVICE,
+                    "POWERTOOLS_METRICS_NAMESPACE": NAMESPACE,
                     "POWERTOOLS_LOG_LEVEL": cfg.log_level,
                 }
             ),

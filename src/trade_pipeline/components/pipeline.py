@@ -20,9 +20,9 @@ import pulumi
 import pulumi_aws as aws
 
 from trade_pipeline import iam
-from trade_pipeline.components.alarms import METRIC_NAMESPACE, PROCESSOR_SERVICE_NAME
 from trade_pipeline.components.context import RegionalContext
 from trade_pipeline.naming import QueueKind
+from trade_processor.metric_names import NAMESPACE, PROCESSOR_SERVICE
 from trade_processor.models import DETAIL_TYPES, SOURCE_PREFIX
 from trade_processor.rejections import MAX_MESSAGE_BYTES
 from trade_processor.table_schema import TABLE_INDEXES_ENV
@@ -249,8 +249,8 @@ class RegionalPipeline(pulumi.ComponentResource):
                     "REJECTED_EVENTS_QUEUE_URL": self.queues[QueueKind.REJECTED_EVENTS].url,
                     # the table's indexes: items carry their key attributes and no others
                     TABLE_INDEXES_ENV: cfg.table_index_names,
-                    "POWERTOOLS_SERVICE_NAME": PROCESSOR_SERVICE_NAME,
-                    "POWERTOOLS_METRICS_NAMESPACE": METRIC_NAMESPACE,
+                    "POWERTOOLS_SERVICE_NAME": PROCESSOR_SERVICE,
+                    "POWERTOOLS_METRICS_NAMESPACE": NAMESPACE,
                     "POWERTOOLS_LOG_LEVEL": cfg.log_level,
                 }
             ),
