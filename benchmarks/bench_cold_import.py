@@ -25,6 +25,8 @@ from pathlib import Path
 
 from measurement import Measurement, median
 
+from trade_processor.metric_names import NAMESPACE, PROCESSOR_SERVICE
+
 ROOT = Path(__file__).resolve().parents[1]
 COLD_IMPORT_BUDGET = 1.5
 
@@ -43,8 +45,9 @@ ENVIRONMENT = {
     "REJECTED_EVENTS_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/trade-rejected",
     "AWS_REGION": "us-east-1",
     "AWS_DEFAULT_REGION": "us-east-1",
-    "POWERTOOLS_SERVICE_NAME": "trade-processor",
-    "POWERTOOLS_METRICS_NAMESPACE": "TradePipeline",
+    # as the stack sets them (components/pipeline.py)
+    "POWERTOOLS_SERVICE_NAME": PROCESSOR_SERVICE,
+    "POWERTOOLS_METRICS_NAMESPACE": NAMESPACE,
 }
 
 

@@ -96,8 +96,6 @@ def _timed_rounds(paths: dict[str, Callable[[], None]], rounds: int, per: int) -
 
 
 def run(quick: bool = False) -> list[Measurement]:
-    os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "trade-processor")
-    os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "TradePipeline")
     from trade_processor import handler as handler_module
     from trade_processor.processor import EventProcessor
     from trade_processor.rejections import RejectedEventQueue

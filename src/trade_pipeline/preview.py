@@ -17,6 +17,7 @@ Example
 from __future__ import annotations
 
 import json
+import os
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
@@ -31,12 +32,14 @@ from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs, Mo
 from trade_pipeline import resource_types as rt
 from trade_pipeline.components.pipeline import LambdaArtifactLike
 from trade_pipeline.config import CONFIG_NAMESPACE, ConfigError, PipelineConfig
+from trade_pipeline.errors import UserError
 
 __all__ = [
     "MOCK_ACCOUNT_ID",
     "Plan",
     "PlannedResource",
     "load_stack_config",
+    "preview_stack",
     "run_preview",
 ]
 
@@ -372,7 +375,7 @@ def load_stack_config(stack: str, project_dir: Path | None = None) -> dict[str, 
     """All config of ``Pulumi.<stack>.yaml`` (namespaced keys, values as written)."""
     path = (project_dir or Path.cwd()) / f"Pulumi.{stack}.yaml"
     if not path.is_file():
-        raise FileNotFoundError(f"no stack config file {path} (stack {stack!r})")
+        raise UserError(f"no stack config file {path} (stack {stack!r})")
     try:
         data = yaml.safe_load(path.read_text()) or {}
     except yaml.YAMLError as exc:
@@ -445,6 +448,18 @@ def run_preview(
     pulumi.runtime.test(run)()  # type: ignore[no-untyped-call]
     plan.stack_outputs = _resolve_exports()
     return plan
+
+
+def preview_stack(
+    stack: str, project_dir: Path = Path("."), environ: Mapping[str, str] | None = None
+) -> Plan:
+    """:func:`run_preview` of ``Pulumi.<stack>.yaml`` in ``project_dir``: what the ``preview``,
+    ``cost`` and ``diagram`` commands plan (``environ`` defaults to ``os.environ``)."""
+    return run_preview(
+        load_stack_config(stack, project_dir),
+        stack=stack,
+        environ=os.environ if environ is None else environ,
+    )
 
 
 def _resolve_exports() -> dict[str, Any]:

@@ -7,7 +7,7 @@ region with a different version written in another region within the replication
 is never resolved silently: each such record becomes one message on the region's
 rejected-events queue, reason ``cross_region_conflict``, holding both versions and the names of
 the attributes that differ, plus the metric ``CrossRegionConflicts`` (service
-``trade-conflict-detector``), which is alarmed.
+``trade-conflict-detector``, :mod:`trade_processor.metric_names`), which is alarmed.
 
 The event source mapping filters on ``eventName`` = ``MODIFY``, so INSERT and REMOVE records
 never invoke the function (filtered records are not billed). The detector still ignores them,
@@ -45,7 +45,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DIFFERS",
-    "SERVICE_NAME",
     "Conflict",
     "ConflictDetector",
     "build_detector",
@@ -54,9 +53,6 @@ __all__ = [
     "image_differences",
     "use_detector",
 ]
-
-SERVICE_NAME = "trade-conflict-detector"
-"""The detector's ``POWERTOOLS_SERVICE_NAME``: the ``service`` dimension of its metric."""
 
 DIFFERS = "differs between the replaced and the replicated version"
 

@@ -1,7 +1,8 @@
 """Shared observability objects: one structured logger and one EMF metrics writer.
 
 Both come from AWS Lambda Powertools and are configured by its environment variables
-(``POWERTOOLS_SERVICE_NAME``, ``POWERTOOLS_METRICS_NAMESPACE``, ``POWERTOOLS_LOG_LEVEL``).
+(``POWERTOOLS_SERVICE_NAME``, ``POWERTOOLS_METRICS_NAMESPACE``, ``POWERTOOLS_LOG_LEVEL``), which
+the stack sets to the names of :mod:`trade_processor.metric_names` (the defaults here too).
 Metrics are CloudWatch Embedded Metric Format log lines: the function needs no
 ``cloudwatch:PutMetricData`` permission.
 
@@ -18,26 +19,14 @@ import os
 from aws_lambda_powertools.logging import Logger
 from aws_lambda_powertools.metrics import Metrics, MetricUnit
 
+from trade_processor import metric_names
+from trade_processor.metric_names import MetricName
+
 __all__ = ["METRIC_NAMESPACE", "SERVICE_NAME", "MetricName", "MetricUnit", "logger", "metrics"]
 
-SERVICE_NAME = os.environ.get("POWERTOOLS_SERVICE_NAME", "trade-processor")
-METRIC_NAMESPACE = os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "TradePipeline")
-
-
-class MetricName:
-    """The processor's metric names (namespace ``METRIC_NAMESPACE``, dimension ``service``)."""
-
-    STORED = "EventsStored"
-    DUPLICATE = "DuplicateEvents"
-    DUPLICATE_CONFLICT = "DuplicateConflict"
-    REJECTED = "EventsRejected"
-    REJECTED_BY_REASON = "EventsRejectedByReason"
-    """Same count as ``EventsRejected``, with the extra dimension ``reason``."""
-    FAILED = "ProcessingFailures"
-    """Invocations that raised (transient or unexpected): Lambda retries them."""
-    CROSS_REGION_CONFLICT = "CrossRegionConflicts"
-    """Emitted by the conflict detector (service ``trade-conflict-detector``): a stored item was
-    replaced by a different version replicated from another region."""
+SERVICE_NAME = os.environ.get("POWERTOOLS_SERVICE_NAME", metric_names.PROCESSOR_SERVICE)
+"""This function's service (the ``service`` dimension): the processor's or the detector's."""
+METRIC_NAMESPACE = os.environ.get("POWERTOOLS_METRICS_NAMESPACE", metric_names.NAMESPACE)
 
 
 logger = Logger(service=SERVICE_NAME)

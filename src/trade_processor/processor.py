@@ -28,6 +28,7 @@ from typing import Any
 
 from aws_lambda_powertools.metrics import single_metric
 
+from trade_processor.metric_names import REASON_DIMENSION, SERVICE_DIMENSION
 from trade_processor.models import FieldError, InvalidEventError, RejectReason, field_errors_text
 from trade_processor.observability import (
     METRIC_NAMESPACE,
@@ -154,9 +155,9 @@ class EventProcessor:
             unit=MetricUnit.Count,
             value=1,
             namespace=METRIC_NAMESPACE,
-            default_dimensions={"service": SERVICE_NAME},
+            default_dimensions={SERVICE_DIMENSION: SERVICE_NAME},
         ) as metric:
-            metric.add_dimension(name="reason", value=reason.value)
+            metric.add_dimension(name=REASON_DIMENSION, value=reason.value)
         logger.warning(
             "event rejected",
             extra={"reason_code": reason.value, "reason": message, "sqs_message_id": message_id},

@@ -206,7 +206,7 @@ def test_eni_actions_with_a_resource_type_are_refused_on_star(plan: Plan) -> Non
 def test_calls_made_by_another_service_need_no_endpoint() -> None:
     """The table key is used by DynamoDB for the function (kms:ViaService), not by the function."""
     from trade_pipeline.iam import ProcessorGrants, processor_policy
-    from trade_pipeline.network_services import services_called
+    from trade_pipeline.iam.network_services import services_called
 
     grants = ProcessorGrants(
         region="us-east-1",

@@ -13,8 +13,8 @@ import pytest
 
 from tests.support.plans import policy_doc
 from trade_pipeline import resource_types as rt
-from trade_pipeline.config import PipelineConfig
-from trade_pipeline.network_report import network_summary, vpc_monthly_cost
+from trade_pipeline.commands.network_report import network_summary, vpc_monthly_cost
+from trade_pipeline.config import ConfigError, PipelineConfig
 from trade_pipeline.preview import Plan, run_preview
 
 REGIONS = ("us-east-1", "us-west-2", "eu-west-1")
@@ -181,7 +181,7 @@ def test_three_zones_give_three_subnets_and_more_than_a_region_has_fails(
     from trade_pipeline.components.network import _zone_at
 
     assert _zone_at(1, 3, "r")(["r-az2", "r-az1", "r-az3"]) == "r-az2"  # by sorted zone id
-    with pytest.raises(ValueError, match="availabilityZones = 4: r offers 3 zones"):
+    with pytest.raises(ConfigError, match="availabilityZones = 4: r offers 3 zones"):
         _zone_at(0, 4, "r")(["r-az1", "r-az2", "r-az3"])
 
 

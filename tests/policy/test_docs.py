@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from trade_pipeline.cli import EXIT_POLICY_FAILURE
+from trade_pipeline.commands.common import EXIT_POLICY_FAILURE
 from trade_pipeline.policies import RULES
 from trade_pipeline.policies.reference import policies_reference_markdown
 

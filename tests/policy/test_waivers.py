@@ -14,7 +14,7 @@ import yaml
 from rich.console import Console
 
 from trade_pipeline import resource_types as rt
-from trade_pipeline.cli import EXIT_CONFIG_ERROR
+from trade_pipeline.commands.common import EXIT_CONFIG_ERROR
 from trade_pipeline.config import ConfigError, PipelineConfig, PolicyWaiver
 from trade_pipeline.policies import (
     Outcome,

@@ -68,6 +68,15 @@ CASES: dict[str, tuple[str, dict[str, str], tuple[str, ...], tuple[str, ...]]] =
         (),
         ("trade-pipeline:secondaryRegions[1] = 'moon-1'", "must be an AWS region"),
     ),
+    "more-zones-than-the-region-offers": (  # known only once the region answers (a data source)
+        MINIMAL
+        + "  trade-pipeline:networkMode: vpc\n"
+        + "  trade-pipeline:vpcCidrs: {us-east-1: 10.40.0.0/20}\n"
+        + "  trade-pipeline:availabilityZones: 4\n",
+        {},
+        (),
+        ("config error: trade-pipeline:availabilityZones = 4: us-east-1 offers 3 zones",),
+    ),
     "user-words-for-types": (
         MINIMAL + "  trade-pipeline:lambdaArchitecture: arm\n",
         {},
@@ -124,7 +133,7 @@ def test_comma_separated_regions_in_yaml_mean_what_the_environment_means() -> No
 
 
 def test_config_reference_speaks_the_users_types() -> None:
-    from trade_pipeline.cli import config_reference_markdown
+    from trade_pipeline.commands.config_reference import config_reference_markdown
 
     reference = config_reference_markdown()
     for python_word in ("tuple[", "dict[", "LambdaArchitecture", "EncryptionMode", "PolicyWaiver"):

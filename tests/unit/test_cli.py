@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from trade_pipeline.cli import config_reference_markdown
+from trade_pipeline.commands.config_reference import config_reference_markdown
 
 REPO = Path(__file__).resolve().parents[2]
 

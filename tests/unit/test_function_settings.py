@@ -31,7 +31,6 @@ import pytest
 
 from tests.support.plans import build, policy_doc
 from trade_pipeline import resource_types as rt
-from trade_pipeline.components.alarms import METRIC_NAMESPACE
 from trade_pipeline.components.conflicts import HANDLER as DETECTOR_HANDLER
 from trade_pipeline.components.pipeline import HANDLER as PROCESSOR_HANDLER
 from trade_pipeline.config import newest_python_runtime
@@ -42,6 +41,7 @@ from trade_pipeline.preview import (
     load_stack_config,
     run_preview,
 )
+from trade_processor.metric_names import NAMESPACE as METRIC_NAMESPACE
 
 REPO = Path(__file__).resolve().parents[2]
 HANDLERS = (PROCESSOR_HANDLER, DETECTOR_HANDLER)

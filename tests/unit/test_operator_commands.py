@@ -309,13 +309,43 @@ def test_status_reads_failover_health_when_the_stack_has_an_endpoint() -> None:
     }
 
 
-def test_status_without_powertools_says_what_to_install(
-    outputs_file: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+# Powertools comes with the `lambda` extra; the operator commands must not need it.
+WITHOUT_POWERTOOLS = """
+import importlib, json, pkgutil, sys
+sys.modules["aws_lambda_powertools"] = None  # any import of it raises ImportError
+try:
+    import trade_processor.observability
+except ImportError:
+    pass
+else:
+    raise SystemExit("the shim did not block Powertools")
+import trade_pipeline.cli
+import trade_pipeline.commands
+for module in pkgutil.iter_modules(trade_pipeline.commands.__path__):
+    importlib.import_module(f"trade_pipeline.commands.{module.name}")
+from trade_pipeline.ops.outputs import StackOutputs
+from trade_pipeline.ops.status import _queries
+queries = _queries(StackOutputs.model_validate(json.loads(sys.argv[1])), "us-east-1")
+print(json.dumps([q["Metric"] for q in queries.values()]))
+"""
+
+
+def test_status_and_every_command_load_without_powertools() -> None:
+    import subprocess
     import sys
 
-    monkeypatch.setitem(sys.modules, "trade_processor.observability", None)  # import fails
-    result = runner.invoke(app, ["status", "--outputs", str(outputs_file)])
-    assert result.exit_code == 2
-    assert "pip install 'trade-pipeline[lambda]'" in result.stderr
-    assert result.stderr.count("\n") == 1
+    result = subprocess.run(
+        [sys.executable, "-c", WITHOUT_POWERTOOLS, json.dumps(OUTPUTS)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    custom = [m for m in json.loads(result.stdout) if m["Namespace"] == "TradePipeline"]
+    assert {m["MetricName"] for m in custom} == {
+        "EventsStored",
+        "EventsRejected",
+        "DuplicateConflict",
+        "ProcessingFailures",
+    }
+    assert all(m["Dimensions"] == [{"Name": "service", "Value": "trade-processor"}] for m in custom)

@@ -12,29 +12,25 @@ of :class:`~trade_pipeline.config.PipelineConfig`, environment
 from __future__ import annotations
 
 import json
-import os
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
-from trade_pipeline.config import ConfigError
+from trade_pipeline.commands import common
 from trade_pipeline.cost.model import Estimate, estimate, floor_estimate
 from trade_pipeline.cost.plan_facts import read_plan
 from trade_pipeline.cost.profile import ProcessorProfile, profile_for
 from trade_pipeline.cost.report import estimate_line, render, to_json
-from trade_pipeline.preview import Plan, load_stack_config, run_preview
+from trade_pipeline.preview import Plan, preview_stack
 
 __all__ = ["VOLUME_ENV", "VOLUME_KEY", "CostRun", "preview_estimate_line", "register", "run_cost"]
 
 VOLUME_KEY = "expectedEventsPerMonth"
 """The config key of the expected volume (``trade-pipeline:expectedEventsPerMonth``)."""
 VOLUME_ENV = "TRADE_PIPELINE_EXPECTED_EVENTS_PER_MONTH"
-EXIT_USER_ERROR = 2
 
 
 def configured_volume(plan: Plan) -> int:
@@ -65,11 +61,10 @@ def run_cost(
 ) -> CostRun:
     """Plan the stack (unless given), measure the processor (unless given), estimate.
 
-    Raises ConfigError / FileNotFoundError / ValueError for bad input.
+    Raises :class:`~trade_pipeline.errors.UserError` (e.g. ConfigError) for bad input.
     """
-    environ = os.environ if environ is None else environ
     if plan is None:
-        plan = run_preview(load_stack_config(stack, project_dir), stack=stack, environ=environ)
+        plan = preview_stack(stack, project_dir, environ)
     if events_per_month is not None:
         volume, source = events_per_month, "--events-per-month"
     else:
@@ -95,55 +90,42 @@ def preview_estimate_line(plan: Plan) -> str:
     return estimate_line(result, floor, VOLUME_KEY) + " - details: trade-pipeline cost"
 
 
+def cost(
+    stack: common.StackFileOption = "dev",
+    events_per_month: Annotated[
+        int | None,
+        typer.Option(min=1, help="Volume; default: the stack's expectedEventsPerMonth."),
+    ] = None,
+    json_path: Annotated[
+        Path | None, typer.Option("--json", help="Write the estimate as JSON.")
+    ] = None,
+    duration_ms: Annotated[
+        float | None,
+        typer.Option(
+            min=1,
+            help="Processor duration per event (ms), e.g. from CloudWatch; default: measured here.",
+        ),
+    ] = None,
+    project_dir: common.StackProjectDirOption = Path("."),
+) -> None:
+    """Estimate the monthly cost and the cost per million events of the planned stack."""
+    console = common.report_console(180)
+    result = run_cost(
+        stack,
+        project_dir=project_dir,
+        events_per_month=events_per_month,
+        duration_ms=duration_ms,
+    )
+    render(result.estimate, result.floor, result.profile, console)
+    if json_path is not None:
+        document = to_json(
+            result.estimate, result.floor, result.profile, volume_source=result.volume_source
+        )
+        json_path.parent.mkdir(parents=True, exist_ok=True)
+        json_path.write_text(json.dumps(document, indent=2) + "\n")
+        console.print(f"estimate written to {json_path}")
+
+
 def register(app: typer.Typer) -> None:
     """Add ``cost`` to the ``trade-pipeline`` command."""
-
-    @app.command()
-    def cost(
-        stack: Annotated[
-            str, typer.Option(help="Stack whose Pulumi.<stack>.yaml is read.")
-        ] = "dev",
-        events_per_month: Annotated[
-            int | None,
-            typer.Option(min=1, help="Volume; default: the stack's expectedEventsPerMonth."),
-        ] = None,
-        json_path: Annotated[
-            Path | None, typer.Option("--json", help="Write the estimate as JSON.")
-        ] = None,
-        duration_ms: Annotated[
-            float | None,
-            typer.Option(
-                min=1,
-                help="Processor duration per event (ms), e.g. from CloudWatch; "
-                "default: measured here.",
-            ),
-        ] = None,
-        project_dir: Annotated[
-            Path, typer.Option(help="Folder holding Pulumi.yaml and the stack files.")
-        ] = Path("."),
-    ) -> None:
-        """Estimate the monthly cost and the cost per million events of the planned stack."""
-        console = Console()
-        if not console.is_terminal and "COLUMNS" not in os.environ:
-            console = Console(width=180)
-        try:
-            result = run_cost(
-                stack,
-                project_dir=project_dir,
-                events_per_month=events_per_month,
-                duration_ms=duration_ms,
-            )
-        except ConfigError as exc:
-            sys.stderr.write("".join(f"{line}\n" for line in exc.lines))
-            raise typer.Exit(EXIT_USER_ERROR) from None
-        except (FileNotFoundError, ValueError) as exc:
-            sys.stderr.write(f"error: {exc}\n")
-            raise typer.Exit(EXIT_USER_ERROR) from None
-        render(result.estimate, result.floor, result.profile, console)
-        if json_path is not None:
-            document = to_json(
-                result.estimate, result.floor, result.profile, volume_source=result.volume_source
-            )
-            json_path.parent.mkdir(parents=True, exist_ok=True)
-            json_path.write_text(json.dumps(document, indent=2) + "\n")
-            console.print(f"estimate written to {json_path}")
+    app.command("cost")(cost)

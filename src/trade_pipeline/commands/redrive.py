@@ -8,22 +8,10 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from trade_pipeline.commands._common import (
-    EXIT_FAILED,
-    JsonOption,
-    OutputsOption,
-    ProjectDirOption,
-    StackOption,
-    clients,
-    emit_json,
-    help_text,
-    progress,
-    stack_outputs,
-    stdout,
-    usage_error,
-)
+from trade_pipeline.commands import common
+from trade_pipeline.errors import UserError
 from trade_pipeline.ops import redrive as ops
-from trade_pipeline.ops.outputs import OutputsError
+from trade_pipeline.ops.outputs import load_outputs
 
 __all__ = ["register"]
 
@@ -34,9 +22,9 @@ def _render_dry(report: ops.DryRun) -> None:
     table.add_column("messages", justify="right")
     for reason, count in sorted(report.reasons.items()):
         table.add_row(reason, str(count))
-    stdout().print(table)
+    common.stdout().print(table)
     age = "-" if report.oldest_age_seconds is None else f"{report.oldest_age_seconds:.0f} s"
-    stdout().print(
+    common.stdout().print(
         f"about {report.approximate_messages} message(s); {report.sampled} sampled, "
         f"{report.not_redrivable} not redrivable; oldest {age}. Run again with --apply to move."
     )
@@ -48,7 +36,7 @@ def _render_apply(result: ops.RedriveResult) -> None:
         table.add_column(column, justify="right")
     codes = ", ".join(f"{c} x{n}" for c, n in sorted(result.error_codes.items())) or "-"
     table.add_row(str(result.redriven), str(result.failed), str(result.skipped), codes)
-    stdout().print(table)
+    common.stdout().print(table)
 
 
 def redrive(
@@ -60,10 +48,10 @@ def redrive(
         bool, typer.Option("--apply", help="Move the events (default: dry run).")
     ] = False,
     limit: Annotated[int | None, typer.Option(help="Move at most N messages.", min=1)] = None,
-    outputs: OutputsOption = None,
-    stack: StackOption = None,
-    project_dir: ProjectDirOption = Path("."),
-    json_output: JsonOption = False,
+    outputs: common.OutputsOption = None,
+    stack: common.StackOption = None,
+    project_dir: common.ProjectDirOption = Path("."),
+    json_output: common.JsonOption = False,
 ) -> None:
     """Move events from a queue of a region back onto its bus (dry run unless --apply).
 
@@ -75,24 +63,21 @@ def redrive(
 
     Example: trade-pipeline redrive --stack prod --region us-east-1 --queue delivery-dlq --apply
     """
-    stack_out = stack_outputs(outputs, stack, project_dir)
+    stack_out = load_outputs(outputs, stack, project_dir)
     if queue not in ops.QUEUE_KINDS:
-        raise usage_error(f"--queue {queue}: must be one of {', '.join(ops.QUEUE_KINDS)}")
-    try:
-        stack_out.region(region)
-    except OutputsError as error:
-        raise usage_error(str(error)) from None
+        raise UserError(f"--queue {queue}: must be one of {', '.join(ops.QUEUE_KINDS)}")
+    stack_out.region(region)
     if not apply:
-        report = ops.dry_run(clients(), stack_out, region, queue)
+        report = ops.dry_run(common.clients(), stack_out, region, queue)
         if json_output:
-            emit_json({"dry_run": True, **report.to_dict()})
+            common.emit_json({"dry_run": True, **report.to_dict()})
         else:
             _render_dry(report)
         return
-    with progress(not json_output) as bar:
+    with common.progress(not json_output) as bar:
         task = bar.add_task(f"redriving {queue}", total=None)
         result = ops.apply(
-            clients(),
+            common.clients(),
             stack_out,
             region,
             queue,
@@ -100,12 +85,13 @@ def redrive(
             on_done=lambda n: bar.advance(task, n),
         )
     if json_output:
-        emit_json({"dry_run": False, **result.to_dict()})
+        common.emit_json({"dry_run": False, **result.to_dict()})
     else:
         _render_apply(result)
     if not result.ok:
-        raise typer.Exit(EXIT_FAILED)
+        raise typer.Exit(common.EXIT_FAILED)
 
 
 def register(app: typer.Typer) -> None:
-    app.command("redrive", help=help_text(redrive.__doc__))(redrive)
+    """Add ``redrive`` to the ``trade-pipeline`` command."""
+    app.command("redrive", help=common.help_text(redrive.__doc__))(redrive)

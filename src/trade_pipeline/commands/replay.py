@@ -9,22 +9,10 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from trade_pipeline.commands._common import (
-    EXIT_FAILED,
-    JsonOption,
-    OutputsOption,
-    ProjectDirOption,
-    StackOption,
-    clients,
-    emit_json,
-    help_text,
-    progress,
-    stack_outputs,
-    stdout,
-    usage_error,
-)
+from trade_pipeline.commands import common
+from trade_pipeline.errors import UserError
 from trade_pipeline.ops import replay as ops
-from trade_pipeline.ops.outputs import OutputsError
+from trade_pipeline.ops.outputs import load_outputs
 
 __all__ = ["register"]
 
@@ -33,22 +21,22 @@ def _parse_time(option: str, value: str) -> datetime:
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
-        raise usage_error(
+        raise UserError(
             f"{option} {value}: must be an RFC 3339 date-time, e.g. 2026-03-02T14:00:00Z"
         ) from None
     if parsed.tzinfo is None:
-        raise usage_error(f"{option} {value}: give an offset, e.g. 2026-03-02T14:00:00Z")
+        raise UserError(f"{option} {value}: give an offset, e.g. 2026-03-02T14:00:00Z")
     return parsed
 
 
 def _window(start: str | None, end: str | None, last: int | None) -> tuple[datetime, datetime]:
     if last is not None:
         if start or end:
-            raise usage_error("pass --last or --start/--end, not both")
+            raise UserError("pass --last or --start/--end, not both")
         now = datetime.now(UTC) - timedelta(seconds=1)
         return now - timedelta(minutes=last), now
     if not start:
-        raise usage_error("pass --start (and optionally --end, default now) or --last MINUTES")
+        raise UserError("pass --start (and optionally --end, default now) or --last MINUTES")
     stop = _parse_time("--end", end) if end else datetime.now(UTC) - timedelta(seconds=1)
     return _parse_time("--start", start), stop
 
@@ -65,7 +53,7 @@ def _render(result: ops.ReplayResult) -> None:
         str(result.seconds),
         result.reason or "-",
     )
-    stdout().print(table)
+    common.stdout().print(table)
 
 
 def replay(
@@ -75,10 +63,10 @@ def replay(
     last: Annotated[int | None, typer.Option(help="Window: the last N minutes.", min=1)] = None,
     timeout: Annotated[float, typer.Option(help="Seconds to follow the replay.")] = 3600.0,
     poll_interval: Annotated[float, typer.Option(help="Seconds between checks.", min=0)] = 5.0,
-    outputs: OutputsOption = None,
-    stack: StackOption = None,
-    project_dir: ProjectDirOption = Path("."),
-    json_output: JsonOption = False,
+    outputs: common.OutputsOption = None,
+    stack: common.StackOption = None,
+    project_dir: common.ProjectDirOption = Path("."),
+    json_output: common.JsonOption = False,
 ) -> None:
     """Replay archived events of a time window to the region's processor rule only.
 
@@ -88,14 +76,11 @@ def replay(
 
     Example: trade-pipeline replay --outputs outputs.json --region us-east-1 --last 90
     """
-    stack_out = stack_outputs(outputs, stack, project_dir)
+    stack_out = load_outputs(outputs, stack, project_dir)
     window = _window(start, end, last)
-    aws = clients()
-    try:
-        name = ops.start(aws, stack_out, region, window)
-    except OutputsError as error:
-        raise usage_error(str(error)) from None
-    with progress(not json_output) as bar:
+    aws = common.clients()
+    name = ops.start(aws, stack_out, region, window)
+    with common.progress(not json_output) as bar:
         task = bar.add_task(f"replay {name}", total=100)
         result = ops.follow(
             aws,
@@ -109,12 +94,13 @@ def replay(
             ),
         )
     if json_output:
-        emit_json(result.to_dict())
+        common.emit_json(result.to_dict())
     else:
         _render(result)
     if not result.ok:
-        raise typer.Exit(EXIT_FAILED)
+        raise typer.Exit(common.EXIT_FAILED)
 
 
 def register(app: typer.Typer) -> None:
-    app.command("replay", help=help_text(replay.__doc__))(replay)
+    """Add ``replay`` to the ``trade-pipeline`` command."""
+    app.command("replay", help=common.help_text(replay.__doc__))(replay)

@@ -8,21 +8,9 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from trade_pipeline.commands._common import (
-    EXIT_FAILED,
-    JsonOption,
-    OutputsOption,
-    ProjectDirOption,
-    StackOption,
-    clients,
-    emit_json,
-    help_text,
-    progress,
-    stack_outputs,
-    stdout,
-    usage_error,
-)
-from trade_pipeline.ops.outputs import OutputsError
+from trade_pipeline.commands import common
+from trade_pipeline.errors import UserError
+from trade_pipeline.ops.outputs import load_outputs
 from trade_pipeline.ops.send import (
     SendReport,
     event_ids,
@@ -31,7 +19,6 @@ from trade_pipeline.ops.send import (
     send_events,
     targets_for,
 )
-from trade_producer import SigV4aUnavailableError
 
 __all__ = ["register"]
 
@@ -45,7 +32,7 @@ def _render(reports: list[SendReport]) -> None:
         table.add_row(
             r.target, str(r.attempted), str(r.sent), str(r.failed), codes, str(r.requests)
         )
-    stdout().print(table)
+    common.stdout().print(table)
 
 
 def send(
@@ -57,10 +44,10 @@ def send(
     all_regions: Annotated[bool, typer.Option(help="Spread over every region's bus.")] = False,
     endpoint: Annotated[bool, typer.Option(help="Send through the global endpoint.")] = False,
     rate: Annotated[float | None, typer.Option(help="At most this many events per second.")] = None,
-    outputs: OutputsOption = None,
-    stack: StackOption = None,
-    project_dir: ProjectDirOption = Path("."),
-    json_output: JsonOption = False,
+    outputs: common.OutputsOption = None,
+    stack: common.StackOption = None,
+    project_dir: common.ProjectDirOption = Path("."),
+    json_output: common.JsonOption = False,
 ) -> None:
     """Send events: a JSON Lines file, or N generated valid events.
 
@@ -70,32 +57,32 @@ def send(
 
     Example: trade-pipeline send --outputs outputs.json --sample 100 --region us-east-1 --rate 50
     """
-    stack_out = stack_outputs(outputs, stack, project_dir)
+    stack_out = load_outputs(outputs, stack, project_dir)
     if (events_file is None) == (sample is None):
-        raise usage_error("pass an events file or --sample N (not both)")
+        raise UserError("pass an events file or --sample N (not both)")
     if rate is not None and rate <= 0:
-        raise usage_error(f"--rate {rate}: must be > 0 events per second")
-    try:
-        events = read_jsonl(events_file) if events_file else sample_events(sample or 0)
-        targets = targets_for(stack_out, region=region, all_regions=all_regions, endpoint=endpoint)
-        with progress(not json_output) as bar:
-            task = bar.add_task("sending", total=len(events))
-            reports = send_events(
-                clients(),
-                targets,
-                events,
-                rate=rate,
-                on_done=lambda n: bar.advance(task, n),
-            )
-    except (OutputsError, SigV4aUnavailableError) as error:
-        raise usage_error(str(error)) from None
+        raise UserError(f"--rate {rate}: must be > 0 events per second")
+    events = read_jsonl(events_file) if events_file else sample_events(sample or 0)
+    targets = targets_for(stack_out, region=region, all_regions=all_regions, endpoint=endpoint)
+    with common.progress(not json_output) as bar:
+        task = bar.add_task("sending", total=len(events))
+        reports = send_events(
+            common.clients(),
+            targets,
+            events,
+            rate=rate,
+            on_done=lambda n: bar.advance(task, n),
+        )
     if json_output:
-        emit_json({"reports": [r.to_dict() for r in reports], "event_ids": event_ids(events)})
+        common.emit_json(
+            {"reports": [r.to_dict() for r in reports], "event_ids": event_ids(events)}
+        )
     else:
         _render(reports)
     if any(r.failed for r in reports):
-        raise typer.Exit(EXIT_FAILED)
+        raise typer.Exit(common.EXIT_FAILED)
 
 
 def register(app: typer.Typer) -> None:
-    app.command("send", help=help_text(send.__doc__))(send)
+    """Add ``send`` to the ``trade-pipeline`` command."""
+    app.command("send", help=common.help_text(send.__doc__))(send)

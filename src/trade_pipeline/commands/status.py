@@ -9,22 +9,9 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from trade_pipeline.commands._common import (
-    EXIT_FAILED,
-    JsonOption,
-    OutputsOption,
-    ProjectDirOption,
-    StackOption,
-    clients,
-    emit_json,
-    help_text,
-    progress,
-    stack_outputs,
-    stdout,
-    usage_error,
-)
-from trade_pipeline.ops.outputs import OutputsError
-from trade_pipeline.ops.status import RegionStatus, processor_metrics, region_status
+from trade_pipeline.commands import common
+from trade_pipeline.ops.outputs import load_outputs
+from trade_pipeline.ops.status import RegionStatus, region_status
 
 __all__ = ["register"]
 
@@ -58,10 +45,10 @@ def _render(statuses: list[RegionStatus]) -> None:
             counts,
             replication or "-",
         )
-    stdout().print(table)
+    common.stdout().print(table)
     for s in statuses:
         if s.failover:
-            stdout().print(
+            common.stdout().print(
                 f"failover: endpoint {s.failover['endpoint']} {s.failover['state']}, primary "
                 f"health {s.failover['primary_health'] or 'unknown'}"
             )
@@ -82,10 +69,10 @@ def _unhealthy(statuses: list[RegionStatus]) -> list[str]:
 
 def status(
     region: Annotated[str | None, typer.Option(help="One region (default: all).")] = None,
-    outputs: OutputsOption = None,
-    stack: StackOption = None,
-    project_dir: ProjectDirOption = Path("."),
-    json_output: JsonOption = False,
+    outputs: common.OutputsOption = None,
+    stack: common.StackOption = None,
+    project_dir: common.ProjectDirOption = Path("."),
+    json_output: common.JsonOption = False,
 ) -> None:
     """Show the state of the stack per region, at a glance.
 
@@ -96,28 +83,18 @@ def status(
 
     Example: trade-pipeline status --outputs outputs.json
     """
-    stack_out = stack_outputs(outputs, stack, project_dir)
-    regions = stack_out.regions
-    if region is not None:
-        try:
-            stack_out.region(region)
-        except OutputsError as error:
-            raise usage_error(str(error)) from None
-        regions = [region]
-    try:
-        processor_metrics()
-    except OutputsError as error:
-        raise usage_error(str(error)) from None
-    with progress(not json_output) as bar:
+    stack_out = load_outputs(outputs, stack, project_dir)
+    regions = stack_out.selected_regions(region)
+    with common.progress(not json_output) as bar:
         task = bar.add_task("reading", total=len(regions))
         statuses = []
-        aws = clients()
+        aws = common.clients()
         for name in regions:
             statuses += region_status(aws, stack_out, [name])
             bar.advance(task)
     problems = _unhealthy(statuses)
     if json_output:
-        emit_json(
+        common.emit_json(
             {"ok": not problems, "problems": problems, "regions": [s.to_dict() for s in statuses]}
         )
     else:
@@ -125,8 +102,9 @@ def status(
     if problems:
         for line in problems:
             sys.stderr.write(f"status: {line}\n")
-        raise typer.Exit(EXIT_FAILED)
+        raise typer.Exit(common.EXIT_FAILED)
 
 
 def register(app: typer.Typer) -> None:
-    app.command("status", help=help_text(status.__doc__))(status)
+    """Add ``status`` to the ``trade-pipeline`` command."""
+    app.command("status", help=common.help_text(status.__doc__))(status)

@@ -9,21 +9,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from trade_pipeline.commands._common import (
-    EXIT_FAILED,
-    JsonOption,
-    OutputsOption,
-    ProjectDirOption,
-    StackOption,
-    clients,
-    emit_json,
-    help_text,
-    progress,
-    stack_outputs,
-    stdout,
-    usage_error,
-)
-from trade_pipeline.ops.outputs import OutputsError
+from trade_pipeline.commands import common
+from trade_pipeline.ops.outputs import load_outputs
 from trade_pipeline.ops.verify import REJECTED, VerifyResult, run_canary
 
 __all__ = ["register"]
@@ -37,7 +24,7 @@ def _render(result: VerifyResult) -> None:
         seen = f"{hop.sent_in} rejected-events" if hop.seen_in == REJECTED else hop.seen_in
         ms = f"{hop.latency_ms:.0f}" if hop.latency_ms is not None else "[red]FAILED[/]"
         table.add_row(hop.sent_in, seen, hop.description, ms)
-    stdout().print(table)
+    common.stdout().print(table)
 
 
 def verify(
@@ -46,10 +33,10 @@ def verify(
     ] = None,
     timeout: Annotated[float, typer.Option(help="Seconds to wait for every hop.", min=0)] = 60.0,
     poll_interval: Annotated[float, typer.Option(help="Seconds between checks.", min=0)] = 0.5,
-    outputs: OutputsOption = None,
-    stack: StackOption = None,
-    project_dir: ProjectDirOption = Path("."),
-    json_output: JsonOption = False,
+    outputs: common.OutputsOption = None,
+    stack: common.StackOption = None,
+    project_dir: common.ProjectDirOption = Path("."),
+    json_output: common.JsonOption = False,
 ) -> None:
     """Prove the pipeline end to end with a canary in every region (or one).
 
@@ -59,18 +46,12 @@ def verify(
 
     Example: trade-pipeline verify --outputs outputs.json --timeout 120
     """
-    stack_out = stack_outputs(outputs, stack, project_dir)
-    regions = stack_out.regions
-    if region is not None:
-        try:
-            stack_out.region(region)
-        except OutputsError as error:
-            raise usage_error(str(error)) from None
-        regions = [region]
-    with progress(not json_output) as bar:
+    stack_out = load_outputs(outputs, stack, project_dir)
+    regions = stack_out.selected_regions(region)
+    with common.progress(not json_output) as bar:
         task = bar.add_task("canary hops", total=None)
         result = run_canary(
-            clients(),
+            common.clients(),
             stack_out,
             regions,
             timeout=timeout,
@@ -78,14 +59,15 @@ def verify(
             on_progress=lambda done, total: bar.update(task, completed=done, total=total),
         )
     if json_output:
-        emit_json({"ok": result.ok, "hops": [hop.to_dict() for hop in result.hops]})
+        common.emit_json({"ok": result.ok, "hops": [hop.to_dict() for hop in result.hops]})
     else:
         _render(result)
     if not result.ok:
         for line in result.failures():
             sys.stderr.write(f"verify failed: {line}\n")
-        raise typer.Exit(EXIT_FAILED)
+        raise typer.Exit(common.EXIT_FAILED)
 
 
 def register(app: typer.Typer) -> None:
-    app.command("verify", help=help_text(verify.__doc__))(verify)
+    """Add ``verify`` to the ``trade-pipeline`` command."""
+    app.command("verify", help=common.help_text(verify.__doc__))(verify)

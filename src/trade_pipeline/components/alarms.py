@@ -9,7 +9,7 @@ Alarms by what they guard, per region:
 - the processor: errors, throttles, p99 duration, and the loss paths of an async invocation
   (``DestinationDeliveryFailures``: the on-failure record itself was lost;
   ``AsyncEventsDropped``: Lambda dropped the event), plus the processor's own
-  ``ProcessingFailures`` and ``DuplicateConflict`` (EMF, ``trade_processor.observability``);
+  ``ProcessingFailures`` and ``DuplicateConflict`` (EMF, names in ``trade_processor.metric_names``);
 - the rule: ``FailedInvocations``, ``InvocationsFailedToBeSentToDlq``, ``DeadLetterInvocations``
   (dimensions ``EventBusName`` + ``RuleName``: a custom bus);
 - every queue: depth, and ``ApproximateAgeOfOldestMessage`` well below the retention;
@@ -31,24 +31,15 @@ from typing import Final
 
 from trade_pipeline.config import PipelineConfig
 from trade_pipeline.naming import Naming, QueueKind
+from trade_processor import metric_names
 
 __all__ = [
-    "CONFLICT_SERVICE_NAME",
     "HEALTH_CHECK_ID",
-    "METRIC_NAMESPACE",
-    "PROCESSOR_SERVICE_NAME",
     "AlarmSpec",
     "alarm_specs",
     "route53_metrics_region",
     "stack_alarm_specs",
 ]
-
-METRIC_NAMESPACE: Final = "TradePipeline"
-"""``POWERTOOLS_METRICS_NAMESPACE`` of both functions (``trade_processor.observability``)."""
-PROCESSOR_SERVICE_NAME: Final = "trade-processor"
-"""``POWERTOOLS_SERVICE_NAME`` of the processor: the ``service`` dimension of its metrics."""
-CONFLICT_SERVICE_NAME: Final = "trade-conflict-detector"
-"""``POWERTOOLS_SERVICE_NAME`` of the detector (``trade_processor.conflicts.SERVICE_NAME``)."""
 
 
 @functools.cache
@@ -65,12 +56,6 @@ def route53_metrics_region() -> str:
 
 HEALTH_CHECK_ID: Final = "<health-check-id>"
 """Placeholder dimension value: the health check's id, known once it is created."""
-
-# Custom metric names, as trade_processor.observability.MetricName spells them (a test keeps
-# them equal; the infrastructure does not import the Lambda package's logging stack).
-PROCESSING_FAILURES: Final = "ProcessingFailures"
-DUPLICATE_CONFLICT: Final = "DuplicateConflict"
-CROSS_REGION_CONFLICTS: Final = "CrossRegionConflicts"
 
 
 @dataclass(frozen=True)
@@ -160,7 +145,7 @@ def _processor_alarm_specs(cfg: PipelineConfig, names: Naming) -> list[AlarmSpec
 
 
 def _processor_loss_alarm_specs(cfg: PipelineConfig, names: Naming) -> list[AlarmSpec]:
-    fn, service = names.function, {"service": PROCESSOR_SERVICE_NAME}
+    fn, service = names.function, {metric_names.SERVICE_DIMENSION: metric_names.PROCESSOR_SERVICE}
     return [
         _lambda(
             "lambda-destination-delivery-failures",
@@ -181,8 +166,8 @@ def _processor_loss_alarm_specs(cfg: PipelineConfig, names: Naming) -> list[Alar
         AlarmSpec(
             "processor-processing-failures",
             "Processor invocations raised (DynamoDB/SQS failures); Lambda retries them",
-            METRIC_NAMESPACE,
-            PROCESSING_FAILURES,
+            metric_names.NAMESPACE,
+            metric_names.MetricName.FAILED,
             service,
             cfg.processing_failures_threshold,
         ),
@@ -190,8 +175,8 @@ def _processor_loss_alarm_specs(cfg: PipelineConfig, names: Naming) -> list[Alar
             "processor-duplicate-conflict",
             "An event id arrived again with different content; the stored item was kept and "
             "the new version is on the rejected-events queue",
-            METRIC_NAMESPACE,
-            DUPLICATE_CONFLICT,
+            metric_names.NAMESPACE,
+            metric_names.MetricName.DUPLICATE_CONFLICT,
             service,
             cfg.duplicate_conflict_threshold,
         ),
@@ -292,9 +277,9 @@ def _detector_alarm_specs(cfg: PipelineConfig, names: Naming) -> list[AlarmSpec]
             "cross-region-conflicts",
             "Replication replaced a stored trade event with a different version from another "
             "region; both versions are on the rejected-events queue",
-            METRIC_NAMESPACE,
-            CROSS_REGION_CONFLICTS,
-            {"service": CONFLICT_SERVICE_NAME},
+            metric_names.NAMESPACE,
+            metric_names.MetricName.CROSS_REGION_CONFLICT,
+            {metric_names.SERVICE_DIMENSION: metric_names.DETECTOR_SERVICE},
             cfg.cross_region_conflicts_threshold,
         ),
     ]

@@ -21,9 +21,9 @@ import pulumi
 import pulumi_aws as aws
 
 from trade_pipeline import iam
-from trade_pipeline.components.alarms import CONFLICT_SERVICE_NAME
 from trade_pipeline.components.context import RegionalContext
 from trade_pipeline.components.functions import FunctionSpec, LambdaArtifactLike, build_function
+from trade_processor.metric_names import DETECTOR_SERVICE
 
 __all__ = ["HANDLER", "MODIFY_FILTER", "RegionalConflictDetector", "RegionalConflictDetectorArgs"]
 
@@ -88,7 +88,7 @@ class RegionalConflictDetector(pulumi.ComponentResource):
             policy=self._detector_policy,
             handler=HANDLER,
             description="Reports trade items replaced by cross-region replication",
-            service_name=CONFLICT_SERVICE_NAME,
+            service_name=DETECTOR_SERVICE,
             environment={
                 "TABLE_NAME": args.table_name,
                 "REJECTED_EVENTS_QUEUE_URL": args.rejected_queue_url,

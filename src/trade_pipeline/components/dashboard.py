@@ -16,17 +16,11 @@ from typing import Any, Final
 import pulumi
 import pulumi_aws as aws
 
-from trade_pipeline.components.alarms import (
-    CONFLICT_SERVICE_NAME,
-    HEALTH_CHECK_ID,
-    METRIC_NAMESPACE,
-    PROCESSOR_SERVICE_NAME,
-    AlarmSpec,
-    stack_alarm_specs,
-)
+from trade_pipeline.components.alarms import HEALTH_CHECK_ID, AlarmSpec, stack_alarm_specs
 from trade_pipeline.components.context import RegionalContext
 from trade_pipeline.config import PipelineConfig
 from trade_pipeline.naming import Naming
+from trade_processor import metric_names
 
 __all__ = [
     "MetricSpec",
@@ -81,15 +75,20 @@ def _section(spec: AlarmSpec) -> str:
 def _unalarmed(names: Naming) -> list[MetricSpec]:
     """Metrics shown but not alarmed: traffic in, and what became of it."""
     rule = {"EventBusName": names.bus, "RuleName": names.rule}
-    processor, detector = {"service": PROCESSOR_SERVICE_NAME}, {"service": CONFLICT_SERVICE_NAME}
+    metric = metric_names.MetricName
+    processor = {metric_names.SERVICE_DIMENSION: metric_names.PROCESSOR_SERVICE}
+    detector = {metric_names.SERVICE_DIMENSION: metric_names.DETECTOR_SERVICE}
+    outcomes = (
+        (metric.STORED, processor),
+        (metric.DUPLICATE, processor),
+        (metric.REJECTED, processor),
+        (metric.DUPLICATE_CONFLICT, processor),
+        (metric.CROSS_REGION_CONFLICT, detector),
+    )
     return [
         MetricSpec("Events in", "AWS/Events", "TriggeredRules", rule),
         MetricSpec("Events in", "AWS/Events", "Invocations", rule),
-        MetricSpec("Outcomes", METRIC_NAMESPACE, "EventsStored", processor),
-        MetricSpec("Outcomes", METRIC_NAMESPACE, "DuplicateEvents", processor),
-        MetricSpec("Outcomes", METRIC_NAMESPACE, "EventsRejected", processor),
-        MetricSpec("Outcomes", METRIC_NAMESPACE, "DuplicateConflict", processor),
-        MetricSpec("Outcomes", METRIC_NAMESPACE, "CrossRegionConflicts", detector),
+        *(MetricSpec("Outcomes", metric_names.NAMESPACE, m, dims) for m, dims in outcomes),
     ]
 
 

@@ -5,7 +5,7 @@ interface endpoint, private DNS on, in every subnet, for each other service the 
 from inside the VPC: today SQS (the processor and the conflict detector send to the rejected-events
 queue). Lambda delivers logs, EMF metrics (log lines) and X-Ray traces itself, outside the
 function's network, so there is no endpoint for CloudWatch Logs, CloudWatch or X-Ray
-(``trade_pipeline.network_services``). Every endpoint has a policy naming the actions and the
+(``trade_pipeline.iam.network_services``). Every endpoint has a policy naming the actions and the
 exact resources of this stack, for principals of this account only.
 
 Interface endpoints cost money per availability zone and hour (docs/network.md), which is why
@@ -24,7 +24,7 @@ import pulumi_aws as aws
 from trade_pipeline import iam
 from trade_pipeline.components.context import RegionalContext
 from trade_pipeline.components.network import RegionalNetwork
-from trade_pipeline.network_services import GATEWAY_SERVICES, endpoint_service_name
+from trade_pipeline.iam.network_services import GATEWAY_SERVICES, endpoint_service_name
 
 __all__ = ["EndpointGrant", "RegionalEndpoints", "RegionalEndpointsArgs"]
 

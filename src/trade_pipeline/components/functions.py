@@ -31,8 +31,8 @@ import pulumi
 import pulumi_aws as aws
 
 from trade_pipeline import iam
-from trade_pipeline.components.alarms import METRIC_NAMESPACE
 from trade_pipeline.components.context import RegionalContext
+from trade_processor.metric_names import NAMESPACE as METRIC_NAMESPACE
 
 __all__ = ["BuiltFunction", "FunctionSpec", "LambdaArtifactLike", "build_function"]
 

@@ -27,6 +27,7 @@ import pulumi_aws as aws
 
 from trade_pipeline import iam
 from trade_pipeline.components.context import RegionalContext
+from trade_pipeline.config import CONFIG_NAMESPACE, ConfigError
 from trade_pipeline.config.network import parse_cidr, private_subnets
 
 __all__ = ["HTTPS", "RegionalNetwork"]
@@ -37,9 +38,12 @@ HTTPS = 443
 def _zone_at(index: int, wanted: int, region: str) -> Callable[[Sequence[str]], str]:
     def pick(zone_ids: Sequence[str]) -> str:
         ids = sorted(zone_ids)
-        if len(ids) < wanted:
-            raise ValueError(
-                f"availabilityZones = {wanted}: {region} offers {len(ids)} zones without opt-in"
+        if len(ids) < wanted:  # the config asks for more than the region has: the user's input
+            raise ConfigError(
+                [
+                    f"config error: {CONFIG_NAMESPACE}:availabilityZones = {wanted}: {region} "
+                    f"offers {len(ids)} zones without opt-in"
+                ]
             )
         return ids[index]
 

@@ -18,10 +18,10 @@ import pulumi
 import pulumi_aws as aws
 
 from trade_pipeline import iam
-from trade_pipeline.components.alarms import PROCESSOR_SERVICE_NAME
 from trade_pipeline.components.context import RegionalContext
 from trade_pipeline.components.functions import FunctionSpec, LambdaArtifactLike, build_function
 from trade_pipeline.naming import QueueKind
+from trade_processor.metric_names import PROCESSOR_SERVICE
 from trade_processor.models import DETAIL_TYPES, SOURCE_PREFIX
 from trade_processor.rejections import MAX_MESSAGE_BYTES
 from trade_processor.table_schema import TABLE_INDEXES_ENV
@@ -179,7 +179,7 @@ class RegionalPipeline(pulumi.ComponentResource):
             policy=lambda log_group_arn: self._processor_policy(args, log_group_arn),
             handler=HANDLER,
             description="Validates trading events and records them in the trade table",
-            service_name=PROCESSOR_SERVICE_NAME,
+            service_name=PROCESSOR_SERVICE,
             environment={
                 "TABLE_NAME": args.table_name,
                 "REJECTED_EVENTS_QUEUE_URL": queues[QueueKind.REJECTED_EVENTS].url,

@@ -10,18 +10,24 @@ from pydantic import BaseModel, ValidationError
 from pydantic.alias_generators import to_camel
 
 from trade_pipeline.config.describe import user_message
+from trade_pipeline.errors import UserError
 
 __all__ = ["CONFIG_NAMESPACE", "ConfigError", "error_lines"]
 
 CONFIG_NAMESPACE: Final = "trade-pipeline"
 
 
-class ConfigError(Exception):
+class ConfigError(UserError):
     """One or more configuration values were rejected; ``lines`` holds one line per value."""
 
     def __init__(self, lines: list[str]) -> None:
-        self.lines = lines
+        self._lines = list(lines)
         super().__init__("\n".join(lines))
+
+    @property
+    def lines(self) -> list[str]:
+        """``config error: <source> = <value>: <rule>``, one per rejected value."""
+        return self._lines
 
 
 def error_lines(

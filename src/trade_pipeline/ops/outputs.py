@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from trade_pipeline.errors import UserError
 
 __all__ = [
     "GlobalEndpoint",
@@ -27,8 +30,9 @@ __all__ = [
 ]
 
 
-class OutputsError(ValueError):
-    """The outputs cannot be read or do not have the program's shape (one line)."""
+class OutputsError(UserError):
+    """The outputs cannot be read or do not fit the program's shape, or an operator command's
+    option does not fit them (one line)."""
 
 
 class _Model(BaseModel):
@@ -99,6 +103,13 @@ class StackOutputs(_Model):
             )
         return self.regional[name]
 
+    def selected_regions(self, name: str | None) -> list[str]:
+        """``[name]`` (a region of the stack, else :class:`OutputsError`), or every region."""
+        if name is None:
+            return list(self.regions)
+        self.region(name)
+        return [name]
+
 
 def _parse(document: Any, origin: str) -> StackOutputs:
     try:
@@ -138,7 +149,12 @@ def outputs_from_stack(stack: str, project_dir: Path) -> StackOutputs:
     try:
         selected = automation.select_stack(stack_name=stack, work_dir=str(project_dir))
         values = {name: output.value for name, output in selected.outputs().items()}
-    except Exception as error:  # the Automation API raises CommandError and friends
+    except (
+        automation.CommandError,  # the CLI refused: no such stack, not logged in...
+        automation.InvalidVersionError,  # a CLI older than the SDK needs
+        subprocess.CalledProcessError,  # `pulumi version` itself failed
+        OSError,  # no Pulumi.yaml in --project-dir, or the folder does not exist
+    ) as error:
         first_line = (str(error).strip().splitlines() or [type(error).__name__])[0]
         raise OutputsError(f"--stack {stack}: {first_line}") from None
     return _parse(values, f"--stack {stack}")

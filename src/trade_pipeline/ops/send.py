@@ -18,11 +18,13 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from trade_pipeline.errors import UserError
 from trade_pipeline.ops.aws import Clients
 from trade_pipeline.ops.outputs import OutputsError, StackOutputs
 from trade_producer import (
     InvalidEventError,
     Publisher,
+    SigV4aUnavailableError,
     TradingEventEntry,
     event_from_json,
     order_cancelled,
@@ -152,18 +154,25 @@ def send_events(
     rate: float | None = None,
     on_done: Callable[[int], None] | None = None,
 ) -> list[SendReport]:
-    """Send ``events`` spread round robin over ``targets``; one report per target."""
+    """Send ``events`` spread round robin over ``targets``; one report per target.
+
+    The global endpoint needs SigV4a (botocore's CRT extra): without it, a
+    :class:`~trade_pipeline.errors.UserError` saying what to install, before anything is sent.
+    """
     shares: list[list[TradingEventEntry]] = [[] for _ in targets]
     for index, event in enumerate(events):
         shares[index % len(targets)].append(event)
     reports = []
     for target, share in zip(targets, shares, strict=True):
-        publisher = Publisher(
-            clients.events(target.region),
-            event_bus=target.bus,
-            endpoint_id=target.endpoint_id,
-            rate=rate,  # targets are served one after the other
-        )
+        try:
+            publisher = Publisher(
+                clients.events(target.region),
+                event_bus=target.bus,
+                endpoint_id=target.endpoint_id,
+                rate=rate,  # targets are served one after the other
+            )
+        except SigV4aUnavailableError as missing:
+            raise UserError(str(missing)) from None
         result = publisher.publish(share, on_done=on_done)
         reports.append(
             SendReport(

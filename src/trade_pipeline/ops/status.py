@@ -6,7 +6,8 @@
   the oldest message's age (``AWS/SQS ApproximateAgeOfOldestMessage``, last 5 minutes);
 - **last hour**: events matched by the processor rule (``AWS/Events MatchedEvents``, custom-bus
   dimensions ``EventBusName`` + ``RuleName``), and the processor's own EMF metrics
-  (``TradePipeline``, dimension ``service``): stored, rejected, duplicate conflicts, failures;
+  (``TradePipeline``, dimension ``service``; the names of :mod:`trade_processor.metric_names`):
+  stored, rejected, duplicate conflicts, failures;
 - **replication latency** to every other region (``AWS/DynamoDB ReplicationLatency``, average);
 - **failover**: the global endpoint's state when the stack has one.
 """
@@ -17,38 +18,24 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import partial
-from typing import Any, cast
+from typing import Any, Final, cast
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from trade_pipeline.ops.aws import Clients, queue_name
-from trade_pipeline.ops.outputs import OutputsError, StackOutputs
+from trade_pipeline.ops.outputs import StackOutputs
 from trade_pipeline.ops.redrive import QUEUE_KINDS
+from trade_processor.metric_names import NAMESPACE, PROCESSOR_SERVICE, SERVICE_DIMENSION, MetricName
 
-__all__ = ["RegionStatus", "processor_metrics", "region_status"]
+__all__ = ["PROCESSOR_METRICS", "RegionStatus", "region_status"]
 
-
-def processor_metrics() -> tuple[str, str, dict[str, str]]:
-    """Namespace, service dimension and metric names, from the processor's own module.
-
-    Imported here, not at the top: ``trade_processor.observability`` loads Powertools, which
-    only this command needs (it comes with the ``lambda`` extra).
-    """
-    try:
-        from trade_processor.observability import METRIC_NAMESPACE, SERVICE_NAME, MetricName
-    except ImportError as missing:
-        raise OutputsError(
-            f"status reads the processor's metric names, which needs {missing.name}: "
-            "pip install 'trade-pipeline[lambda]'"
-        ) from None
-
-    names = {
-        "stored": MetricName.STORED,
-        "rejected": MetricName.REJECTED,
-        "conflicts": MetricName.DUPLICATE_CONFLICT,
-        "failures": MetricName.FAILED,
-    }
-    return METRIC_NAMESPACE, SERVICE_NAME, names
+PROCESSOR_METRICS: Final = {
+    "stored": MetricName.STORED,
+    "rejected": MetricName.REJECTED,
+    "conflicts": MetricName.DUPLICATE_CONFLICT,
+    "failures": MetricName.FAILED,
+}
+"""``last_hour`` key -> the processor's metric it sums."""
 
 
 @dataclass
@@ -106,9 +93,8 @@ def _queries(outputs: StackOutputs, region: str) -> dict[str, dict[str, Any]]:
             3600,
         )
     }
-    namespace, service, names = processor_metrics()
-    for key, name in names.items():
-        queries[key] = _metric(namespace, name, {"service": service}, "Sum", 3600)
+    for key, name in PROCESSOR_METRICS.items():
+        queries[key] = _metric(NAMESPACE, name, {SERVICE_DIMENSION: PROCESSOR_SERVICE}, "Sum", 3600)
     for n, kind in enumerate(QUEUE_KINDS):
         queries[f"age{n}"] = _metric(
             "AWS/SQS",
@@ -141,7 +127,7 @@ def _metrics(clients: Clients, outputs: StackOutputs, status: RegionStatus, regi
     )
     values = {r["Id"]: r.get("Values", []) for r in response.get("MetricDataResults", [])}
     status.last_hour["events_in"] = sum(values.get("events_in", []))
-    for key in processor_metrics()[2]:
+    for key in PROCESSOR_METRICS:
         status.last_hour[key] = sum(values.get(key, []))
     for n, kind in enumerate(QUEUE_KINDS):
         ages = values.get(f"age{n}", [])

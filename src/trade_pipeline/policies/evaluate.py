@@ -1,7 +1,7 @@
 """Running every rule over a stack or a plan, with the stack's waivers applied.
 
-Only waiver problems are :class:`WaiverError` (a ValueError, so callers that caught ValueError
-keep working); any other error of a rule is a bug and propagates as it is.
+Only waiver problems are :class:`WaiverError` (a :class:`~trade_pipeline.errors.UserError`: the
+command prints it and exits 2); any other error of a rule is a bug and propagates as it is.
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
-from trade_pipeline.config import PolicyWaiver
+from trade_pipeline.config import CONFIG_NAMESPACE, PolicyWaiver
+from trade_pipeline.errors import UserError
 from trade_pipeline.policies.model import Finding, Outcome, Rule, Severity, StackView
 from trade_pipeline.policies.registry import RULES_BY_NAME
 from trade_pipeline.policies.report import ComplianceReport, RuleResult
@@ -25,8 +26,12 @@ if TYPE_CHECKING:
 __all__ = ["WaiverError", "evaluate_plan", "evaluate_stack", "validate_waivers"]
 
 
-class WaiverError(ValueError):
+class WaiverError(UserError):
     """A policy waiver names an unknown or a mandatory rule, or is malformed."""
+
+    @property
+    def lines(self) -> list[str]:
+        return [f"config error: {CONFIG_NAMESPACE}:policyWaivers: {self}"]
 
 
 def validate_waivers(waivers: Iterable[PolicyWaiver]) -> list[PolicyWaiver]:

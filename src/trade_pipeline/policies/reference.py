@@ -197,7 +197,7 @@ def _review_failure_rows(rules: Sequence[Rule]) -> list[str]:
 
 def policies_reference_markdown(rules: Sequence[Rule] = RULES) -> str:
     """The whole of ``docs/policies.md``."""
-    from trade_pipeline.cli import EXIT_CONFIG_ERROR, EXIT_POLICY_FAILURE
+    from trade_pipeline.commands.common import EXIT_CONFIG_ERROR, EXIT_POLICY_FAILURE
 
     parts = [
         _INTRO.format(policy_exit=EXIT_POLICY_FAILURE),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from trade_pipeline.components.table import check_replica_coverage
+from trade_pipeline.components.table import ReplicaCoverageError, check_replica_coverage
 from trade_pipeline.policies.model import Finding, ResourceView, StackView, run_per_resource
 from trade_pipeline.policies.registry import resource_rule, stack_rule, value_rule
 from trade_pipeline.policies.rules.sources import review_failure
@@ -140,7 +140,7 @@ def dynamodb_replicas_match_regions(stack: StackView) -> Iterator[Finding]:
         expected = [r for r in stack.regions if r != primary]
         try:
             check_replica_coverage(regions, primary, expected)
-        except ValueError as exc:  # the component's own coverage check, worded for the table
+        except ReplicaCoverageError as exc:  # the component's own check, worded for the table
             yield f"replicas {regions}: {exc}"
 
     yield from run_per_resource(tables, check)

@@ -30,6 +30,12 @@ from trade_pipeline.resource_types import (
     HEALTH_CHECK,
     QUEUE,
 )
+from trade_processor.metric_names import (
+    DETECTOR_SERVICE,
+    PROCESSOR_SERVICE,
+    SERVICE_DIMENSION,
+    MetricName,
+)
 
 __all__ = ["FUNCTION_LOSS_METRICS", "RULE_LOSS_METRICS", "SERVICE_LOSS_METRICS", "loss_alarms"]
 
@@ -38,8 +44,8 @@ RULE_LOSS_METRICS: Final = ("InvocationsFailedToBeSentToDlq", "DeadLetterInvocat
 # Custom metrics (namespace from POWERTOOLS_METRICS_NAMESPACE, dimension service) that mark a
 # loss or a silently resolved conflict, by the function's POWERTOOLS_SERVICE_NAME.
 SERVICE_LOSS_METRICS: Final[Mapping[str, tuple[str, ...]]] = {
-    "trade-processor": ("ProcessingFailures", "DuplicateConflict"),
-    "trade-conflict-detector": ("CrossRegionConflicts",),
+    PROCESSOR_SERVICE: (MetricName.FAILED, MetricName.DUPLICATE_CONFLICT),
+    DETECTOR_SERVICE: (MetricName.CROSS_REGION_CONFLICT,),
 }
 
 
@@ -76,7 +82,7 @@ def _function(stack: StackView, fn: ResourceView) -> Iterator[str]:
     namespace = env.get("POWERTOOLS_METRICS_NAMESPACE") if isinstance(env, Mapping) else None
     if isinstance(service, str) and isinstance(namespace, str):
         metrics = SERVICE_LOSS_METRICS.get(service, ())
-        yield from _missing(stack, fn, namespace, metrics, {"service": service})
+        yield from _missing(stack, fn, namespace, metrics, {SERVICE_DIMENSION: service})
 
 
 def _rule(stack: StackView, rule: ResourceView) -> Iterator[str]:

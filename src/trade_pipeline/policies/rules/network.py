@@ -12,7 +12,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any, Final
 
 from trade_pipeline import resource_types as rt
-from trade_pipeline.network_services import (
+from trade_pipeline.iam.network_services import (
     GATEWAY_SERVICES,
     endpoint_service_name,
     services_called,

@@ -1,0 +1,159 @@
+"""What every command shares: exit codes, options, where a user error ends, output helpers.
+
+Exit codes: 0 everything asked for succeeded; 1 something did not (failed entries, a timeout,
+a firing alarm...); 2 bad input (options, stack config, outputs file, events file, policy
+waivers); 3 a mandatory compliance rule failed (``preview``).
+
+Bad input is a :class:`~trade_pipeline.errors.UserError`, raised where the input is checked and
+caught here only, by :class:`CommandGroup`: its lines on stderr, exit 2, no traceback. Any other
+exception is a bug and is left to surface as one.
+
+Progress bars go to stderr, so ``--json`` output on stdout stays machine-readable.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, Final
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from typer.core import TyperGroup
+
+from trade_pipeline.errors import UserError
+
+if TYPE_CHECKING:
+    from trade_pipeline.ops.aws import Clients
+
+__all__ = [
+    "EXIT_CONFIG_ERROR",
+    "EXIT_FAILED",
+    "EXIT_INTERRUPTED",
+    "EXIT_POLICY_FAILURE",
+    "EXIT_USAGE",
+    "CommandGroup",
+    "JsonOption",
+    "OutputsOption",
+    "ProjectDirOption",
+    "StackFileOption",
+    "StackOption",
+    "StackProjectDirOption",
+    "clients",
+    "emit_json",
+    "help_text",
+    "progress",
+    "report_console",
+    "stdout",
+]
+
+EXIT_FAILED: Final = 1
+"""Something asked for did not succeed (failed entries, a timeout, a firing alarm...)."""
+EXIT_USAGE: Final = 2
+"""Bad input: one line (a line per rejected value) on stderr."""
+EXIT_CONFIG_ERROR: Final = EXIT_USAGE
+"""A rejected stack config is bad input like any other."""
+EXIT_POLICY_FAILURE: Final = 3
+"""A mandatory compliance rule failed (``preview``)."""
+EXIT_INTERRUPTED: Final = 130
+"""Interrupted (Ctrl-C): 128 + SIGINT, as shells report it."""
+
+
+class CommandGroup(TyperGroup):
+    """The ``trade-pipeline`` group: the one place a :class:`UserError` becomes exit 2."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except UserError as error:
+            # plain writes: a config line must never be wrapped or restyled
+            sys.stderr.write("".join(f"{line}\n" for line in error.lines))
+            raise typer.Exit(EXIT_USAGE) from None
+
+
+# --- options of the offline commands (preview, cost, diagram): a stack file -----------------
+StackFileOption = Annotated[
+    str, typer.Option("--stack", help="Stack whose Pulumi.<stack>.yaml is read.")
+]
+StackProjectDirOption = Annotated[
+    Path, typer.Option("--project-dir", help="Folder holding Pulumi.yaml and the stack files.")
+]
+
+# --- options of the operator commands: a deployed stack's outputs ---------------------------
+OutputsOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--outputs",
+        help="JSON of `pulumi stack output --json` for the deployed stack.",
+        dir_okay=False,
+    ),
+]
+StackOption = Annotated[
+    str | None,
+    typer.Option(
+        "--stack",
+        help="Read the outputs of this stack with Pulumi's Automation API (needs the CLI).",
+    ),
+]
+ProjectDirOption = Annotated[
+    Path, typer.Option("--project-dir", help="Folder of Pulumi.yaml (with --stack).")
+]
+JsonOption = Annotated[
+    bool, typer.Option("--json", help="Print one JSON document on stdout instead of tables.")
+]
+
+
+def help_text(docstring: str | None) -> str:
+    """A command's docstring as its ``--help``: paragraphs reflowed (the terminal wraps them)
+    and rich markup escaped (``botocore[crt]`` must print as written)."""
+    paragraphs = inspect.cleandoc(docstring or "").split("\n\n")
+    return "\n\n".join(escape(" ".join(p.split())) for p in paragraphs)
+
+
+def clients() -> Clients:
+    """boto3's default chain: AWS_PROFILE, AWS_ENDPOINT_URL, ~/.aws/... as the AWS CLI."""
+    from trade_pipeline.ops.aws import Clients  # boto3: only the operator commands need it
+
+    return Clients()
+
+
+def stdout() -> Console:
+    """The console for tables: wide when not a terminal, so logs keep whole rows."""
+    console = Console()
+    return console if console.is_terminal else Console(width=140)
+
+
+def report_console(width: int) -> Console:
+    """The console of a report (preview, cost): ``width`` columns in logs and CI, where wide
+    tables beat wrapped cells, unless ``COLUMNS`` says otherwise."""
+    console = Console()
+    if not console.is_terminal and "COLUMNS" not in os.environ:
+        return Console(width=width)
+    return console
+
+
+def emit_json(document: Any) -> None:
+    sys.stdout.write(json.dumps(document, indent=2, default=str) + "\n")
+
+
+@contextmanager
+def progress(enabled: bool = True) -> Iterator[Progress]:
+    """A progress bar on stderr (hidden with ``enabled=False``, e.g. under ``--json``)."""
+    bar = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        disable=not enabled,
+        transient=False,
+    )
+    with bar:
+        yield bar

@@ -1,0 +1,113 @@
+"""``trade-pipeline preview``: the real program offline, what each region would get, the plan.
+
+Runs the program under Pulumi's mock engine (no AWS account, no Pulumi CLI), prints the region
+summary (:mod:`~trade_pipeline.commands.plan_summary`), the private network
+(:mod:`~trade_pipeline.commands.network_report`), the cost line and the compliance table, and
+writes the full plan as JSON with ``--json``. Exit 3 when a mandatory rule fails.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from trade_pipeline.commands import common
+from trade_pipeline.commands.plan_summary import region_tables, render_overrides, types_table
+from trade_pipeline.config import PipelineConfig
+from trade_pipeline.errors import UserError
+from trade_pipeline.preview import Plan, preview_stack
+
+__all__ = ["register"]
+
+JsonPathOption = Annotated[
+    Path | None,
+    typer.Option("--json", help="Write the full plan (type, name, region, inputs, deps)."),
+]
+
+
+def _render(plan: Plan, console: Console, elapsed: float) -> None:
+    render_overrides(plan, console)
+    config = PipelineConfig.model_validate(plan.config)
+    for table in region_tables(plan, config, console.width):
+        console.print(table)
+    console.print(types_table(plan, config.regions))
+
+    from trade_pipeline.commands.network_report import render_network  # networkMode vpc only
+
+    render_network(plan, config.regions, console)
+
+    default_provider = [r.name for r in plan.aws_resources() if r.uses_default_provider]
+    console.print(
+        f"{len(plan.aws_resources())} AWS resources in {len(config.regions)} region(s); "
+        f"table [bold]{plan.stack_outputs.get('tableName')}[/], encryption "
+        f"{config.encryption.value}, deletion protection "
+        f"{'on' if config.table_deletion_protection else 'off'}; "
+        f"{len(default_provider)} on a default provider; built in {elapsed:.2f} s."
+    )
+
+
+def _json_path_problem(path: Path | None) -> str | None:
+    """Why the plan cannot be written to ``path`` (None: it can, or no path was given)."""
+    if path is None:
+        return None
+    if path.is_dir():
+        return "is a directory; give a file path such as build/plan-dev.json"
+    parent = next((p for p in (path.parent, *path.parent.parents) if p.exists()), Path("."))
+    if not parent.is_dir():
+        return f"{parent} is a file, not a directory"
+    if path.exists() and not os.access(path, os.W_OK):
+        return "is not writable"
+    if not path.exists() and not os.access(parent, os.W_OK | os.X_OK):
+        return f"cannot create it: {parent} is not writable"
+    return None
+
+
+def _write_plan(plan: Plan, compliance: object, path: Path) -> None:
+    document = json.loads(plan.to_json())
+    document["compliance"] = compliance
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(document, indent=2) + "\n")
+    except OSError as exc:
+        raise UserError(f"--json {path}: cannot write: {exc.strerror}") from None
+
+
+def preview(
+    stack: common.StackFileOption = "dev",
+    json_path: JsonPathOption = None,
+    project_dir: common.StackProjectDirOption = Path("."),
+) -> None:
+    """Run the program offline and show what each region would get."""
+    from trade_pipeline.commands.cost import preview_estimate_line
+    from trade_pipeline.policies import compliance_table, evaluate_plan
+
+    console = common.report_console(160)
+    json_problem = _json_path_problem(json_path)
+    if json_problem:  # before the (slow) preview runs
+        raise UserError(f"--json {json_path}: {json_problem}")
+    started = time.perf_counter()
+    plan = preview_stack(stack, project_dir)
+    _render(plan, console, time.perf_counter() - started)
+    console.print(preview_estimate_line(plan), soft_wrap=True)
+
+    report = evaluate_plan(plan)  # waivers: the stack's own policyWaivers
+    console.print(compliance_table(report, width=console.width))
+    if json_path is not None:
+        _write_plan(plan, report.to_dict(), json_path)
+        console.print(f"plan and compliance results written to {json_path}")
+
+    if not report.passed:
+        sys.stderr.write("".join(f"{line}\n" for line in report.failure_lines()))
+        raise typer.Exit(common.EXIT_POLICY_FAILURE)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``preview`` to the ``trade-pipeline`` command."""
+    app.command("preview")(preview)
