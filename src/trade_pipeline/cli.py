@@ -209,7 +209,7 @@ def region_tables(plan: Plan, config: PipelineConfig, width: int) -> list[Table]
 
 def _render(plan: Plan, console: Console, elapsed: float) -> None:
     _render_overrides(plan, console)
-    config = PipelineConfig.model_validate(plan.config)
+    config = plan.pipeline_config()  # secret values are masked in plan.config
     for table in region_tables(plan, config, console.width):
         console.print(table)
 
