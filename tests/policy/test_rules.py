@@ -373,6 +373,12 @@ CASES: dict[str, Case] = {
     "network-region-cidrs-disjoint": Case(
         _set(rt.VPC, "cidrBlock", "10.41.0.0/16"), _VPC, "overlaps"
     ),
+    # more failing cases of this rule: tests/unit/test_data_protection.py
+    "data-resources-protected": Case(
+        lambda p: setattr(first_of(p, rt.KMS_KEY, "us-west-2"), "protect", False),
+        config={**PRODUCTION_OPTIONS, "trade-pipeline:deletionProtection": True},
+        expect="kms:Key table-us-west-2-key is not protected",
+    ),
 }
 
 
