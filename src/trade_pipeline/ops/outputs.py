@@ -10,9 +10,11 @@ the optional ``globalEndpoint`` (``id``, ``arn``, ``url``, ``regions``) and
 from __future__ import annotations
 
 import json
+import re
 import shutil
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -21,6 +23,8 @@ __all__ = [
     "OutputsError",
     "RegionalOutputs",
     "StackOutputs",
+    "Workspace",
+    "cli_message",
     "load_outputs",
     "outputs_from_file",
     "outputs_from_stack",
@@ -126,21 +130,64 @@ def outputs_from_file(path: Path) -> StackOutputs:
     return _parse(document, f"--outputs {path}")
 
 
-def outputs_from_stack(stack: str, project_dir: Path) -> StackOutputs:
-    """Outputs of a deployed stack through Pulumi's Automation API (needs the Pulumi CLI)."""
-    if shutil.which("pulumi") is None:
-        raise OutputsError(
-            f"--stack {stack}: the Pulumi CLI is not installed (no `pulumi` on PATH); install "
-            "it, or pass --outputs FILE written by `pulumi stack output --json`"
-        )
+class Workspace(Protocol):
+    """What :func:`outputs_from_stack` needs of Pulumi's ``LocalWorkspace``."""
+
+    def stack_outputs(self, stack_name: str) -> Mapping[str, Any]: ...
+
+
+def _local_workspace(project_dir: Path) -> Workspace:
+    """Pulumi's ``LocalWorkspace`` on the project folder (it runs ``pulumi version`` first)."""
     from pulumi import automation
 
+    return automation.LocalWorkspace(work_dir=str(project_dir))
+
+
+def cli_message(error: Exception) -> str:
+    """The Pulumi CLI's own first line of an Automation API error.
+
+    A ``CommandError`` keeps only the text of the command's result (``code: 255``, then
+    ``stdout:``, then ``stderr:``; ``CommandResult.__str__``, pulumi/automation/_cmd.py): the
+    first line of its stderr is what the CLI said, e.g. ``no stack named 'nope' found``.
+    """
+    text = str(error)
+    sections = re.split(r"^\s*(code|stdout|stderr):", text, flags=re.M)
+    if len(sections) > 1:  # ["", "code", " 255...", "stdout", "...", "stderr", "..."]
+        said = dict(zip(sections[1::2], sections[2::2], strict=True))
+        for part in ("stderr", "stdout"):
+            lines = [line.strip() for line in said.get(part, "").splitlines() if line.strip()]
+            if lines:
+                return lines[0].removeprefix("error: ")
+        return type(error).__name__
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return lines[0] if lines else type(error).__name__
+
+
+def outputs_from_stack(
+    stack: str, project_dir: Path, workspace: Workspace | None = None
+) -> StackOutputs:
+    """Outputs of a deployed stack through Pulumi's Automation API (needs the Pulumi CLI).
+
+    ``LocalWorkspace.stack_outputs(name)`` runs ``pulumi stack output --json --stack <name>``
+    (twice: masked and with ``--show-secrets``; pulumi/automation/_local_workspace.py), which
+    reads the outputs without selecting the stack. ``automation.select_stack`` would run
+    ``pulumi stack select``: afterwards a bare ``pulumi up`` would target that stack.
+    """
+    if workspace is None:
+        if shutil.which("pulumi") is None:
+            raise OutputsError(
+                f"--stack {stack}: the Pulumi CLI is not installed (no `pulumi` on PATH); "
+                "install it, or pass --outputs FILE written by `pulumi stack output --json`"
+            )
+        try:
+            workspace = _local_workspace(project_dir)
+        except Exception as error:  # `pulumi version` failing, too old...
+            raise OutputsError(f"--stack {stack}: {cli_message(error)}") from None
     try:
-        selected = automation.select_stack(stack_name=stack, work_dir=str(project_dir))
-        values = {name: output.value for name, output in selected.outputs().items()}
-    except Exception as error:  # the Automation API raises CommandError and friends
-        first_line = (str(error).strip().splitlines() or [type(error).__name__])[0]
-        raise OutputsError(f"--stack {stack}: {first_line}") from None
+        outputs = workspace.stack_outputs(stack)
+        values = {name: getattr(output, "value", output) for name, output in outputs.items()}
+    except Exception as error:  # CommandError, StackNotFoundError and friends
+        raise OutputsError(f"--stack {stack}: {cli_message(error)}") from None
     return _parse(values, f"--stack {stack}")
 
 
