@@ -37,7 +37,10 @@ LOCK_ARGS  ?=
 # Where the console's "more information" link of each policy points (docs/policies.md of the
 # repository the pack is published from); empty: taken from the git remote `origin`.
 POLICY_DOCS_URL ?=
-POLICY_PACK_DIR ?= build/policy-pack
+# Where the pack is built; empty: <temp dir>/trade-pipeline-policy-pack. Never under an ignored
+# folder such as build/: `pulumi policy publish` leaves out whatever a .gitignore of the pack's
+# folder or above it ignores (the builder checks that and refuses such a place).
+POLICY_PACK_DIR ?=
 
 .DEFAULT_GOAL := help
 .PHONY: help venv lock preview test lint fmt package policy-pack bench mutate clean
@@ -84,9 +87,10 @@ fmt: $(STAMP) ## apply ruff's fixes and formatting
 package: $(STAMP) ## build the reproducible Lambda artifact into build/lambda/
 	$(PY) -m trade_pipeline.packaging
 
-# Needs only Python (no venv): the builder uses the standard library, so CI can build the pack
-# beside a `pulumi install`-ed program.
-policy-pack: ## self-contained CrossGuard pack in build/policy-pack, for `pulumi policy publish`
+# Needs only Python and the package index (no project venv): the builder uses the standard
+# library, then creates the pack's own venv from policy/requirements.txt, which the Pulumi CLI
+# does not do for a local pack. CI builds it beside a `pulumi install`-ed program.
+policy-pack: ## self-contained CrossGuard pack with its venv (in the temp dir): --policy-pack DIR, pulumi -C DIR policy publish
 	PYTHONPATH=src $(PYTHON) -m trade_pipeline.policy_pack $(POLICY_PACK_DIR) $(if $(POLICY_DOCS_URL),--docs-url '$(POLICY_DOCS_URL)')
 
 bench: $(STAMP) ## run the benchmarks (ratios against baselines measured in the same run)

@@ -4,10 +4,11 @@ Pulumi runs this file as ``__main__`` (``pulumi preview --policy-pack policy/``)
 the :class:`~pulumi_policy.PolicyPack` constructed, because constructing one starts a gRPC
 server and blocks. Tests import :func:`build_policies` instead.
 
-In place (``policy/``) it imports ``trade_pipeline`` from the project's virtualenv. ``make
-policy-pack`` copies this file, the ``trade_pipeline`` package, a hash-locked requirements file
-and ``pack-metadata.json`` (where the rules' documentation is published) into
-``build/policy-pack``, a folder that stands on its own for ``pulumi policy publish``.
+In place (``policy/``) it imports ``trade_pipeline`` from the project's virtualenv (``make
+venv``). ``make policy-pack`` copies this file, the ``trade_pipeline`` package, a hash-locked
+requirements file and ``pack-metadata.json`` (where the rules' documentation is published) into
+a folder that stands on its own, with its virtualenv (``trade_pipeline.policy_pack``): ``pulumi
+preview --policy-pack DIR`` runs it, ``pulumi -C DIR policy publish [ORG]`` publishes it.
 
 Resource rules become ``ResourceValidationPolicy`` (they see each resource's inputs); stack
 rules become ``StackValidationPolicy`` (they see every resource's outputs, some unknown during

@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import os
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,6 +33,7 @@ from trade_pipeline import resource_types as rt
 from trade_pipeline.components.pipeline import LambdaArtifactLike
 from trade_pipeline.config import CONFIG_NAMESPACE, ConfigError, PipelineConfig
 from trade_pipeline.errors import UserError
+from trade_pipeline.secrets import mask_config, mask_rpc_secrets, offline_stand_ins
 
 __all__ = [
     "MOCK_ACCOUNT_ID",
@@ -61,8 +62,11 @@ class PlannedResource:
     provider: str  # "<provider urn>::<id>", "" for a default provider
     parent: str
     dependencies: list[str]
-    inputs: dict[str, Any]
+    inputs: dict[str, Any]  # secrets masked (trade_pipeline.secrets.MASK)
     outputs: dict[str, Any]
+    # Resource options that decide what `pulumi destroy` may do (docs/production.md):
+    protect: bool = False
+    retain_on_delete: bool = False
 
     @property
     def is_aws(self) -> bool:
@@ -83,6 +87,8 @@ class Plan:
     stack_outputs: dict[str, Any] = field(default_factory=dict)
     # One line per value an environment variable changed (the preview's banner).
     overrides: list[str] = field(default_factory=list)
+    # Config keys Pulumi holds as secrets: their values in ``config`` are masked.
+    secret_keys: list[str] = field(default_factory=list)
 
     def by_type(self, type_: str) -> list[PlannedResource]:
         return [r for r in self.resources if r.type == type_]
@@ -98,6 +104,14 @@ class Plan:
 
     def to_json(self) -> str:
         return json.dumps(_jsonable(asdict(self)), indent=2, sort_keys=False)
+
+    def pipeline_config(self) -> PipelineConfig:
+        """The validated config the plan was built from, secret keys at their defaults (their
+        values are masked in ``config``)."""
+        hidden = {key.removeprefix(f"{CONFIG_NAMESPACE}:") for key in self.secret_keys}
+        return PipelineConfig.model_validate(
+            {k: v for k, v in self.config.items() if k not in hidden}
+        )
 
 
 def _jsonable(value: Any) -> Any:
@@ -363,8 +377,12 @@ class _RecordingMonitor(MockMonitor):
                 provider=request.provider,
                 parent=request.parent,
                 dependencies=sorted(set(request.dependencies)),
-                inputs=args.inputs,
-                outputs=state,
+                inputs=mask_rpc_secrets(args.inputs),
+                outputs=mask_rpc_secrets(state),
+                # the SDK has already applied the parent's protect (resource.py); both options
+                # are optional fields of RegisterResourceRequest: unset means false
+                protect=bool(request.protect),
+                retain_on_delete=bool(request.retainOnDelete),
             )
         )
         return response
@@ -412,15 +430,21 @@ def run_preview(
     environ: Mapping[str, str] | None = None,
     artifact: LambdaArtifactLike | None = None,
     program: Callable[[PipelineConfig], object] | None = None,
+    secret_keys: Sequence[str] = (),
 ) -> Plan:
     """Run the program under the mock engine and return what it registered.
 
     ``program`` defaults to :func:`trade_pipeline.stack.build_stack` (with ``artifact``); tests
-    pass a variant to show that a reintroduced mistake is caught. Raises
-    :class:`~trade_pipeline.config.ConfigError` before anything is registered when the config
-    is invalid.
+    pass a variant to show that a reintroduced mistake is caught. ``secret_keys`` are the keys
+    Pulumi holds as secrets, as the CLI passes them (decrypted values in ``stack_config``);
+    ``secure:`` values of a stack file get stand-ins (:func:`~trade_pipeline.secrets.
+    offline_stand_ins`). Raises :class:`~trade_pipeline.config.ConfigError` before anything is
+    registered when the config is invalid.
     """
     from trade_pipeline.stack import build_stack, config_from_pulumi
+
+    stack_config, encrypted = offline_stand_ins(stack_config)
+    secret_keys = sorted({*secret_keys, *encrypted})
 
     plan = Plan(stack=stack, config={})
     mocks = _AwsMocks()
@@ -433,10 +457,11 @@ def run_preview(
         monitor=_RecordingMonitor(mocks, plan),
     )
     pulumi.runtime.set_all_config(
-        {key: _as_engine_string(value) for key, value in stack_config.items()}, []
+        {key: _as_engine_string(value) for key, value in stack_config.items()}, secret_keys
     )
     config = config_from_pulumi(environ if environ is not None else {})
-    plan.config = config.model_dump(mode="json", by_alias=True)
+    plan.config = mask_config(config.model_dump(mode="json", by_alias=True), config)
+    plan.secret_keys = secret_keys
     plan.overrides = list(config.announcements)
 
     def run() -> None:

@@ -12,7 +12,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from trade_pipeline import iam
+from trade_pipeline import iam, secrets
 from trade_pipeline.components import (
     RegionalCodeSigning,
     RegionalContext,
@@ -43,7 +43,13 @@ from trade_pipeline.components.endpoints import (
 from trade_pipeline.components.failover import HEALTH_ALARM, GlobalEndpoint, GlobalEndpointArgs
 from trade_pipeline.components.network import RegionalNetwork
 from trade_pipeline.components.pipeline import LambdaArtifactLike
-from trade_pipeline.config import CONFIG_NAMESPACE, EncryptionMode, NetworkMode, PipelineConfig
+from trade_pipeline.config import (
+    CONFIG_NAMESPACE,
+    ConfigError,
+    EncryptionMode,
+    NetworkMode,
+    PipelineConfig,
+)
 from trade_pipeline.config.sources import decode_json
 from trade_pipeline.iam import QUEUE_SEND_ACTIONS, TABLE_ACTIONS, table_key_policy
 from trade_pipeline.naming import QueueKind
@@ -53,7 +59,11 @@ __all__ = ["PipelineStack", "build_stack", "config_from_pulumi", "run_program"]
 
 
 def config_from_pulumi(environ: Mapping[str, str] | None = None) -> PipelineConfig:
-    """Read ``trade-pipeline:*`` keys from the running Pulumi program, then the environment."""
+    """Read ``trade-pipeline:*`` keys from the running Pulumi program, then the environment.
+
+    Keys Pulumi holds as secrets stay secrets (``trade_pipeline.secrets``): refused where the
+    program cannot keep them, masked in error lines, wrapped as secret Outputs where used.
+    """
     # The CLI's language host hands config over in the PULUMI_CONFIG environment variable;
     # the automation API and the mock engine set it in-process. Read both.
     all_config: dict[str, Any] = {
@@ -61,12 +71,20 @@ def config_from_pulumi(environ: Mapping[str, str] | None = None) -> PipelineConf
         **pulumi.runtime.config.CONFIG.get(),
     }
     prefix = f"{CONFIG_NAMESPACE}:"
+    environ = os.environ if environ is None else environ
+    secret_keys = secrets.program_secret_keys(k for k in all_config if k.startswith(prefix))
+    secrets.check(secret_keys, environ)
     stack_config = {
         key.removeprefix(prefix): decode_json(value)
         for key, value in all_config.items()
         if key.startswith(prefix)
     }
-    return PipelineConfig.from_sources(stack_config, os.environ if environ is None else environ)
+    try:
+        config = PipelineConfig.from_sources(stack_config, environ)
+    except ConfigError as exc:
+        hidden = secrets.plain_values(stack_config[k.removeprefix(prefix)] for k in secret_keys)
+        raise ConfigError(secrets.mask_lines(exc.lines, hidden)) from None
+    return secrets.mark(config, secret_keys)
 
 
 @dataclass
@@ -285,6 +303,7 @@ def _table_keys(contexts: Mapping[str, RegionalContext]) -> dict[str, pulumi.Inp
                 context=context,
                 purpose="table",
                 description=f"Trade table encryption ({region})",
+                holds_data=True,
                 # The region's function log groups are encrypted with this key too.
                 policy=functools.partial(
                     table_key_policy,
@@ -376,8 +395,6 @@ def run_program() -> None:
     A config error is a user error: it is reported as one line per rejected value through
     ``pulumi.RunError``, which the CLI prints without a traceback.
     """
-    from trade_pipeline.config import ConfigError
-
     try:
         config = config_from_pulumi()
     except ConfigError as exc:

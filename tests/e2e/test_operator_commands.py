@@ -25,6 +25,7 @@ import pytest
 import requests
 from typer.testing import CliRunner
 
+from tests.support.fake_pulumi import install
 from trade_pipeline.cli import app
 from trade_pipeline.ops import redrive as redrive_ops
 from trade_pipeline.ops.aws import Clients
@@ -408,3 +409,19 @@ def test_status_runs_where_powertools_is_not_installed(stack: Any) -> None:
             "conflicts",
             "failures",
         }
+
+
+def test_status_with_stack_reads_the_outputs_and_leaves_the_selected_stack(
+    stack: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Through the real Automation API, against a stand-in `pulumi` that knows two stacks.
+    fake = install(tmp_path, {"prod": stack.outputs, "dev": stack.outputs}, selected="dev")
+    monkeypatch.setenv("PATH", f"{fake.bin_dir}{os.pathsep}{os.environ['PATH']}")
+
+    by_stack = runner.invoke(app, ["status", "--json", "--stack", "prod"])
+    by_file = run(stack, "status", "--json")
+
+    assert by_stack.exit_code == by_file.exit_code, by_stack.stderr
+    assert {r["region"] for r in json.loads(by_stack.stdout)["regions"]} == set(REGIONS)
+    assert fake.selected == "dev"  # a bare `pulumi up` afterwards still targets dev
+    assert [c for c in fake.calls() if c[:2] == ["stack", "select"]] == []

@@ -41,8 +41,8 @@ def pack() -> ModuleType:
     return module
 
 
-def _options() -> PolicyResourceOptions:
-    return PolicyResourceOptions(False, [], None, [], None, [], None)  # type: ignore[arg-type]
+def _options(protect: bool = False) -> PolicyResourceOptions:
+    return PolicyResourceOptions(protect, [], None, [], None, [], None)  # type: ignore[arg-type]
 
 
 def _provider(plan: Plan, resource: PlannedResource) -> PolicyProviderResource | None:
@@ -69,13 +69,13 @@ def _resource_args(plan: Plan, resource: PlannedResource) -> ResourceValidationA
 def _stack_args(
     plan: Plan, outputs: dict[str, dict[str, Any]] | None = None
 ) -> StackValidationArgs:
-    resources = [
-        PolicyResource(
+    resources = {
+        r.urn: PolicyResource(
             r.type,
             unknown_checking_proxy(dict((outputs or {}).get(r.urn, r.outputs or r.inputs))),
             r.urn,
             r.name,
-            _options(),
+            _options(r.protect),
             _provider(plan, r) if r.custom and not r.type.startswith("pulumi:providers:") else None,
             None,
             [],
@@ -83,8 +83,11 @@ def _stack_args(
         )
         for r in plan.resources
         if r.custom
-    ]
-    return StackValidationArgs(resources)
+    }
+    for r in plan.resources:  # CrossGuard hands dependencies over as the resources themselves
+        if r.urn in resources:
+            resources[r.urn].dependencies = [resources[d] for d in r.dependencies if d in resources]
+    return StackValidationArgs(list(resources.values()))
 
 
 def _run(policy: Any, args: Any) -> list[str]:
@@ -176,3 +179,22 @@ def test_unknown_values_during_preview_are_skipped_not_failed(
     args = _stack_args(base_plan, unknown_outputs)
 
     assert {p.name: _run(p, args) for p in policies} == {p.name: [] for p in policies}
+
+
+def test_protect_reaches_the_rules_through_crossguard_options(
+    pack: ModuleType, preview: Any
+) -> None:
+    plan = preview(
+        config={
+            "trade-pipeline:deletionProtection": True,
+            "trade-pipeline:encryption": "customer-managed",
+        }
+    )
+    (policy,) = [p for p in pack.build_policies() if p.name == "data-resources-protected"]
+    assert _run(policy, _stack_args(plan)) == []
+
+    key = next(r for r in plan.by_type(rt.KMS_KEY) if r.name == "table-eu-west-1-key")
+    key.protect = False
+
+    (message,) = _run(policy, _stack_args(plan))
+    assert "table-eu-west-1-key is not protected" in message

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -19,8 +20,16 @@ from typing import Any
 import pytest
 import yaml
 
+from trade_pipeline.pack_archive import archive
 from trade_pipeline.policies import RULES, Severity
-from trade_pipeline.policy_pack import PACK_FILES, PROJECT_ROOT, build_pack, project_packages
+from trade_pipeline.policy_pack import (
+    PACK_FILES,
+    PROJECT_ROOT,
+    build_pack,
+    default_pack_dir,
+    main,
+    project_packages,
+)
 
 DOCS_URL = "https://github.com/example/trade-pipeline/blob/0123abc/docs/policies.md"
 
@@ -184,3 +193,90 @@ def test_building_refuses_a_requirements_file_that_is_not_locked(tmp_path: Path)
 
     with pytest.raises(ValueError, match="not hash-locked"):
         build_pack(tmp_path / "pack", root=root)
+
+
+def _pack_files(pack: Path) -> set[str]:
+    return {
+        p.relative_to(pack).as_posix()
+        for p in pack.rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts and "venv" not in p.relative_to(pack).parts
+    }
+
+
+@pytest.mark.parametrize(
+    "where", ["built", "default"], ids=["where-it-was-built", "make-policy-pack-default"]
+)
+def test_publishing_uploads_every_file_of_the_pack_and_not_its_venv(
+    pack: Path, where: str, tmp_path: Path
+) -> None:
+    pack = Path(shutil.copytree(pack, tmp_path / "policy-pack"))
+    (pack / "venv" / "bin").mkdir(parents=True)
+    (pack / "venv" / "bin" / "python").write_text("")  # as if create_venv had run
+    located = pack if where == "built" else default_pack_dir()
+
+    result = archive(pack, located_at=located)
+
+    assert not default_pack_dir().is_relative_to(PROJECT_ROOT)
+    assert set(result.kept) == _pack_files(pack)
+    assert set(result.dropped) == {"venv/bin/python"}
+
+
+def test_the_old_place_under_build_would_upload_nothing(pack: Path) -> None:
+    # The repository ignores build/: every file of a pack there is left out of the upload.
+    result = archive(pack, located_at=PROJECT_ROOT / "build" / "policy-pack")
+
+    assert result.kept == []
+    assert set(result.dropped.values()) == {str(PROJECT_ROOT / ".gitignore")}
+
+
+def test_building_refuses_a_place_publishing_would_drop(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / ".gitignore").write_text((PROJECT_ROOT / ".gitignore").read_text())
+
+    with pytest.raises(ValueError, match=r"would leave out \d+ file\(s\).*repo/\.gitignore"):
+        build_pack(repo / "build" / "policy-pack")
+
+
+def test_the_builder_prints_the_cli_commands_in_their_real_syntax(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dest = tmp_path / "pack"
+
+    assert main([str(dest), "--no-venv", "--docs-url", DOCS_URL]) == 0
+    printed = capsys.readouterr().out
+
+    assert f"pulumi preview --policy-pack {dest}" in printed
+    assert f"pulumi -C {dest} policy publish [<org>]" in printed
+
+
+def test_the_builder_refuses_an_ignored_place_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / ".gitignore").write_text("*\n")
+
+    assert main([str(tmp_path / "pack"), "--no-venv"]) == 2
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.startswith("error: policy pack: ") and "ignored by" in line
+
+
+PUBLISH = re.compile(r"pulumi(?P<options>(?:\s+-C\s+\S+)?)\s+policy\s+publish(?P<args>[^\n`]*)")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "README.md",
+        "docs/policies.md",
+        "policy/PulumiPolicy.yaml",
+        "src/trade_pipeline/policy_pack.py",
+        ".github/workflows/deploy.yml",
+        "Makefile",
+    ],
+)
+def test_no_document_passes_a_path_to_policy_publish(path: str) -> None:
+    text = (PROJECT_ROOT / path).read_text()
+    for match in PUBLISH.finditer(text):
+        argument = match["args"].split("#")[0].strip()
+        # `policy publish [org]`: an organization name never has a slash (policy_publish.go)
+        assert "/" not in argument and not argument.startswith("."), match[0]

@@ -373,7 +373,19 @@ CASES: dict[str, Case] = {
     "network-region-cidrs-disjoint": Case(
         _set(rt.VPC, "cidrBlock", "10.41.0.0/16"), _VPC, "overlaps"
     ),
+    # more failing cases of this rule: tests/unit/test_data_protection.py
+    "data-resources-protected": Case(
+        lambda p: setattr(_named(p, "table-us-west-2-key"), "protect", False),
+        config={**PRODUCTION_OPTIONS, "trade-pipeline:deletionProtection": True},
+        expect="kms:Key table-us-west-2-key is not protected",
+    ),
 }
+
+
+def _named(plan: Plan, name: str) -> Any:
+    """The resource of that logical name (the plan's order is the engine's, not fixed)."""
+    (resource,) = [r for r in plan.resources if r.name == name]
+    return resource
 
 
 def _drop_alarm(plan: Plan, name: str) -> None:

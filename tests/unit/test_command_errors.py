@@ -81,23 +81,18 @@ def test_a_user_error_in_a_command_is_one_line_and_exit_2(
     assert "Traceback" not in result.stderr and result.stdout == ""
 
 
-def test_the_automation_api_failing_is_bad_input_but_a_bug_in_reading_it_is_not(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    from pulumi import automation
+def test_the_automation_api_failing_is_bad_input_but_a_bug_in_reading_it_is_not() -> None:
+    class Workspace:
+        def __init__(self, error: Exception) -> None:
+            self.error = error
 
-    monkeypatch.setattr(outputs_module.shutil, "which", lambda _: "/usr/bin/pulumi")
+        def stack_outputs(self, stack_name: str) -> Any:
+            raise self.error
 
-    def no_project(**_: Any) -> Any:
-        raise FileNotFoundError("failed to find project settings file in workdir: /nowhere")
-
-    monkeypatch.setattr(automation, "select_stack", no_project)
+    refused = Workspace(FileNotFoundError("failed to find project settings file in workdir"))
     with pytest.raises(outputs_module.OutputsError, match=r"^--stack prod: failed to find project"):
-        outputs_module.outputs_from_stack("prod", Path("/nowhere"))
+        outputs_module.outputs_from_stack("prod", Path("/nowhere"), workspace=refused)
 
-    def bug(**_: Any) -> Any:
-        raise TypeError("select_stack() got an unexpected keyword argument 'work_dir'")
-
-    monkeypatch.setattr(automation, "select_stack", bug)
+    bug = Workspace(TypeError("stack_outputs() got an unexpected keyword argument 'name'"))
     with pytest.raises(TypeError):
-        outputs_module.outputs_from_stack("prod", Path("."))
+        outputs_module.outputs_from_stack("prod", Path("."), workspace=bug)

@@ -7,7 +7,9 @@ the Lambda's Python version out of the test matrix fails CI.
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -96,14 +98,118 @@ def test_deploy_enforces_the_built_policy_pack_and_assumes_a_role_by_oidc() -> N
     workflow = load("deploy.yml")
     job = the_job(workflow, "up")
     (up,) = pulumi_command(job, "up")
-    builds = [s for s in steps(job) if "make policy-pack" in str(s.get("run", ""))]
+    (preview,) = pulumi_command(job, "preview")
+    (build,) = [s for s in steps(job) if "make policy-pack" in str(s.get("run", ""))]
     (aws,) = [s for s in steps(job) if uses(s, "aws-actions/configure-aws-credentials")]
 
-    assert up["with"]["policyPacks"] == "build/policy-pack"
-    assert builds and steps(job).index(builds[0]) < steps(job).index(up)
+    # built outside the repository's ignored build/ (publishing and --policy-pack read it)
+    assert 'POLICY_PACK_DIR="$RUNNER_TEMP/policy-pack"' in build["run"]
+    assert up["with"]["policyPacks"] == "${{ runner.temp }}/policy-pack"
+    assert '--policy-pack "$RUNNER_TEMP/policy-pack"' in preview["run"]
+    order = [steps(job).index(s) for s in (build, aws, preview, up)]
+    assert order == sorted(order)
     assert workflow["permissions"]["id-token"] == "write"
     assert "role-to-assume" in aws["with"]
     assert not {"aws-access-key-id", "aws-secret-access-key"} & set(aws["with"])
+
+
+def test_deploy_previews_before_up_because_the_action_skips_the_preview() -> None:
+    # pulumi/actions runs the Automation API's `up --yes --skip-preview`: only a preview of its
+    # own refuses a protected delete before anything is applied.
+    job = the_job(load("deploy.yml"), "up")
+    (preview,) = pulumi_command(job, "preview")
+
+    assert "--expect-no-changes" not in preview["run"] and "|| true" not in preview["run"]
+    assert "continue-on-error" not in preview
+
+
+def _settings_step(job: dict[str, Any]) -> dict[str, Any]:
+    first = steps(job)[0]
+    assert first.get("id") == "settings", "the settings are checked in the job's first step"
+    return first
+
+
+@pytest.mark.parametrize(
+    ("name", "command", "variable"),
+    [("deploy.yml", "up", "AWS_DEPLOY_ROLE_ARN"), ("drift.yml", "refresh", "AWS_DRIFT_ROLE_ARN")],
+)
+def test_settings_are_checked_where_the_environment_is_visible(
+    name: str, command: str, variable: str
+) -> None:
+    # A job-level `if:` is evaluated before the job enters its environment: it cannot see the
+    # environment's variables, so the check is the job's first step, every other step after it.
+    job = the_job(load(name), command)
+
+    assert job.get("environment")
+    assert "vars." not in str(job.get("if", "")) and "secrets." not in str(job.get("if", ""))
+    assert job["env"][variable] == f"${{{{ vars.{variable} }}}}"
+    assert job["env"]["PULUMI_ACCESS_TOKEN"] == "${{ secrets.PULUMI_ACCESS_TOKEN }}"
+    _settings_step(job)
+    for step in steps(job)[1:]:
+        condition = str(step.get("if", ""))
+        assert "steps.settings.outputs.ready == 'true'" in condition or condition.startswith(
+            "failure()"
+        ), step.get("name", step.get("uses", step.get("run")))
+
+
+def _run_script(
+    script: str, env: dict[str, str], tmp_path: Path, fake_pulumi_exit: int | None = None
+) -> tuple[int, dict[str, str], str]:
+    """Run a workflow step's script as GitHub does (bash -e -o pipefail); its outputs."""
+    output = tmp_path / "github-output"
+    output.write_text("")
+    path = os.environ["PATH"]
+    if fake_pulumi_exit is not None:
+        bin_dir = tmp_path / "bin"
+        bin_dir.mkdir(exist_ok=True)
+        fake = bin_dir / "pulumi"
+        fake.write_text(f'#!/bin/sh\necho "pulumi $*"\nexit {fake_pulumi_exit}\n')
+        fake.chmod(0o755)
+        path = f"{bin_dir}{os.pathsep}{path}"
+    result = subprocess.run(
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script],
+        env={"PATH": path, "GITHUB_OUTPUT": str(output), "STACK": "prod", **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    outputs = dict(line.split("=", 1) for line in output.read_text().splitlines() if line)
+    return result.returncode, outputs, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "command", "variable"),
+    [("deploy.yml", "up", "AWS_DEPLOY_ROLE_ARN"), ("drift.yml", "refresh", "AWS_DRIFT_ROLE_ARN")],
+)
+@pytest.mark.parametrize(
+    ("role", "token", "code", "ready"),
+    [
+        ("", "", 0, "false"),
+        ("arn:aws:iam::1:role/r", "", 1, None),
+        ("", "t", 1, None),
+        ("arn:aws:iam::1:role/r", "t", 0, "true"),
+    ],
+)
+def test_the_settings_check_skips_unconfigured_and_fails_half_configured(
+    name: str,
+    command: str,
+    variable: str,
+    role: str,
+    token: str,
+    code: int,
+    ready: str | None,
+    tmp_path: Path,
+) -> None:
+    script = _settings_step(the_job(load(name), command))["run"]
+
+    returned, outputs, said = _run_script(
+        script, {variable: role, "PULUMI_ACCESS_TOKEN": token}, tmp_path
+    )
+
+    assert returned == code, said
+    assert outputs.get("ready") == ready
+    if code:
+        assert "::error::" in said and "one is missing" in said
 
 
 def test_drift_refreshes_then_expects_no_changes_and_fails_loudly() -> None:
@@ -111,14 +217,50 @@ def test_drift_refreshes_then_expects_no_changes_and_fails_loudly() -> None:
     job = the_job(workflow, "refresh")
     (refresh,) = pulumi_command(job, "refresh")
     (preview,) = pulumi_command(job, "preview")
-    on_failure = [s for s in steps(job) if s.get("if") == "failure()"]
 
     assert workflow["on"]["schedule"]
     assert steps(job).index(refresh) < steps(job).index(preview)
     assert "--expect-no-changes" in preview["run"]
     assert "continue-on-error" not in preview and "|| true" not in preview["run"]
-    assert on_failure and "gh issue" in on_failure[0]["run"]
     assert workflow["permissions"]["issues"] == "write"
+
+
+@pytest.mark.parametrize(
+    ("exit_code", "drift"), [(0, None), (7, "true"), (1, None), (2, None), (255, None)]
+)
+def test_only_exit_code_7_of_the_preview_is_drift(
+    exit_code: int, drift: str | None, tmp_path: Path
+) -> None:
+    # `pulumi preview --expect-no-changes` exits 7 (ExitNoChanges) when changes were proposed;
+    # 1 (an error), 2 (bad flags or config), 255... are a broken run, not drift.
+    job = the_job(load("drift.yml"), "refresh")
+    (preview,) = pulumi_command(job, "preview")
+
+    returned, outputs, said = _run_script(preview["run"], {}, tmp_path, exit_code)
+
+    assert returned == exit_code  # the step fails exactly when the preview did
+    assert outputs.get("drift") == drift
+    assert outputs["exit-code"] == str(exit_code)
+    assert "pulumi preview --stack prod --expect-no-changes" in said
+
+
+def test_only_drift_files_the_drift_issue() -> None:
+    job = the_job(load("drift.yml"), "refresh")
+    (preview,) = pulumi_command(job, "preview")
+    issue = [s for s in steps(job) if "gh issue" in str(s.get("run", ""))]
+    broken = [s for s in steps(job) if "not drift" in str(s.get("run", ""))]
+
+    assert len(issue) == 1 and len(broken) == 1
+    assert issue[0]["if"] == f"failure() && steps.{preview['id']}.outputs.drift == 'true'"
+    assert broken[0]["if"] == f"failure() && steps.{preview['id']}.outputs.drift != 'true'"
+
+
+def test_drift_runs_in_an_environment_without_the_deploy_gate() -> None:
+    # The deploy environment has required reviewers: a scheduled job there would wait daily.
+    drift = the_job(load("drift.yml"), "refresh")["environment"]
+    deploy = the_job(load("deploy.yml"), "up")["environment"]
+
+    assert "matrix.stack" in drift and drift != deploy
 
 
 def test_caches_for_dependencies_and_plugins() -> None:

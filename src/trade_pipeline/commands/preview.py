@@ -20,7 +20,6 @@ from rich.console import Console
 
 from trade_pipeline.commands import common
 from trade_pipeline.commands.plan_summary import region_tables, render_overrides, types_table
-from trade_pipeline.config import PipelineConfig
 from trade_pipeline.errors import UserError
 from trade_pipeline.preview import Plan, preview_stack
 
@@ -34,7 +33,7 @@ JsonPathOption = Annotated[
 
 def _render(plan: Plan, console: Console, elapsed: float) -> None:
     render_overrides(plan, console)
-    config = PipelineConfig.model_validate(plan.config)
+    config = plan.pipeline_config()  # secret values are masked in plan.config
     for table in region_tables(plan, config, console.width):
         console.print(table)
     console.print(types_table(plan, config.regions))

@@ -69,7 +69,8 @@ class TableBackup(pulumi.ComponentResource):
             f"{self._name}-vault-{ctx.region}",
             name=ctx.naming.backup_vault,
             kms_key_arn=self._args.key_arns.get(ctx.region),
-            opts=ctx.child_options(self),
+            # recovery points: protected (AWS deletes a vault only once it is empty anyway)
+            opts=ctx.data_options(self),
         )
 
     def _role(self, copy_region: str) -> aws.iam.Role:

@@ -48,6 +48,33 @@ class RegionalContext:
         parent, and what the child must wait for beyond the inputs it reads."""
         return self.providers.opts(self.region, parent=parent, depends_on=list(depends_on))
 
+    @property
+    def protects_data(self) -> bool:
+        """Whether what holds data (the table, its keys, the queues, the archive, the backup
+        vaults) carries Pulumi's ``protect``: the stack's deletion protection, one decision.
+
+        ``protect`` makes the engine refuse to delete or replace the resource, and a preview
+        (``pulumi destroy`` runs one first) fails before anything is deleted (``DeleteStep``
+        and ``deleteProtectedError``, pkg/resource/deploy/step.go; the replace refusal in
+        step_generator.go, pulumi/pulumi; https://www.pulumi.com/docs/iac/concepts/resources/
+        options/protect/). AWS's deletion protection alone fails at the table, after every
+        resource that depends on it has been deleted. ``retain_on_delete`` is not used: a
+        destroy would then "succeed" and leave untracked data behind whose fixed names block
+        the next ``pulumi up``. How to lift both on purpose: README.md, "Removing a stack or a
+        region".
+        """
+        return self.config.table_deletion_protection
+
+    def data_options(
+        self, parent: pulumi.Resource, *depends_on: pulumi.Resource
+    ) -> pulumi.ResourceOptions:
+        """:meth:`child_options` of a resource that holds data: protected with the stack's
+        deletion protection (:attr:`protects_data`)."""
+        return pulumi.ResourceOptions.merge(
+            self.child_options(parent, *depends_on),
+            pulumi.ResourceOptions(protect=self.protects_data),
+        )
+
 
 def regional_contexts(
     config: PipelineConfig, providers: AWSProviderManager

@@ -25,6 +25,9 @@ class RegionalKeyArgs:
     description: str
     policy: KeyPolicyBuilder
     deletion_window_days: int = 30
+    # The key of data (the table's): without it the data cannot be read, so it is protected
+    # with the data (RegionalContext.data_options).
+    holds_data: bool = False
 
 
 class RegionalKey(pulumi.ComponentResource):
@@ -47,7 +50,7 @@ class RegionalKey(pulumi.ComponentResource):
             enable_key_rotation=True,
             deletion_window_in_days=args.deletion_window_days,
             policy=policy,
-            opts=ctx.child_options(self),
+            opts=ctx.data_options(self) if args.holds_data else ctx.child_options(self),
         )
         aws.kms.Alias(
             f"{name}-alias",

@@ -20,6 +20,7 @@ from trade_pipeline import iam
 from trade_pipeline.components.alarms import HEALTH_CHECK_ID, AlarmSpec, alarm_specs
 from trade_pipeline.components.context import RegionalContext
 from trade_pipeline.components.keys import RegionalKey, RegionalKeyArgs
+from trade_pipeline.secrets import keep_secret
 
 __all__ = ["AlarmSpec", "RegionalMonitoring", "RegionalMonitoringArgs", "alarm_specs"]
 
@@ -94,7 +95,7 @@ class RegionalMonitoring(pulumi.ComponentResource):
                 f"{self._logical_name}-email-{index}",
                 topic=self.topic.arn,
                 protocol="email",
-                endpoint=email,
+                endpoint=keep_secret(cfg, "alarm_emails", email),
                 opts=self._ctx.child_options(self),
             )
         for index, url in enumerate(cfg.alarm_https_endpoints):
@@ -102,7 +103,8 @@ class RegionalMonitoring(pulumi.ComponentResource):
                 f"{self._logical_name}-https-{index}",
                 topic=self.topic.arn,
                 protocol="https",
-                endpoint=url,
+                # an integration URL carries its key: a secret in config stays one in state
+                endpoint=keep_secret(cfg, "alarm_https_endpoints", url),
                 endpoint_auto_confirms=True,
                 confirmation_timeout_in_minutes=5,
                 opts=self._ctx.child_options(self),

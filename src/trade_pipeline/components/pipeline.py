@@ -121,7 +121,8 @@ class RegionalPipeline(pulumi.ComponentResource):
                 message_retention_seconds=cfg.queue_retention_seconds,
                 # Explicit: the processor sizes each rejection to fit exactly this limit.
                 max_message_size=MAX_MESSAGE_BYTES,
-                opts=self._child(),
+                # deleting a queue deletes the events waiting in it: protected
+                opts=self._ctx.data_options(self),
             )
             for kind in QueueKind
         }
@@ -145,7 +146,8 @@ class RegionalPipeline(pulumi.ComponentResource):
             event_source_arn=self.bus.arn,
             retention_days=cfg.archive_retention_days,
             description="Every event on the bus, for replay after an incident",
-            opts=self._child(),
+            # deleting the archive deletes the archived events: protected
+            opts=self._ctx.data_options(self),
         )
         self.rule = aws.cloudwatch.EventRule(
             f"{name}-rule",

@@ -125,7 +125,8 @@ class TradeTable(pulumi.ComponentResource):
             ttl=aws.dynamodb.TableTtlArgs(attribute_name=EXPIRES_AT, enabled=True),
             deletion_protection_enabled=cfg.table_deletion_protection,
             replicas=replicas,
-            opts=ctx.child_options(self),
+            # the data itself: protected whenever deletion protection is on
+            opts=ctx.data_options(self),
         )
 
     def _replica_arn(self, region: str) -> pulumi.Output[str]:

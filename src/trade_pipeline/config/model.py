@@ -293,6 +293,8 @@ class PipelineConfig(CoreSettings):
 
     # What the environment changed (one line per value), set by ``from_sources``.
     _announcements: tuple[str, ...] = PrivateAttr(default=())
+    # Fields whose value Pulumi holds as a secret, set by ``trade_pipeline.secrets.mark``.
+    _secret_fields: frozenset[str] = PrivateAttr(default=frozenset())
 
     # ------------------------------------------------------------------------ validators --
     @field_validator("name_prefix", "environment_suffix")
@@ -424,6 +426,11 @@ class PipelineConfig(CoreSettings):
         if self.backup_copy_region is not None:
             return self.backup_copy_region
         return self.secondary_regions[0] if self.secondary_regions else None
+
+    def is_secret(self, field: str) -> bool:
+        """True when Pulumi holds ``field``'s value as a secret: every input made of it is
+        wrapped in ``pulumi.Output.secret`` (``trade_pipeline.secrets``)."""
+        return field in self._secret_fields
 
     @property
     def table_deletion_protection(self) -> bool:

@@ -10,10 +10,12 @@ the optional ``globalEndpoint`` (``id``, ``arn``, ``url``, ``regions``) and
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -24,6 +26,8 @@ __all__ = [
     "OutputsError",
     "RegionalOutputs",
     "StackOutputs",
+    "Workspace",
+    "cli_message",
     "load_outputs",
     "outputs_from_file",
     "outputs_from_stack",
@@ -137,26 +141,77 @@ def outputs_from_file(path: Path) -> StackOutputs:
     return _parse(document, f"--outputs {path}")
 
 
-def outputs_from_stack(stack: str, project_dir: Path) -> StackOutputs:
-    """Outputs of a deployed stack through Pulumi's Automation API (needs the Pulumi CLI)."""
-    if shutil.which("pulumi") is None:
-        raise OutputsError(
-            f"--stack {stack}: the Pulumi CLI is not installed (no `pulumi` on PATH); install "
-            "it, or pass --outputs FILE written by `pulumi stack output --json`"
-        )
+class Workspace(Protocol):
+    """What :func:`outputs_from_stack` needs of Pulumi's ``LocalWorkspace``."""
+
+    def stack_outputs(self, stack_name: str) -> Mapping[str, Any]: ...
+
+
+def _local_workspace(project_dir: Path) -> Workspace:
+    """Pulumi's ``LocalWorkspace`` on the project folder (it runs ``pulumi version`` first)."""
     from pulumi import automation
 
-    try:
-        selected = automation.select_stack(stack_name=stack, work_dir=str(project_dir))
-        values = {name: output.value for name, output in selected.outputs().items()}
-    except (
-        automation.CommandError,  # the CLI refused: no such stack, not logged in...
+    return automation.LocalWorkspace(work_dir=str(project_dir))
+
+
+def cli_message(error: Exception) -> str:
+    """The Pulumi CLI's own first line of an Automation API error.
+
+    A ``CommandError`` keeps only the text of the command's result (``code: 255``, then
+    ``stdout:``, then ``stderr:``; ``CommandResult.__str__``, pulumi/automation/_cmd.py): the
+    first line of its stderr is what the CLI said, e.g. ``no stack named 'nope' found``.
+    """
+    text = str(error)
+    sections = re.split(r"^\s*(code|stdout|stderr):", text, flags=re.M)
+    if len(sections) > 1:  # ["", "code", " 255...", "stdout", "...", "stderr", "..."]
+        said = dict(zip(sections[1::2], sections[2::2], strict=True))
+        for part in ("stderr", "stdout"):
+            lines = [line.strip() for line in said.get(part, "").splitlines() if line.strip()]
+            if lines:
+                return lines[0].removeprefix("error: ")
+        return type(error).__name__
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return lines[0] if lines else type(error).__name__
+
+
+def _cli_errors() -> tuple[type[Exception], ...]:
+    """What the Automation API raises when the CLI, not our code, failed: anything else is a
+    bug and must surface as one."""
+    from pulumi import automation
+
+    return (
+        automation.CommandError,  # the CLI refused (StackNotFoundError is one)
         automation.InvalidVersionError,  # a CLI older than the SDK needs
         subprocess.CalledProcessError,  # `pulumi version` itself failed
         OSError,  # no Pulumi.yaml in --project-dir, or the folder does not exist
-    ) as error:
-        first_line = (str(error).strip().splitlines() or [type(error).__name__])[0]
-        raise OutputsError(f"--stack {stack}: {first_line}") from None
+    )
+
+
+def outputs_from_stack(
+    stack: str, project_dir: Path, workspace: Workspace | None = None
+) -> StackOutputs:
+    """Outputs of a deployed stack through Pulumi's Automation API (needs the Pulumi CLI).
+
+    ``LocalWorkspace.stack_outputs(name)`` runs ``pulumi stack output --json --stack <name>``
+    (twice: masked and with ``--show-secrets``; pulumi/automation/_local_workspace.py), which
+    reads the outputs without selecting the stack. ``automation.select_stack`` would run
+    ``pulumi stack select``: afterwards a bare ``pulumi up`` would target that stack.
+    """
+    if workspace is None:
+        if shutil.which("pulumi") is None:
+            raise OutputsError(
+                f"--stack {stack}: the Pulumi CLI is not installed (no `pulumi` on PATH); "
+                "install it, or pass --outputs FILE written by `pulumi stack output --json`"
+            )
+        try:
+            workspace = _local_workspace(project_dir)
+        except _cli_errors() as error:  # `pulumi version` failing, too old...
+            raise OutputsError(f"--stack {stack}: {cli_message(error)}") from None
+    try:
+        outputs = workspace.stack_outputs(stack)
+        values = {name: getattr(output, "value", output) for name, output in outputs.items()}
+    except _cli_errors() as error:  # the CLI refused: no such stack, not logged in...
+        raise OutputsError(f"--stack {stack}: {cli_message(error)}") from None
     return _parse(values, f"--stack {stack}")
 
 

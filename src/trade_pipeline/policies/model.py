@@ -103,6 +103,7 @@ class ResourceView:
     custom: bool = True
     outputs: Mapping[str, Any] = field(default_factory=dict)  # {} where not known
     dependencies: tuple[str, ...] = ()  # URNs
+    protect: bool | None = None  # Pulumi's protect option; None where not known
 
     @property
     def is_aws(self) -> bool:

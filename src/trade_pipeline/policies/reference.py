@@ -60,7 +60,10 @@ service. The same rules run in two places:
   --policy-pack policy/`) runs the CrossGuard pack in [`policy/`](../policy), a thin wrapper over
   the same rules. Mandatory rules block the update; advisory rules warn. The pack uses the
   project's virtualenv (`../.venv`, created by `make venv`); the GitHub workflow
-  `pulumi-preview.yml` runs it on every pull request.
+  `pulumi-preview.yml` runs it on every pull request. `make policy-pack` builds the
+  self-contained copy with its own virtualenv, which `deploy.yml` enforces and which is
+  published with `pulumi -C <pack folder> policy publish [<org>]` (README.md, "Deploying for
+  real").
 
 Rules read what the engine sees: each resource's inputs (camelCase, as `args.props` holds them in
 CrossGuard), the region of its provider, and, for stack-wide rules, the other resources and

@@ -36,6 +36,7 @@ def stack_view_from_plan(plan: Plan) -> StackView:
                 custom=r.custom,
                 outputs=r.outputs or {},
                 dependencies=tuple(r.dependencies),
+                protect=r.protect,
             )
             for r in plan.resources
         ),
@@ -70,6 +71,13 @@ def _provider_info(provider: Any) -> tuple[str | None, bool]:
     return (region if isinstance(region, str) else None), name.startswith("default")
 
 
+def _protect(resource: Any) -> bool | None:
+    """The ``protect`` option CrossGuard reports (``PolicyResourceOptions.protect``, from the
+    request's options: ``_get_resource_options`` in pulumi-policy's policy.py)."""
+    protect = getattr(getattr(resource, "opts", None), "protect", None)
+    return protect if isinstance(protect, bool) else None
+
+
 def resource_view_from_crossguard(args: Any) -> ResourceView:
     """The neutral view of a CrossGuard ``ResourceValidationArgs`` (props are inputs)."""
     region, default = _provider_info(getattr(args, "provider", None))
@@ -81,6 +89,7 @@ def resource_view_from_crossguard(args: Any) -> ResourceView:
         region=region,
         default_provider=default and args.resource_type.startswith("aws:"),
         custom=True,
+        protect=_protect(args),
     )
 
 
@@ -101,6 +110,7 @@ def _stack_resource_view(resource: Any) -> ResourceView:
         custom=not type_.startswith("pulumi:providers:") or type_ == AWS_PROVIDER,
         outputs=props,
         dependencies=tuple(d.urn for d in (getattr(resource, "dependencies", None) or [])),
+        protect=_protect(resource),
     )
 
 

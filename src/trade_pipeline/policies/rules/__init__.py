@@ -29,7 +29,8 @@ MODULES: Final = (
     "cloudwatch",  # alarms
     "loss_alarms",  # an alarm on every loss path
     "stack",  # providers, regions, completeness
-    "network",  # private networking (networkMode vpc); last, so earlier rows keep their place
+    "network",  # private networking (networkMode vpc); after the others, so their rows stay
+    "protection",  # protect on what holds data (issue 22); added last for the same reason
 )
 
 for _module in MODULES:
