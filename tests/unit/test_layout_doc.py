@@ -9,13 +9,13 @@ description-column spaces continues the description above.
 from __future__ import annotations
 
 import re
-import subprocess
 from fnmatch import fnmatch
 from pathlib import Path, PurePosixPath
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
+from tests.support.repository import REPO, repository_files
+
 ARCHITECTURE = REPO / "docs" / "architecture.md"
 SECTION = "## How the code is laid out"
 _ENTRY = re.compile(r"^(?P<indent> *)(?P<paths>\S(?:\S| (?=\S))*)(?P<gap> {2,})\S")
@@ -54,17 +54,6 @@ def layout_entries(lines: list[str]) -> list[str]:
     return entries
 
 
-def _repository_files() -> list[str]:
-    listed = subprocess.run(
-        ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.split()
-    return [name for name in listed if (REPO / name).exists()]
-
-
 def _exists(entry: str, files: list[str]) -> bool:
     if "*" in entry:
         pattern = PurePosixPath(entry)
@@ -91,14 +80,14 @@ def _must_appear(files: list[str]) -> set[str]:
 
 
 def test_every_path_in_the_layout_tree_exists() -> None:
-    files = _repository_files()
+    files = repository_files()
     entries = layout_entries(_tree_lines(ARCHITECTURE.read_text(encoding="utf-8")))
     missing = [entry for entry in entries if not _exists(entry, files)]
     assert not missing, f"docs/architecture.md's layout names paths that do not exist: {missing}"
 
 
 def test_every_folder_package_and_module_appears_in_the_layout_tree() -> None:
-    files = _repository_files()
+    files = repository_files()
     entries = layout_entries(_tree_lines(ARCHITECTURE.read_text(encoding="utf-8")))
     covered = set(entries) | {entry.split("/", 1)[0] + "/" for entry in entries if "/" in entry}
     absent = sorted(_must_appear(files) - covered)
