@@ -20,6 +20,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from measurement import Measurement
 
@@ -47,11 +48,8 @@ def _env(regions: tuple[str, ...]) -> dict[str, str]:
 
 
 def run(quick: bool = False) -> list[Measurement]:
-    import pulumi
-    import pulumi_aws as aws
-
     from trade_pipeline.packaging import build_lambda_artifact
-    from trade_pipeline.preview import load_stack_config, run_preview
+    from trade_pipeline.preview import load_stack_config
 
     repeats = 3 if quick else REPEATS
     stack_config = load_stack_config("dev", REPO)
@@ -59,33 +57,52 @@ def run(quick: bool = False) -> list[Measurement]:
     results: list[Measurement] = []
     one_region = None
     for count, regions in REGION_SETS.items():
-        plan = run_preview(stack_config, environ=_env(regions), artifact=artifact)
-        resources = len(plan.resources)
-
-        def program(regions: tuple[str, ...] = regions) -> None:
-            run_preview(stack_config, environ=_env(regions), artifact=artifact)
-
-        def floor(resources: int = resources, regions: tuple[str, ...] = regions) -> None:
-            region = regions[0]
-
-            def bare(_config: object) -> None:
-                provider = aws.Provider(f"aws-{region}", region=region)
-                opts = pulumi.ResourceOptions(provider=provider)
-                for index in range(resources - 1):
-                    aws.sqs.Queue(f"q{index}", name=f"q{index}", opts=opts)
-
-            run_preview(stack_config, environ=_env(regions), program=bare)
-
-        program_s = _median_seconds(program, repeats)
-        floor_s = _median_seconds(floor, repeats)
-        one_region = one_region or program_s
-        note = f"{len(plan.aws_resources())} AWS resources, median of {repeats}"
-        results.append(
-            Measurement(f"preview {count} region(s) vs engine floor", program_s, floor_s, note=note)
-        )
+        measurement = _program_vs_floor(stack_config, artifact, regions, repeats)
+        results.append(measurement)
+        one_region = one_region or measurement.subject_s
         if count > 1:
-            results.append(Measurement(f"  {count} regions vs 1 region", program_s, one_region))
+            results.append(
+                Measurement(f"  {count} regions vs 1 region", measurement.subject_s, one_region)
+            )
+    results.append(_command_vs_import(repeats))
+    return results
 
+
+def _program_vs_floor(
+    stack_config: dict[str, Any], artifact: Any, regions: tuple[str, ...], repeats: int
+) -> Measurement:
+    """The program in ``regions`` vs as many bare queues through the same engine and provider."""
+    import pulumi
+    import pulumi_aws as aws
+
+    from trade_pipeline.preview import run_preview
+
+    plan = run_preview(stack_config, environ=_env(regions), artifact=artifact)
+    resources = len(plan.resources)
+
+    def program() -> None:
+        run_preview(stack_config, environ=_env(regions), artifact=artifact)
+
+    def floor() -> None:
+        region = regions[0]
+
+        def bare(_config: object) -> None:
+            provider = aws.Provider(f"aws-{region}", region=region)
+            opts = pulumi.ResourceOptions(provider=provider)
+            for index in range(resources - 1):
+                aws.sqs.Queue(f"q{index}", name=f"q{index}", opts=opts)
+
+        run_preview(stack_config, environ=_env(regions), program=bare)
+
+    program_s = _median_seconds(program, repeats)
+    floor_s = _median_seconds(floor, repeats)
+    note = f"{len(plan.aws_resources())} AWS resources, median of {repeats}"
+    name = f"preview {len(regions)} region(s) vs engine floor"
+    return Measurement(name, program_s, floor_s, note=note)
+
+
+def _command_vs_import(repeats: int) -> Measurement:
+    """The whole ``trade-pipeline preview`` command vs ``import pulumi_aws``, fresh interpreters."""
     cli_samples, import_samples = [], []
     for _ in range(max(3, repeats // 2)):
         started = time.perf_counter()
@@ -99,12 +116,9 @@ def run(quick: bool = False) -> list[Measurement]:
         started = time.perf_counter()
         subprocess.run([sys.executable, "-c", "import pulumi_aws"], check=True)
         import_samples.append(time.perf_counter() - started)
-    results.append(
-        Measurement(
-            "`trade-pipeline preview` vs import pulumi_aws",
-            statistics.median(cli_samples),
-            statistics.median(import_samples),
-            note="fresh interpreters, 3 regions",
-        )
+    return Measurement(
+        "`trade-pipeline preview` vs import pulumi_aws",
+        statistics.median(cli_samples),
+        statistics.median(import_samples),
+        note="fresh interpreters, 3 regions",
     )
-    return results

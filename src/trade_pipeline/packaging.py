@@ -140,18 +140,8 @@ def build_lambda_artifact(
             return cached
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    pinned = _pinned_requirements()
-    with tempfile.TemporaryDirectory(prefix="lambda-build-") as work:
-        site = Path(work) / "site"
-        _pip_install(site, python_version=python_version, machine=machine)
-        files = dict(_dependency_files(site))
-        files.update(_processor_files())
-        tmp_zip = Path(work) / zip_path.name
-        _write_zip(tmp_zip, files)
-        data = tmp_zip.read_bytes()
-        artifact = LambdaArtifact.of(zip_path, data)
-        # Replace atomically: concurrent builds (pytest-xdist, two stacks) never see half a zip.
-        _atomic_write(zip_path, data)
+    pinned = _pinned_requirements()  # a stale lock fails before pip runs
+    artifact, file_count = _build_zip(zip_path, python_version=python_version, machine=machine)
     _atomic_write(
         zip_path.with_name(zip_path.name + ".sha256"),
         f"{artifact.sha256_hex}  {zip_path.name}\n".encode(),
@@ -165,7 +155,7 @@ def build_lambda_artifact(
         "architecture": architecture,
         "inputs_key": key,
         "dependencies": pinned,
-        "file_count": len(files),
+        "file_count": file_count,
         "zlib_version": zlib.ZLIB_VERSION,
     }
     _atomic_write(manifest_path, (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode())
@@ -356,6 +346,22 @@ def _is_shippable(relative: Path) -> bool:
     if "__pycache__" in relative.parts or relative.suffix in {".pyc", ".pyo"}:
         return False
     return not any(part in {"tests", "test"} for part in relative.parts[1:-1])
+
+
+def _build_zip(zip_path: Path, *, python_version: str, machine: str) -> tuple[LambdaArtifact, int]:
+    """Install the pinned dependencies for the platform, zip them with the processor sources
+    into ``zip_path``; the artifact and its number of files."""
+    with tempfile.TemporaryDirectory(prefix="lambda-build-") as work:
+        site = Path(work) / "site"
+        _pip_install(site, python_version=python_version, machine=machine)
+        files = dict(_dependency_files(site))
+        files.update(_processor_files())
+        tmp_zip = Path(work) / zip_path.name
+        _write_zip(tmp_zip, files)
+        data = tmp_zip.read_bytes()
+    # Replace atomically: concurrent builds (pytest-xdist, two stacks) never see half a zip.
+    _atomic_write(zip_path, data)
+    return LambdaArtifact.of(zip_path, data), len(files)
 
 
 def _write_zip(path: Path, files: dict[str, Path]) -> None:

@@ -106,13 +106,14 @@ class PipelineStack:
 def build_stack(
     config: PipelineConfig, artifact: LambdaArtifactLike | None = None
 ) -> PipelineStack:
-    """Register every resource of the stack. ``config`` is already validated."""
-    if artifact is None:
-        from trade_pipeline.packaging import build_lambda_artifact
+    """Register every resource of the stack. ``config`` is already validated.
 
-        artifact = build_lambda_artifact(
-            runtime=config.lambda_runtime, architecture=config.lambda_architecture.value
-        )
+    Order: providers, networks (every function is attached to its region's), table keys, the
+    table, the optional features, then per region pipeline, conflict detector and monitoring,
+    then the global endpoint, dashboard, producer policy, network endpoints and outputs.
+    ``artifact`` defaults to the Lambda artifact built for the configured runtime.
+    """
+    artifact = artifact if artifact is not None else _lambda_artifact(config)
     providers = AWSProviderManager(config)
     contexts = regional_contexts(config, providers)
     networks = _private_networks(contexts)  # before any function: they are attached to it
@@ -123,19 +124,8 @@ def build_stack(
     detectors: dict[str, RegionalConflictDetector] = {}
     monitoring: dict[str, RegionalMonitoring] = {}
     for region, context in contexts.items():
-        pipelines[region] = RegionalPipeline(
-            f"pipeline-{region}",
-            RegionalPipelineArgs(
-                context=context,
-                table_name=table.name,
-                replica_arn=table.replica_arns[region],
-                artifact=artifact,
-                table_key_arn=key_arns.get(region),
-                log_key_arn=key_arns.get(region),
-                code_signing_config_arn=signing.get(region),
-            ),
-            # The function writes to its replica: the table (and its replicas) come first.
-            opts=pulumi.ResourceOptions(depends_on=[table]),
+        pipelines[region] = _pipeline(
+            context, table, artifact, key_arns.get(region), signing.get(region)
         )
         detectors[region] = _conflict_detector(
             context, table, pipelines[region], artifact, key_arns.get(region), signing.get(region)
@@ -168,6 +158,41 @@ def build_stack(
     )
     _export_outputs(stack, artifact)
     return stack
+
+
+def _lambda_artifact(config: PipelineConfig) -> LambdaArtifactLike:
+    """The processor artifact built for the configured runtime and architecture."""
+    from trade_pipeline.packaging import build_lambda_artifact
+
+    return build_lambda_artifact(
+        runtime=config.lambda_runtime, architecture=config.lambda_architecture.value
+    )
+
+
+def _pipeline(
+    context: RegionalContext,
+    table: TradeTable,
+    artifact: LambdaArtifactLike,
+    key_arn: pulumi.Input[str] | None,
+    code_signing_config_arn: pulumi.Input[str] | None,
+) -> RegionalPipeline:
+    """The region's bus, rule, queues and processor, writing to the region's replica (the
+    table key, when customer-managed, also encrypts the function's log group)."""
+    region = context.region
+    return RegionalPipeline(
+        f"pipeline-{region}",
+        RegionalPipelineArgs(
+            context=context,
+            table_name=table.name,
+            replica_arn=table.replica_arns[region],
+            artifact=artifact,
+            table_key_arn=key_arn,
+            log_key_arn=key_arn,
+            code_signing_config_arn=code_signing_config_arn,
+        ),
+        # The function writes to its replica: the table (and its replicas) come first.
+        opts=pulumi.ResourceOptions(depends_on=[table]),
+    )
 
 
 def _conflict_detector(

@@ -95,6 +95,10 @@ class _Rule(Exception):
 def parse_event(event: Any) -> TradingEvent:
     """Validate an EventBridge event and return it in stored form.
 
+    Steps: the envelope (``source``, ``detail-type``, ``detail``), the fields every event type
+    carries, then the fields of its detail-type (:data:`_TYPE_FIELDS`). Every step runs even
+    after another failed, so the error list is complete; it is in that order.
+
     Raises
     ------
     InvalidEventError
@@ -106,7 +110,51 @@ def parse_event(event: Any) -> TradingEvent:
         )
     errors: list[FieldError] = []
     reasons: set[RejectReason] = set()
+    source, detail_type, detail = _envelope(event, errors, reasons)
+    read = _DetailReader(detail, errors)
+    common = _common_fields(read)
+    specific = _TYPE_FIELDS[detail_type](read) if detail_type is not None else {}
+    if errors or source is None or detail_type is None:  # None comes with an error recorded
+        if not reasons:
+            reasons.add(RejectReason.INVALID_DETAIL)
+        raise InvalidEventError(_most_fundamental(reasons), tuple(errors))
+    return TradingEvent(detail_type=detail_type, source=source, **common, **specific)
 
+
+# --- parse_event's steps -----------------------------------------------------------------
+
+
+class _DetailReader:
+    """Reads the fields of one event's ``detail``, adding each broken rule to ``errors``."""
+
+    __slots__ = ("_detail", "_errors")
+
+    def __init__(self, detail: Mapping[str, Any], errors: list[FieldError]) -> None:
+        self._detail = detail
+        self._errors = errors
+
+    def field(self, name: str, rule: Callable[[Any], Any], *, required: bool = True) -> Any:
+        """The field's stored value, or None when absent (an error if required) or invalid."""
+        value = self._detail.get(name)
+        if value is None:
+            if required:
+                self._errors.append(FieldError(f"detail.{name}", "is required"))
+            return None
+        return _check(self._errors, f"detail.{name}", value, rule)
+
+    def present(self, name: str) -> bool:
+        """Whether the field is given (a ``null`` counts as absent)."""
+        return self._detail.get(name) is not None
+
+    def refuse(self, name: str, rule: str) -> None:
+        """Record a rule that involves more than one field, under ``name``."""
+        self._errors.append(FieldError(f"detail.{name}", rule))
+
+
+def _envelope(
+    event: Mapping[str, Any], errors: list[FieldError], reasons: set[RejectReason]
+) -> tuple[str | None, str | None, Mapping[str, Any]]:
+    """``source``, ``detail-type`` (None when invalid) and ``detail``; no detail object ends it."""
     source = _check(errors, "source", event.get("source"), _source)
     if source is None:
         reasons.add(RejectReason.UNKNOWN_SOURCE)
@@ -117,67 +165,67 @@ def parse_event(event: Any) -> TradingEvent:
     if not isinstance(detail, Mapping):
         errors.append(FieldError("detail", "must be a JSON object"))
         raise InvalidEventError(RejectReason.MALFORMED_ENVELOPE, tuple(errors))
+    return source, detail_type, detail
 
-    def field(name: str, rule: Callable[[Any], Any], *, required: bool = True) -> Any:
-        value = detail.get(name)
-        if value is None:
-            if required:
-                errors.append(FieldError(f"detail.{name}", "is required"))
-            return None
-        return _check(errors, f"detail.{name}", value, rule)
 
-    event_id = field("event_id", _uuid)
-    order_id = field("order_id", _identifier)
-    account_id = field("account_id", _identifier)
-    symbol = field("symbol", _symbol)
-    occurred = field("occurred_at", _timestamp)
-    venue = field("venue", _venue, required=False)
+def _common_fields(read: _DetailReader) -> dict[str, Any]:
+    """The fields every detail-type carries, as :class:`TradingEvent` keyword arguments."""
+    event_id = read.field("event_id", _uuid)
+    order_id = read.field("order_id", _identifier)
+    account_id = read.field("account_id", _identifier)
+    symbol = read.field("symbol", _symbol)
+    occurred = read.field("occurred_at", _timestamp) or (None, None)
+    return {
+        "event_id": event_id,
+        "order_id": order_id,
+        "account_id": account_id,
+        "symbol": symbol,
+        "occurred_at": occurred[0],
+        "occurred_at_utc": occurred[1],
+        "venue": read.field("venue", _venue, required=False),
+    }
 
-    side = quantity = price = currency = trade_id = reason = None
-    if detail_type in ("OrderPlaced", "TradeExecuted"):
-        side = field("side", _side)
-        quantity = field("quantity", _positive_decimal)
-    if detail_type == "TradeExecuted":
-        trade_id = field("trade_id", _identifier)
-        price = field("price", _positive_decimal)
-        currency = field("currency", _currency)
-    elif detail_type == "OrderPlaced":
-        # A limit order carries price and currency together; a market order neither.
-        has_price = detail.get("price") is not None
-        has_currency = detail.get("currency") is not None
-        if has_price:
-            price = field("price", _positive_decimal)
-        elif has_currency:
-            errors.append(FieldError("detail.price", "is required when currency is given"))
-        if has_currency:
-            currency = field("currency", _currency)
-        elif has_price:
-            errors.append(FieldError("detail.currency", "is required when price is given"))
-    elif detail_type == "OrderCancelled":
-        reason = field("reason", _cancel_reason, required=False)
 
-    if errors:
-        if not reasons:
-            reasons.add(RejectReason.INVALID_DETAIL)
-        raise InvalidEventError(_most_fundamental(reasons), tuple(errors))
+def _order_placed_fields(read: _DetailReader) -> dict[str, Any]:
+    """Side and quantity; a limit order carries price and currency together, a market order
+    neither."""
+    side = read.field("side", _side)
+    quantity = read.field("quantity", _positive_decimal)
+    has_price, has_currency = read.present("price"), read.present("currency")
+    price = currency = None
+    if has_price:
+        price = read.field("price", _positive_decimal)
+    elif has_currency:
+        read.refuse("price", "is required when currency is given")
+    if has_currency:
+        currency = read.field("currency", _currency)
+    elif has_price:
+        read.refuse("currency", "is required when price is given")
+    return {"side": side, "quantity": quantity, "price": price, "currency": currency}
 
-    return TradingEvent(
-        detail_type=detail_type,
-        source=source,
-        event_id=event_id,
-        order_id=order_id,
-        account_id=account_id,
-        symbol=symbol,
-        occurred_at=occurred[0],
-        occurred_at_utc=occurred[1],
-        side=side,
-        quantity=quantity,
-        price=price,
-        currency=currency,
-        trade_id=trade_id,
-        venue=venue,
-        reason=reason,
-    )
+
+def _order_cancelled_fields(read: _DetailReader) -> dict[str, Any]:
+    """An optional free-text reason."""
+    return {"reason": read.field("reason", _cancel_reason, required=False)}
+
+
+def _trade_executed_fields(read: _DetailReader) -> dict[str, Any]:
+    """Side, quantity, the venue's trade id, and the price with its currency (all required)."""
+    return {
+        "side": read.field("side", _side),
+        "quantity": read.field("quantity", _positive_decimal),
+        "trade_id": read.field("trade_id", _identifier),
+        "price": read.field("price", _positive_decimal),
+        "currency": read.field("currency", _currency),
+    }
+
+
+_TYPE_FIELDS: dict[str, Callable[[_DetailReader], dict[str, Any]]] = {
+    "OrderPlaced": _order_placed_fields,
+    "OrderCancelled": _order_cancelled_fields,
+    "TradeExecuted": _trade_executed_fields,
+}
+"""Each detail-type's own fields, one reader per type, in :data:`DETAIL_TYPES` order."""
 
 
 def envelope_of(event: Any) -> EventEnvelope:

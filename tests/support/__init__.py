@@ -1,2 +1,3 @@
-"""Helpers shared by the test folders: plan readers (:mod:`.plans`) and rule helpers
-(:mod:`.rules`). Resource type tokens come from :mod:`trade_pipeline.resource_types`."""
+"""Helpers shared by the test folders: plan readers (:mod:`.plans`), rule helpers
+(:mod:`.rules`) and the repository's own files (:mod:`.repository`). Resource type tokens come
+from :mod:`trade_pipeline.resource_types`."""

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import ast
 import re
-import subprocess
 from pathlib import Path
 
 import pytest
 
+from tests.support.repository import repository_files
 from trade_pipeline.policies import RULES
 
 REPO = Path(__file__).resolve().parents[2]
@@ -25,15 +25,8 @@ REVIEW_REF = re.compile(r"review-failures\.md#(rf-\d+)")
 
 
 def tracked_text_files() -> list[Path]:
-    listed = subprocess.run(
-        ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.split()
-    paths = [REPO / name for name in listed]
-    return [p for p in paths if p.is_file() and p.suffix in TEXT_SUFFIXES]
+    paths = [REPO / name for name in repository_files()]
+    return [p for p in paths if p.suffix in TEXT_SUFFIXES]
 
 
 def test_no_file_refers_to_a_document_outside_the_repository() -> None:

@@ -13,6 +13,11 @@
   function's CPU share (Lambda gives one vCPU at 1,769 MB, proportionally less below), plus one
   DynamoDB round trip (assumed :data:`DYNAMODB_ROUND_TRIP_MS`), rounded up to Lambda's 1 ms
   billing step. ``--duration-ms`` replaces it with a figure from CloudWatch when there is one.
+
+The handler runs in :func:`isolated_lambda_environment`, which sets up the process as a fresh
+Lambda execution environment and always restores it (environment variables, stdout, the
+logger's stream and level); :func:`measure_handler`, the measurement, only calls the handler it
+is given and reads what it wrote.
 """
 
 from __future__ import annotations
@@ -24,22 +29,33 @@ import logging
 import math
 import os
 import time
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from trade_pipeline.cost.plan_facts import PlanFacts
 from trade_pipeline.sample_events import SAMPLE_ACCOUNT, make_event, typical_event
+from trade_processor.metric_names import NAMESPACE as METRIC_NAMESPACE
+from trade_processor.metric_names import PROCESSOR_SERVICE as PROCESSOR_SERVICE_NAME
 from trade_processor.table_schema import GLOBAL_SECONDARY_INDEXES, IndexSpec, indexes_named
+
+if TYPE_CHECKING:
+    from trade_processor.processor import EventProcessor
 
 __all__ = [
     "DYNAMODB_ROUND_TRIP_MS",
     "FULL_VCPU_MEMORY_MB",
     "PLATFORM_LOG_BYTES",
+    "PROCESSOR_ENVIRONMENT",
+    "HandlerRun",
+    "LambdaEnvironment",
     "ProcessorProfile",
     "attribute_size",
     "billed_duration_ms",
+    "isolated_lambda_environment",
     "item_size",
+    "measure_handler",
     "measure_profile",
     "profile_for",
 ]
@@ -52,6 +68,12 @@ DYNAMODB_ROUND_TRIP_MS = 5.0
 
 LOG_LEVELS = {"WARN": "WARNING", "FATAL": "CRITICAL", "TRACE": "DEBUG"}
 """Lambda's log level names that Python's logging spells differently."""
+
+PROCESSOR_ENVIRONMENT = {
+    "POWERTOOLS_SERVICE_NAME": PROCESSOR_SERVICE_NAME,
+    "POWERTOOLS_METRICS_NAMESPACE": METRIC_NAMESPACE,
+}
+"""The processor function's Powertools variables, as the stack sets them (used where unset)."""
 
 PLATFORM_LOG_BYTES = 450
 """Assumed: Lambda's own ``platform.start`` + ``platform.report`` JSON lines per invocation.
@@ -189,18 +211,6 @@ def _emf_metrics(text: str) -> set[tuple[str, str, tuple[str, ...]]]:
     return found
 
 
-def _fastest_batch_ms(handle: Any, region: str, rounds: int, batches: int = 5) -> float:
-    """Per-event milliseconds of the fastest batch: the least disturbed by other processes."""
-    best = math.inf
-    for _ in range(batches):
-        events = [typical_event(region) for _ in range(max(1, rounds // batches))]
-        started = time.perf_counter()
-        for each in events:
-            handle(each)
-        best = min(best, (time.perf_counter() - started) * 1000 / len(events))
-    return best
-
-
 def profile_for(facts: PlanFacts, rounds: int = 200) -> ProcessorProfile:
     """The profile of the primary region's processor as planned (indexes, log level)."""
     fn = facts.processors.get(facts.primary)
@@ -218,16 +228,12 @@ def measure_profile(
     log_level: str = "INFO",
 ) -> ProcessorProfile:
     """Run the real handler on typical events put in ``region`` and measure items, log bytes
-    and CPU time (items with the keys of ``indexes``: None means every index)."""
-    os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "trade-processor")
-    os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "TradePipeline")
-    from aws_lambda_powertools.metrics.provider.cold_start import reset_cold_start_flag
+    and CPU time (items with the keys of ``indexes``: None means every index).
 
-    from trade_processor import handler as handler_module
-    from trade_processor.observability import logger, metrics
-    from trade_processor.processor import EventProcessor
-    from trade_processor.rejections import RejectedEventQueue
-    from trade_processor.storage import TradeEventStore, item_for, trade_guard_for
+    The handler runs inside :func:`isolated_lambda_environment`: the process's environment,
+    standard streams and logger are the same afterwards as before, also when it raises.
+    """
+    from trade_processor.storage import item_for, trade_guard_for
     from trade_processor.validation import parse_event
 
     chosen = GLOBAL_SECONDARY_INDEXES if indexes is None else indexes
@@ -235,42 +241,149 @@ def measure_profile(
     item = dict(item_for(parse_event(event), chosen))
     order = dict(item_for(parse_event(make_event("OrderPlaced", region=region)), chosen))
     guard = dict(trade_guard_for(item) or {})
-    # a typical event is stored: the rejected queue is never used, so it gets no client
+    with isolated_lambda_environment(
+        lambda: _stubbed_processor(region, chosen), log_level=log_level, context=_Context(region)
+    ) as lambda_env:
+        run = measure_handler(
+            lambda_env.invoke, lambda_env.output, lambda: typical_event(region), rounds
+        )
+    return ProcessorProfile(
+        item=item,
+        event_bytes=len(json.dumps(event, separators=(",", ":")).encode()),
+        handler_log_bytes=run.warm_bytes,
+        emf_metrics=tuple(sorted(_emf_metrics(run.cold_output))),
+        cpu_ms=run.cpu_ms,
+        order_item=order,
+        guard_item=guard,
+    )
+
+
+def _stubbed_processor(region: str, indexes: tuple[IndexSpec, ...]) -> EventProcessor:
+    """The processor on a stubbed DynamoDB client (a typical event is stored: the rejected
+    queue is never used, so it gets no client)."""
+    from trade_processor.processor import EventProcessor
+    from trade_processor.rejections import RejectedEventQueue
+    from trade_processor.storage import TradeEventStore
+
     no_client: Any = None
     queue = RejectedEventQueue(
         f"https://sqs.{region}.amazonaws.com/{SAMPLE_ACCOUNT}/x", lambda: no_client
     )
-    handler_module.use_processor(
-        EventProcessor(TradeEventStore(_stubbed_dynamodb(region), "t", chosen), queue)
-    )
-    level = logger.log_level
-    log_handler = logger.registered_handler
-    assert isinstance(log_handler, logging.StreamHandler)
-    context: Any = _Context(region)
-    sink = io.StringIO()
-    previous = log_handler.setStream(sink)
-    logger.setLevel(LOG_LEVELS.get(log_level, log_level))
-    try:
-        with contextlib.redirect_stdout(sink):
-            # as in a fresh execution environment, whatever ran in this process before
-            reset_cold_start_flag()  # type: ignore[no-untyped-call]  # Powertools: untyped
-            handler_module.handler(typical_event(region), context)  # cold: ColdStart metric too
-            cold_text = sink.getvalue()
-            sink.seek(0), sink.truncate()
-            handler_module.handler(typical_event(region), context)
-            warm_bytes = len(sink.getvalue().encode())
-            cpu_ms = _fastest_batch_ms(lambda e: handler_module.handler(e, context), region, rounds)
-    finally:
-        log_handler.setStream(previous)
-        logger.setLevel(level)
-        handler_module.use_processor(None)
-        metrics.clear_metrics()
-    return ProcessorProfile(
-        item=item,
-        event_bytes=len(json.dumps(event, separators=(",", ":")).encode()),
-        handler_log_bytes=warm_bytes,
-        emf_metrics=tuple(sorted(_emf_metrics(cold_text))),
-        cpu_ms=cpu_ms,
-        order_item=order,
-        guard_item=guard,
-    )
+    return EventProcessor(TradeEventStore(_stubbed_dynamodb(region), "t", indexes), queue)
+
+
+# --- the measurement: a pure function of the handler it is given -----------------------
+
+
+@dataclass(frozen=True)
+class HandlerRun:
+    """What :func:`measure_handler` observed."""
+
+    cold_output: str
+    """Everything the first (cold) invocation wrote: log line, EMF line with ColdStart."""
+    warm_bytes: int
+    """Bytes one warm invocation wrote."""
+    cpu_ms: float
+    """Per-event milliseconds of the fastest batch of warm invocations."""
+
+
+def measure_handler(
+    invoke: Callable[[dict[str, Any]], object],
+    output: io.StringIO,
+    new_event: Callable[[], dict[str, Any]],
+    rounds: int = 200,
+) -> HandlerRun:
+    """Call ``invoke`` once cold, once warm, then ``rounds`` times timed, on fresh events.
+
+    ``output`` is where ``invoke`` writes (read, then emptied after the cold call); nothing
+    else is touched, so the caller decides what ``invoke`` runs in.
+    """
+    invoke(new_event())
+    cold_output = output.getvalue()
+    output.seek(0)
+    output.truncate()
+    invoke(new_event())
+    warm_bytes = len(output.getvalue().encode())
+    return HandlerRun(cold_output, warm_bytes, _fastest_batch_ms(invoke, new_event, rounds))
+
+
+def _fastest_batch_ms(
+    invoke: Callable[[dict[str, Any]], object],
+    new_event: Callable[[], dict[str, Any]],
+    rounds: int,
+    batches: int = 5,
+) -> float:
+    """Per-event milliseconds of the fastest batch: the least disturbed by other processes."""
+    best = math.inf
+    for _ in range(batches):
+        events = [new_event() for _ in range(max(1, rounds // batches))]
+        started = time.perf_counter()
+        for each in events:
+            invoke(each)
+        best = min(best, (time.perf_counter() - started) * 1000 / len(events))
+    return best
+
+
+# --- the environment the handler runs in, set up and always restored -------------------
+
+
+@dataclass(frozen=True)
+class LambdaEnvironment:
+    """The handler as :func:`isolated_lambda_environment` runs it."""
+
+    invoke: Callable[[dict[str, Any]], object]
+    """The real Lambda handler with the given context, on the given processor."""
+    output: io.StringIO
+    """What the handler writes to stdout (EMF metric lines) and its logger (log lines)."""
+
+
+@contextlib.contextmanager
+def isolated_lambda_environment(
+    processor: Callable[[], EventProcessor],
+    *,
+    log_level: str = "INFO",
+    context: Any = None,
+    environment: Mapping[str, str] = PROCESSOR_ENVIRONMENT,
+) -> Iterator[LambdaEnvironment]:
+    """Run the processor's Lambda handler in this process as in a fresh execution environment.
+
+    Inside: ``environment`` fills variables that are not set (before the handler module is
+    imported, which reads them), the handler uses ``processor()``, its logger writes at
+    ``log_level`` (Lambda's names accepted), stdout and the log stream go to one buffer, and
+    the cold-start flag is raised. On exit, also on an exception: ``os.environ``,
+    ``sys.stdout``, the log stream, the log level and the cold-start flag are what they were;
+    the handler is back to building its processor from the environment; metrics are cleared.
+    """
+    with contextlib.ExitStack() as restore:
+        restore.callback(_restore_environ, dict(os.environ))
+        for name, value in environment.items():
+            os.environ.setdefault(name, value)
+        from aws_lambda_powertools.metrics.provider import cold_start
+
+        from trade_processor import handler as handler_module
+        from trade_processor.observability import logger, metrics
+
+        restore.callback(setattr, cold_start, "is_cold_start", cold_start.is_cold_start)
+        restore.callback(metrics.clear_metrics)
+        restore.callback(handler_module.use_processor, None)
+        handler_module.use_processor(processor())
+        restore.callback(logger.setLevel, logger.log_level)
+        logger.setLevel(LOG_LEVELS.get(log_level, log_level))
+        output = io.StringIO()
+        log_handler = logger.registered_handler
+        assert isinstance(log_handler, logging.StreamHandler)
+        # swapped by assignment: setStream would flush the previous stream, which may be closed
+        restore.callback(setattr, log_handler, "stream", log_handler.stream)
+        log_handler.stream = output
+        restore.enter_context(contextlib.redirect_stdout(output))
+        cold_start.reset_cold_start_flag()  # type: ignore[no-untyped-call]  # Powertools: untyped
+        yield LambdaEnvironment(lambda event: handler_module.handler(event, context), output)
+
+
+def _restore_environ(saved: dict[str, str]) -> None:
+    """Make ``os.environ`` equal ``saved`` again, changing only the variables that differ."""
+    for name in [name for name in os.environ if name not in saved]:
+        del os.environ[name]
+    for name, value in saved.items():
+        if os.environ.get(name) != value:
+            os.environ[name] = value
