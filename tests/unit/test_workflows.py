@@ -150,3 +150,17 @@ def test_pulumi_cli_is_the_version_file(name: str) -> None:
         for step in steps(job):
             if uses(step, "pulumi/actions"):
                 assert step["with"].get("pulumi-version-file") == ".pulumi.version", name
+
+
+def test_ci_runs_make_check_and_make_check_runs_lint_tests_and_every_preview() -> None:
+    commands = [
+        line.strip()
+        for line in (REPO / ".ci" / "run").read_text().splitlines()
+        if line.strip() and not line.lstrip().startswith("#")
+    ]
+    assert commands[-1] == "make check"
+    makefile = (REPO / "Makefile").read_text()
+    recipe = makefile.split("\ncheck:", 1)[1].split("\n\n", 1)[0]
+    assert "lint" in recipe and "previews" in recipe
+    assert 'test PYTEST_ARGS="-p no:cacheprovider -n 2"' in recipe
+    assert "STACKS := $(patsubst Pulumi.%.yaml,%,$(wildcard Pulumi.*.yaml))" in makefile
