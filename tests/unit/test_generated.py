@@ -61,8 +61,8 @@ def test_every_marked_region_of_the_repository_is_in_the_registry() -> None:
 
 
 def _doc(tmp_path: Path) -> Artifact:
-    (tmp_path / "page.md").write_text("hand\n<!-- x:begin -->\nold\n<!-- x:end -->\ntail\n")
-    return Artifact("page.md", "x", lambda _: "new\nlines", "a region")
+    (tmp_path / "page.txt").write_text("hand\n<!-- x:begin -->\nold\n<!-- x:end -->\ntail\n")
+    return Artifact("page.txt", "x", lambda _: "new\nlines", "a region")
 
 
 def test_regen_rewrites_only_the_region_and_check_writes_nothing(tmp_path: Path) -> None:
@@ -70,33 +70,33 @@ def test_regen_rewrites_only_the_region_and_check_writes_nothing(tmp_path: Path)
     sources = Sources(tmp_path)
 
     assert regenerate([artifact], sources, check=True) == [artifact]
-    assert "old" in (tmp_path / "page.md").read_text()  # --check changed nothing
+    assert "old" in (tmp_path / "page.txt").read_text()  # --check changed nothing
     assert regenerate([artifact], sources) == [artifact]
-    assert (tmp_path / "page.md").read_text() == (
+    assert (tmp_path / "page.txt").read_text() == (
         "hand\n<!-- x:begin -->\nnew\nlines\n<!-- x:end -->\ntail\n"
     )
     assert regenerate([artifact], sources) == []  # a second run finds nothing to do
 
 
 def test_an_empty_region_is_filled_and_a_missing_marker_writes_nothing(tmp_path: Path) -> None:
-    (tmp_path / "a.md").write_text("<!-- x:begin -->\n<!-- x:end -->\n")
-    (tmp_path / "b.md").write_text("<!-- y:begin -->\nno end marker\n")
-    filled = Artifact("a.md", "x", lambda _: "text", "filled")
-    broken = Artifact("b.md", "y", lambda _: "text", "broken")
+    (tmp_path / "a.txt").write_text("<!-- x:begin -->\n<!-- x:end -->\n")
+    (tmp_path / "b.txt").write_text("<!-- y:begin -->\nno end marker\n")
+    filled = Artifact("a.txt", "x", lambda _: "text", "filled")
+    broken = Artifact("b.txt", "y", lambda _: "text", "broken")
 
-    with pytest.raises(MarkersMissing, match=r"b\.md: needs one region between a line"):
+    with pytest.raises(MarkersMissing, match=r"b\.txt: needs one region between a line"):
         regenerate([filled, broken], Sources(tmp_path))
-    assert (tmp_path / "a.md").read_text() == "<!-- x:begin -->\n<!-- x:end -->\n"
+    assert (tmp_path / "a.txt").read_text() == "<!-- x:begin -->\n<!-- x:end -->\n"
     regenerate([filled], Sources(tmp_path))
-    assert (tmp_path / "a.md").read_text() == "<!-- x:begin -->\ntext\n<!-- x:end -->\n"
+    assert (tmp_path / "a.txt").read_text() == "<!-- x:begin -->\ntext\n<!-- x:end -->\n"
 
 
 def test_the_stale_message_shows_the_difference_and_names_make_regen_only() -> None:
-    artifact = Artifact("page.md", "x", lambda _: "", "a region")
+    artifact = Artifact("page.txt", "x", lambda _: "", "a region")
 
     message = stale_message(artifact, "old line\nsame", "new line\nsame")
 
-    assert message.splitlines()[0] == "page.md#x (a region) is stale:"
+    assert message.splitlines()[0] == "page.txt#x (a region) is stale:"
     assert "-old line" in message and "+new line" in message
     assert message.splitlines()[-1] == "run `make regen`"
 
@@ -129,7 +129,7 @@ def test_check_mode_exits_1_naming_each_stale_entry(
     artifact, sources = _doc(tmp_path), Sources(tmp_path)
 
     assert main(["--check"], [artifact], sources) == 1
-    assert capsys.readouterr().out == "stale: page.md#x (a region)\n"
+    assert capsys.readouterr().out == "stale: page.txt#x (a region)\n"
     assert main([], [artifact], sources) == 0
     assert main(["--check"], [artifact], sources) == 0
     assert capsys.readouterr().out.splitlines()[-1] == (
