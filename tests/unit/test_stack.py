@@ -17,8 +17,9 @@ from tests.support.plans import (
     regions_env,
     single,
 )
+from trade_pipeline.components.alarms import alarm_specs
 from trade_pipeline.config import PipelineConfig
-from trade_pipeline.naming import QueueKind
+from trade_pipeline.naming import Naming, QueueKind
 from trade_pipeline.policies.rules.iam import parliament_findings
 from trade_pipeline.preview import Plan
 from trade_pipeline.resource_types import (
@@ -56,8 +57,19 @@ def test_one_three_and_six_regions_build_with_the_same_regional_shape(
         expected[DASHBOARD] -= 1  # one dashboard for the stack, in the primary region
         expected[IAM_POLICY] -= 1  # the producer policy (IAM is global; primary's provider)
         assert +expected == per_region[region]
-    # processor 4, its loss paths 4, rule 2, queues 3 x 2, detector 5, replication per other
-    assert per_region[primary]["aws:cloudwatch/metricAlarm:MetricAlarm"] == 21 + count - 1
+    # every alarm spec of the region, and one replication alarm per other region (the count
+    # of alarms is the specs', so a new alarm spec needs no edit here)
+    config = PipelineConfig.model_validate(plan.config)
+    names = Naming(config.name_prefix, config.environment_suffix)
+    specs = alarm_specs(config, names, primary, config.regions)
+    assert per_region[primary]["aws:cloudwatch/metricAlarm:MetricAlarm"] == len(specs)
+    replication = [
+        a
+        for a in plan.in_region(primary)
+        if a.type == "aws:cloudwatch/metricAlarm:MetricAlarm"
+        and a.inputs["metricName"] == "ReplicationLatency"
+    ]
+    assert len(replication) == count - 1
     (table,) = plan.by_type(TABLE)
     assert len(table.inputs.get("replicas", [])) == count - 1
 
