@@ -1,4 +1,6 @@
-# Two commands get a newcomer going: `make preview` and `make test`.
+# Two commands get a newcomer going: `make preview` and `make test`. `make regen` rewrites every
+# generated file and region (docs tables, the diagram, the URN pin, the compliance golden);
+# `make check` is exactly what CI runs.
 # Both create the virtualenv and install the locked dependencies on first use (and again when
 # a lock file or pyproject.toml changes), so nothing has to be installed by hand: the machine
 # needs Python 3.11+ and make, nothing else.
@@ -43,7 +45,11 @@ POLICY_DOCS_URL ?=
 POLICY_PACK_DIR ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help venv lock preview test lint fmt package policy-pack bench mutate clean
+.PHONY: help venv lock preview previews test lint fmt regen check package policy-pack bench \
+	mutate clean
+
+# The stacks `make check` previews: every Pulumi.<stack>.yaml of the repository.
+STACKS := $(patsubst Pulumi.%.yaml,%,$(wildcard Pulumi.*.yaml))
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -72,6 +78,9 @@ lock: $(UV) ## re-resolve the three lock files from pyproject.toml (needs PyPI)
 preview: $(STAMP) ## offline preview of the stack (STACK=dev): no AWS account, no Pulumi CLI
 	$(VENV)/bin/trade-pipeline preview --stack $(STACK) --json build/plan-$(STACK).json
 
+previews: $(STAMP) ## offline preview of every stack file (dev, private, prod), as CI runs it
+	@set -e; for stack in $(STACKS); do $(MAKE) --no-print-directory preview STACK=$$stack; done
+
 test: $(STAMP) ## run the test suite
 	$(PY) -m pytest $(PYTEST_ARGS)
 
@@ -83,6 +92,17 @@ lint: $(STAMP) ## ruff (lint + format check) and mypy, as configured in pyprojec
 fmt: $(STAMP) ## apply ruff's fixes and formatting
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
+
+# One registry (src/trade_pipeline/generated.py) lists every generated file and region; the
+# test suite fails on a stale one and says to run this. ARGS=--check lists them, writes nothing.
+regen: $(STAMP) ## rewrite every generated file and region (ARGS=--check: list the stale ones)
+	$(PY) -m trade_pipeline.generated $(ARGS)
+
+# What CI runs (.ci/run calls it): lint, the suite on two workers, every stack's preview.
+check: ## lint, tests (-n 2, no cache) and the preview of every stack, exactly as CI runs them
+	$(MAKE) --no-print-directory lint
+	$(MAKE) --no-print-directory test PYTEST_ARGS="-p no:cacheprovider -n 2"
+	$(MAKE) --no-print-directory previews
 
 package: $(STAMP) ## build the reproducible Lambda artifact into build/lambda/
 	$(PY) -m trade_pipeline.packaging

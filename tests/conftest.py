@@ -2,12 +2,53 @@
 
 from __future__ import annotations
 
+import hashlib
+import random
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--plan-order",
+        default="declared",
+        help=(
+            "declared: plans list resources as the preview does (declaration order); "
+            "shuffled[:SEED]: every plan built in-process lists them in a seeded random order, "
+            "which shows that no test reads a plan by position"
+        ),
+    )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def plan_order(request: pytest.FixtureRequest) -> Iterator[str]:
+    """``--plan-order shuffled:SEED`` replaces the preview's ordering with a shuffle seeded by
+    SEED and the plan's URNs (so one plan gets the same order in any worker, in any test)."""
+    from trade_pipeline import preview
+
+    option = str(request.config.getoption("--plan-order"))
+    if option == "declared":
+        yield option
+        return
+    kind, _, seed = option.partition(":")
+    if kind != "shuffled":
+        raise pytest.UsageError(f"--plan-order {option!r}: declared or shuffled[:SEED]")
+
+    def shuffled(
+        resources: list[preview.PlannedResource], _index: Mapping[tuple[str, str], int]
+    ) -> list[preview.PlannedResource]:
+        urns = "\n".join(sorted(r.urn for r in resources))
+        rng = random.Random(f"{seed}:{hashlib.sha256(urns.encode()).hexdigest()}")  # noqa: S311 - a test order, not a secret
+        return rng.sample(resources, len(resources))
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(preview, "in_declaration_order", shuffled)
+        yield option
 
 
 @pytest.fixture(scope="session")

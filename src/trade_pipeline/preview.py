@@ -5,7 +5,9 @@ overrides are fed to the program exactly as the CLI would (as ``trade-pipeline:*
 strings), so the same validation runs. The mocks answer like AWS would: every resource gets the
 ARNs, URLs and ids of its own region (taken from the provider it was registered with), and the
 data sources answer with a fixed account. The result is a :class:`Plan`: every resource with
-its type, logical name, region, provider, inputs, parent and dependencies.
+its type, logical name, region, provider, inputs, parent and dependencies, in the order the
+program declares them (the engine registers them from worker threads, in an order that changes
+from run to run: the plan does not inherit it, so two previews of one program are identical).
 
 Example
 -------
@@ -39,6 +41,7 @@ __all__ = [
     "MOCK_ACCOUNT_ID",
     "Plan",
     "PlannedResource",
+    "in_declaration_order",
     "load_stack_config",
     "preview_stack",
     "run_preview",
@@ -79,7 +82,9 @@ class PlannedResource:
 
 @dataclass
 class Plan:
-    """What the program registered, in registration order."""
+    """What the program registered, in the order the program declares it (see
+    :func:`in_declaration_order`); a reader still selects by type, name or input, never by
+    position."""
 
     stack: str
     config: dict[str, Any]
@@ -389,6 +394,29 @@ class _RecordingMonitor(MockMonitor):
 
 
 # ---------------------------------------------------------------------------- running --
+class _DeclarationOrder:
+    """Numbers each resource as its constructor runs, on the program's own thread.
+
+    The mock engine completes registrations from a thread pool, so the order they reach the
+    monitor varies between runs; the order of constructor calls does not. A stack
+    transformation sees every constructor call (providers and components included) and
+    changes nothing (it returns ``None``).
+    """
+
+    def __init__(self) -> None:
+        self.index: dict[tuple[str, str], int] = {}
+
+    def record(self, args: pulumi.ResourceTransformationArgs) -> None:
+        self.index.setdefault((args.type_, args.name), len(self.index))
+
+
+def in_declaration_order(
+    resources: list[PlannedResource], index: Mapping[tuple[str, str], int]
+) -> list[PlannedResource]:
+    """``resources`` sorted by declaration (the engine's ``(type, name)`` is unique)."""
+    return sorted(resources, key=lambda r: index[(r.type, r.name)])
+
+
 def load_stack_config(stack: str, project_dir: Path | None = None) -> dict[str, Any]:
     """All config of ``Pulumi.<stack>.yaml`` (namespaced keys, values as written)."""
     path = (project_dir or Path.cwd()) / f"Pulumi.{stack}.yaml"
@@ -463,14 +491,17 @@ def run_preview(
     plan.config = mask_config(config.model_dump(mode="json", by_alias=True), config)
     plan.secret_keys = secret_keys
     plan.overrides = list(config.announcements)
+    declared = _DeclarationOrder()
 
     def run() -> None:
+        pulumi.runtime.register_stack_transformation(declared.record)
         if program is not None:
             program(config)
         else:
             build_stack(config, artifact)
 
     pulumi.runtime.test(run)()  # type: ignore[no-untyped-call]
+    plan.resources = in_declaration_order(plan.resources, declared.index)
     plan.stack_outputs = _resolve_exports()
     return plan
 

@@ -254,9 +254,19 @@ def dlq_message(stack: Any, region: str, event_id: str) -> dict[str, Any]:
     }
 
 
+def none_in_flight(stack: Any, region: str, kind: str) -> bool:
+    """No message of the queue is hidden by a receive's visibility timeout."""
+    url = stack.outputs["regional"][region]["queueUrls"][kind]
+    attributes = boto3.client("sqs", region_name=region).get_queue_attributes(
+        QueueUrl=url, AttributeNames=["ApproximateNumberOfMessagesNotVisible"]
+    )["Attributes"]
+    return attributes["ApproximateNumberOfMessagesNotVisible"] == "0"
+
+
 def interrupt_redrive_twice(stack: Any, region: str) -> None:
     """Interrupt ``redrive --apply`` during a batch's PutEvents, then between put and deletes."""
     outputs = outputs_from_file(stack.path)
+    visible_again = "the interrupted batch's messages visible again (1 s visibility timeout)"
     puts: list[int] = []
 
     def interrupt_second_put(**_: Any) -> None:
@@ -270,7 +280,7 @@ def interrupt_redrive_twice(stack: Any, region: str) -> None:
     )
     with pytest.raises(KeyboardInterrupt):
         redrive_ops.apply(clients, outputs, region, "delivery-dlq", visibility_timeout=1)
-    time.sleep(1.1)  # the interrupted batch's messages become visible again
+    wait_for(lambda: none_in_flight(stack, region, "delivery-dlq"), visible_again, bound=10)
 
     batches: list[int] = []
 
@@ -288,7 +298,7 @@ def interrupt_redrive_twice(stack: Any, region: str) -> None:
             visibility_timeout=1,
             after_put=interrupt_after_second_put,
         )
-    time.sleep(1.1)
+    wait_for(lambda: none_in_flight(stack, region, "delivery-dlq"), visible_again, bound=10)
 
 
 def test_redrive_moves_a_dlq_into_stored_items_and_loses_nothing_when_interrupted(

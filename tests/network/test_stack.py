@@ -11,6 +11,7 @@ import pulumi
 import pulumi_aws as aws
 import pytest
 
+from tests.support.order import assert_same_items
 from tests.support.plans import policy_doc
 from trade_pipeline import resource_types as rt
 from trade_pipeline.commands.network_report import network_summary, vpc_monthly_cost
@@ -68,10 +69,8 @@ def test_functions_reach_only_the_endpoints_and_dynamodb(private_plan: Plan, reg
         (sg_id, 443, 443)
     }
     targets = {e.get("referencedSecurityGroupId") or e.get("prefixListId") for e in egress}
-    assert targets == {
-        groups["endpoints"].id,
-        next(e["prefixListId"] for e in egress if e.get("prefixListId")),
-    }
+    (dynamodb,) = [e["prefixListId"] for e in egress if e.get("prefixListId")]
+    assert targets == {groups["endpoints"].id, dynamodb}
     assert not any(e.get("cidrIpv4") or e.get("cidrIpv6") for e in egress)
     (ingress,) = of(private_plan, rt.SG_INGRESS_RULE, region)
     assert ingress.inputs["securityGroupId"] == groups["endpoints"].id
@@ -94,9 +93,9 @@ def test_endpoints_are_dynamodb_gateway_and_sqs_interface_with_scoped_policies(
     assert set(interface.inputs["subnetIds"]) == {s.id for s in of(private_plan, rt.SUBNET, region)}
     table_arn = private_plan.stack_outputs["replicaArns"][region]
     rejected = private_plan.stack_outputs["regional"][region]["queueUrls"]["rejected-events"]
-    queue_arn = next(
+    (queue_arn,) = [
         q.outputs["arn"] for q in of(private_plan, rt.QUEUE, region) if q.outputs["url"] == rejected
-    )
+    ]
     for endpoint, resources in ((gateway, [table_arn]), (interface, [queue_arn])):
         (statement,) = policy_doc(endpoint)["Statement"]
         assert statement["Resource"] == resources
@@ -110,9 +109,16 @@ def test_each_role_gets_the_eni_permissions_scoped_to_its_network(private_plan: 
         ]
         assert fn.inputs["role"].endswith("/" + policy.inputs["role"])
         assert policy.urn in fn.dependencies  # Lambda checks the permissions at creation
-        create, manage, describe = policy_doc(policy)["Statement"]
-        subnets = sorted(s.id for s in of(private_plan, rt.SUBNET, region))
-        assert [r.rsplit("/", 1)[-1] for r in create["Resource"] if ":subnet/" in r] == subnets
+        statements = {s["Sid"]: s for s in policy_doc(policy)["Statement"]}
+        assert len(statements) == 3
+        create = statements["CreateInterfacesInOwnSubnets"]
+        manage = statements["ManageInterfacesInOwnVpc"]
+        describe = statements["DescribeNoResourceType"]
+        assert_same_items(
+            (r.rsplit("/", 1)[-1] for r in create["Resource"] if ":subnet/" in r),
+            (s.id for s in of(private_plan, rt.SUBNET, region)),
+            "subnets the function may create interfaces in",
+        )
         (vpc,) = of(private_plan, rt.VPC, region)
         assert manage["Condition"]["ArnEquals"]["ec2:Vpc"].endswith(f":vpc/{vpc.id}")
         assert describe["Resource"] == "*"
@@ -126,10 +132,10 @@ def test_flow_logs_go_to_a_log_group_with_retention_through_a_scoped_role(
         (flow_log,) = of(private_plan, rt.FLOW_LOG, region)
         (vpc,) = of(private_plan, rt.VPC, region)
         assert flow_log.inputs["vpcId"] == vpc.id and flow_log.inputs["trafficType"] == "ALL"
-        group = next(g for g in of(private_plan, rt.LOG_GROUP, region) if "flow-logs" in g.name)
+        (group,) = [g for g in of(private_plan, rt.LOG_GROUP, region) if "flow-logs" in g.name]
         assert flow_log.inputs["logDestination"] == group.outputs["arn"]
         assert group.inputs["retentionInDays"] == private_plan.config["vpcFlowLogRetentionDays"]
-        policy = next(p for p in of(private_plan, rt.ROLE_POLICY, region) if "flow-logs" in p.name)
+        (policy,) = [p for p in of(private_plan, rt.ROLE_POLICY, region) if "flow-logs" in p.name]
         resources = json.dumps([s["Resource"] for s in policy_doc(policy)["Statement"]])
         assert group.outputs["arn"] in resources and "log-group:*" not in resources
 
@@ -195,7 +201,7 @@ def test_the_preview_states_what_vpc_mode_adds_per_region(private_plan: Plan) ->
         # one interface endpoint (SQS) in two zones, all month
         assert summary["az_hours"] == 2 * 730 == facts.interface_endpoint_azs[region] * 730
         assert summary["monthly_usd"] == pytest.approx(14.6)
-        assert summary["endpoints"] == ["dynamodb (gateway)", "sqs (interface)"]
+        assert_same_items(summary["endpoints"], ["dynamodb (gateway)", "sqs (interface)"])
 
 
 def test_cidrs_alone_build_nothing_the_mode_decides(

@@ -21,11 +21,10 @@ from pulumi_policy import (
 )
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, unknown_checking_proxy
 
-from tests.support.plans import first_of
+from tests.support.plans import processor
 from trade_pipeline import resource_types as rt
 from trade_pipeline.policies import RULES, Severity
 from trade_pipeline.preview import Plan, PlannedResource
-from trade_pipeline.resource_types import FUNCTION
 
 PACK = Path(__file__).resolve().parents[2] / "policy" / "__main__.py"
 
@@ -129,7 +128,7 @@ def test_resource_policies_pass_the_real_plan(pack: ModuleType, base_plan: Plan)
 def test_resource_policy_reports_a_violation_with_what_to_change(
     pack: ModuleType, plan: Plan
 ) -> None:
-    fn = first_of(plan, FUNCTION)
+    fn = processor(plan, "us-east-1")
     fn.inputs["tracingConfig"] = {"mode": "PassThrough"}
     (policy,) = [p for p in pack.build_policies() if p.name == "lambda-tracing-active"]
 
@@ -139,7 +138,7 @@ def test_resource_policy_reports_a_violation_with_what_to_change(
 
 
 def test_default_provider_is_seen_through_crossguard_args(pack: ModuleType, plan: Plan) -> None:
-    fn = first_of(plan, FUNCTION)
+    fn = processor(plan, "us-east-1")
     fn.provider = ""
     (policy,) = [p for p in pack.build_policies() if p.name == "no-default-provider"]
 

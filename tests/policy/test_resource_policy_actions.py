@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.plans import first_of, policy_doc
+from tests.support.plans import named, policy_doc
 from tests.support.rules import edit_policy, run_rule
 from trade_pipeline import iam
 from trade_pipeline import resource_types as rt
@@ -20,11 +20,20 @@ from trade_pipeline.preview import MOCK_ACCOUNT_ID, Plan
 RULE = "resource-policy-actions-in-scope"
 
 
+# The policy each case edits, by name: a region has three queue policies, each its own
+# statements, so "the first queue policy" would depend on the order the program declares them.
+EDITED = {
+    rt.TOPIC_POLICY: "monitoring-us-east-1-topic-policy",
+    rt.QUEUE_POLICY: "pipeline-us-east-1-delivery-dlq-policy",
+    rt.KMS_KEY: "monitoring-us-east-1-alarms-key",
+}
+
+
 def _set_action(plan: Plan, type_: str, index: int, action: Any) -> None:
     def edit(doc: dict[str, Any]) -> None:
         doc["Statement"][index]["Action"] = action
 
-    edit_policy(first_of(plan, type_), "policy", edit)
+    edit_policy(named(plan, type_, EDITED[type_]), "policy", edit)
 
 
 @pytest.mark.parametrize(
@@ -57,7 +66,7 @@ def test_the_real_plan_names_only_accepted_actions(base_plan: Plan) -> None:
 def test_alarm_topic_policy_denies_topic_actions_without_tls_and_no_wildcard(
     base_plan: Plan,
 ) -> None:
-    doc = policy_doc(first_of(base_plan, rt.TOPIC_POLICY, "us-west-2"))
+    doc = policy_doc(named(base_plan, rt.TOPIC_POLICY, "monitoring-us-west-2-topic-policy"))
     (deny,) = [s for s in doc["Statement"] if s["Effect"] == "Deny"]
 
     assert "SNS:Publish" in deny["Action"] and "sns:*" not in json.dumps(doc).lower()
@@ -68,7 +77,7 @@ def test_alarm_topic_policy_denies_topic_actions_without_tls_and_no_wildcard(
 def test_cloudwatch_may_publish_only_for_this_stacks_alarms_of_the_region(
     base_plan: Plan,
 ) -> None:
-    doc = policy_doc(first_of(base_plan, rt.TOPIC_POLICY, "us-west-2"))
+    doc = policy_doc(named(base_plan, rt.TOPIC_POLICY, "monitoring-us-west-2-topic-policy"))
     (allow,) = [s for s in doc["Statement"] if s["Effect"] == "Allow"]
     pattern = allow["Condition"]["ArnLike"]["aws:SourceArn"]
 

@@ -12,14 +12,14 @@ from typing import Any
 import pulumi
 import pytest
 
-from tests.support.plans import first_of
+from tests.support.plans import named, processor, processor_policy
 from tests.support.rules import drop, edit_policy
 from trade_pipeline import resource_types as rt
 from trade_pipeline.config import PipelineConfig
 from trade_pipeline.policies import ComplianceReport, evaluate_plan, rule_by_name
 from trade_pipeline.preview import Plan
 from trade_pipeline.providers import AWSProviderManager
-from trade_pipeline.resource_types import FUNCTION, TABLE
+from trade_pipeline.resource_types import TABLE
 from trade_pipeline.stack import build_stack
 
 
@@ -73,7 +73,8 @@ def test_2_explicit_provider_only_outside_us_east_1(
 
     plan = preview()
 
-    assert plan.by_type(TABLE)[0].uses_default_provider
+    (table,) = plan.by_type(TABLE)
+    assert table.uses_default_provider
     assert_caught(evaluate_plan(plan), "no-default-provider")
 
 
@@ -88,22 +89,24 @@ def test_3_old_lambda_runtime(preview: Callable[..., Plan], lambda_artifact: Any
 
 
 def test_4_no_xray_tracing(plan: Plan) -> None:
-    first_of(plan, FUNCTION, "eu-west-1").inputs.pop("tracingConfig")
+    processor(plan, "eu-west-1").inputs.pop("tracingConfig")
 
     assert_caught(evaluate_plan(plan), "lambda-tracing-active")
 
 
 def test_5_iam_grants_wildcard_table_arns(plan: Plan) -> None:
     def widen(doc: dict[str, Any]) -> None:
-        doc["Statement"][0]["Resource"] = ["arn:aws:dynamodb:*:*:table/*"]
+        (table,) = [s for s in doc["Statement"] if s["Sid"] == "TradeTableRegionalReplica"]
+        table["Resource"] = ["arn:aws:dynamodb:*:*:table/*"]
 
-    edit_policy(first_of(plan, rt.ROLE_POLICY, "us-west-2"), "policy", widen)
+    edit_policy(processor_policy(plan, "us-west-2"), "policy", widen)
 
     assert_caught(evaluate_plan(plan), "iam-no-wildcard-resource-arns")
 
 
 def test_6_no_explicit_table_encryption(plan: Plan) -> None:
-    plan.by_type(TABLE)[0].inputs.pop("serverSideEncryption")
+    (table,) = plan.by_type(TABLE)
+    table.inputs.pop("serverSideEncryption")
 
     assert_caught(evaluate_plan(plan), "dynamodb-sse-enabled")
 
@@ -123,14 +126,14 @@ def test_7_a_region_missing_its_rule_target_or_dlq(plan: Plan, missing: str) -> 
 
 
 def test_8_permission_with_a_hand_built_source_arn(plan: Plan) -> None:
-    permission = first_of(plan, rt.PERMISSION, "eu-west-1")
+    permission = named(plan, rt.PERMISSION, "pipeline-eu-west-1-invoke-permission")
     permission.inputs["sourceArn"] = "arn:aws:events:eu-west-1:123456789012:rule/trade-events-dev"
 
     assert_caught(evaluate_plan(plan), "lambda-permission-rule-arn")
 
 
 def test_8_permission_without_source_arn(plan: Plan) -> None:
-    first_of(plan, rt.PERMISSION).inputs.pop("sourceArn")
+    named(plan, rt.PERMISSION, "pipeline-us-east-1-invoke-permission").inputs.pop("sourceArn")
 
     report = evaluate_plan(plan)
 
@@ -178,7 +181,7 @@ def test_11_hard_coded_region(
 
 
 def test_11_hard_coded_region_in_a_grant(plan: Plan) -> None:
-    policy = first_of(plan, rt.ROLE_POLICY, "eu-west-1")
+    policy = processor_policy(plan, "eu-west-1")
     policy.inputs["policy"] = policy.inputs["policy"].replace(":eu-west-1:", ":us-east-1:")
 
     assert_caught(evaluate_plan(plan), "region-consistency")
@@ -195,7 +198,7 @@ def test_12_ad_hoc_lambda_packaging(preview: Callable[..., Plan], lambda_artifac
 
 
 def test_12_stale_hash(plan: Plan) -> None:
-    first_of(plan, FUNCTION).inputs["sourceCodeHash"] = "0" * 64
+    processor(plan, "us-east-1").inputs["sourceCodeHash"] = "0" * 64
 
     assert_caught(evaluate_plan(plan), "lambda-reproducible-artifact")
 

@@ -14,7 +14,7 @@ from typing import Any
 import pulumi
 import pytest
 
-from tests.support.plans import first_of, processor_policy
+from tests.support.plans import named, processor_policy
 from tests.support.rules import drop, edit_policy, run_rule
 from trade_pipeline import resource_types as rt
 from trade_pipeline.config import supported_python_runtimes
@@ -41,16 +41,44 @@ class Case:
     expect: str = ""  # a fragment of a violation message
 
 
-def _set(type_: str, key: str, value: Any, region: str = "us-east-1") -> Callable[[Plan], None]:
+# The resource each case breaks, by logical name (a region has several functions, queues,
+# alarms...: breaking "the first" would break whichever the program declares first).
+PROCESSOR = "pipeline-us-east-1-function"
+PRIMARY_NAMES = {
+    FUNCTION: PROCESSOR,
+    INVOKE_CONFIG: "pipeline-us-east-1-async",
+    rt.LOG_GROUP: "pipeline-us-east-1-logs",
+    PERMISSION: "pipeline-us-east-1-invoke-permission",
+    ROLE: "pipeline-us-east-1-role",
+    TABLE: "trade-table",
+    TARGET: "pipeline-us-east-1-target",
+    rt.ARCHIVE: "pipeline-us-east-1-archive",
+    rt.BUS: "pipeline-us-east-1-bus",
+    rt.QUEUE: "pipeline-us-east-1-delivery-dlq",
+    rt.QUEUE_POLICY: "pipeline-us-east-1-delivery-dlq-policy",
+    rt.TOPIC: "monitoring-us-east-1-topic",
+    rt.TOPIC_POLICY: "monitoring-us-east-1-topic-policy",
+    rt.KMS_KEY: "monitoring-us-east-1-alarms-key",
+    ALARM: "monitoring-us-east-1-lambda-errors",
+    rt.SUBNET: "network-us-east-1-private-0",
+    rt.VPC: "network-us-east-1-vpc",
+}
+
+
+def _named(plan: Plan, type_: str, name: str | None = None) -> Any:
+    return named(plan, type_, name or PRIMARY_NAMES[type_])
+
+
+def _set(type_: str, key: str, value: Any, name: str | None = None) -> Callable[[Plan], None]:
     def mutate(plan: Plan) -> None:
-        first_of(plan, type_, region).inputs[key] = value
+        _named(plan, type_, name).inputs[key] = value
 
     return mutate
 
 
-def _pop(type_: str, key: str, region: str = "us-east-1") -> Callable[[Plan], None]:
+def _pop(type_: str, key: str, name: str | None = None) -> Callable[[Plan], None]:
     def mutate(plan: Plan) -> None:
-        first_of(plan, type_, region).inputs.pop(key)
+        _named(plan, type_, name).inputs.pop(key)
 
     return mutate
 
@@ -73,7 +101,7 @@ def _add_like(type_: str, like: str, inputs: dict[str, Any]) -> Callable[[Plan],
     """Register one more resource of ``type_``, cloned from a ``like`` resource."""
 
     def mutate(plan: Plan) -> None:
-        template = copy.deepcopy(first_of(plan, like))
+        template = copy.deepcopy(_named(plan, like))
         template.type = type_
         template.name = f"extra-{type_.rsplit(':', 1)[-1].lower()}"
         template.urn = (
@@ -87,73 +115,69 @@ def _add_like(type_: str, like: str, inputs: dict[str, Any]) -> Callable[[Plan],
 
 
 def _errors_alarm(plan: Plan) -> Any:
-    return next(
-        r
-        for r in plan.by_type(ALARM)
-        if r.inputs.get("metricName") == "Errors" and r.region == "us-east-1"
-    )
+    # the processor's, by name: the conflict detector has an Errors alarm of its own
+    return named(plan, ALARM, "monitoring-us-east-1-lambda-errors")
 
 
 def _cmk_replica_on_primary_key(plan: Plan) -> None:
-    table = plan.by_type(TABLE)[0]
-    table.inputs["replicas"][0]["kmsKeyArn"] = table.inputs["serverSideEncryption"]["kmsKeyArn"]
+    (table,) = plan.by_type(TABLE)
+    _replica(plan, "us-west-2")["kmsKeyArn"] = table.inputs["serverSideEncryption"]["kmsKeyArn"]
 
 
 def _hand_built_rule_arn(plan: Plan) -> None:
     # The classic bug: the rule sits on a custom bus, but the ARN is built for the default bus.
-    permission = first_of(plan, PERMISSION, "us-west-2")
+    permission = named(plan, PERMISSION, "pipeline-us-west-2-invoke-permission")
     permission.inputs["sourceArn"] = (
         "arn:aws:events:us-west-2:123456789012:rule/trade-events-dev-to-processor"
     )
 
 
 def _secret_in_environment(plan: Plan) -> None:
-    first_of(plan, FUNCTION).inputs["environment"]["variables"]["DB_PASSWORD"] = "hunter2-hunter2"
+    _named(plan, FUNCTION).inputs["environment"]["variables"]["DB_PASSWORD"] = "hunter2-hunter2"
 
 
 def _drop_replica(plan: Plan) -> None:
-    table = plan.by_type(TABLE)[0]
+    (table,) = plan.by_type(TABLE)
     table.inputs["replicas"] = [
         r for r in table.inputs["replicas"] if r["regionName"] != "eu-west-1"
     ]
 
 
 def _drop_one_queue_policy(plan: Plan) -> None:
-    victim = next(r for r in plan.by_type(rt.QUEUE_POLICY) if r.region == "us-west-2")
-    plan.resources.remove(victim)
+    plan.resources.remove(named(plan, rt.QUEUE_POLICY, "pipeline-us-west-2-rejected-events-policy"))
 
 
 def _alarm_to_other_region(plan: Plan) -> None:
-    alarm = next(r for r in plan.by_type(ALARM) if r.region == "eu-west-1")
-    topic = first_of(plan, rt.TOPIC, "us-east-1").outputs["arn"]
+    alarm = named(plan, ALARM, "monitoring-eu-west-1-lambda-errors")
+    topic = _named(plan, rt.TOPIC).outputs["arn"]
     alarm.inputs["alarmActions"] = [topic]
 
 
 def _default_provider(plan: Plan) -> None:
-    table = plan.by_type(TABLE)[0]
+    (table,) = plan.by_type(TABLE)
     table.provider, table.region = "", None
 
 
 def _hard_coded_region(plan: Plan) -> None:
-    policy = first_of(plan, ROLE_POLICY, "us-west-2")
+    policy = named(plan, ROLE_POLICY, "pipeline-us-west-2-role-policy")
     policy.inputs["policy"] = policy.inputs["policy"].replace(":us-west-2:", ":us-east-1:")
 
 
 def _trust_without_condition(plan: Plan) -> None:
     edit_policy(
-        first_of(plan, ROLE), "assumeRolePolicy", lambda d: d["Statement"][0].pop("Condition")
+        _named(plan, ROLE), "assumeRolePolicy", lambda d: d["Statement"][0].pop("Condition")
     )
 
 
 def _deny_statement_actions(type_: str, actions: Any) -> Callable[[Plan], None]:
-    """Put ``actions`` into the DenyInsecureTransport statement of the first ``type_``."""
+    """Put ``actions`` into the DenyInsecureTransport statement of the primary's ``type_``."""
 
     def mutate(plan: Plan) -> None:
         def edit(doc: dict[str, Any]) -> None:
             (deny,) = [s for s in doc["Statement"] if s["Sid"] == "DenyInsecureTransport"]
             deny["Action"] = actions
 
-        edit_policy(first_of(plan, type_), "policy", edit)
+        edit_policy(_named(plan, type_), "policy", edit)
 
     return mutate
 
@@ -166,22 +190,28 @@ PRODUCTION_OPTIONS = {
 
 
 def _function_without_code_signing(plan: Plan) -> None:
-    first_of(plan, FUNCTION, "us-west-2").inputs.pop("codeSigningConfigArn")
+    named(plan, FUNCTION, "pipeline-us-west-2-function").inputs.pop("codeSigningConfigArn")
 
 
 def _backup_copy_in_same_region(plan: Plan) -> None:
     (backup_plan,) = plan.by_type(rt.BACKUP_PLAN)
-    vault = first_of(plan, rt.BACKUP_VAULT, "us-east-1").outputs["arn"]
+    vault = named(plan, rt.BACKUP_VAULT, "table-backup-vault-us-east-1").outputs["arn"]
     backup_plan.inputs["rules"][0]["copyActions"][0]["destinationVaultArn"] = vault
 
 
 def _key_policy_without_logs(plan: Plan) -> None:
-    key = next(k for k in plan.by_type(rt.KMS_KEY) if k.region == "eu-west-1" and "table" in k.name)
+    key = named(plan, rt.KMS_KEY, "table-eu-west-1-key")
     edit_policy(
         key,
         "policy",
         lambda d: d.update(Statement=[s for s in d["Statement"] if "logs" not in json.dumps(s)]),
     )
+
+
+def _replica(plan: Plan, region: str) -> dict[str, Any]:
+    (table,) = plan.by_type(TABLE)
+    (replica,) = [r for r in table.inputs["replicas"] if r["regionName"] == region]
+    return replica  # type: ignore[no-any-return]
 
 
 def _no_function_destination(plan: Plan) -> None:
@@ -200,12 +230,15 @@ _VPC = {
 
 
 def _sg_open_to_everyone(plan: Plan) -> None:
-    first_of(plan, rt.SG_EGRESS_RULE).inputs.update(cidrIpv4="0.0.0.0/0", prefixListId=None)
+    rule = named(plan, rt.SG_EGRESS_RULE, "network-us-east-1-functions-to-dynamodb")
+    rule.inputs.update(cidrIpv4="0.0.0.0/0", prefixListId=None)
 
 
 def _endpoint_policy_everything(plan: Plan) -> None:
     edit_policy(
-        first_of(plan, rt.VPC_ENDPOINT), "policy", lambda d: d["Statement"][0].update(Resource="*")
+        named(plan, rt.VPC_ENDPOINT, "endpoints-us-east-1-sqs"),
+        "policy",
+        lambda d: d["Statement"][0].update(Resource="*"),
     )
 
 
@@ -269,7 +302,7 @@ CASES: dict[str, Case] = {
         _pop(TABLE, "serverSideEncryption"), expect="serverSideEncryption"
     ),
     "dynamodb-pitr-table-and-replicas": Case(
-        lambda p: p.by_type(TABLE)[0].inputs["replicas"][1].update(pointInTimeRecovery=False),
+        lambda p: _replica(p, "eu-west-1").update(pointInTimeRecovery=False),
         expect="replica in eu-west-1",
     ),
     "dynamodb-streams-for-replicas": Case(
@@ -375,17 +408,11 @@ CASES: dict[str, Case] = {
     ),
     # more failing cases of this rule: tests/unit/test_data_protection.py
     "data-resources-protected": Case(
-        lambda p: setattr(_named(p, "table-us-west-2-key"), "protect", False),
+        lambda p: setattr(_named(p, rt.KMS_KEY, "table-us-west-2-key"), "protect", False),
         config={**PRODUCTION_OPTIONS, "trade-pipeline:deletionProtection": True},
         expect="kms:Key table-us-west-2-key is not protected",
     ),
 }
-
-
-def _named(plan: Plan, name: str) -> Any:
-    """The resource of that logical name (the plan's order is the engine's, not fixed)."""
-    (resource,) = [r for r in plan.resources if r.name == name]
-    return resource
 
 
 def _drop_alarm(plan: Plan, name: str) -> None:
@@ -449,7 +476,7 @@ def test_rule_fails_on_the_broken_plan(name: str, plan_for: Callable[[Case], Pla
 
 
 def test_reproducible_artifact_rejects_an_unpacked_folder(plan: Plan, tmp_path: Path) -> None:
-    first_of(plan, FUNCTION).inputs["code"] = pulumi.FileArchive(str(tmp_path))
+    _named(plan, FUNCTION).inputs["code"] = pulumi.FileArchive(str(tmp_path))
 
     violations = run_rule(rule_by_name("lambda-reproducible-artifact"), plan)
 

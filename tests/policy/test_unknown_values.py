@@ -11,7 +11,7 @@ from dataclasses import replace
 
 import pytest
 
-from tests.support.plans import first_of
+from tests.support.plans import named
 from trade_pipeline.policies import (
     UNKNOWN,
     Outcome,
@@ -24,11 +24,18 @@ from trade_pipeline.policies import (
 from trade_pipeline.preview import Plan
 from trade_pipeline.resource_types import ALARM, FUNCTION, ROLE_POLICY, TABLE
 
+# The resource each case makes unknown, by logical name.
+VIEWED = {
+    FUNCTION: "pipeline-us-east-1-function",
+    ROLE_POLICY: "pipeline-us-east-1-role-policy",
+    ALARM: "monitoring-us-east-1-lambda-errors",
+    TABLE: "trade-table",
+}
+
 
 def _view(plan: Plan, type_: str) -> ResourceView:
-    (view,) = [
-        r for r in stack_view_from_plan(plan).resources if r.urn == first_of(plan, type_).urn
-    ]
+    urn = named(plan, type_, VIEWED[type_]).urn
+    (view,) = [r for r in stack_view_from_plan(plan).resources if r.urn == urn]
     return view
 
 
@@ -60,7 +67,7 @@ def test_resource_rules_skip_unknown_values_naming_rule_and_attribute(
 def test_stack_rules_skip_only_the_resource_whose_value_is_unknown(plan: Plan) -> None:
     stack = stack_view_from_plan(plan)
     rule = rule_by_name("lambda-permission-rule-arn")
-    unknown_rule = next(r for r in stack.resources if r.type.endswith("eventRule:EventRule"))
+    (unknown_rule,) = [r for r in stack.resources if r.name == "pipeline-us-west-2-rule"]
     resources = tuple(
         replace(r, outputs={**r.outputs, "arn": UNKNOWN}) if r is unknown_rule else r
         for r in stack.resources
@@ -91,7 +98,7 @@ def test_unknown_values_are_notes_not_failures_in_the_report(plan: Plan) -> None
 
 
 def test_replica_coverage_is_the_table_components_own_check(plan: Plan) -> None:
-    table = first_of(plan, TABLE)
+    (table,) = plan.by_type(TABLE)
     primary = table.region
     table.inputs["replicas"] = [*table.inputs["replicas"], {"regionName": primary}]
 

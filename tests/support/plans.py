@@ -1,9 +1,16 @@
-"""Building offline-preview plans and reading resources back from them."""
+"""Building offline-preview plans and reading resources back from them.
+
+A plan lists resources in the order the program declares them, but a test never reads it by
+position: it selects a resource by its logical name (:func:`named`), by a distinguishing input
+(:func:`where`), or as the only one of its type in a region (:func:`single`). Where a region
+has several of a type (two functions, two role policies, three queues), position would pick
+whichever the program happens to declare first.
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from trade_pipeline.preview import Plan, PlannedResource, run_preview
@@ -12,12 +19,14 @@ __all__ = [
     "FIVE_REGIONS",
     "SIX_REGIONS",
     "build",
-    "first_of",
+    "by_name",
+    "named",
     "policy_doc",
     "processor",
     "processor_policy",
     "regions_env",
     "single",
+    "where",
 ]
 
 SIX_REGIONS = (
@@ -45,11 +54,39 @@ def single(plan: Plan, type_: str, region: str) -> PlannedResource:
     return found[0]
 
 
-def first_of(plan: Plan, type_: str, region: str = "us-east-1") -> PlannedResource:
-    """The first resource of ``type_`` in ``region`` (there may be several, e.g. queues)."""
-    found = [r for r in plan.by_type(type_) if r.region == region]
-    assert found, f"no {type_} in {region}"
+def named(plan: Plan, type_: str, name: str) -> PlannedResource:
+    """The resource of ``type_`` whose logical name is ``name`` (``pipeline-us-east-1-function``,
+    ``conflicts-us-west-2-role-policy``, ``monitoring-eu-west-1-lambda-errors``...)."""
+    found = [r for r in plan.by_type(type_) if r.name == name]
+    assert len(found) == 1, (
+        f"expected one {type_} named {name}, found {len(found)} among "
+        f"{sorted(r.name for r in plan.by_type(type_))}"
+    )
     return found[0]
+
+
+def where(plan: Plan, type_: str, region: str | None = None, **inputs: Any) -> PlannedResource:
+    """The one resource of ``type_`` (in ``region``, if given) whose inputs hold these values,
+    e.g. ``where(plan, ALARM, "us-east-1", metricName="Errors", name=...)``."""
+    found = [
+        r
+        for r in plan.by_type(type_)
+        if (region is None or r.region == region)
+        and all(r.inputs.get(key) == value for key, value in inputs.items())
+    ]
+    assert len(found) == 1, (
+        f"expected one {type_} in {region or 'any region'} with {inputs}, found "
+        f"{sorted(r.name for r in found)}"
+    )
+    return found[0]
+
+
+def by_name(resources: Iterable[PlannedResource]) -> dict[str, PlannedResource]:
+    """``resources`` (of one type) keyed by logical name, for lookups by name."""
+    listed = list(resources)
+    keyed = {r.name: r for r in listed}
+    assert len(keyed) == len(listed), f"names repeat: {sorted(r.name for r in listed)}"
+    return keyed
 
 
 def policy_doc(resource: PlannedResource, key: str = "policy") -> dict[str, Any]:

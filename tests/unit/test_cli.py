@@ -11,8 +11,6 @@ from typing import Any
 
 import pytest
 
-from trade_pipeline.commands.config_reference import config_reference_markdown
-
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -48,9 +46,12 @@ def test_preview_prints_each_region_and_writes_the_plan(
     assert "python3.14" in result.stdout and "Active" in result.stdout
     assert "0 on a default provider" in result.stdout
     plan = json.loads(plan_file.read_text())
-    resource = next(r for r in plan["resources"] if r["type"] == "aws:lambda/permission:Permission")
+    (resource,) = [
+        r for r in plan["resources"] if r["name"] == "pipeline-us-east-1-invoke-permission"
+    ]
+    assert resource["type"] == "aws:lambda/permission:Permission"
     assert {"type", "name", "region", "inputs", "dependencies", "urn"} <= set(resource)
-    assert resource["region"] in {"us-east-1", "us-west-2", "eu-west-1"}
+    assert resource["region"] == "us-east-1"
     assert resource["dependencies"]
 
 
@@ -93,13 +94,6 @@ def test_unknown_stack_is_a_clear_error() -> None:
     result = run_cli("preview", "--stack", "nope")
     assert result.returncode == 2
     assert "Pulumi.nope.yaml" in result.stderr
-
-
-def test_readme_config_reference_matches_the_config_class() -> None:
-    readme = (REPO / "README.md").read_text()
-    assert config_reference_markdown() in readme, (
-        "README.md's config reference is stale: paste `trade-pipeline config-reference`"
-    )
 
 
 def test_version_prints_the_package_version() -> None:

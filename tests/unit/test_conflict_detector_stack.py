@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from tests.support.plans import build, policy_doc, single
+from tests.support.plans import processor as processor_of
 from trade_pipeline.preview import Plan
 from trade_pipeline.resource_types import (
     EVENT_SOURCE_MAPPING,
@@ -71,7 +72,7 @@ def test_the_mapping_reads_the_regions_own_replica_stream_modify_only(
 @pytest.mark.parametrize("region", REGIONS)
 def test_the_detector_meets_the_processors_standards(plan: Plan, region: str) -> None:
     fn = detector(plan, region)
-    processor = next(f for f in plan.by_type(FUNCTION) if f.region == region and f is not fn)
+    processor = processor_of(plan, region)
     for key in ("runtime", "architectures", "tracingConfig", "sourceCodeHash"):
         assert fn.inputs[key] == processor.inputs[key], key
     assert fn.inputs["architectures"] == ["arm64"]

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.plans import build, processor, regions_env
+from tests.support.plans import build, processor, regions_env, single
 from trade_pipeline import resource_types as rt
 from trade_pipeline.commands.cost import VOLUME_ENV, VOLUME_KEY
 from trade_pipeline.config import ConfigError, PipelineConfig
@@ -48,7 +48,7 @@ def _estimate(plan: Plan, profile: ProcessorProfile, volume: int = VOLUME) -> Es
 
 def _add(plan: Plan, type_: str, region: str | None, inputs: dict[str, Any], name: str) -> Plan:
     edited = copy.deepcopy(plan)
-    template = edited.by_type(rt.BUS)[0]
+    template = single(edited, rt.BUS, "us-east-1")  # a template: every field is replaced
     edited.resources.append(
         replace(template, type=type_, name=name, urn=f"urn:{name}", region=region, inputs=inputs)
     )
@@ -120,7 +120,7 @@ def test_an_index_in_the_plan_is_priced_by_its_projection(
 ) -> None:
     base = _estimate(dev_plan, profile)
     edited = copy.deepcopy(dev_plan)
-    table = edited.by_type(rt.TABLE)[0]
+    (table,) = edited.by_type(rt.TABLE)
     table.inputs["globalSecondaryIndexes"] = [
         *(table.inputs.get("globalSecondaryIndexes") or []),
         {
@@ -151,7 +151,8 @@ def test_without_indexes_tracing_and_archive_the_stack_nears_the_floor(
     dev_plan: Plan, profile: ProcessorProfile
 ) -> None:
     edited = copy.deepcopy(dev_plan)
-    edited.by_type(rt.TABLE)[0].inputs["globalSecondaryIndexes"] = []
+    (table,) = edited.by_type(rt.TABLE)
+    table.inputs["globalSecondaryIndexes"] = []
     for fn in edited.by_type(rt.FUNCTION):
         fn.inputs["tracingConfig"] = {"mode": "PassThrough"}
     edited.resources = [r for r in edited.resources if r.type != rt.ARCHIVE]
@@ -297,14 +298,6 @@ def test_cost_command_reads_the_expected_volume_key(tmp_path: Path, lambda_artif
     ]
 
 
-def test_docs_carry_the_current_price_table() -> None:
-    from trade_pipeline.cost.report import price_table_markdown
-
-    text = (REPO / "docs" / "cost.md").read_text()
-    block = text.split("<!-- prices:begin -->\n", 1)[1].split("\n<!-- prices:end -->", 1)[0]
-    assert block == price_table_markdown()
-
-
 def test_the_preview_line_is_the_estimate_at_the_expected_volume(
     dev_stack_config: dict[str, Any], lambda_artifact: Any
 ) -> None:
@@ -364,13 +357,11 @@ def test_the_trade_guard_is_priced_by_the_share_of_trades(
 def test_xray_is_priced_from_the_planned_sampling_rule(
     dev_plan: Plan, profile: ProcessorProfile
 ) -> None:
-    (rule,) = [r for r in dev_plan.by_type(rt.SAMPLING_RULE) if r.region == "us-east-1"]
+    rule = single(dev_plan, rt.SAMPLING_RULE, "us-east-1")
     assert rule.inputs["fixedRate"] == 0.01 and rule.inputs["reservoirSize"] == 1
     assert _variable(dev_plan, profile, "X-Ray") == pytest.approx(0.01 * 5.0)
     edited = copy.deepcopy(dev_plan)
-    next(r for r in edited.by_type(rt.SAMPLING_RULE) if r.region == "us-east-1").inputs[
-        "fixedRate"
-    ] = 0.2
+    single(edited, rt.SAMPLING_RULE, "us-east-1").inputs["fixedRate"] = 0.2
     assert _variable(edited, profile, "X-Ray") == pytest.approx(0.2 * 5.0)
     edited.resources = [r for r in edited.resources if r.type != rt.SAMPLING_RULE]
     assert _variable(edited, profile, "X-Ray") == pytest.approx(0.05 * 5.0)  # Lambda's default

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -14,13 +13,12 @@ from typing import Any
 
 import pytest
 
-from tests.support.plans import build
+from tests.support.plans import build, single
 from trade_pipeline import resource_types as rt
-from trade_pipeline.diagram import build_graph, kind_of, to_mermaid
+from trade_pipeline.diagram import build_graph, kind_of
 from trade_pipeline.preview import Plan
 
 REPO = Path(__file__).resolve().parents[2]
-BEGIN, END = "<!-- diagram:dev:begin -->", "<!-- diagram:dev:end -->"
 
 
 @pytest.fixture(scope="module")
@@ -88,7 +86,7 @@ def test_event_path_loss_paths_alarms_and_replication_per_region(dev_plan: Plan)
 def test_a_global_endpoint_and_its_health_check_are_drawn_when_planned(dev_plan: Plan) -> None:
     plan = copy.deepcopy(dev_plan)
     buses = {b.region: b.outputs["arn"] for b in plan.by_type(rt.BUS)}
-    template = plan.by_type(rt.BUS)[0]
+    template = single(plan, rt.BUS, "us-east-1")  # a template: type, name, inputs replaced
     plan.resources.append(
         replace(
             template,
@@ -117,18 +115,6 @@ def test_a_global_endpoint_and_its_health_check_are_drawn_when_planned(dev_plan:
         "PutEvents",
         "cloudwatch:EventBus@us-east-1",
     ) in edges
-
-
-def test_readme_embeds_the_current_dev_diagram(dev_plan: Plan) -> None:
-    readme = (REPO / "README.md").read_text()
-    embedded = re.search(
-        re.escape(BEGIN) + r"\n```mermaid\n(.*?)```\n" + re.escape(END), readme, re.S
-    )
-    assert embedded, "README.md lacks the generated diagram between its markers"
-    assert embedded.group(1) == to_mermaid(build_graph(dev_plan)), (
-        "README diagram is stale: regenerate with "
-        "`trade-pipeline diagram --stack dev` and paste it between the markers"
-    )
 
 
 def test_png_without_graphviz_is_one_line_and_exit_2(tmp_path: Path) -> None:

@@ -1,55 +1,32 @@
-"""The dev stack's URNs are pinned: a refactor must never make ``pulumi up`` replace anything.
+"""The offline preview is reproducible: two previews of one program are the same plan.
 
-A resource's URN is its type, its logical name and the types of its parents; changing any of
-them (or the provider region it lands in) makes Pulumi delete and recreate it, which for the
-trade table means losing the data. ``data/dev-plan-urns.txt`` lists every URN of the dev plan
-with its region. When a change adds or renames resources on purpose, regenerate the list with
-``PYTHONPATH=src python -m tests.unit.test_plan_stability`` and review the diff: every removed
-line is a resource Pulumi will delete.
+Pulumi's mock engine completes registrations from a thread pool, so they reach the monitor in
+an order that changes from run to run; the plan lists resources in the order the program
+declares them instead (``trade_pipeline.preview.in_declaration_order``), so ``build/plan-*.json``,
+the preview's tables and every generated file read from a plan are identical run after run.
+The dev plan's URNs themselves are pinned in ``data/dev-plan-urns.txt``, a generated file
+(``make regen``, checked by ``tests/unit/test_generated.py``).
 """
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from trade_pipeline.preview import Plan, run_preview
-
-PINNED = Path(__file__).with_name("data") / "dev-plan-urns.txt"
+from tests.support.plans import build
 
 
-def urn_lines(plan: Plan) -> list[str]:
-    """One line per resource: its URN and the region of its provider (``-`` for none)."""
-    return sorted(f"{r.urn} @ {r.region or '-'}" for r in plan.resources)
+def test_two_previews_of_the_dev_stack_are_the_same_plan_in_the_same_order(
+    dev_stack_config: dict[str, Any], lambda_artifact: Any, plan_order: str
+) -> None:
+    if plan_order != "declared":
+        pytest.skip(f"--plan-order {plan_order} shuffles plans on purpose")
+    first, second = (build(dev_stack_config, lambda_artifact) for _ in range(2))
 
-
-def dev_plan(stack_config: dict[str, Any], artifact: Any) -> Plan:
-    """The dev stack as ``make preview`` plans it, without environment overrides."""
-    return run_preview(stack_config, stack="dev", environ={}, artifact=artifact)
-
-
-@pytest.fixture(scope="module")
-def plan(dev_stack_config: dict[str, Any], lambda_artifact: Any) -> Plan:
-    return dev_plan(dev_stack_config, lambda_artifact)
-
-
-def test_dev_plan_has_exactly_the_pinned_urns(plan: Plan) -> None:
-    pinned = PINNED.read_text(encoding="utf-8").splitlines()
-    actual = urn_lines(plan)
-    removed = sorted(set(pinned) - set(actual))
-    added = sorted(set(actual) - set(pinned))
-    assert (removed, added) == ([], []), (
-        "URNs changed: Pulumi would delete the removed and create the added resources"
-    )
-    assert len(actual) == len(pinned)  # no URN registered twice
-
-
-if __name__ == "__main__":  # regenerate the pinned list (review the diff before committing)
-    from trade_pipeline.packaging import build_lambda_artifact
-    from trade_pipeline.preview import load_stack_config
-
-    stack_config = load_stack_config("dev", Path(__file__).resolve().parents[2])
-    lines = urn_lines(dev_plan(stack_config, build_lambda_artifact()))
-    PINNED.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
+    assert first.to_json() == second.to_json()
+    stack = "urn:pulumi:dev::trade-pipeline::pulumi:pulumi:Stack::trade-pipeline-dev"
+    seen = {stack}
+    for resource in first.resources:  # declaration order: a parent before its children
+        assert resource.parent in seen, f"{resource.name} before its parent {resource.parent}"
+        seen.add(resource.urn)

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
+from tests.support.order import assert_same_items
 from tests.support.plans import policy_doc, processor, single
 from trade_pipeline import resource_types as rt
 from trade_pipeline.policies import evaluate_plan
@@ -80,17 +81,14 @@ def test_log_groups_are_encrypted_with_the_regions_key_that_logs_may_use(
     assert logs["Principal"] == {"Service": f"logs.{region}.amazonaws.com"}
     (condition,) = logs["Condition"]["ArnLike"].items()
     assert condition[0] == "kms:EncryptionContext:aws:logs:arn"
-    # Compared as sets: the plan lists resources in the order the engine registered them.
-    assert sorted(condition[1]) == sorted(
-        f"arn:aws:logs:{region}:{MOCK_ACCOUNT_ID}:log-group:{group.inputs['name']}"
-        for group in groups
+    assert_same_items(
+        condition[1],
+        (f"arn:aws:logs:{region}:{MOCK_ACCOUNT_ID}:log-group:{g.inputs['name']}" for g in groups),
+        "log groups the key's logs statement names",
     )
-    replica_keys = {
-        r["regionName"]: r["kmsKeyArn"] for r in plan.by_type(rt.TABLE)[0].inputs["replicas"]
-    }
-    table_key = replica_keys.get(
-        region, plan.by_type(rt.TABLE)[0].inputs["serverSideEncryption"]["kmsKeyArn"]
-    )
+    (table,) = plan.by_type(rt.TABLE)
+    replica_keys = {r["regionName"]: r["kmsKeyArn"] for r in table.inputs["replicas"]}
+    table_key = replica_keys.get(region, table.inputs["serverSideEncryption"]["kmsKeyArn"])
     assert key_arn == table_key  # the region's one customer-managed key
 
 
@@ -146,10 +144,11 @@ def test_backup_on_copies_the_table_to_a_second_region(prod: Callable[..., Plan]
     assert copy["destinationVaultArn"] == vaults["us-west-2"].outputs["arn"]  # first secondary
     assert rule["lifecycle"]["deleteAfter"] >= 1
     (selection,) = plan.by_type(rt.BACKUP_SELECTION)
-    assert selection.inputs["resources"] == [plan.by_type(rt.TABLE)[0].outputs["arn"]]
-    role = next(
+    (table,) = plan.by_type(rt.TABLE)
+    assert selection.inputs["resources"] == [table.outputs["arn"]]
+    (role,) = [
         r for r in plan.by_type(rt.ROLE) if r.outputs["arn"] == selection.inputs["iamRoleArn"]
-    )
+    ]
     trust = policy_doc(role, "assumeRolePolicy")["Statement"][0]
     assert trust["Principal"] == {"Service": "backup.amazonaws.com"}
     policies = [p for p in plan.by_type(rt.ROLE_POLICY) if p.inputs["name"].startswith("backup")]

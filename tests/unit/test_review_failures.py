@@ -22,6 +22,7 @@ import pytest
 from tests.support.plans import (
     FIVE_REGIONS,
     build,
+    named,
     policy_doc,
     processor,
     processor_policy,
@@ -135,7 +136,7 @@ def test_xray_tracing_is_active_in_every_region(plan: Plan) -> None:
 def test_dynamodb_permissions_name_only_the_own_region_replica(
     plan: Plan,
 ) -> None:
-    table = plan.by_type(TABLE)[0]
+    (table,) = plan.by_type(TABLE)
     replica_arn = {table.region: table.outputs["arn"]}
     replica_arn |= {r["regionName"]: r["arn"] for r in table.outputs["replicas"]}
     for region in regions(plan):
@@ -282,7 +283,9 @@ def test_alarms_have_alarm_and_ok_actions_to_own_region_topic_and_configured_thr
             assert alarm.inputs["okActions"] == [topic_arn], alarm.name
             assert alarm.inputs["treatMissingData"] == "notBreaching"
             assert alarm.inputs["actionsEnabled"] is True
-        errors = next(a for a in alarms if a.inputs["metricName"] == "Errors")
+        # the processor's (the conflict detector has an Errors alarm of its own), by name
+        errors = named(plan, ALARM, f"monitoring-{region}-lambda-errors")
+        assert errors.inputs["metricName"] == "Errors"
         assert errors.inputs["threshold"] == config.lambda_errors_threshold > 1
 
 

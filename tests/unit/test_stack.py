@@ -17,8 +17,9 @@ from tests.support.plans import (
     regions_env,
     single,
 )
+from trade_pipeline.components.alarms import alarm_specs
 from trade_pipeline.config import PipelineConfig
-from trade_pipeline.naming import QueueKind
+from trade_pipeline.naming import Naming, QueueKind
 from trade_pipeline.policies.rules.iam import parliament_findings
 from trade_pipeline.preview import Plan
 from trade_pipeline.resource_types import (
@@ -56,9 +57,21 @@ def test_one_three_and_six_regions_build_with_the_same_regional_shape(
         expected[DASHBOARD] -= 1  # one dashboard for the stack, in the primary region
         expected[IAM_POLICY] -= 1  # the producer policy (IAM is global; primary's provider)
         assert +expected == per_region[region]
-    # processor 4, its loss paths 4, rule 2, queues 3 x 2, detector 5, replication per other
-    assert per_region[primary]["aws:cloudwatch/metricAlarm:MetricAlarm"] == 21 + count - 1
-    assert len(plan.by_type(TABLE)[0].inputs.get("replicas", [])) == count - 1
+    # every alarm spec of the region, and one replication alarm per other region (the count
+    # of alarms is the specs', so a new alarm spec needs no edit here)
+    config = PipelineConfig.model_validate(plan.config)
+    names = Naming(config.name_prefix, config.environment_suffix)
+    specs = alarm_specs(config, names, primary, config.regions)
+    assert per_region[primary]["aws:cloudwatch/metricAlarm:MetricAlarm"] == len(specs)
+    replication = [
+        a
+        for a in plan.in_region(primary)
+        if a.type == "aws:cloudwatch/metricAlarm:MetricAlarm"
+        and a.inputs["metricName"] == "ReplicationLatency"
+    ]
+    assert len(replication) == count - 1
+    (table,) = plan.by_type(TABLE)
+    assert len(table.inputs.get("replicas", [])) == count - 1
 
 
 def test_every_permission_policy_passes_parliament(plan: Plan) -> None:
@@ -95,18 +108,20 @@ def test_queues_are_encrypted_and_tls_only_and_the_dlq_accepts_only_its_rule(pla
     assert all(q.inputs["sqsManagedSseEnabled"] is True for q in queues)
     for policy in policies:
         doc = policy_doc(policy)
-        deny = [s for s in doc["Statement"] if s["Effect"] == "Deny"]
-        assert deny and deny[0]["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+        (deny,) = [s for s in doc["Statement"] if s["Effect"] == "Deny"]
+        assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
         allows = [s for s in doc["Statement"] if s["Effect"] == "Allow"]
         if "delivery-dlq" in policy.name:
             rule_arn = single(plan, RULE, policy.region or "").outputs["arn"]
-            assert allows[0]["Condition"]["ArnEquals"] == {"aws:SourceArn": rule_arn}
+            (allow,) = allows
+            assert allow["Condition"]["ArnEquals"] == {"aws:SourceArn": rule_arn}
         else:
             assert allows == []
 
 
 def test_function_is_wired_to_its_log_group_queues_and_replica(plan: Plan) -> None:
     config = PipelineConfig.model_validate(plan.config)
+    (table,) = plan.by_type(TABLE)
     for region in config.regions:
         function = processor(plan, region)
         (log_group,) = [
@@ -120,7 +135,7 @@ def test_function_is_wired_to_its_log_group_queues_and_replica(plan: Plan) -> No
         assert log_group.inputs["retentionInDays"] == config.log_retention_days
         assert log_group.urn in function.dependencies
         env = function.inputs["environment"]["variables"]
-        assert env["TABLE_NAME"] == plan.by_type(TABLE)[0].inputs["name"]
+        assert env["TABLE_NAME"] == table.inputs["name"]
         assert env["REJECTED_EVENTS_QUEUE_URL"].startswith(f"https://sqs.{region}.amazonaws.com/")
         assert env["REJECTED_EVENTS_QUEUE_URL"].endswith("rejected-events")
         (invoke,) = [

@@ -2,8 +2,9 @@
 
 :data:`MODULES` is the registration order, hence the order of the compliance table and of the
 CrossGuard pack. Users' waivers and CI logs name rules, so a new module goes where its rules
-should appear, and ``tests/policy/test_golden.py`` notices any reordering. (The modules are
-imported from this tuple rather than by import statements, which a formatter would sort.)
+should appear, and the compliance golden file (``tests/policy/compliance-dev.golden.json``,
+rewritten by ``make regen``) shows any reordering. (The modules are imported from this tuple
+rather than by import statements, which a formatter would sort.)
 """
 
 from __future__ import annotations
