@@ -97,6 +97,8 @@ class Names:
     def resolve(self, template: str, region: str) -> str:
         """The concrete ARN ``template`` stands for in ``region`` of this plan."""
         text = template.replace(REGION, region).replace(ACCOUNT, self._account)
+        if not text.startswith("arn:"):
+            return text
         head, segments = split_resource(text)
         return head + "/".join(self._resolve_segment(s, region) for s in segments)
 

@@ -39,14 +39,12 @@ def _function_arn(plan: Plan, function: PlannedResource) -> str:
 
 
 def _as_role(row: Row, function: PlannedResource, action: str, resource: str) -> Request:
+    region = function.region or ""
+    context = [SECURE, ("aws:RequestedRegion", region)]
+    if action.startswith("ec2:"):
+        context.append(("ec2:Region", region))  # EC2 sets it on every request
     return Request(
-        role_principal(function),
-        action,
-        resource,
-        function.region or "",
-        row.name,
-        row.source,
-        (SECURE,),
+        role_principal(function), action, resource, region, row.name, row.source, tuple(context)
     )
 
 
