@@ -10,12 +10,12 @@ of a role or a key policy that breaks a known call stops the preview.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from typing import Final
+from collections.abc import Iterator, Mapping
+from typing import Any, Final
 
 from trade_pipeline.calls.check import Verdict, check_plan
 from trade_pipeline.calls.service_side import ROWS
-from trade_pipeline.policies.model import Finding, StackView, is_unknown
+from trade_pipeline.policies.model import Finding, ResourceView, StackView, is_unknown
 from trade_pipeline.policies.registry import stack_rule
 from trade_pipeline.preview import Plan, PlannedResource
 
@@ -40,6 +40,36 @@ POLICY_TYPES = (
     "aws:sqs/queuePolicy:QueuePolicy",
     "aws:sns/topicPolicy:TopicPolicy",
 )
+
+
+# every type the check reads: their inputs and ARNs must be known to decide
+READ_TYPES = frozenset(
+    {
+        *POLICY_TYPES,
+        "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+        "aws:lambda/function:Function",
+        "aws:lambda/permission:Permission",
+        "aws:lambda/eventSourceMapping:EventSourceMapping",
+        "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig",
+        "aws:cloudwatch/eventTarget:EventTarget",
+        "aws:cloudwatch/metricAlarm:MetricAlarm",
+        "aws:dynamodb/table:Table",
+    }
+)
+
+
+def _unknown_inside(value: Any) -> bool:
+    if is_unknown(value):
+        return True
+    if isinstance(value, Mapping):
+        return any(_unknown_inside(v) for v in value.values())
+    if isinstance(value, list | tuple):
+        return any(_unknown_inside(v) for v in value)
+    return False
+
+
+def _has_unknown(resource: ResourceView) -> bool:
+    return _unknown_inside(resource.props) or _unknown_inside(resource.outputs.get("arn"))
 
 
 def known_gap(verdict: Verdict) -> bool:
@@ -70,7 +100,7 @@ def _plan_of(stack: StackView) -> Plan:
 
 
 def _missing_statement(verdict: Verdict) -> str:
-    statement = {
+    statement: dict[str, Any] = {
         "Effect": "Allow",
         "Action": verdict.request.action,
         "Resource": verdict.request.resource,
@@ -96,13 +126,10 @@ def _missing_statement(verdict: Verdict) -> str:
 )
 def recorded_calls_permitted(stack: StackView) -> Iterator[Finding]:
     """Every recorded AWS call and every call AWS makes on the stack's behalf is permitted."""
-    unknown = [r for r in stack.of_type(*POLICY_TYPES) if is_unknown(r.props.get("policy"))]
+    unknown = [r for r in stack.resources if r.type in READ_TYPES and _has_unknown(r)]
     if unknown or not stack.regions:
-        yield Finding(
-            "policies not known until deployment",
-            unknown[0].name if unknown else None,
-            skipped=True,
-        )
+        name = unknown[0].name if unknown else None
+        yield Finding("policies or ARNs not known until deployment", name, skipped=True)
         return
     for verdict in check_plan(_plan_of(stack)):
         if verdict.decision.allowed:
