@@ -65,3 +65,22 @@ def test_eventbridge_dead_letters_to_the_targets_queue_from_its_rule(
     assert request.context_dict()["aws:SourceArn"].endswith(
         ":rule/trade-events-dev/trade-events-dev-to-processor"
     )
+
+
+def test_flow_logs_and_the_global_endpoint_use_their_roles(plans: dict[str, Plan]) -> None:
+    flow = {
+        r.principal.name
+        for r in service_side_requests(plans["private"])
+        if r.origin == "flow-logs-deliver-to-log-group"
+    }
+    replication = [
+        r
+        for r in service_side_requests(plans["prod"])
+        if r.origin == "global-endpoint-replicates-events"
+    ]
+
+    assert flow == {
+        f"trade-flow-logs-private-{region}" for region in plans["private"].stack_outputs["regions"]
+    }
+    assert {r.region for r in replication} == {"us-east-1", "us-west-2"}
+    assert all(r.action == "events:PutEvents" and ":event-bus/" in r.resource for r in replication)

@@ -207,6 +207,35 @@ def _alarm_actions(plan: Plan, row: Row) -> Iterator[Request]:
             )
 
 
+def _named_role(row: Row, role_arn: str, action: str, resource: str, region: str) -> Request:
+    principal = Principal("role", role_arn.rsplit("/", 1)[-1], role_arn)
+    context = (SECURE, ("aws:RequestedRegion", region))
+    return Request(principal, action, resource, region, row.name, row.source, context)
+
+
+def _flow_logs(plan: Plan, row: Row) -> Iterator[Request]:
+    for flow in plan.by_type("aws:ec2/flowLog:FlowLog"):
+        role, group = flow.inputs.get("iamRoleArn"), flow.inputs.get("logDestination")
+        if not role or flow.inputs.get("logDestinationType") != "cloud-watch-logs" or not group:
+            continue
+        region = flow.region or ""
+        stream = f"{group}:log-stream:eni-0123456789abcdef0-all"  # one stream per interface
+        for action in ("logs:CreateLogStream", "logs:PutLogEvents"):
+            yield _named_role(row, role, action, stream, region)
+        yield _named_role(row, role, "logs:DescribeLogStreams", group, region)
+        yield _named_role(row, role, "logs:DescribeLogGroups", "*", region)
+
+
+def _endpoint_replication(plan: Plan, row: Row) -> Iterator[Request]:
+    for endpoint in plan.by_type("aws:cloudwatch/eventEndpoint:EventEndpoint"):
+        role = endpoint.inputs.get("roleArn")
+        if not role or (endpoint.inputs.get("replicationConfig") or {}).get("state") == "DISABLED":
+            continue
+        for bus in endpoint.inputs.get("eventBuses") or []:
+            arn = str(bus["eventBusArn"])
+            yield _named_role(row, role, "events:PutEvents", arn, arn.split(":")[3])
+
+
 ROWS: tuple[Row, ...] = (
     Row(
         "lambda-writes-logs",
@@ -250,6 +279,16 @@ ROWS: tuple[Row, ...] = (
         "https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html; "
         "https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rule-dlq.html",
         _eventbridge,
+    ),
+    Row(
+        "flow-logs-deliver-to-log-group",
+        "https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-iam-role.html",
+        _flow_logs,
+    ),
+    Row(
+        "global-endpoint-replicates-events",
+        "https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-global-endpoints.html",
+        _endpoint_replication,
     ),
     Row(
         "cloudwatch-publishes-alarms",
