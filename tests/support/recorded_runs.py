@@ -3,14 +3,16 @@
 :func:`record_calls` deploys the dev plan on moto (in-process, every region, with
 :func:`tests.e2e.moto_stack.deploy`), then, inside :func:`trade_pipeline.calls.recorder.recording`,
 runs the real code the way AWS and an operator would: the processor's handler on a stored
-event, a duplicate, a trade (a transaction) and a rejected event, built from the function's
+event, a duplicate, a trade (a transaction), the same trade again and a rejected event, built
+from the function's
 planned environment; the detector's handler on a recorded MODIFY batch; and every operator
 command that calls AWS, through the CLI, against an outputs file shaped as the program exports.
 The processor also runs as the function in a thread (the rule's capture queue stands in for
 the invocation), so ``verify`` and ``replay`` see their events stored.
 
 ``make regen`` writes the result to ``src/trade_pipeline/calls/recorded.json``
-(:mod:`trade_pipeline.generated`); ``tests/unit/test_recorded_calls.py`` runs it again.
+(:mod:`trade_pipeline.generated`); ``tests/unit/test_generated.py`` runs it again and fails
+when the committed set is stale.
 """
 
 from __future__ import annotations
@@ -70,10 +72,12 @@ def _run_processor(plan: Plan, region: str) -> None:
         handler_module.use_processor(None)  # built from the environment, as in Lambda
         try:
             order = sample_events.make_event("OrderPlaced", region=region)
+            trade = sample_events.make_event("TradeExecuted", region=region)
             for event in (
                 order,
                 order,  # a duplicate: the conditional put fails
-                sample_events.make_event("TradeExecuted", region=region),  # a transaction
+                trade,  # a transaction with its guard item
+                trade,  # a duplicate trade: the transaction is cancelled
                 sample_events.make_event("OrderPlaced", region=region, quantity=-1),  # rejected
             ):
                 handler_module.handler(event, None)
