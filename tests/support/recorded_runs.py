@@ -4,9 +4,9 @@
 :func:`tests.e2e.moto_stack.deploy`), then, inside :func:`trade_pipeline.calls.recorder.recording`,
 runs the real code the way AWS and an operator would: the processor's handler on a stored
 event, a duplicate, a trade (a transaction), the same trade again and a rejected event, built
-from the function's
-planned environment; the detector's handler on a recorded MODIFY batch; and every operator
-command that calls AWS, through the CLI, against an outputs file shaped as the program exports.
+from the function's planned environment; the detector's handler on a recorded MODIFY batch;
+and every operator command that calls AWS, through the CLI, against an outputs file shaped as
+the program exports.
 The processor also runs as the function in a thread (the rule's capture queue stands in for
 the invocation), so ``verify`` and ``replay`` see their events stored.
 
