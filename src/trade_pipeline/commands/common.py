@@ -125,16 +125,16 @@ def clients() -> Clients:
 
 
 def stdout() -> Console:
-    """The console for tables: wide when not a terminal, so logs keep whole rows."""
-    console = Console()
-    return console if console.is_terminal else Console(width=140)
+    """The console of the operator commands' tables (see :func:`report_console`)."""
+    return report_console(140)
 
 
 def report_console(width: int) -> Console:
-    """The console of a report (preview, cost): ``width`` columns in logs and CI, where wide
-    tables beat wrapped cells, unless ``COLUMNS`` says otherwise."""
+    """The console of a command's tables: the terminal's width; when piped, ``COLUMNS`` if set
+    (rich reads it), else ``width`` columns, as logs and CI keep whole rows. Tables choose their
+    layout from that width (:mod:`trade_pipeline.tables`)."""
     console = Console()
-    if not console.is_terminal and "COLUMNS" not in os.environ:
+    if not console.is_terminal and not os.environ.get("COLUMNS", "").isdigit():
         return Console(width=width)
     return console
 

@@ -6,23 +6,27 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from trade_pipeline.commands import common
 from trade_pipeline.errors import UserError
 from trade_pipeline.ops import redrive as ops
 from trade_pipeline.ops.outputs import load_outputs
+from trade_pipeline.tables import FitTable
 
 __all__ = ["register"]
 
 
-def _render_dry(report: ops.DryRun) -> None:
-    table = Table(title=f"redrive (dry run): {report.region} {report.queue}")
+def dry_run_table(report: ops.DryRun) -> FitTable:
+    table = FitTable(title=f"redrive (dry run): {report.region} {report.queue}")
     table.add_column("reason")
     table.add_column("messages", justify="right")
     for reason, count in sorted(report.reasons.items()):
         table.add_row(reason, str(count))
-    common.stdout().print(table)
+    return table
+
+
+def _render_dry(report: ops.DryRun) -> None:
+    common.stdout().print(dry_run_table(report))
     age = "-" if report.oldest_age_seconds is None else f"{report.oldest_age_seconds:.0f} s"
     common.stdout().print(
         f"about {report.approximate_messages} message(s); {report.sampled} sampled, "
@@ -30,13 +34,17 @@ def _render_dry(report: ops.DryRun) -> None:
     )
 
 
-def _render_apply(result: ops.RedriveResult) -> None:
-    table = Table(title=f"redrive: {result.region} {result.queue}")
+def apply_table(result: ops.RedriveResult) -> FitTable:
+    table = FitTable(title=f"redrive: {result.region} {result.queue}")
     for column in ("redriven", "failed", "left (not redrivable)", "error codes"):
         table.add_column(column, justify="right")
     codes = ", ".join(f"{c} x{n}" for c, n in sorted(result.error_codes.items())) or "-"
     table.add_row(str(result.redriven), str(result.failed), str(result.skipped), codes)
-    common.stdout().print(table)
+    return table
+
+
+def _render_apply(result: ops.RedriveResult) -> None:
+    common.stdout().print(apply_table(result))
 
 
 def redrive(

@@ -7,12 +7,12 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from trade_pipeline.commands import common
 from trade_pipeline.errors import UserError
 from trade_pipeline.ops import replay as ops
 from trade_pipeline.ops.outputs import load_outputs
+from trade_pipeline.tables import FitTable
 
 __all__ = ["register"]
 
@@ -41,8 +41,8 @@ def _window(start: str | None, end: str | None, last: int | None) -> tuple[datet
     return _parse_time("--start", start), stop
 
 
-def _render(result: ops.ReplayResult) -> None:
-    table = Table(title=f"replay {result.name}")
+def replay_table(result: ops.ReplayResult) -> FitTable:
+    table = FitTable(title=f"replay {result.name}")
     for column in ("region", "window", "state", "last replayed", "seconds", "reason"):
         table.add_column(column)
     table.add_row(
@@ -53,7 +53,11 @@ def _render(result: ops.ReplayResult) -> None:
         str(result.seconds),
         result.reason or "-",
     )
-    common.stdout().print(table)
+    return table
+
+
+def _render(result: ops.ReplayResult) -> None:
+    common.stdout().print(replay_table(result))
 
 
 def replay(

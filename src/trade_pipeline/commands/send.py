@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from trade_pipeline.commands import common
 from trade_pipeline.errors import UserError
@@ -19,12 +18,13 @@ from trade_pipeline.ops.send import (
     send_events,
     targets_for,
 )
+from trade_pipeline.tables import FitTable
 
 __all__ = ["register"]
 
 
-def _render(reports: list[SendReport]) -> None:
-    table = Table(title="send")
+def send_table(reports: list[SendReport]) -> FitTable:
+    table = FitTable(title="send")
     for column in ("target", "events", "sent", "failed", "error codes", "requests"):
         table.add_column(column, justify="left" if column in ("target", "error codes") else "right")
     for r in reports:
@@ -32,7 +32,11 @@ def _render(reports: list[SendReport]) -> None:
         table.add_row(
             r.target, str(r.attempted), str(r.sent), str(r.failed), codes, str(r.requests)
         )
-    common.stdout().print(table)
+    return table
+
+
+def _render(reports: list[SendReport]) -> None:
+    common.stdout().print(send_table(reports))
 
 
 def send(
