@@ -112,6 +112,13 @@ def redrive(
         else:
             _render_dry(report)
         return
+    moving = ops.RedriveResult(region, queue)
+    common.report_done(
+        lambda: (
+            f"{moving.redriven} message(s) redriven from {queue} in {region}; the others "
+            "are still in the queue"
+        )
+    )
     with common.progress(not json_output) as bar:
         task = bar.add_task(f"redriving {queue}", total=None)
         result = ops.apply(
@@ -122,6 +129,7 @@ def redrive(
             limit=limit,
             wait_seconds=wait_seconds,
             on_done=lambda n: bar.advance(task, n),
+            result=moving,
         )
     if json_output:
         common.emit_json({"dry_run": False, **result.to_dict()})
