@@ -84,6 +84,12 @@ def replay(
     window = _window(start, end, last)
     aws = common.clients()
     name = ops.start(aws, stack_out, region, window)
+    common.report_done(
+        lambda: (
+            f"replay {name} was started in {region}; to stop it: "
+            f"aws events cancel-replay --region {region} --replay-name {name}"
+        )
+    )
     with common.progress(not json_output) as bar:
         task = bar.add_task(f"replay {name}", total=100)
         result = ops.follow(

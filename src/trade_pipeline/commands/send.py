@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -68,6 +68,13 @@ def send(
         raise UserError(f"--rate {rate}: must be > 0 events per second")
     events = read_jsonl(events_file) if events_file else sample_events(sample or 0)
     targets = targets_for(stack_out, region=region, all_regions=all_regions, endpoint=endpoint)
+    handled = [0]
+
+    def advanced(bar: Any, task: Any, count: int) -> None:
+        handled[0] += count
+        bar.advance(task, count)
+
+    common.report_done(lambda: f"{handled[0]} of {len(events)} event(s) put (sent or refused)")
     with common.progress(not json_output) as bar:
         task = bar.add_task("sending", total=len(events))
         reports = send_events(
@@ -75,7 +82,7 @@ def send(
             targets,
             events,
             rate=rate,
-            on_done=lambda n: bar.advance(task, n),
+            on_done=lambda n: advanced(bar, task, n),
         )
     if json_output:
         common.emit_json(
