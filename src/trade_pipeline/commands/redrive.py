@@ -10,7 +10,7 @@ import typer
 from trade_pipeline.commands import common
 from trade_pipeline.errors import UserError
 from trade_pipeline.ops import redrive as ops
-from trade_pipeline.ops.outputs import load_outputs
+from trade_pipeline.ops.outputs import StackOutputs, load_outputs
 from trade_pipeline.tables import FitTable
 
 __all__ = ["register"]
@@ -114,12 +114,37 @@ def redrive(
         raise UserError(f"--queue {queue}: must be one of {', '.join(ops.QUEUE_KINDS)}")
     stack_out.region(region)
     if not apply:
-        report = ops.dry_run(common.clients(), stack_out, region, queue, wait_seconds=wait_seconds)
-        if json_output:
-            common.emit_json({"dry_run": True, **report.to_dict()})
-        else:
-            _render_dry(report)
+        _dry_run(stack_out, region, queue, wait_seconds, json_output)
         return
+    result = _apply(stack_out, region, queue, limit, wait_seconds, json_output)
+    if json_output:
+        common.emit_json({"dry_run": False, **result.to_dict()})
+    else:
+        _render_apply(result)
+    if not result.ok:
+        raise typer.Exit(common.EXIT_FAILED)
+
+
+def _dry_run(
+    stack_out: StackOutputs, region: str, queue: str, wait_seconds: int, json_output: bool
+) -> None:
+    """Count and explain what --apply would move, moving nothing."""
+    report = ops.dry_run(common.clients(), stack_out, region, queue, wait_seconds=wait_seconds)
+    if json_output:
+        common.emit_json({"dry_run": True, **report.to_dict()})
+    else:
+        _render_dry(report)
+
+
+def _apply(
+    stack_out: StackOutputs,
+    region: str,
+    queue: str,
+    limit: int | None,
+    wait_seconds: int,
+    json_output: bool,
+) -> ops.RedriveResult:
+    """Move the events, saying how many were moved if the run stops early."""
     moving = ops.RedriveResult(region, queue)
     common.report_done(
         lambda: (
@@ -129,7 +154,7 @@ def redrive(
     )
     with common.progress(not json_output) as bar:
         task = bar.add_task(f"redriving {queue}", total=None)
-        result = ops.apply(
+        return ops.apply(
             common.clients(),
             stack_out,
             region,
@@ -139,12 +164,6 @@ def redrive(
             on_done=lambda n: bar.advance(task, n),
             result=moving,
         )
-    if json_output:
-        common.emit_json({"dry_run": False, **result.to_dict()})
-    else:
-        _render_apply(result)
-    if not result.ok:
-        raise typer.Exit(common.EXIT_FAILED)
 
 
 def register(app: typer.Typer) -> None:
