@@ -88,6 +88,33 @@ def _deploy_region(plan: Plan, region: str) -> dict[str, Any]:
     }
 
 
+def _deploy_endpoint(plan: Plan) -> dict[str, Any] | None:
+    """The failover health check in moto's Route 53, and the ``globalEndpoint`` output.
+
+    moto has Route 53 health checks but no EventBridge global endpoints: the endpoint exists
+    only as the output (its id derived from the planned URL, as from AWS's), and a test that
+    sends through it supplies a stand-in (tests/e2e/endpoint_stand_in.py).
+    """
+    planned = plan.stack_outputs.get("globalEndpoint")
+    if planned is None:
+        return None
+    (check,) = plan.by_type("aws:route53/healthCheck:HealthCheck")
+    created = boto3.client("route53", region_name=check.region).create_health_check(
+        CallerReference=check.name,
+        HealthCheckConfig={
+            "Type": check.inputs["type"],
+            "AlarmIdentifier": {
+                "Region": check.inputs["cloudwatchAlarmRegion"],
+                "Name": check.inputs["cloudwatchAlarmName"],
+            },
+            "InsufficientDataHealthStatus": check.inputs["insufficientDataHealthStatus"],
+        },
+    )
+    url = str(planned["url"])  # https://<id>.endpoint.events.amazonaws.com
+    endpoint_id = url.removeprefix("https://").split(".endpoint.events.", 1)[0]
+    return {**planned, "id": endpoint_id, "healthCheckId": created["HealthCheck"]["Id"]}
+
+
 def deploy(plan: Plan, regions: tuple[str, ...]) -> tuple[dict[str, Any], dict[str, Any]]:
     """Create every region; return (stack outputs, per-region capture URL and environment)."""
     deployed = {region: _deploy_region(plan, region) for region in regions}
@@ -105,4 +132,7 @@ def deploy(plan: Plan, regions: tuple[str, ...]) -> tuple[dict[str, Any], dict[s
         "lambdaArtifactSha256": plan.stack_outputs["lambdaArtifactSha256"],
         "producerPolicyArn": plan.stack_outputs["producerPolicyArn"],  # IAM: the planned ARN
     }
+    endpoint = _deploy_endpoint(plan)
+    if endpoint is not None:
+        outputs["globalEndpoint"] = endpoint
     return outputs, deployed
