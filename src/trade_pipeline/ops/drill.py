@@ -35,8 +35,8 @@ Sources:
   (https://docs.aws.amazon.com/Route53/latest/APIReference/API_UpdateHealthCheck.html).
 - While the health check is unhealthy, custom events sent to the endpoint go to the secondary
   region's bus, and back to the primary's once it is healthy; with the documented alarm
-  settings "RTO and RPO [are] 360 seconds with a maximum of 420 seconds" (Making applications
-  Regional-fault tolerant with global endpoints:
+  settings "you can expect the RTO and RPO to be 360 seconds with a maximum of 420 seconds"
+  (Making applications Regional-fault tolerant with global endpoints:
   https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-global-endpoints.html).
 - ``PutEvents``' ``EndpointId`` is the URL's subdomain, pattern
   ``^[A-Za-z0-9\\-]+[\\.][A-Za-z0-9\\-]+$`` (botocore's ``events`` service model;
