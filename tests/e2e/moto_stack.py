@@ -8,15 +8,23 @@ shaped exactly as the program exports them.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import boto3
+import pytest
+import requests
 
 from trade_pipeline.preview import Plan
 
+from .lambda_stand_in import LambdaStandIn
 from .test_plan_on_moto import _of, create_region_from_plan
 
-__all__ = ["deploy"]
+__all__ = ["MotoStack", "deploy", "running_stack"]
 
 QUEUE_KINDS = ("delivery-dlq", "processing-failures", "rejected-events")
 
@@ -136,3 +144,33 @@ def deploy(plan: Plan, regions: tuple[str, ...]) -> tuple[dict[str, Any], dict[s
     if endpoint is not None:
         outputs["globalEndpoint"] = endpoint
     return outputs, deployed
+
+
+@dataclass(frozen=True)
+class MotoStack:
+    outputs: dict[str, Any]
+    path: Path  # the outputs, as `pulumi stack output --json` prints them
+    stand_in: LambdaStandIn
+
+
+@contextmanager
+def running_stack(
+    endpoint: str, plan: Plan, regions: tuple[str, ...], folder: Path
+) -> Iterator[MotoStack]:
+    """``plan`` deployed on the moto server at ``endpoint``, the processor stand-in running;
+    moto's state is reset afterwards (servers in one process share it)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("AWS_ENDPOINT_URL", endpoint)
+        patch.setenv("AWS_ACCESS_KEY_ID", "testing")
+        patch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+        patch.delenv("AWS_PROFILE", raising=False)
+        outputs, deployed = deploy(plan, regions)
+        path = folder / "outputs.json"
+        path.write_text(json.dumps(outputs, indent=2))
+        stand_in = LambdaStandIn(deployed, outputs["tableName"])
+        stand_in.start()
+        try:
+            yield MotoStack(outputs, path, stand_in)
+        finally:
+            stand_in.stop()
+            requests.post(f"{endpoint}/moto-api/reset", timeout=30)

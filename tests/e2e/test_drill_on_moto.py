@@ -16,7 +16,6 @@ from typing import Any
 
 import boto3
 import pytest
-import requests
 from botocore.exceptions import ClientError
 from typer.testing import CliRunner
 
@@ -25,8 +24,7 @@ from trade_pipeline.ops import drill as drill_ops
 from trade_pipeline.preview import Plan, run_preview
 
 from .endpoint_stand_in import EndpointStandIn, FakeClock
-from .lambda_stand_in import LambdaStandIn
-from .moto_stack import deploy
+from .moto_stack import running_stack
 from .test_plan_on_moto import endpoint  # noqa: F401 - module-scoped fixture
 
 REGIONS = ("us-west-2", "eu-central-1")
@@ -48,19 +46,8 @@ def plan(dev_stack_config: dict[str, Any], lambda_artifact: Any) -> Plan:
 
 @pytest.fixture(scope="module")
 def stack(endpoint: str, plan: Plan, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:  # noqa: F811
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("AWS_ENDPOINT_URL", endpoint)
-        patch.setenv("AWS_ACCESS_KEY_ID", "testing")
-        patch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-        patch.delenv("AWS_PROFILE", raising=False)
-        outputs, deployed = deploy(plan, REGIONS)
-        path = tmp_path_factory.mktemp("stack") / "outputs.json"
-        path.write_text(json.dumps(outputs, indent=2))
-        stand_in = LambdaStandIn(deployed, outputs["tableName"])
-        stand_in.start()
-        yield type("Stack", (), {"outputs": outputs, "path": path})
-        stand_in.stop()
-        requests.post(f"{endpoint}/moto-api/reset", timeout=30)
+    with running_stack(endpoint, plan, REGIONS, tmp_path_factory.mktemp("stack")) as deployed:
+        yield deployed
 
 
 @pytest.fixture
