@@ -17,6 +17,7 @@ from trade_pipeline.commands import (
     config_reference,
     cost,
     diagram,
+    drill,
     preview,
     redrive,
     replay,
@@ -75,7 +76,18 @@ def main(
 
 
 # In the order `trade-pipeline --help` lists them.
-for command in (preview, config_reference, cost, diagram, send, verify, redrive, replay, status):
+for command in (
+    preview,
+    config_reference,
+    cost,
+    diagram,
+    send,
+    verify,
+    redrive,
+    replay,
+    status,
+    drill,
+):
     command.register(app)
 
 if __name__ == "__main__":

@@ -396,6 +396,8 @@ def _export_outputs(stack: PipelineStack, artifact: LambdaArtifactLike) -> None:
                 "arn": endpoint.arn,
                 "url": endpoint.endpoint_url,
                 "regions": list(stack.endpoint.regions),
+                # what `trade-pipeline drill` inverts (docs/operations.md#failover-drill)
+                "healthCheckId": stack.endpoint.health_check.id,
             },
         )
 

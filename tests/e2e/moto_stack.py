@@ -8,15 +8,23 @@ shaped exactly as the program exports them.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import boto3
+import pytest
+import requests
 
 from trade_pipeline.preview import Plan
 
+from .lambda_stand_in import LambdaStandIn
 from .test_plan_on_moto import _of, create_region_from_plan
 
-__all__ = ["deploy"]
+__all__ = ["MotoStack", "deploy", "running_stack"]
 
 QUEUE_KINDS = ("delivery-dlq", "processing-failures", "rejected-events")
 
@@ -88,6 +96,33 @@ def _deploy_region(plan: Plan, region: str) -> dict[str, Any]:
     }
 
 
+def _deploy_endpoint(plan: Plan) -> dict[str, Any] | None:
+    """The failover health check in moto's Route 53, and the ``globalEndpoint`` output.
+
+    moto has Route 53 health checks but no EventBridge global endpoints: the endpoint exists
+    only as the output (its id derived from the planned URL, as from AWS's), and a test that
+    sends through it supplies a stand-in (tests/e2e/endpoint_stand_in.py).
+    """
+    planned = plan.stack_outputs.get("globalEndpoint")
+    if planned is None:
+        return None
+    (check,) = plan.by_type("aws:route53/healthCheck:HealthCheck")
+    created = boto3.client("route53", region_name=check.region).create_health_check(
+        CallerReference=check.name,
+        HealthCheckConfig={
+            "Type": check.inputs["type"],
+            "AlarmIdentifier": {
+                "Region": check.inputs["cloudwatchAlarmRegion"],
+                "Name": check.inputs["cloudwatchAlarmName"],
+            },
+            "InsufficientDataHealthStatus": check.inputs["insufficientDataHealthStatus"],
+        },
+    )
+    url = str(planned["url"])  # https://<id>.endpoint.events.amazonaws.com
+    endpoint_id = url.removeprefix("https://").split(".endpoint.events.", 1)[0]
+    return {**planned, "id": endpoint_id, "healthCheckId": created["HealthCheck"]["Id"]}
+
+
 def deploy(plan: Plan, regions: tuple[str, ...]) -> tuple[dict[str, Any], dict[str, Any]]:
     """Create every region; return (stack outputs, per-region capture URL and environment)."""
     deployed = {region: _deploy_region(plan, region) for region in regions}
@@ -105,4 +140,37 @@ def deploy(plan: Plan, regions: tuple[str, ...]) -> tuple[dict[str, Any], dict[s
         "lambdaArtifactSha256": plan.stack_outputs["lambdaArtifactSha256"],
         "producerPolicyArn": plan.stack_outputs["producerPolicyArn"],  # IAM: the planned ARN
     }
+    endpoint = _deploy_endpoint(plan)
+    if endpoint is not None:
+        outputs["globalEndpoint"] = endpoint
     return outputs, deployed
+
+
+@dataclass(frozen=True)
+class MotoStack:
+    outputs: dict[str, Any]
+    path: Path  # the outputs, as `pulumi stack output --json` prints them
+    stand_in: LambdaStandIn
+
+
+@contextmanager
+def running_stack(
+    endpoint: str, plan: Plan, regions: tuple[str, ...], folder: Path
+) -> Iterator[MotoStack]:
+    """``plan`` deployed on the moto server at ``endpoint``, the processor stand-in running;
+    moto's state is reset afterwards (servers in one process share it)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("AWS_ENDPOINT_URL", endpoint)
+        patch.setenv("AWS_ACCESS_KEY_ID", "testing")
+        patch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+        patch.delenv("AWS_PROFILE", raising=False)
+        outputs, deployed = deploy(plan, regions)
+        path = folder / "outputs.json"
+        path.write_text(json.dumps(outputs, indent=2))
+        stand_in = LambdaStandIn(deployed, outputs["tableName"])
+        stand_in.start()
+        try:
+            yield MotoStack(outputs, path, stand_in)
+        finally:
+            stand_in.stop()
+            requests.post(f"{endpoint}/moto-api/reset", timeout=30)

@@ -22,7 +22,6 @@ from typing import Any
 
 import boto3
 import pytest
-import requests
 from typer.testing import CliRunner
 
 from tests.support.fake_pulumi import install
@@ -34,8 +33,7 @@ from trade_pipeline.preview import Plan, run_preview
 from trade_processor.table_schema import CANARY_SOURCE, EXPIRES_AT
 from trade_producer import order_placed
 
-from .lambda_stand_in import LambdaStandIn
-from .moto_stack import deploy
+from .moto_stack import running_stack
 from .test_plan_on_moto import endpoint  # noqa: F401 - module-scoped fixture
 
 # Not the regions of test_plan_on_moto: moto servers in one process share their state.
@@ -56,20 +54,8 @@ def plan(dev_stack_config: dict[str, Any], lambda_artifact: Any) -> Plan:
 
 @pytest.fixture(scope="module")
 def stack(endpoint: str, plan: Plan, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:  # noqa: F811
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("AWS_ENDPOINT_URL", endpoint)
-        patch.setenv("AWS_ACCESS_KEY_ID", "testing")
-        patch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-        patch.delenv("AWS_PROFILE", raising=False)
-        outputs, deployed = deploy(plan, REGIONS)
-        path = tmp_path_factory.mktemp("stack") / "outputs.json"
-        path.write_text(json.dumps(outputs, indent=2))
-        stand_in = LambdaStandIn(deployed, outputs["tableName"])
-        stand_in.start()
-        yield type("Stack", (), {"outputs": outputs, "path": path, "stand_in": stand_in})
-        stand_in.stop()
-        # moto servers in one process share one state: leave it empty for the next module
-        requests.post(f"{endpoint}/moto-api/reset", timeout=30)
+    with running_stack(endpoint, plan, REGIONS, tmp_path_factory.mktemp("stack")) as deployed:
+        yield deployed
 
 
 def run(stack: Any, *args: str, record: str | None = None) -> Any:
@@ -159,11 +145,10 @@ def test_verify_passes_on_a_healthy_stack(stack: Any) -> None:
 
 
 def test_verify_canaries_expire_and_are_in_no_index(stack: Any) -> None:
-    sent = run(stack, "send", "--sample", "1", "--region", REGIONS[0], "--json")
-    assert sent.exit_code == 0, sent.stderr
-    ids = json.loads(sent.stdout)["event_ids"]
-    for region in REGIONS:  # this test's own trading event, so the index is never empty
-        wait_for(lambda r=region: stored(stack, r, ids), f"the trading event stored in {region}")
+    # trading events of its own: under xdist the other tests' may be in another worker
+    sent = json.loads(run(stack, "send", "--sample", "4", "--all-regions", "--json").stdout)
+    for region in REGIONS:
+        wait_for(lambda r=region: stored(stack, r, sent["event_ids"]), f"events in {region}")
     result = run(stack, "verify", "--timeout", "30", "--poll-interval", "0.1", "--json")
     assert result.exit_code == 0, result.stdout + result.stderr
     table = stack.outputs["tableName"]

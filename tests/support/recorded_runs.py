@@ -6,7 +6,9 @@ runs the real code the way AWS and an operator would: the processor's handler on
 event, a duplicate, a trade (a transaction), the same trade again and a rejected event, built
 from the function's planned environment; the detector's handler on a recorded MODIFY batch;
 and every operator command that calls AWS, through the CLI, against an outputs file shaped as
-the program exports.
+the program exports. ``drill --apply`` runs against the same stack with a failover health check
+added in moto's Route 53 and a ``globalEndpoint`` output, through the end-to-end tests' endpoint
+stand-in and fake clock (moto has no global endpoints).
 The processor also runs as the function in a thread (the rule's capture queue stands in for
 the invocation), so ``verify`` and ``replay`` see their events stored.
 
@@ -136,6 +138,49 @@ def _run_commands(outputs: dict[str, Any], path: Path, region: str) -> None:
             raise RuntimeError(f"{' '.join(args)}: exit {result.exit_code}\n{result.output}")
 
 
+def _drill_outputs(outputs: dict[str, Any], folder: Path) -> Path:
+    """The outputs with a global endpoint whose health check exists in moto's Route 53."""
+    import boto3
+
+    primary, secondary = outputs["regions"][:2]
+    check = boto3.client("route53", region_name=primary).create_health_check(
+        CallerReference="recorded-runs-drill",
+        HealthCheckConfig={
+            "Type": "CLOUDWATCH_METRIC",
+            "AlarmIdentifier": {"Region": primary, "Name": "failover-health"},
+            "InsufficientDataHealthStatus": "Unhealthy",
+        },
+    )["HealthCheck"]["Id"]
+    endpoint = {
+        "id": "abcde12345.veo",
+        "arn": f"arn:aws:events:{primary}:123456789012:endpoint/recorded",
+        "url": "https://abcde12345.veo.endpoint.events.amazonaws.com",
+        "regions": [primary, secondary],
+        "healthCheckId": check,
+    }
+    path = folder / "drill-outputs.json"
+    path.write_text(json.dumps({**outputs, "globalEndpoint": endpoint}), encoding="utf-8")
+    return path
+
+
+def _run_drill(path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from tests.e2e.endpoint_stand_in import EndpointStandIn, FakeClock
+    from trade_pipeline.cli import app
+    from trade_pipeline.ops import drill
+
+    stand_in = EndpointStandIn(FakeClock(pause=0.01), failover_delay=2.0, failback_delay=2.0)
+    saved, drill.RUNTIME = drill.RUNTIME, stand_in.runtime()
+    timing = ["--interval", "1", "--poll-interval", "1", "--settle-timeout", "30"]
+    try:
+        result = CliRunner().invoke(app, ["drill", "--apply", *timing, "--outputs", str(path)])
+    finally:
+        drill.RUNTIME = saved
+    if result.exit_code not in (0, 1):
+        raise RuntimeError(f"drill --apply: exit {result.exit_code}\n{result.output}")
+
+
 @contextlib.contextmanager
 def _quiet_logger() -> Iterator[None]:
     """The Powertools handler writes to the stdout of its import: point it at a buffer."""
@@ -180,6 +225,7 @@ def record_calls(plan: Plan) -> list[Call]:
                 _run_processor(plan, primary)
                 _run_detector(plan, primary)
                 _run_commands(outputs, path, primary)
+                _run_drill(_drill_outputs(outputs, Path(folder)))
             finally:
                 stop.set()
                 worker.join(timeout=30)

@@ -40,6 +40,7 @@ WHERE: dict[str, tuple[list[str], str]] = {
         ["redrive", "--region", "us-east-1", "--queue", "delivery-dlq", "--outputs", "{outputs}"],
         "trade_pipeline.commands.redrive.ops.dry_run",
     ),
+    "drill": (["drill", "--outputs", "{outputs}"], "trade_pipeline.commands.drill.ops.plan_drill"),
 }
 
 

@@ -105,6 +105,7 @@ def test_outputs_give_producers_the_endpoint_and_a_policy_without_wildcards(on: 
         "arn": endpoint.outputs["arn"],
         "url": endpoint.outputs["endpointUrl"],
         "regions": [PRIMARY, FIRST_SECONDARY],
+        "healthCheckId": single(on, HEALTH_CHECK, PRIMARY).id,
     }
     (producer,) = on.by_type(IAM_POLICY)
     assert on.stack_outputs["producerPolicyArn"] == producer.outputs["arn"]

@@ -86,12 +86,17 @@ def test_the_runbook_has_no_entry_for_an_alarm_that_does_not_exist(
     assert set(entries()) == used
 
 
-def test_the_drill_commands_name_the_alarm_the_health_check_follows(
+def test_the_drill_is_the_command_and_reads_the_health_check_the_program_exports(
     plans: dict[str, Plan],
 ) -> None:
+    """Route 53 ignores SetAlarmState ("you can't force the status of a health check to change
+    by using the CloudWatch SetAlarmState API operation", Route 53 developer guide): no doc may
+    tell anyone to drill with it; the drill inverts the exported health check instead."""
     text = RUNBOOK.read_text()
     prod = plans["prod-shaped"]
-    (alarm,) = [a for a in prod.by_type(ALARM) if a.inputs["name"].endswith("-failover-health")]
-    assert alarm.inputs["name"] == "trade-prod-us-east-1-failover-health"
-    assert '--alarm-name "$P-$S-$PRIMARY-failover-health"' in text
-    assert "--inverted" in text and "--no-inverted" in text
+    (check,) = prod.by_type("aws:route53/healthCheck:HealthCheck")
+    assert prod.stack_outputs["globalEndpoint"]["healthCheckId"] == check.id
+    assert "jq -r .healthCheckId" in text and "--no-inverted" in text
+    assert "trade-pipeline drill --outputs outputs.json --apply" in text
+    for doc in (RUNBOOK, RUNBOOK.parents[1] / "README.md", *RUNBOOK.parent.glob("*.md")):
+        assert "set-alarm-state" not in doc.read_text(), doc

@@ -13,6 +13,7 @@ import pytest
 from rich.console import Console
 from rich.text import Text
 
+from trade_pipeline.commands.drill import plan_table, result_table
 from trade_pipeline.commands.network_report import network_table
 from trade_pipeline.commands.plan_summary import types_table
 from trade_pipeline.commands.redrive import apply_table, dry_run_table
@@ -25,6 +26,7 @@ from trade_pipeline.cost.model import estimate, floor_estimate
 from trade_pipeline.cost.plan_facts import read_plan
 from trade_pipeline.cost.profile import measure_profile
 from trade_pipeline.cost.report import lines_table, summary_table
+from trade_pipeline.ops.drill import DrillPlan, DrillResult, Probe
 from trade_pipeline.ops.redrive import DryRun, RedriveResult
 from trade_pipeline.ops.replay import ReplayResult
 from trade_pipeline.ops.send import SendReport
@@ -68,8 +70,26 @@ def _verify() -> FitTable:
     return verify_table(VerifyResult(hops))
 
 
+DRILL = DrillPlan(
+    "8f3c2a1e-5b7d-4c9e-a0f1-2d3e4f5a6b7c",
+    "abcde12345.veo",
+    "trade-pipeline-prod-events",
+    "ap-southeast-1",
+    "eu-central-1",
+    REGIONS,
+)
+
+
+def _drill_result() -> FitTable:
+    probe = Probe("failover", "a", "b", 0.0, 2, stored_at={r: 1.5 for r in REGIONS})
+    lost = Probe("fail-back", "c", "d", 10.0, 2)
+    return result_table(DrillResult(DRILL, [probe, lost], 0.0, 400.0, 372.5, None))
+
+
 def _operator_tables() -> dict[str, Callable[[], FitTable]]:
     return {
+        "drill plan": lambda: plan_table(DRILL),
+        "drill result": _drill_result,
         "status": _status,
         "verify": _verify,
         "redrive dry run": lambda: dry_run_table(

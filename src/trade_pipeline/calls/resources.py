@@ -23,6 +23,7 @@ __all__ = ["ACCOUNT", "REGION", "call_resources", "templated"]
 REGION = "${Region}"
 ACCOUNT = "${Account}"
 REPLAY_NAME = "${ReplayName}"
+HEALTH_CHECK_ID = "${HealthCheckId}"  # Route 53 assigns it at creation: one template for all
 
 TRANSACT_ACTIONS = {
     "Put": "PutItem",
@@ -115,7 +116,7 @@ def _events(operation: str, params: dict[str, Any]) -> Iterator[tuple[str, str]]
 
 def _route53(operation: str, params: dict[str, Any]) -> Iterator[tuple[str, str]]:
     if "HealthCheckId" in params:
-        yield f"route53:{operation}", f"arn:aws:route53:::healthcheck/{params['HealthCheckId']}"
+        yield f"route53:{operation}", f"arn:aws:route53:::healthcheck/{HEALTH_CHECK_ID}"
     else:
         yield f"route53:{operation}", "*"
 

@@ -3,7 +3,7 @@
 The model mirrors what the program exports (``trade_pipeline.stack``): ``tableName``,
 ``regions``, ``replicaArns``, ``regional`` (per region: ``eventBusArn``, ``ruleArn``,
 ``functionArn``, ``queueUrls`` by queue kind, ``alarmTopicArn``), ``lambdaArtifactSha256``, and
-the optional ``globalEndpoint`` (``id``, ``arn``, ``url``, ``regions``) and
+the optional ``globalEndpoint`` (``id``, ``arn``, ``url``, ``regions``, ``healthCheckId``) and
 ``producerPolicyArn``. A file that does not fit is refused with one line naming the key.
 """
 
@@ -80,6 +80,7 @@ class GlobalEndpoint(_Model):
     arn: str
     url: str
     regions: list[str]
+    health_check_id: str | None = Field(alias="healthCheckId", default=None)
 
     @property
     def name(self) -> str:

@@ -32,7 +32,7 @@ from trade_processor.table_schema import (
 from trade_producer import Publisher, RetryPolicy, TradingEventEntry
 from trade_producer.canary import invalid_canary, valid_canary
 
-__all__ = ["Hop", "VerifyResult", "run_canary"]
+__all__ = ["Hop", "VerifyResult", "item_stored", "run_canary", "take_rejections"]
 
 REJECTED = "rejected-events"
 
@@ -107,18 +107,21 @@ def _send(
     return "; ".join(f"PutEvents {f.error_code}: {f.error_message}" for f in result.failed)
 
 
-def _item_visible(clients: Clients, outputs: StackOutputs, hop: Hop) -> bool:
+def item_stored(clients: Clients, table: str, region: str, event_id: str) -> bool:
+    """The event's item is readable in ``region``'s replica (consistent read)."""
     key = {
-        PARTITION_KEY: {"S": event_partition(hop.event_id)},
+        PARTITION_KEY: {"S": event_partition(event_id)},
         SORT_KEY: {"S": EVENT_SORT_KEY_VALUE},
     }
-    response = clients.dynamodb(hop.seen_in).get_item(
-        TableName=outputs.table_name, Key=key, ConsistentRead=True
-    )
+    response = clients.dynamodb(region).get_item(TableName=table, Key=key, ConsistentRead=True)
     return "Item" in response
 
 
-def _take_rejections(
+def _item_visible(clients: Clients, outputs: StackOutputs, hop: Hop) -> bool:
+    return item_stored(clients, outputs.table_name, hop.seen_in, hop.event_id)
+
+
+def take_rejections(
     clients: Clients, outputs: StackOutputs, region: str, wanted: set[str]
 ) -> set[str]:
     """Receive from the region's rejected queue; delete and return the canaries' own ids."""
@@ -164,7 +167,7 @@ def _poll_once(
         if hop.seen_in == REJECTED:
             by_region.setdefault(hop.sent_in, []).append(hop)
     for region, hops in by_region.items():
-        found = _take_rejections(clients, outputs, region, {hop.event_id for hop in hops})
+        found = take_rejections(clients, outputs, region, {hop.event_id for hop in hops})
         now = clock()
         for hop in hops:
             if hop.event_id in found:
