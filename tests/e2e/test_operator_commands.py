@@ -169,7 +169,7 @@ def test_verify_canaries_expire_and_are_in_no_index(stack: Any) -> None:
             queried = dynamodb.scan(TableName=table, IndexName=index["IndexName"])["Items"]
             canary_keys = {item["pk"]["S"] for item in canaries}
             assert not canary_keys & {i["pk"]["S"] for i in queried}, index
-            assert queried  # the index holds this test's trading event
+            assert queried  # the index holds this test's trading events
 
 
 def test_verify_deletes_only_its_own_rejections(stack: Any) -> None:
