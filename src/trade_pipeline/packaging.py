@@ -106,6 +106,16 @@ class LambdaArtifact:
         )
 
 
+def artifact_paths(
+    runtime: str, architecture: str, out_dir: Path | None = None
+) -> tuple[Path, Path, Path]:
+    """The zip, its ``.sha256`` and its manifest, as :func:`build_lambda_artifact` writes them
+    (``out_dir`` default: ``<project>/build/lambda``)."""
+    out_dir = Path(out_dir) if out_dir is not None else PROJECT_ROOT / "build" / "lambda"
+    stem = f"{ARTIFACT_NAME}-{runtime}-{architecture}"
+    return out_dir / f"{stem}.zip", out_dir / f"{stem}.zip.sha256", out_dir / f"{stem}.json"
+
+
 def build_lambda_artifact(
     *,
     runtime: str = "python3.14",
@@ -128,10 +138,7 @@ def build_lambda_artifact(
     """
     python_version = _python_version(runtime)
     machine = _machine(architecture)
-    out_dir = Path(out_dir) if out_dir is not None else PROJECT_ROOT / "build" / "lambda"
-    stem = f"{ARTIFACT_NAME}-{runtime}-{architecture}"
-    zip_path = out_dir / f"{stem}.zip"
-    manifest_path = out_dir / f"{stem}.json"
+    zip_path, sha256_path, manifest_path = artifact_paths(runtime, architecture, out_dir)
     key = inputs_key(runtime=runtime, architecture=architecture)
 
     if not force:
@@ -139,11 +146,11 @@ def build_lambda_artifact(
         if cached is not None:
             return cached
 
-    out_dir.mkdir(parents=True, exist_ok=True)
+    zip_path.parent.mkdir(parents=True, exist_ok=True)
     pinned = _pinned_requirements()  # a stale lock fails before pip runs
     artifact, file_count = _build_zip(zip_path, python_version=python_version, machine=machine)
     _atomic_write(
-        zip_path.with_name(zip_path.name + ".sha256"),
+        sha256_path,
         f"{artifact.sha256_hex}  {zip_path.name}\n".encode(),
     )
     manifest = {

@@ -350,7 +350,7 @@ def _optional_features(
     table: TradeTable,
     key_arns: Mapping[str, pulumi.Input[str]],
 ) -> dict[str, pulumi.Output[str]]:
-    """Production options, off by default (issue 8): code signing and table backups.
+    """Production options, off by default: code signing and table backups.
 
     Returns region -> code signing config ARN (empty when code signing is off).
     """
