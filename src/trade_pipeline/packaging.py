@@ -50,9 +50,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from trade_pipeline.errors import EnvironmentProblem
+
 __all__ = [
     "ARCHITECTURES",
     "LOCK_FILE_NAME",
+    "IndexUnreachableError",
     "LambdaArtifact",
     "PackagingError",
     "build_lambda_artifact",
@@ -81,6 +84,10 @@ _DROPPED_DIST_INFO = frozenset({"RECORD", "INSTALLER", "REQUESTED", "direct_url.
 
 class PackagingError(RuntimeError):
     """The artifact cannot be built (bad argument, pip failure, stale lock file)."""
+
+
+class IndexUnreachableError(PackagingError, EnvironmentProblem):
+    """pip cannot reach the package index (or it lacks the pinned wheels): one line."""
 
 
 @dataclass(frozen=True)
@@ -322,6 +329,37 @@ def _pip_install(target: Path, *, python_version: str, machine: str) -> None:
     )
 
 
+# pip's words for an index it cannot reach (urllib3's connection errors, name resolution, TLS)
+# or that has nothing for the Lambda platform's pins: each retry line names the URL.
+_UNREACHABLE = re.compile(
+    r"NewConnectionError|Failed to establish a new connection|Name or service not known|"
+    r"Temporary failure in name resolution|ConnectTimeout|ReadTimeout|SSLError|"
+    r"ProxyError|Network is unreachable|No matching distribution found"
+)
+
+
+def _configured_index() -> str:
+    """pip's index: PIP_INDEX_URL, else its configuration's index-url, else PyPI (pip's default)."""
+    if os.environ.get("PIP_INDEX_URL"):
+        return os.environ["PIP_INDEX_URL"]
+    listed = subprocess.run(
+        [sys.executable, "-m", "pip", "config", "list"], capture_output=True, text=True
+    ).stdout
+    found = re.search(r"^[\w:]*\.index-url='([^']+)'", listed, re.M)
+    return found.group(1) if found else "https://pypi.org/simple"
+
+
+def _unreachable_line(stderr: str) -> str:
+    """One line: which index, and that only the first build needs it."""
+    urls = re.findall(r"https?://[^\s'\"/]+", stderr)
+    where = urls[0] if urls else _configured_index()
+    return (
+        f"cannot download the Lambda platform's wheels from {where}: the first preview (or "
+        "`make package`) needs the package index once to build the Lambda artifact, later runs "
+        "reuse build/lambda/; check the network or set PIP_INDEX_URL to a reachable index"
+    )
+
+
 def _run_pip(arguments: Sequence[str]) -> None:
     command = [
         sys.executable,
@@ -333,6 +371,8 @@ def _run_pip(arguments: Sequence[str]) -> None:
         *arguments,
     ]
     result = subprocess.run(command, capture_output=True, text=True, check=False)
+    if result.returncode != 0 and _UNREACHABLE.search(result.stderr):
+        raise IndexUnreachableError(_unreachable_line(result.stderr))
     if result.returncode != 0:
         raise PackagingError(
             f"pip failed ({result.returncode}): {' '.join(command)}\n{result.stderr.strip()}"

@@ -52,6 +52,7 @@ from trade_pipeline.config import (
 )
 from trade_pipeline.config.namespace import namespace_typos
 from trade_pipeline.config.sources import decode_json
+from trade_pipeline.errors import EnvironmentProblem
 from trade_pipeline.iam import QUEUE_SEND_ACTIONS, TABLE_ACTIONS, table_key_policy
 from trade_pipeline.naming import QueueKind
 from trade_pipeline.providers import AWSProviderManager
@@ -430,4 +431,7 @@ def run_program() -> None:
         raise pulumi.RunError(str(exc)) from None
     for line in config.announcements:  # every value the environment changed, said out loud
         pulumi.log.warn(line)
-    build_stack(config)
+    try:
+        build_stack(config)
+    except EnvironmentProblem as exc:  # e.g. no package index for the first artifact build
+        raise pulumi.RunError(str(exc)) from None
