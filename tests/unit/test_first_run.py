@@ -37,7 +37,7 @@ FAKE = """#!/bin/sh
 echo "$*" >> "$FAKE_LOG"
 case "$1" in
   -c) exit "${FAKE_OLD:-0}" ;;
-  --version) if [ "${FAKE_OLD:-0}" = 1 ]; then echo "Python 3.10.14"; else echo "Python 3.12.3"; fi ;;
+  --version) [ "${FAKE_OLD:-0}" = 1 ] && echo "Python 3.10.14" || echo "Python 3.12.3" ;;
   -m) if [ "$2" = venv ]; then mkdir -p "$3/bin"; cp "$0" "$3/bin/python"; fi ;;
 esac
 """
