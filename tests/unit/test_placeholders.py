@@ -5,12 +5,12 @@ any resource is registered. The preview also names the secrets it could not read
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pulumi
 import pytest
 
+from tests.support.engine import RealEngine
 from tests.support.repository import REPO
 from trade_pipeline.placeholders import reserved_domain
 from trade_pipeline.preview import load_stack_config, run_preview
@@ -55,36 +55,11 @@ def test_the_offline_preview_names_the_secrets_it_could_not_read(lambda_artifact
     assert "secrets cannot be read offline" in note and "stand-in" in note
 
 
-class _RealEngine:
-    """Stands for the Pulumi engine's resource monitor (not the mock one): records every call."""
-
-    def __init__(self) -> None:
-        self.calls: list[str] = []
-
-    def __getattr__(self, name: str) -> Any:
-        self.calls.append(name)
-        raise AssertionError(f"the program called the engine ({name}) before refusing")
-
-
-@pytest.fixture
-def real_engine() -> Iterator[_RealEngine]:
-    saved = pulumi.runtime.settings.SETTINGS
-    monitor = _RealEngine()
-    pulumi.runtime.settings.configure(
-        pulumi.runtime.settings.Settings(project="trade-pipeline", stack="prod", monitor=monitor)
-    )
-    try:
-        yield monitor
-    finally:
-        pulumi.runtime.settings.configure(saved)
-        pulumi.runtime.set_all_config({}, [])
-
-
 def _engine_config(stack_config: dict[str, Any]) -> dict[str, str]:
     return {k: v if isinstance(v, str) else json.dumps(v) for k, v in stack_config.items()}
 
 
-def test_a_real_deployment_refuses_the_example_endpoints_first(real_engine: _RealEngine) -> None:
+def test_a_real_deployment_refuses_the_example_endpoints_first(real_engine: RealEngine) -> None:
     pulumi.runtime.set_all_config(_engine_config(load_stack_config("prod", REPO)), [])
 
     with pytest.raises(pulumi.RunError) as refused:
@@ -97,7 +72,7 @@ def test_a_real_deployment_refuses_the_example_endpoints_first(real_engine: _Rea
 
 
 def test_a_real_deployment_with_real_endpoints_gets_past_the_check(
-    real_engine: _RealEngine,
+    real_engine: RealEngine,
 ) -> None:
     config = load_stack_config("prod", REPO)
     config["trade-pipeline:alarmEmails"] = ["oncall@desk.acme-trading.io"]

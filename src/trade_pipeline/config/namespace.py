@@ -19,11 +19,12 @@ def namespace_typos(keys: Iterable[str]) -> None:
     """Raise :class:`ConfigError`, one line per key whose namespace is close to ours.
 
     >>> namespace_typos(["aws:region", "pulumi:disable-default-providers", "trade-pipeline:x"])
-    >>> namespace_typos(["trade-pipline:primaryRegion"])
-    Traceback (most recent call last):
-    ...
-    trade_pipeline.config.errors.ConfigError: config error: trade-pipline:primaryRegion: \
-unknown namespace 'trade-pipline' (did you mean trade-pipeline:primaryRegion?)
+    >>> try:
+    ...     namespace_typos(["trade-pipline:primaryRegion"])
+    ... except ConfigError as error:
+    ...     print(error.lines[0].replace(" (", "\n("))
+    config error: trade-pipline:primaryRegion: unknown namespace 'trade-pipline'
+    (did you mean trade-pipeline:primaryRegion?)
     """
     lines = []
     for key in keys:
