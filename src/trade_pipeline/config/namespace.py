@@ -22,9 +22,8 @@ def namespace_typos(keys: Iterable[str]) -> None:
     >>> try:
     ...     namespace_typos(["trade-pipline:primaryRegion"])
     ... except ConfigError as error:
-    ...     print(error.lines[0].replace(" (", "\n("))
-    config error: trade-pipline:primaryRegion: unknown namespace 'trade-pipline'
-    (did you mean trade-pipeline:primaryRegion?)
+    ...     print(error.lines[0].split(": unknown namespace ")[1])
+    'trade-pipline' (did you mean trade-pipeline:primaryRegion?)
     """
     lines = []
     for key in keys:
