@@ -222,3 +222,10 @@ def test_the_tracker_pattern_catches_what_it_is_for() -> None:
     for text in ("(issue 11, docs/cost.md)", "Issue 13", "issue #22", "see #123"):
         assert _TRACKER.search(text), text
     assert not _TRACKER.search("issue: a missing key; ISO 4217; `#` comments; cdk-nag issue 676")
+
+
+def test_the_config_reference_speaks_no_python_type() -> None:
+    from trade_pipeline.commands.config_reference import config_reference_markdown
+
+    text = config_reference_markdown()
+    assert not re.findall(r"Annotated|NoneType|tuple\[|Optional|Union", text)
