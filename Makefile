@@ -46,7 +46,7 @@ POLICY_PACK_DIR ?=
 
 .DEFAULT_GOAL := help
 .PHONY: help venv lock preview previews test lint fmt regen check package policy-pack bench \
-	mutate clean
+	mutate clean distclean
 
 # The stacks `make check` previews: every Pulumi.<stack>.yaml of the repository.
 STACKS := $(patsubst Pulumi.%.yaml,%,$(wildcard Pulumi.*.yaml))
@@ -54,8 +54,15 @@ STACKS := $(patsubst Pulumi.%.yaml,%,$(wildcard Pulumi.*.yaml))
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
+# pyproject's requires-python, checked before anything is installed: an older Python would
+# fail later on a dependency pin. A .venv whose Python is older or broken is rebuilt.
+NEEDS_PY311 := import sys; sys.exit(sys.version_info < (3, 11))
+
 $(STAMP): requirements-dev.txt pyproject.toml
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PYTHON) -c '$(NEEDS_PY311)' 2>/dev/null || { echo "error: trade-pipeline needs Python 3.11+; $(PYTHON) is $$($(PYTHON) --version 2>&1) (make PYTHON=python3.12 ... picks another)" >&2; exit 1; }
+	@if [ -e $(VENV) ] && ! $(PY) -c '$(NEEDS_PY311)' 2>/dev/null; then echo "$(VENV): older or broken Python, rebuilding it"; rm -rf $(VENV); fi
+	@test -x $(PY) || { echo "creating $(VENV) with $$($(PYTHON) --version 2>&1)"; $(PYTHON) -m venv $(VENV); }
+	@echo "installing the locked dependencies into $(VENV) (the first time: a minute or two)"
 	$(PIP) install --quiet --require-hashes -r requirements-dev.txt
 	$(PIP) install --quiet --no-deps -e .
 	touch $(STAMP)
@@ -124,3 +131,6 @@ mutate: $(STAMP) ## mutation testing of src/trade_processor (mutmut, ~40 min on 
 
 clean: ## remove build outputs and caches (keeps .venv)
 	rm -rf build .pytest_cache .mypy_cache .ruff_cache .hypothesis mutants
+
+distclean: clean ## start over: also remove .venv (the next make target rebuilds it)
+	rm -rf $(VENV)

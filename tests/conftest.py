@@ -10,6 +10,9 @@ from typing import Any
 
 import pytest
 
+# `real_engine`: the program under a stand-in of the real engine (tests/support/engine.py).
+from tests.support.engine import real_engine  # noqa: F401
+
 REPO = Path(__file__).resolve().parents[1]
 
 

@@ -14,7 +14,7 @@ outputs and the operator commands' options), :class:`~trade_pipeline.policies.Wa
 
 from __future__ import annotations
 
-__all__ = ["UserError"]
+__all__ = ["EnvironmentProblem", "UserError"]
 
 
 class UserError(Exception):
@@ -24,3 +24,10 @@ class UserError(Exception):
     def lines(self) -> list[str]:
         """What the command prints on stderr, one entry per line."""
         return [f"error: {self}"]
+
+
+class EnvironmentProblem(Exception):
+    """Not the input, not a bug: something the machine lacks (the package index unreachable...).
+
+    Caught beside :class:`UserError`: its message, one line, and exit 1.
+    """

@@ -54,6 +54,7 @@ __all__ = [
     "offline_stand_ins",
     "plain_values",
     "program_secret_keys",
+    "stand_in_keys",
 ]
 
 MASK: Final = "[secret]"
@@ -189,6 +190,11 @@ def _has_secure(value: Any) -> bool:
     if isinstance(value, list):
         return any(_has_secure(v) for v in value)
     return False
+
+
+def stand_in_keys() -> set[str]:
+    """The config keys the offline preview replaces a ``secure:`` value of by a stand-in."""
+    return {_key(f) for f in SECRET_CAPABLE}
 
 
 def offline_stand_ins(stack_config: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:

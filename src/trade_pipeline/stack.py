@@ -12,7 +12,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from trade_pipeline import iam, secrets
+from trade_pipeline import iam, placeholders, secrets
 from trade_pipeline.components import (
     RegionalCodeSigning,
     RegionalContext,
@@ -50,7 +50,9 @@ from trade_pipeline.config import (
     NetworkMode,
     PipelineConfig,
 )
+from trade_pipeline.config.namespace import namespace_typos
 from trade_pipeline.config.sources import decode_json
+from trade_pipeline.errors import EnvironmentProblem
 from trade_pipeline.iam import QUEUE_SEND_ACTIONS, TABLE_ACTIONS, table_key_policy
 from trade_pipeline.naming import QueueKind
 from trade_pipeline.providers import AWSProviderManager
@@ -71,6 +73,7 @@ def config_from_pulumi(environ: Mapping[str, str] | None = None) -> PipelineConf
         **pulumi.runtime.config.CONFIG.get(),
     }
     prefix = f"{CONFIG_NAMESPACE}:"
+    namespace_typos(all_config)
     environ = os.environ if environ is None else environ
     secret_keys = secrets.program_secret_keys(k for k in all_config if k.startswith(prefix))
     secrets.check(secret_keys, environ)
@@ -84,7 +87,9 @@ def config_from_pulumi(environ: Mapping[str, str] | None = None) -> PipelineConf
     except ConfigError as exc:
         hidden = secrets.plain_values(stack_config[k.removeprefix(prefix)] for k in secret_keys)
         raise ConfigError(secrets.mask_lines(exc.lines, hidden)) from None
-    return secrets.mark(config, secret_keys)
+    config = secrets.mark(config, secret_keys)
+    placeholders.check_real_deployment(config)  # example endpoints: refused by a real engine
+    return config
 
 
 @dataclass
@@ -350,7 +355,7 @@ def _optional_features(
     table: TradeTable,
     key_arns: Mapping[str, pulumi.Input[str]],
 ) -> dict[str, pulumi.Output[str]]:
-    """Production options, off by default (issue 8): code signing and table backups.
+    """Production options, off by default: code signing and table backups.
 
     Returns region -> code signing config ARN (empty when code signing is off).
     """
@@ -428,4 +433,7 @@ def run_program() -> None:
         raise pulumi.RunError(str(exc)) from None
     for line in config.announcements:  # every value the environment changed, said out loud
         pulumi.log.warn(line)
-    build_stack(config)
+    try:
+        build_stack(config)
+    except EnvironmentProblem as exc:  # e.g. no package index for the first artifact build
+        raise pulumi.RunError(str(exc)) from None

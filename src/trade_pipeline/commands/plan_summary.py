@@ -88,6 +88,10 @@ def render_overrides(plan: Plan, console: Console) -> None:
                 border_style="yellow",
             )
         )
+    if plan.notes:
+        console.print(
+            Panel("\n".join(plan.notes), title="not known offline", border_style="yellow")
+        )
 
 
 REGION_COLUMNS = (

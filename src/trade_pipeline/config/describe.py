@@ -9,12 +9,15 @@ and environment variables, not Python.
 'one of arm64, x86_64'
 >>> user_type(PipelineConfig, "secondary_regions")
 'list of regions'
+>>> from typing import Annotated
+>>> _describe(Annotated[int, "a check"] | None)
+'whole number (optional)'
 """
 
 from __future__ import annotations
 
 from enum import Enum
-from typing import Any, Final, get_args, get_origin
+from typing import Annotated, Any, Final, get_args, get_origin
 
 from pydantic import BaseModel
 
@@ -25,6 +28,7 @@ FIELD_TYPE_NAMES: Final[dict[str, str]] = {
     "primary_region": "region",
     "secondary_regions": "list of regions",
     "backup_copy_region": "region (optional)",
+    "failover_region": "region (optional)",
     "alarm_emails": "list of e-mail addresses",
     "alarm_https_endpoints": "list of https:// URLs",
     "policy_waivers": "list of {rule, resources, reason}",
@@ -41,6 +45,8 @@ _SCALARS: Final[dict[Any, str]] = {
 
 
 def _describe(annotation: Any) -> str:
+    if get_origin(annotation) is Annotated:  # a type with its checks: describe the type
+        return _describe(get_args(annotation)[0])
     args = [a for a in get_args(annotation) if a is not type(None)]
     if type(None) in get_args(annotation) and len(args) == 1:
         return f"{_describe(args[0])} (optional)"

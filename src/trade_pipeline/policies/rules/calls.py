@@ -1,5 +1,5 @@
 """Recorded calls permitted: every AWS call the code makes, and every call AWS makes for it,
-is allowed by the plan's identity, resource and key policies (issue 19 part 1).
+is allowed by the plan's identity, resource and key policies.
 
 The recorded set is committed (``src/trade_pipeline/calls/recorded.json``, written by
 ``make regen`` from the moto runs of the processor, the conflict detector and the operator
@@ -140,6 +140,6 @@ def recorded_calls_permitted(stack: StackView) -> Iterator[Finding]:
             f"on {request.resource} ({verdict.decision.reason}); {_missing_statement(verdict)}"
         )
         if known_gap(verdict):
-            yield Finding(f"known gap, fixed by issue 19 part 2: {message}", skipped=True)
+            yield Finding(f"known gap, not fixed yet: {message}", skipped=True)
         else:
             yield Finding(message)

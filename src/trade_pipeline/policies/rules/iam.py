@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import re
+import warnings
 from collections.abc import Iterator, Mapping
 from typing import Any, Final
 
@@ -35,10 +36,22 @@ __all__ = [
 ]
 
 
+def _parliament() -> Any:
+    """parliament, imported without its one warning: parliament 1.6 imports ``pkg_resources``
+    at import time, which setuptools deprecates with a UserWarning on every preview. Only that
+    warning, only during that import."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings(
+            "ignore", message="pkg_resources is deprecated", category=UserWarning
+        )
+        import parliament
+    return parliament
+
+
 @functools.cache
 def _action_resource_types(action: str) -> tuple[str, ...] | None:
     """Resource types an IAM action can be scoped to (parliament's IAM data); None: unknown."""
-    import parliament
+    parliament = _parliament()
 
     service, _, privilege = action.partition(":")
     for svc in parliament.iam_definition:
@@ -200,7 +213,7 @@ _STREAM_LABEL: Final = re.compile(
 
 def parliament_findings(doc: Mapping[str, Any]) -> list[Any]:
     """parliament's findings on a policy document, stream labels' colons read as dots."""
-    import parliament
+    parliament = _parliament()
 
     text = _STREAM_LABEL.sub(lambda m: m.group(1) + m.group(2).replace(":", "."), json.dumps(doc))
     return list(parliament.analyze_policy_string(text).findings)
