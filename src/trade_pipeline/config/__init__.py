@@ -8,10 +8,11 @@ Sources, lowest precedence first:
    names operators already use (``PRIMARY_REGION``, ``SECONDARY_REGIONS`` - or ``SECONDARY_REGION``
    -, ``ENVIRONMENT_SUFFIX``) (``sources``).
 
-Validation runs before any resource is registered (rules in ``validators``). A rejected value
-becomes one line naming the key, the value, where it came from and the rule it broke
-(:class:`ConfigError`, ``errors``); the program and the offline preview print those lines and
-stop, with no traceback.
+Keys are grouped by domain in ``model`` (its docstring says where a new key goes); each key's
+type carries its rule (``types``, ``items``), rules across keys are in ``rules``. Validation
+runs before any resource is registered. A rejected value becomes one line naming the key, the
+value, where it came from and the rule it broke (:class:`ConfigError`, ``errors``); the program
+and the offline preview print those lines and stop, with no traceback.
 
 Example
 -------
@@ -23,17 +24,17 @@ Example
 from __future__ import annotations
 
 from trade_pipeline.config.errors import CONFIG_NAMESPACE, ConfigError
-from trade_pipeline.config.model import (
+from trade_pipeline.config.items import (
     EncryptionMode,
     IndexProjection,
     LambdaArchitecture,
-    NetworkMode,
-    PipelineConfig,
     PolicyWaiver,
     TableIndex,
 )
+from trade_pipeline.config.model import PipelineConfig
+from trade_pipeline.config.network import NetworkMode
 from trade_pipeline.config.sources import ENV_ALIASES, env_var_for
-from trade_pipeline.config.validators import (
+from trade_pipeline.config.types import (
     LOG_RETENTION_DAYS,
     aws_regions,
     newest_python_runtime,
