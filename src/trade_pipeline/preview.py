@@ -487,10 +487,10 @@ def run_preview(
     pulumi.runtime.set_all_config(
         {key: _as_engine_string(value) for key, value in stack_config.items()}, secret_keys
     )
-    config = config_from_pulumi(environ if environ is not None else {})
+    config, announcements = config_from_pulumi(environ if environ is not None else {})
     plan.config = mask_config(config.model_dump(mode="json", by_alias=True), config)
     plan.secret_keys = secret_keys
-    plan.overrides = list(config.announcements)
+    plan.overrides = list(announcements)
     declared = _DeclarationOrder()
 
     def run() -> None:

@@ -50,7 +50,7 @@ from trade_pipeline.config import (
     NetworkMode,
     PipelineConfig,
 )
-from trade_pipeline.config.sources import decode_json
+from trade_pipeline.config.sources import LoadedConfig, decode_json, load_config
 from trade_pipeline.iam import QUEUE_SEND_ACTIONS, TABLE_ACTIONS, table_key_policy
 from trade_pipeline.naming import QueueKind
 from trade_pipeline.providers import AWSProviderManager
@@ -58,8 +58,9 @@ from trade_pipeline.providers import AWSProviderManager
 __all__ = ["PipelineStack", "build_stack", "config_from_pulumi", "run_program"]
 
 
-def config_from_pulumi(environ: Mapping[str, str] | None = None) -> PipelineConfig:
-    """Read ``trade-pipeline:*`` keys from the running Pulumi program, then the environment.
+def config_from_pulumi(environ: Mapping[str, str] | None = None) -> LoadedConfig:
+    """Read ``trade-pipeline:*`` keys from the running Pulumi program, then the environment;
+    the config comes with the announcements of what the environment changed.
 
     Keys Pulumi holds as secrets stay secrets (``trade_pipeline.secrets``): refused where the
     program cannot keep them, masked in error lines, wrapped as secret Outputs where used.
@@ -80,11 +81,11 @@ def config_from_pulumi(environ: Mapping[str, str] | None = None) -> PipelineConf
         if key.startswith(prefix)
     }
     try:
-        config = PipelineConfig.from_sources(stack_config, environ)
+        config, announcements = load_config(PipelineConfig, stack_config, environ)
     except ConfigError as exc:
         hidden = secrets.plain_values(stack_config[k.removeprefix(prefix)] for k in secret_keys)
         raise ConfigError(secrets.mask_lines(exc.lines, hidden)) from None
-    return secrets.mark(config, secret_keys)
+    return LoadedConfig(secrets.mark(config, secret_keys), announcements)
 
 
 @dataclass
@@ -421,9 +422,9 @@ def run_program() -> None:
     ``pulumi.RunError``, which the CLI prints without a traceback.
     """
     try:
-        config = config_from_pulumi()
+        config, announcements = config_from_pulumi()
     except ConfigError as exc:
         raise pulumi.RunError(str(exc)) from None
-    for line in config.announcements:  # every value the environment changed, said out loud
+    for line in announcements:  # every value the environment changed, said out loud
         pulumi.log.warn(line)
     build_stack(config)

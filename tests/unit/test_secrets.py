@@ -83,7 +83,7 @@ def test_the_program_learns_secret_keys_from_the_cli_environment(
     monkeypatch.setenv("PULUMI_CONFIG", json.dumps(config))
     monkeypatch.setenv("PULUMI_CONFIG_SECRET_KEYS", json.dumps([KEY]))
 
-    loaded = config_from_pulumi(environ={})
+    loaded, _ = config_from_pulumi(environ={})
 
     assert loaded.is_secret("alarm_https_endpoints")
     assert not loaded.is_secret("alarm_emails")

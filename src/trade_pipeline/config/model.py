@@ -400,8 +400,6 @@ class PipelineConfig(BaseModel):
         "`{rule, resources, reason}`; each shows in the preview's compliance table.",
     )
 
-    # What the environment changed (one line per value), set by ``from_sources``.
-    _announcements: tuple[str, ...] = PrivateAttr(default=())
     # Fields whose value Pulumi holds as a secret, set by ``trade_pipeline.secrets.mark``.
     _secret_fields: frozenset[str] = PrivateAttr(default=frozenset())
 
@@ -428,12 +426,6 @@ class PipelineConfig(BaseModel):
         if self.deletion_protection is not None:
             return self.deletion_protection
         return self.environment_name != "dev"
-
-    @property
-    def announcements(self) -> tuple[str, ...]:
-        """One line per value an environment variable changed (empty: none did); the preview
-        shows them in a banner, the program logs each with ``pulumi.log.warn``."""
-        return self._announcements
 
     def is_secret(self, field: str) -> bool:
         """True when Pulumi holds ``field``'s value as a secret: every input made of it is
@@ -471,4 +463,4 @@ class PipelineConfig(BaseModel):
         Raises :class:`~trade_pipeline.config.errors.ConfigError` with one line per rejected
         value.
         """
-        return load_config(cls, stack_config, environ)
+        return load_config(cls, stack_config, environ).config
