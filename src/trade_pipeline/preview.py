@@ -33,7 +33,8 @@ from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs, Mo
 
 from trade_pipeline import resource_types as rt
 from trade_pipeline.components.pipeline import LambdaArtifactLike
-from trade_pipeline.config import CONFIG_NAMESPACE, ConfigError, PipelineConfig
+from trade_pipeline.config.errors import CONFIG_NAMESPACE, ConfigError
+from trade_pipeline.config.model import PipelineConfig
 from trade_pipeline.errors import UserError
 from trade_pipeline.secrets import mask_config, mask_rpc_secrets, offline_stand_ins
 
@@ -466,8 +467,8 @@ def run_preview(
     pass a variant to show that a reintroduced mistake is caught. ``secret_keys`` are the keys
     Pulumi holds as secrets, as the CLI passes them (decrypted values in ``stack_config``);
     ``secure:`` values of a stack file get stand-ins (:func:`~trade_pipeline.secrets.
-    offline_stand_ins`). Raises :class:`~trade_pipeline.config.ConfigError` before anything is
-    registered when the config is invalid.
+    offline_stand_ins`). Raises :class:`~trade_pipeline.config.errors.ConfigError` before
+    anything is registered when the config is invalid.
     """
     from trade_pipeline.stack import build_stack, config_from_pulumi
 

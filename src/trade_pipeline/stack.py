@@ -43,13 +43,10 @@ from trade_pipeline.components.endpoints import (
 from trade_pipeline.components.failover import HEALTH_ALARM, GlobalEndpoint, GlobalEndpointArgs
 from trade_pipeline.components.network import RegionalNetwork
 from trade_pipeline.components.pipeline import LambdaArtifactLike
-from trade_pipeline.config import (
-    CONFIG_NAMESPACE,
-    ConfigError,
-    EncryptionMode,
-    NetworkMode,
-    PipelineConfig,
-)
+from trade_pipeline.config.errors import CONFIG_NAMESPACE, ConfigError
+from trade_pipeline.config.items import EncryptionMode
+from trade_pipeline.config.model import PipelineConfig
+from trade_pipeline.config.network import NetworkMode
 from trade_pipeline.config.sources import LoadedConfig, decode_json, load_config
 from trade_pipeline.iam import QUEUE_SEND_ACTIONS, TABLE_ACTIONS, table_key_policy
 from trade_pipeline.naming import QueueKind

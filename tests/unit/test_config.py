@@ -6,13 +6,10 @@ from typing import Any
 
 import pytest
 
-from trade_pipeline.config import (
-    ConfigError,
-    EncryptionMode,
-    PipelineConfig,
-    newest_python_runtime,
-    supported_python_runtimes,
-)
+from trade_pipeline.config.errors import ConfigError
+from trade_pipeline.config.items import EncryptionMode
+from trade_pipeline.config.model import PipelineConfig
+from trade_pipeline.config.types import newest_python_runtime, supported_python_runtimes
 
 BASE = {"primaryRegion": "us-east-1", "secondaryRegions": ["us-west-2", "eu-west-1"]}
 

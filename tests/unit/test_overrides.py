@@ -9,7 +9,8 @@ import pytest
 
 from tests.unit.test_cli import run_cli
 from trade_pipeline import stack as stack_module
-from trade_pipeline.config import ConfigError, PipelineConfig
+from trade_pipeline.config.errors import ConfigError
+from trade_pipeline.config.model import PipelineConfig
 from trade_pipeline.config.overrides import ALLOW_PROTECTED_OVERRIDES
 from trade_pipeline.config.sources import load_config
 from trade_pipeline.preview import load_stack_config

@@ -14,7 +14,7 @@ import yaml
 
 from tests.unit.test_cli import run_cli
 from trade_pipeline import resource_types as rt
-from trade_pipeline.config import ConfigError
+from trade_pipeline.config.errors import ConfigError
 from trade_pipeline.preview import Plan, run_preview
 from trade_pipeline.secrets import MASK, mask_rpc_secrets, offline_stand_ins
 from trade_pipeline.stack import config_from_pulumi
