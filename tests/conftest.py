@@ -57,7 +57,7 @@ def plan_order(request: pytest.FixtureRequest) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def lambda_artifact() -> Any:
     """The real, reproducible Lambda artifact the program deploys (built once; cached)."""
-    from trade_pipeline.config import newest_python_runtime
+    from trade_pipeline.config.types import newest_python_runtime
     from trade_pipeline.packaging import build_lambda_artifact
 
     return build_lambda_artifact(runtime=newest_python_runtime(), architecture="arm64")

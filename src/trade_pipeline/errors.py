@@ -6,7 +6,7 @@ command group (:mod:`trade_pipeline.commands.common`), which prints its :attr:`~
 on stderr and exits 2. Anything else that escapes a command is a bug and surfaces as one: a
 traceback and exit 1, never "bad input".
 
-Subclasses say where the input came from: :class:`~trade_pipeline.config.ConfigError` (stack
+Subclasses say where the input came from: :class:`~trade_pipeline.config.errors.ConfigError` (stack
 config and environment), :class:`~trade_pipeline.ops.outputs.OutputsError` (the deployed stack's
 outputs and the operator commands' options), :class:`~trade_pipeline.policies.WaiverError`
 (``policyWaivers``). Standard library only: the Pulumi program imports this too.

@@ -28,7 +28,7 @@ from pulumi.runtime.mocks import MockMonitor
 from trade_pipeline.config.errors import CONFIG_NAMESPACE, ConfigError
 
 if TYPE_CHECKING:
-    from trade_pipeline.config import PipelineConfig
+    from trade_pipeline.config.model import PipelineConfig
 
 __all__ = ["check_real_deployment", "placeholder_notes", "reserved_domain"]
 

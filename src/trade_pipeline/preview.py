@@ -34,7 +34,8 @@ from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs, Mo
 
 from trade_pipeline import resource_types as rt
 from trade_pipeline.components.pipeline import LambdaArtifactLike
-from trade_pipeline.config import CONFIG_NAMESPACE, ConfigError, PipelineConfig
+from trade_pipeline.config.errors import CONFIG_NAMESPACE, ConfigError
+from trade_pipeline.config.model import PipelineConfig
 from trade_pipeline.errors import UserError
 from trade_pipeline.placeholders import placeholder_notes
 from trade_pipeline.secrets import (
@@ -504,8 +505,8 @@ def run_preview(
     pass a variant to show that a reintroduced mistake is caught. ``secret_keys`` are the keys
     Pulumi holds as secrets, as the CLI passes them (decrypted values in ``stack_config``);
     ``secure:`` values of a stack file get stand-ins (:func:`~trade_pipeline.secrets.
-    offline_stand_ins`). Raises :class:`~trade_pipeline.config.ConfigError` before anything is
-    registered when the config is invalid.
+    offline_stand_ins`). Raises :class:`~trade_pipeline.config.errors.ConfigError` before
+    anything is registered when the config is invalid.
     """
     from trade_pipeline.stack import build_stack, config_from_pulumi
 
@@ -525,10 +526,10 @@ def run_preview(
     pulumi.runtime.set_all_config(
         {key: _as_engine_string(value) for key, value in stack_config.items()}, secret_keys
     )
-    config = config_from_pulumi(environ if environ is not None else {})
+    config, announcements = config_from_pulumi(environ if environ is not None else {})
     plan.config = mask_config(config.model_dump(mode="json", by_alias=True), config)
     plan.secret_keys = secret_keys
-    plan.overrides = list(config.announcements)
+    plan.overrides = list(announcements)
     plan.notes = _offline_notes(config, encrypted)
     declared = _DeclarationOrder()
 

@@ -40,7 +40,7 @@ from trade_pipeline.config.errors import CONFIG_NAMESPACE, ConfigError
 from trade_pipeline.config.sources import ENV_ALIASES, env_var_for
 
 if TYPE_CHECKING:
-    from trade_pipeline.config import PipelineConfig
+    from trade_pipeline.config.model import PipelineConfig
 
 __all__ = [
     "MASK",
@@ -85,7 +85,7 @@ def program_secret_keys(keys: Iterable[str]) -> set[str]:
 
 
 def _fields_by_key() -> dict[str, str]:
-    from trade_pipeline.config import PipelineConfig
+    from trade_pipeline.config.model import PipelineConfig
 
     return {_key(f): f for f in PipelineConfig.model_fields}
 

@@ -43,15 +43,12 @@ from trade_pipeline.components.endpoints import (
 from trade_pipeline.components.failover import HEALTH_ALARM, GlobalEndpoint, GlobalEndpointArgs
 from trade_pipeline.components.network import RegionalNetwork
 from trade_pipeline.components.pipeline import LambdaArtifactLike
-from trade_pipeline.config import (
-    CONFIG_NAMESPACE,
-    ConfigError,
-    EncryptionMode,
-    NetworkMode,
-    PipelineConfig,
-)
+from trade_pipeline.config.errors import CONFIG_NAMESPACE, ConfigError
+from trade_pipeline.config.items import EncryptionMode
+from trade_pipeline.config.model import PipelineConfig
 from trade_pipeline.config.namespace import namespace_typos
-from trade_pipeline.config.sources import decode_json
+from trade_pipeline.config.network import NetworkMode
+from trade_pipeline.config.sources import LoadedConfig, decode_json, load_config
 from trade_pipeline.errors import EnvironmentProblem
 from trade_pipeline.iam import QUEUE_SEND_ACTIONS, TABLE_ACTIONS, table_key_policy
 from trade_pipeline.naming import QueueKind
@@ -60,8 +57,9 @@ from trade_pipeline.providers import AWSProviderManager
 __all__ = ["PipelineStack", "build_stack", "config_from_pulumi", "run_program"]
 
 
-def config_from_pulumi(environ: Mapping[str, str] | None = None) -> PipelineConfig:
-    """Read ``trade-pipeline:*`` keys from the running Pulumi program, then the environment.
+def config_from_pulumi(environ: Mapping[str, str] | None = None) -> LoadedConfig:
+    """Read ``trade-pipeline:*`` keys from the running Pulumi program, then the environment;
+    the config comes with the announcements of what the environment changed.
 
     Keys Pulumi holds as secrets stay secrets (``trade_pipeline.secrets``): refused where the
     program cannot keep them, masked in error lines, wrapped as secret Outputs where used.
@@ -83,13 +81,13 @@ def config_from_pulumi(environ: Mapping[str, str] | None = None) -> PipelineConf
         if key.startswith(prefix)
     }
     try:
-        config = PipelineConfig.from_sources(stack_config, environ)
+        config, announcements = load_config(PipelineConfig, stack_config, environ)
     except ConfigError as exc:
         hidden = secrets.plain_values(stack_config[k.removeprefix(prefix)] for k in secret_keys)
         raise ConfigError(secrets.mask_lines(exc.lines, hidden)) from None
     config = secrets.mark(config, secret_keys)
     placeholders.check_real_deployment(config)  # example endpoints: refused by a real engine
-    return config
+    return LoadedConfig(config, announcements)
 
 
 @dataclass
@@ -428,10 +426,10 @@ def run_program() -> None:
     ``pulumi.RunError``, which the CLI prints without a traceback.
     """
     try:
-        config = config_from_pulumi()
+        config, announcements = config_from_pulumi()
     except ConfigError as exc:
         raise pulumi.RunError(str(exc)) from None
-    for line in config.announcements:  # every value the environment changed, said out loud
+    for line in announcements:  # every value the environment changed, said out loud
         pulumi.log.warn(line)
     try:
         build_stack(config)

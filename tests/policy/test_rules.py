@@ -17,7 +17,7 @@ import pytest
 from tests.support.plans import named, processor_policy
 from tests.support.rules import drop, edit_policy, run_rule
 from trade_pipeline import resource_types as rt
-from trade_pipeline.config import supported_python_runtimes
+from trade_pipeline.config.types import supported_python_runtimes
 from trade_pipeline.policies import RULES, Severity, evaluate_plan, rule_by_name
 from trade_pipeline.preview import Plan
 from trade_pipeline.resource_types import (

@@ -6,13 +6,10 @@ from typing import Any
 
 import pytest
 
-from trade_pipeline.config import (
-    ConfigError,
-    EncryptionMode,
-    PipelineConfig,
-    newest_python_runtime,
-    supported_python_runtimes,
-)
+from trade_pipeline.config.errors import ConfigError
+from trade_pipeline.config.items import EncryptionMode
+from trade_pipeline.config.model import PipelineConfig
+from trade_pipeline.config.types import newest_python_runtime, supported_python_runtimes
 
 BASE = {"primaryRegion": "us-east-1", "secondaryRegions": ["us-west-2", "eu-west-1"]}
 
@@ -222,10 +219,12 @@ def test_program_reads_config_the_way_the_pulumi_cli_hands_it_over(
         ),
     )
     # When the program loads its config
-    config = config_from_pulumi(environ={})
+    config, announcements = config_from_pulumi(environ={})
     # Then it sees every key of its namespace, typed, and ignores other namespaces
     assert config.regions == ("eu-west-1", "eu-central-1")
     assert config.lambda_memory_mb == 512
+    assert announcements == ()  # no environment variable changed anything
+    assert announcements == ()  # no environment variable changed anything
 
 
 @pytest.mark.parametrize(

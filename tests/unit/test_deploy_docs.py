@@ -80,7 +80,7 @@ def test_following_the_deploy_steps_leaves_no_placeholder_a_deployment_refuses(
         {k: v if isinstance(v, str) else json.dumps(v) for k, v in config.items()}, secret
     )
 
-    deployed = config_from_pulumi({})  # a real engine: placeholders would be refused here
+    deployed = config_from_pulumi({}).config  # a real engine: placeholders would be refused here
 
     assert deployed.is_secret("alarm_https_endpoints")
     assert not [e for e in (*deployed.alarm_emails, *deployed.alarm_https_endpoints)

@@ -33,7 +33,7 @@ from tests.support.plans import build, policy_doc
 from trade_pipeline import resource_types as rt
 from trade_pipeline.components.conflicts import HANDLER as DETECTOR_HANDLER
 from trade_pipeline.components.pipeline import HANDLER as PROCESSOR_HANDLER
-from trade_pipeline.config import newest_python_runtime
+from trade_pipeline.config.types import newest_python_runtime
 from trade_pipeline.preview import (
     MOCK_ACCOUNT_ID,
     Plan,

@@ -81,4 +81,4 @@ def test_a_real_deployment_with_real_endpoints_gets_past_the_check(
 
     from trade_pipeline.stack import config_from_pulumi
 
-    assert config_from_pulumi({}).alarm_emails == ("oncall@desk.acme-trading.io",)
+    assert config_from_pulumi({}).config.alarm_emails == ("oncall@desk.acme-trading.io",)

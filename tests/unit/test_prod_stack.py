@@ -158,7 +158,8 @@ def test_backup_on_copies_the_table_to_a_second_region(prod: Callable[..., Plan]
 
 
 def test_backup_copy_region_must_differ_from_the_primary(prod_config: dict[str, Any]) -> None:
-    from trade_pipeline.config import ConfigError, PipelineConfig
+    from trade_pipeline.config.errors import ConfigError
+    from trade_pipeline.config.model import PipelineConfig
 
     stack = {
         k.removeprefix("trade-pipeline:"): v

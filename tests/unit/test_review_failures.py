@@ -31,7 +31,7 @@ from tests.support.plans import (
 )
 from trade_pipeline.components import ReplicaCoverageError, check_replica_coverage
 from trade_pipeline.components.alarms import alarm_specs
-from trade_pipeline.config import PipelineConfig
+from trade_pipeline.config.model import PipelineConfig
 from trade_pipeline.naming import Naming
 from trade_pipeline.preview import Plan, _AwsMocks
 from trade_pipeline.providers import AWSProviderManager
@@ -310,7 +310,7 @@ def test_alarm_thresholds_follow_config(
 
 
 def test_config_rejects_a_lambda_errors_threshold_of_one() -> None:
-    from trade_pipeline.config import ConfigError
+    from trade_pipeline.config.errors import ConfigError
 
     with pytest.raises(ConfigError, match="lambdaErrorsThreshold"):
         PipelineConfig.from_sources({"primaryRegion": "us-east-1", "lambdaErrorsThreshold": 1}, {})

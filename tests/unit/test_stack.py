@@ -18,7 +18,7 @@ from tests.support.plans import (
     single,
 )
 from trade_pipeline.components.alarms import alarm_specs
-from trade_pipeline.config import PipelineConfig
+from trade_pipeline.config.model import PipelineConfig
 from trade_pipeline.naming import Naming, QueueKind
 from trade_pipeline.policies.rules.iam import parliament_findings
 from trade_pipeline.preview import Plan

@@ -15,7 +15,7 @@ from rich.panel import Panel
 from rich.table import Table
 
 from trade_pipeline import resource_types as rt
-from trade_pipeline.config import PipelineConfig
+from trade_pipeline.config.model import PipelineConfig
 from trade_pipeline.preview import Plan, PlannedResource
 from trade_pipeline.tables import FitTable
 

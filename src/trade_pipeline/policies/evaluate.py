@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
-from trade_pipeline.config import CONFIG_NAMESPACE, PolicyWaiver
+from trade_pipeline.config.errors import CONFIG_NAMESPACE
+from trade_pipeline.config.items import PolicyWaiver
 from trade_pipeline.errors import UserError
 from trade_pipeline.policies.model import Finding, Outcome, Rule, Severity, StackView
 from trade_pipeline.policies.registry import RULES_BY_NAME

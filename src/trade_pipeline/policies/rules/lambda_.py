@@ -10,7 +10,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, Final
 
-from trade_pipeline.config import newest_python_runtime, supported_python_runtimes
+from trade_pipeline.config.types import newest_python_runtime, supported_python_runtimes
 from trade_pipeline.policies.model import (
     Finding,
     ResourceView,
