@@ -212,7 +212,11 @@ PARTS = {
             ("ephemeralStorage", "size"): _always(None),
             ("tracingConfig", "mode"): _always("Active"),
             ("loggingConfig", "logFormat"): _always("JSON"),
-            ("loggingConfig", "applicationLogLevel"): _config("logLevel"),
+            # Lambda's filter never above INFO, so metric lines (no level) are kept; the
+            # logger applies logLevel at the source (POWERTOOLS_LOG_LEVEL)
+            ("loggingConfig", "applicationLogLevel"): lambda stack, _: (
+                "DEBUG" if stack.config["logLevel"] == "DEBUG" else "INFO"
+            ),
             ("loggingConfig", "systemLogLevel"): _config("platformLogLevel"),
             (*ENV, "POWERTOOLS_LOG_LEVEL"): _config("logLevel"),
             # The namespace the alarms and the dashboard read.

@@ -8,11 +8,12 @@ config reference.
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
-from trade_pipeline.config.validators import Region, newest_python_runtime
+from trade_pipeline.config.validators import Region, check_log_level, newest_python_runtime
 
 __all__ = ["CoreSettings", "EncryptionMode", "LambdaArchitecture"]
 
@@ -96,10 +97,11 @@ class CoreSettings(BaseModel):
         description="Age after which Lambda stops retrying an event and sends it to the "
         "processing-failures queue.",
     )
-    log_level: str = Field(
+    log_level: Annotated[str, AfterValidator(check_log_level)] = Field(
         default="INFO",
-        pattern=r"^(TRACE|DEBUG|INFO|WARN|ERROR|FATAL)$",
-        description="Application log level of the processor (Lambda JSON logging).",
+        description="Application log level of both functions (DEBUG, INFO, WARN, ERROR, "
+        "FATAL; TRACE refused), applied by their logger: Lambda's own filter stays at INFO "
+        "or DEBUG so that metric lines are kept (docs/processor.md).",
     )
     log_retention_days: int = Field(
         default=30, description="Retention of the processor's log group (a CloudWatch value)."

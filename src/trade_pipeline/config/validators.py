@@ -25,6 +25,7 @@ __all__ = [
     "check_emails",
     "check_failover",
     "check_https_endpoints",
+    "check_log_level",
     "check_log_retention",
     "check_oldest_message_age",
     "check_region_list",
@@ -123,6 +124,24 @@ def check_log_retention(value: int) -> int:
 def check_alarm_period(value: int) -> int:
     if value < 60 or value % 60 or value > 86400:
         raise ValueError("must be a multiple of 60 between 60 and 86400")
+    return value
+
+
+LOG_LEVELS: Final = ("DEBUG", "INFO", "WARN", "ERROR", "FATAL")
+"""Lambda's application log levels the functions run at (TRACE refused: check_log_level)."""
+
+
+def check_log_level(value: str) -> str:
+    """One of :data:`LOG_LEVELS`. TRACE is refused: Powertools (3.37, the locked version) maps
+    Lambda's ``AWS_LAMBDA_LOG_LEVEL=TRACE`` to ``NOTSET`` and then compares it with its own
+    level name, a ``TypeError`` that stops both functions at import."""
+    if value == "TRACE":
+        raise ValueError(
+            "TRACE is not accepted (the Powertools Logger fails at import under Lambda's TRACE "
+            "level); use DEBUG"
+        )
+    if value not in LOG_LEVELS:
+        raise ValueError(f"must be one of {', '.join(LOG_LEVELS)}")
     return value
 
 
