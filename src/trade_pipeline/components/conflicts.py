@@ -97,7 +97,7 @@ class RegionalConflictDetector(pulumi.ComponentResource):
             },
             on_failure_arn=args.failures_queue_arn,
             artifact=args.artifact,
-            reserved_concurrency=ctx.config.lambda_reserved_concurrency,
+            reserved_concurrency=ctx.config.conflict_detector_reserved_concurrency,
             log_key_arn=args.log_key_arn,
             code_signing_config_arn=args.code_signing_config_arn,
         )

@@ -73,7 +73,7 @@ class FunctionSpec:
     environment: Mapping[str, pulumi.Input[str]]
     on_failure_arn: pulumi.Input[str]  # where a failed asynchronous invocation goes
     artifact: LambdaArtifactLike
-    # The same key for both functions today; an argument so that a function may get its own.
+    # Each function's own key: lambdaReservedConcurrency, conflictDetectorReservedConcurrency
     reserved_concurrency: int | None
     log_key_arn: pulumi.Input[str] | None = None  # customer-managed: the region's key
     code_signing_config_arn: pulumi.Input[str] | None = None  # when code signing is on

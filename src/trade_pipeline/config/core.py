@@ -84,8 +84,16 @@ class CoreSettings(BaseModel):
     lambda_reserved_concurrency: int | None = Field(
         default=None,
         ge=1,
-        le=1000,
-        description="Reserved concurrency per region; unset means the account's shared pool.",
+        description="The processor's reserved concurrency per region; unset means the "
+        "account's shared pool. With the detector's, it must leave the account's 100 "
+        "unreserved (lambdaAccountConcurrencyQuota).",
+    )
+    lambda_account_concurrency_quota: int = Field(
+        default=1000,
+        ge=100,
+        description="The account's Lambda concurrent executions quota per region (AWS's "
+        "default 1000); the reserved concurrency of the stack's functions must leave 100 of "
+        "it unreserved.",
     )
     lambda_max_retry_attempts: int = Field(
         default=2, ge=0, le=2, description="Lambda's own async retries of a failed invocation."

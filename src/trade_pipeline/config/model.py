@@ -225,6 +225,12 @@ class PipelineConfig(CoreSettings):
         le=86400,
         description="Age after which the conflict detector stops retrying a stream record.",
     )
+    conflict_detector_reserved_concurrency: int | None = Field(
+        default=None,
+        ge=1,
+        description="The conflict detector's reserved concurrency per region; unset (the "
+        "default) means the shared pool: a stream reader runs at most one batch per shard.",
+    )
     # --- private networking (issue 13): off unless networkMode is vpc; docs/network.md ------
     network_mode: NetworkMode = Field(
         default=NetworkMode.NONE,
@@ -360,6 +366,15 @@ class PipelineConfig(CoreSettings):
         )
         validators.check_oldest_message_age(
             self.oldest_message_age_threshold_seconds, self.queue_retention_seconds
+        )
+        return self
+
+    @model_validator(mode="after")
+    def _reserved_concurrency(self) -> PipelineConfig:
+        validators.check_reserved_concurrency(
+            self.lambda_reserved_concurrency,
+            self.conflict_detector_reserved_concurrency,
+            self.lambda_account_concurrency_quota,
         )
         return self
 

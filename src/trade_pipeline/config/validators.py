@@ -29,6 +29,7 @@ __all__ = [
     "check_log_retention",
     "check_oldest_message_age",
     "check_region_list",
+    "check_reserved_concurrency",
     "check_runtime",
     "check_table_index",
     "check_tags",
@@ -143,6 +144,29 @@ def check_log_level(value: str) -> str:
     if value not in LOG_LEVELS:
         raise ValueError(f"must be one of {', '.join(LOG_LEVELS)}")
     return value
+
+
+UNRESERVED_MINIMUM: Final = 100
+"""Concurrency Lambda keeps for functions without reserved concurrency: "You can reserve up to
+the Unreserved account concurrency value minus 100"
+(https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html); the account's
+quota, 1,000 by default, is on https://docs.aws.amazon.com/lambda/latest/dg/
+gettingstarted-limits.html."""
+
+
+def check_reserved_concurrency(processor: int | None, detector: int | None, quota: int) -> None:
+    """The stack's functions of one region reserve together at most ``quota`` minus
+    :data:`UNRESERVED_MINIMUM`; beyond it Lambda refuses the second function ("decreases
+    account's UnreservedConcurrentExecution below its minimum value of [100]")."""
+    total = (processor or 0) + (detector or 0)
+    if total > quota - UNRESERVED_MINIMUM:
+        raise ValueError(
+            f"lambdaReservedConcurrency: lambdaReservedConcurrency ({processor}) + "
+            f"conflictDetectorReservedConcurrency ({detector}) = {total} per region leaves less "
+            f"than the {UNRESERVED_MINIMUM} unreserved Lambda requires of "
+            f"lambdaAccountConcurrencyQuota ({quota}); reserve at most "
+            f"{quota - UNRESERVED_MINIMUM} in all (other functions of the account count too)"
+        )
 
 
 def check_emails(value: tuple[str, ...]) -> tuple[str, ...]:
