@@ -219,6 +219,7 @@ def _conflict_detector(
             failures_queue_arn=pipeline.queues[QueueKind.PROCESSING_FAILURES].arn,
             artifact=artifact,
             log_key_arn=log_key_arn,
+            table_key_arn=log_key_arn,
             code_signing_config_arn=code_signing_config_arn,
         ),
         opts=pulumi.ResourceOptions(depends_on=[table]),

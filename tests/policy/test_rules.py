@@ -251,7 +251,10 @@ CASES: dict[str, Case] = {
     "lambda-arm64": Case(_set(FUNCTION, "architectures", ["x86_64"]), expect="x86_64"),
     "lambda-reserved-concurrency": Case(
         _pop(FUNCTION, "reservedConcurrentExecutions"),
-        config={"trade-pipeline:lambdaReservedConcurrency": 50},
+        config={
+            "trade-pipeline:lambdaReservedConcurrency": 50,
+            "trade-pipeline:conflictDetectorReservedConcurrency": 5,
+        },
         expect="unreserved pool",
     ),
     "lambda-no-secrets-in-environment": Case(_secret_in_environment, expect="DB_PASSWORD"),

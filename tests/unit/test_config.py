@@ -159,6 +159,21 @@ def test_environment_wins_over_stack_config() -> None:
             "at least 10 characters",
         ),
         ({**BASE, "tags": {"aws:owner": "x"}}, {}, "tags", "reserved"),
+        ({**BASE, "logLevel": "TRACE"}, {}, "logLevel", "TRACE is not accepted"),
+        (
+            # 451 + 450 fails in a default account: 99 would stay unreserved
+            {**BASE, "lambdaReservedConcurrency": 451, "conflictDetectorReservedConcurrency": 450},
+            {},
+            "lambdaReservedConcurrency",
+            "(451) + conflictDetectorReservedConcurrency (450) = 901 per region leaves less than "
+            "the 100 unreserved Lambda requires of lambdaAccountConcurrencyQuota (1000)",
+        ),
+        (
+            {**BASE, "lambdaReservedConcurrency": 200, "lambdaAccountConcurrencyQuota": 250},
+            {},
+            "lambdaReservedConcurrency",
+            "reserve at most 150 in all",
+        ),
     ],
 )
 def test_each_bad_value_gets_one_line_naming_key_value_and_rule(
@@ -171,6 +186,25 @@ def test_each_bad_value_gets_one_line_naming_key_value_and_rule(
     assert key in line
     assert rule in line
     assert "Traceback" not in line and "\n" not in line
+
+
+@pytest.mark.parametrize(
+    ("processor", "detector", "quota"), [(900, None, 1000), (450, 450, 1000), (1900, 0, 2000)]
+)
+def test_reserved_concurrency_that_leaves_100_unreserved_is_accepted(
+    processor: int, detector: int | None, quota: int
+) -> None:
+    values = {"lambdaReservedConcurrency": processor, "lambdaAccountConcurrencyQuota": quota}
+    if detector:
+        values["conflictDetectorReservedConcurrency"] = detector
+    config = PipelineConfig.from_sources({**BASE, **values}, environ={})
+    assert config.conflict_detector_reserved_concurrency == (detector or None)
+
+
+def test_the_detector_reserves_nothing_by_default() -> None:
+    config = PipelineConfig.from_sources({**BASE, "lambdaReservedConcurrency": 100}, environ={})
+    assert config.conflict_detector_reserved_concurrency is None
+    assert config.lambda_account_concurrency_quota == 1000
 
 
 def test_several_bad_values_are_all_reported() -> None:

@@ -51,6 +51,7 @@ from trade_pipeline.config.types import (
     Fraction,
     HttpsUrlList,
     LambdaRuntime,
+    LogLevel,
     LogRetentionDays,
     NamePart,
     Region,
@@ -135,13 +136,22 @@ class PipelineConfig(BaseModel):
     lambda_reserved_concurrency: int | None = Field(
         default=None,
         ge=1,
-        le=1000,
-        description="Reserved concurrency per region; unset means the account's shared pool.",
+        description="The processor's reserved concurrency per region; unset means the "
+        "account's shared pool. With the detector's, it must leave the account's 100 "
+        "unreserved (lambdaAccountConcurrencyQuota).",
     )
-    log_level: str = Field(
+    lambda_account_concurrency_quota: int = Field(
+        default=1000,
+        ge=100,
+        description="The account's Lambda concurrent executions quota per region (AWS's "
+        "default 1000); the reserved concurrency of the stack's functions must leave 100 of "
+        "it unreserved.",
+    )
+    log_level: LogLevel = Field(
         default="INFO",
-        pattern=r"^(TRACE|DEBUG|INFO|WARN|ERROR|FATAL)$",
-        description="Application log level of the processor (Lambda JSON logging).",
+        description="Application log level of both functions (DEBUG, INFO, WARN, ERROR, "
+        "FATAL; TRACE refused), applied by their logger: Lambda's own filter stays at INFO "
+        "or DEBUG so that metric lines are kept (docs/processor.md).",
     )
     platform_log_level: str = Field(
         default="WARN",
@@ -334,6 +344,12 @@ class PipelineConfig(BaseModel):
         ge=60,
         le=86400,
         description="Age after which the conflict detector stops retrying a stream record.",
+    )
+    conflict_detector_reserved_concurrency: int | None = Field(
+        default=None,
+        ge=1,
+        description="The conflict detector's reserved concurrency per region; unset (the "
+        "default) means the shared pool: a stream reader runs at most one batch per shard.",
     )
     # --- private networking: off unless networkMode is vpc (docs/network.md) --------------
     network_mode: NetworkMode = Field(

@@ -24,6 +24,7 @@ __all__ = [
     "oldest_message_alarm_fires_before_expiry",
     "primary_region_only_as_primary",
     "private_network_is_consistent",
+    "reserved_concurrency_leaves_the_unreserved_minimum",
 ]
 
 
@@ -102,6 +103,32 @@ def private_network_is_consistent(config: PipelineConfig) -> None:
         raise ValueError("\n".join(problems))  # one line each (errors.error_lines)
 
 
+UNRESERVED_MINIMUM: Final = 100
+"""Concurrency Lambda keeps for functions without reserved concurrency: "You can reserve up to
+the Unreserved account concurrency value minus 100"
+(https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html); the account's
+quota, 1,000 by default, is on https://docs.aws.amazon.com/lambda/latest/dg/
+gettingstarted-limits.html."""
+
+
+def reserved_concurrency_leaves_the_unreserved_minimum(config: PipelineConfig) -> None:
+    """The stack's functions of one region reserve together at most the quota minus
+    :data:`UNRESERVED_MINIMUM`; beyond it Lambda refuses the second function ("decreases
+    account's UnreservedConcurrentExecution below its minimum value of [100]")."""
+    processor = config.lambda_reserved_concurrency
+    detector = config.conflict_detector_reserved_concurrency
+    quota = config.lambda_account_concurrency_quota
+    total = (processor or 0) + (detector or 0)
+    if total > quota - UNRESERVED_MINIMUM:
+        raise ValueError(
+            f"lambdaReservedConcurrency: lambdaReservedConcurrency ({processor}) + "
+            f"conflictDetectorReservedConcurrency ({detector}) = {total} per region leaves less "
+            f"than the {UNRESERVED_MINIMUM} unreserved Lambda requires of "
+            f"lambdaAccountConcurrencyQuota ({quota}); reserve at most "
+            f"{quota - UNRESERVED_MINIMUM} in all (other functions of the account count too)"
+        )
+
+
 CROSS_FIELD_RULES: Final[tuple[Callable[[PipelineConfig], None], ...]] = (
     primary_region_only_as_primary,
     failover_goes_to_a_secondary_region,
@@ -109,4 +136,5 @@ CROSS_FIELD_RULES: Final[tuple[Callable[[PipelineConfig], None], ...]] = (
     backup_copy_goes_to_another_region,
     names_fit_aws_limits,
     private_network_is_consistent,
+    reserved_concurrency_leaves_the_unreserved_minimum,
 )

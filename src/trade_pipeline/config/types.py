@@ -225,3 +225,24 @@ def _not_a_flag(value: Any) -> Any:
 
 
 EventsPerMonth = Annotated[int, Field(gt=0, le=1_000_000_000_000), BeforeValidator(_not_a_flag)]
+
+
+LOG_LEVELS: Final = ("DEBUG", "INFO", "WARN", "ERROR", "FATAL")
+"""Lambda's application log levels the functions run at (TRACE refused: ``_log_level``)."""
+
+
+def _log_level(value: str) -> str:
+    """One of :data:`LOG_LEVELS`. TRACE is refused: Powertools (3.37, the locked version) maps
+    Lambda's ``AWS_LAMBDA_LOG_LEVEL=TRACE`` to ``NOTSET`` and then compares it with its own
+    level name, a ``TypeError`` that stops both functions at import."""
+    if value == "TRACE":
+        raise ValueError(
+            "TRACE is not accepted (the Powertools Logger fails at import under Lambda's TRACE "
+            "level); use DEBUG"
+        )
+    if value not in LOG_LEVELS:
+        raise ValueError(f"must be one of {', '.join(LOG_LEVELS)}")
+    return value
+
+
+LogLevel = Annotated[str, AfterValidator(_log_level)]

@@ -27,11 +27,35 @@ class DetectorGrants:
     stream_arn: str  # the stream of THIS region's replica
     log_group_arn: str
     send_queue_arns: Sequence[str]  # rejected-events queue + on-failure destination
+    table_key_arn: str | None = None  # customer-managed table key of this region, if any
+
+
+def stream_key_statement(table_key_arn: str) -> dict[str, Any]:
+    """Decrypt what the region's stream returns when the table uses a customer-managed key.
+
+    A stream is encrypted with its table's key ("DynamoDB streams are always encrypted with a
+    table-level encryption key", https://docs.aws.amazon.com/amazondynamodb/latest/
+    developerguide/encryption.usagenotes.html), and Lambda reads it with the function's role
+    (https://docs.aws.amazon.com/lambda/latest/dg/with-ddb.html, execution role permissions),
+    so that role needs ``kms:Decrypt`` on the key: AWS's CDK grants exactly this to a stream
+    reader of a CMK table (https://github.com/aws/aws-cdk/issues/22796, fixed by
+    https://github.com/aws/aws-cdk/pull/23400). No ``kms:ViaService`` condition: AWS documents
+    no value for calls made through DynamoDB Streams. The key policy delegates to IAM through
+    the account root (``table_key_policy``), so this identity statement is what decides.
+    """
+    return {
+        "Sid": "TableKeyForStream",
+        "Effect": "Allow",
+        "Action": ["kms:Decrypt"],
+        "Resource": [table_key_arn],
+    }
 
 
 def detector_policy(grants: DetectorGrants) -> PolicyDocument:
-    """The conflict detector role's one inline policy: read its own region's stream, send to
-    its queues, write its logs and traces. No table access: the images are in the records."""
+    """The conflict detector role's one inline policy: read its own region's stream (and
+    decrypt it when the table key is customer-managed), send to its queues, write its logs and
+    traces. No table access: the images are in the records."""
+    key = [stream_key_statement(grants.table_key_arn)] if grants.table_key_arn else []
     return _doc(
         {
             "Sid": "OwnRegionTableStream",
@@ -48,6 +72,7 @@ def detector_policy(grants: DetectorGrants) -> PolicyDocument:
         queue_send_statement("RejectedAndFailureQueues", grants.send_queue_arns),
         *function_log_statements(grants.log_group_arn),
         *xray_statements(),
+        *key,
     )
 
 

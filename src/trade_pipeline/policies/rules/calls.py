@@ -25,8 +25,6 @@ __all__ = ["KNOWN_GAPS_FIXED_BY_ISSUE_19_PART_2", "known_gap", "recorded_calls_p
 # note, not a violation, until that fix lands; then the integrator empties this tuple (a test
 # fails for every entry no stack exhibits any more). (service-side row or origin, action)
 KNOWN_GAPS_FIXED_BY_ISSUE_19_PART_2: Final[tuple[tuple[str, str], ...]] = (
-    # the detector's role cannot decrypt its region's table key (CMK table, prod)
-    ("stream-mapping-decrypts-cmk-stream", "kms:Decrypt"),
     # Lambda's creation-time check of the interface statements scoped by ec2:Vpc (vpc mode)
     ("lambda-manages-vpc-interfaces", "ec2:DeleteNetworkInterface"),
     ("lambda-manages-vpc-interfaces", "ec2:AssignPrivateIpAddresses"),

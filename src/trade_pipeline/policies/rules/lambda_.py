@@ -90,7 +90,8 @@ lambda_arm64 = value_rule(
     "lambda-reserved-concurrency",
     types=[FUNCTION],
     severity=Severity.ADVISORY,
-    message="Set trade-pipeline:lambdaReservedConcurrency, or waive this rule in the stack's "
+    message="Set trade-pipeline:lambdaReservedConcurrency (the processor) or "
+    "conflictDetectorReservedConcurrency (the detector), or waive this rule in the stack's "
     "policyWaivers with the reason.",
     sources=("checkov CKV_AWS_115", "cdk-nag HIPAA.Security-LambdaConcurrency"),
 )
