@@ -18,7 +18,7 @@ from tests.support.plans import build, policy_doc, single
 from trade_pipeline.ops.outputs import OutputsError, outputs_from_file
 from trade_pipeline.policies import evaluate_plan
 from trade_pipeline.policies.model import Outcome
-from trade_pipeline.preview import Plan
+from trade_pipeline.preview import MOCK_ACCOUNT_ID, Plan
 from trade_pipeline.resource_types import (
     ALARM,
     BUS,
@@ -71,14 +71,35 @@ def test_the_endpoint_spans_exactly_the_primary_bus_and_the_first_secondarys(on:
     assert len(on.by_type(EVENT_ENDPOINT)) == 1
 
 
-def test_the_endpoint_role_puts_to_those_two_buses_and_nothing_else(on: Plan) -> None:
-    doc = endpoint_role_policy(on)
-    (statement,) = doc["Statement"]
-    assert statement["Action"] == ["events:PutEvents"]
-    assert sorted(statement["Resource"]) == sorted(
-        [bus_arn(on, PRIMARY), bus_arn(on, FIRST_SECONDARY)]
+def managed_rules(plan: Plan, region: str) -> str:
+    """The ARN pattern of the rules EventBridge manages on a bus for replication."""
+    bus = single(plan, BUS, region)
+    return (
+        f"arn:aws:events:{region}:{MOCK_ACCOUNT_ID}:rule/{bus.inputs['name']}/"
+        "GlobalEndpointManagedRule-*"
     )
+
+
+def test_the_endpoint_role_replicates_to_those_two_buses_and_nothing_else(on: Plan) -> None:
+    doc = endpoint_role_policy(on)
+    rules, buses, pass_role = doc["Statement"]
+    assert sorted(rules["Action"]) == [
+        "events:DeleteRule",
+        "events:PutRule",
+        "events:PutTargets",
+        "events:RemoveTargets",
+    ]
+    assert rules["Resource"] == sorted(
+        [managed_rules(on, PRIMARY), managed_rules(on, FIRST_SECONDARY)]
+    )
+    assert buses["Action"] == ["events:PutEvents"]
+    assert sorted(buses["Resource"]) == sorted([bus_arn(on, PRIMARY), bus_arn(on, FIRST_SECONDARY)])
     (role,) = [r for r in on.by_type(ROLE) if r.inputs["name"].startswith("trade-endpoint")]
+    assert pass_role["Action"] == ["iam:PassRole"]
+    assert pass_role["Resource"] == [role.outputs["arn"]]
+    assert pass_role["Condition"] == {
+        "StringEquals": {"iam:PassedToService": "events.amazonaws.com"}
+    }
     trust = json.loads(role.inputs["assumeRolePolicy"])
     assert trust["Statement"][0]["Principal"] == {"Service": "events.amazonaws.com"}
 
@@ -189,9 +210,9 @@ def test_failover_region_and_replication_come_from_config(
         bus_arn(plan, OTHER),
     ]
     assert endpoint.inputs["replicationConfig"]["state"] == "DISABLED"
-    assert sorted(endpoint_role_policy(plan)["Statement"][0]["Resource"]) == sorted(
-        [bus_arn(plan, PRIMARY), bus_arn(plan, OTHER)]
-    )
+    rules, buses, _ = endpoint_role_policy(plan)["Statement"]
+    assert sorted(buses["Resource"]) == sorted([bus_arn(plan, PRIMARY), bus_arn(plan, OTHER)])
+    assert rules["Resource"] == sorted([managed_rules(plan, PRIMARY), managed_rules(plan, OTHER)])
 
 
 def test_with_failover_off_none_of_it_exists(off: Plan) -> None:

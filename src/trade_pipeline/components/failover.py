@@ -110,7 +110,8 @@ class GlobalEndpoint(pulumi.ComponentResource):
     def _create_role(
         self, buses: list[pulumi.Input[str]]
     ) -> tuple[aws.iam.Role, aws.iam.RolePolicy]:
-        """The role EventBridge replicates with: PutEvents on exactly the endpoint's buses."""
+        """The role EventBridge replicates with: its managed rules on exactly the endpoint's two
+        buses, PutEvents on them, and PassRole on itself (``iam.endpoint_replication_policy``)."""
         ctx = self._ctx
         role = aws.iam.Role(
             f"{self._logical_name}-role",
@@ -125,8 +126,8 @@ class GlobalEndpoint(pulumi.ComponentResource):
             f"{self._logical_name}-role-policy",
             name="endpoint-replication",
             role=role.id,
-            policy=pulumi.Output.all(*buses).apply(
-                lambda arns: json.dumps(iam.endpoint_replication_policy(arns))
+            policy=pulumi.Output.all(role.arn, *buses).apply(
+                lambda arns: json.dumps(iam.endpoint_replication_policy(arns[1:], arns[0]))
             ),
             opts=self._child(),
         )
