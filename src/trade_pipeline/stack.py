@@ -396,7 +396,9 @@ def _export_outputs(stack: PipelineStack, artifact: LambdaArtifactLike) -> None:
         pulumi.export(
             "globalEndpoint",
             {
-                "id": endpoint.id,
+                # PutEvents' EndpointId: the URL's subdomain. The resource's own id is its name.
+                "id": stack.endpoint.endpoint_id,
+                "name": endpoint.name,
                 "arn": endpoint.arn,
                 "url": endpoint.endpoint_url,
                 "regions": list(stack.endpoint.regions),

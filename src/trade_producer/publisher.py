@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from trade_producer.endpoint import check_endpoint_id
 from trade_producer.events import TradingEventEntry
 
 if TYPE_CHECKING:
@@ -177,7 +178,10 @@ class Publisher:
     event_bus
         Bus name or ARN put in every entry that has none.
     endpoint_id
-        A global endpoint's id: requests go through it (SigV4a, see the module docstring).
+        A global endpoint's id, the subdomain of its URL (stack output ``globalEndpoint.id``,
+        e.g. ``abcde.veo``; not its name: :func:`~trade_producer.endpoint.check_endpoint_id`
+        refuses one with a :class:`ValueError`): requests go through it (SigV4a, see the
+        module docstring).
     rate
         Entries per second at most (``None``: as fast as the API answers).
     """
@@ -194,6 +198,8 @@ class Publisher:
         clock: Callable[[], float] = time.monotonic,
         rng: Callable[[], float] = random.random,
     ) -> None:
+        if endpoint_id:
+            check_endpoint_id(endpoint_id)
         if endpoint_id and not sigv4a_available():
             raise SigV4aUnavailableError(SIGV4A_MISSING)
         if rate is not None and rate <= 0:

@@ -242,6 +242,8 @@ def _endpoint_policy_everything(plan: Plan) -> None:
     )
 
 
+_FAILOVER: dict[str, Any] = {"trade-pipeline:failoverEnabled": True}
+
 CASES: dict[str, Case] = {
     "lambda-tracing-active": Case(
         _set(FUNCTION, "tracingConfig", {"mode": "PassThrough"}), expect="PassThrough"
@@ -421,6 +423,12 @@ CASES: dict[str, Case] = {
             p, "pipeline-us-east-1-role-policy", "DeadLetterAndFailureQueues"
         ),
         expect="role trade-processor-dev-us-east-1 cannot sqs:SendMessage",
+    ),
+    # more failing cases of the failover rules: tests/policy/test_failover_rules.py
+    "global-endpoint-replication-role": Case(
+        lambda p: _drop_statement(p, "failover-role-policy", "EndpointManagedRules"),
+        config=_FAILOVER,
+        expect="role lacks events:putrule",
     ),
 }
 

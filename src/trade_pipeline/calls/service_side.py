@@ -10,7 +10,7 @@ invoking the function or dead-lettering to a queue; CloudWatch publishing to the
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from trade_pipeline.calls.model import Principal, Request, functions, role_principal
 from trade_pipeline.preview import Plan, PlannedResource
@@ -226,14 +226,34 @@ def _flow_logs(plan: Plan, row: Row) -> Iterator[Request]:
         yield _named_role(row, role, "logs:DescribeLogGroups", "*", region)
 
 
+# A managed rule EventBridge would create on a bus for replication (it picks the suffix).
+MANAGED_RULE_STAND_IN = "GlobalEndpointManagedRule-0123456789abcdef"
+MANAGED_RULE_ACTIONS = (
+    "events:PutRule",
+    "events:PutTargets",
+    "events:RemoveTargets",
+    "events:DeleteRule",
+)
+
+
 def _endpoint_replication(plan: Plan, row: Row) -> Iterator[Request]:
+    """With the endpoint's role, on each bus: create its managed rule, point it at the other
+    bus, put events, remove the rule again; and pass the role to EventBridge for the rule's
+    target (the permissions trade_pipeline.iam.endpoint_replication_policy cites)."""
     for endpoint in plan.by_type("aws:cloudwatch/eventEndpoint:EventEndpoint"):
         role = endpoint.inputs.get("roleArn")
         if not role or (endpoint.inputs.get("replicationConfig") or {}).get("state") == "DISABLED":
             continue
         for bus in endpoint.inputs.get("eventBuses") or []:
             arn = str(bus["eventBusArn"])
-            yield _named_role(row, role, "events:PutEvents", arn, arn.split(":")[3])
+            region, name = arn.split(":")[3], arn.rsplit("/", 1)[-1]
+            rule = f"{arn.split(':event-bus/')[0]}:rule/{name}/{MANAGED_RULE_STAND_IN}"
+            for action in MANAGED_RULE_ACTIONS:
+                yield _named_role(row, role, action, rule, region)
+            yield _named_role(row, role, "events:PutEvents", arn, region)
+            passed = _named_role(row, role, "iam:PassRole", role, region)
+            service = ("iam:PassedToService", "events.amazonaws.com")
+            yield replace(passed, context=(*passed.context, service))
 
 
 ROWS: tuple[Row, ...] = (
@@ -287,7 +307,9 @@ ROWS: tuple[Row, ...] = (
     ),
     Row(
         "global-endpoint-replicates-events",
-        "https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-global-endpoints.html",
+        "https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-global-endpoints.html "
+        "(managed rules); the role of terraform-provider-aws "
+        "internal/service/events/endpoint_test.go",
         _endpoint_replication,
     ),
     Row(

@@ -31,6 +31,7 @@ from trade_pipeline import iam
 from trade_pipeline.components.alarms import AlarmSpec
 from trade_pipeline.components.context import RegionalContext
 from trade_pipeline.components.monitoring import RegionalMonitoring
+from trade_producer.endpoint import endpoint_id_from_url
 
 __all__ = ["HEALTH_ALARM", "GlobalEndpoint", "GlobalEndpointArgs"]
 
@@ -56,6 +57,9 @@ class GlobalEndpoint(pulumi.ComponentResource):
     role: aws.iam.Role
     role_policy: aws.iam.RolePolicy
     endpoint: aws.cloudwatch.EventEndpoint
+    # What PutEvents' EndpointId takes: the subdomain of the endpoint URL. The provider sets
+    # the endpoint resource's id to its name, which is not an endpoint id.
+    endpoint_id: pulumi.Output[str]
     regions: tuple[str, str]  # (primary, failover)
 
     def __init__(
@@ -72,12 +76,17 @@ class GlobalEndpoint(pulumi.ComponentResource):
         self.health_check = self._create_health_check(args.health_alarm)
         self.role, self.role_policy = self._create_role(buses)
         self.endpoint = self._create_endpoint(buses, target)
+        self.endpoint_id = self.endpoint.endpoint_url.apply(endpoint_id_from_url)
         if args.status_monitoring is not None and args.status_spec is not None:
             args.status_monitoring.add_alarm(
                 args.status_spec, {"HealthCheckId": self.health_check.id}, self.health_check
             )
         self.register_outputs(
-            {"endpoint_arn": self.endpoint.arn, "url": self.endpoint.endpoint_url}
+            {
+                "endpoint_arn": self.endpoint.arn,
+                "endpoint_id": self.endpoint_id,
+                "url": self.endpoint.endpoint_url,
+            }
         )
 
     def _child(self, *depends_on: pulumi.Resource) -> pulumi.ResourceOptions:
@@ -101,7 +110,8 @@ class GlobalEndpoint(pulumi.ComponentResource):
     def _create_role(
         self, buses: list[pulumi.Input[str]]
     ) -> tuple[aws.iam.Role, aws.iam.RolePolicy]:
-        """The role EventBridge replicates with: PutEvents on exactly the endpoint's buses."""
+        """The role EventBridge replicates with: its managed rules on exactly the endpoint's two
+        buses, PutEvents on them, and PassRole on itself (``iam.endpoint_replication_policy``)."""
         ctx = self._ctx
         role = aws.iam.Role(
             f"{self._logical_name}-role",
@@ -116,8 +126,8 @@ class GlobalEndpoint(pulumi.ComponentResource):
             f"{self._logical_name}-role-policy",
             name="endpoint-replication",
             role=role.id,
-            policy=pulumi.Output.all(*buses).apply(
-                lambda arns: json.dumps(iam.endpoint_replication_policy(arns))
+            policy=pulumi.Output.all(role.arn, *buses).apply(
+                lambda arns: json.dumps(iam.endpoint_replication_policy(arns[1:], arns[0]))
             ),
             opts=self._child(),
         )

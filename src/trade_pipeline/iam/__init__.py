@@ -49,17 +49,22 @@ from trade_pipeline.iam.pipeline import (
     table_key_policy,
 )
 from trade_pipeline.iam.resilience import (
+    ENDPOINT_MANAGED_RULE_ACTIONS,
+    ENDPOINT_MANAGED_RULE_PREFIX,
     BackupGrants,
     DetectorGrants,
     backup_policy,
     backup_trust_policy,
     detector_policy,
+    endpoint_managed_rules_arn,
     endpoint_replication_policy,
     endpoint_trust_policy,
     producer_policy,
 )
 
 __all__ = [
+    "ENDPOINT_MANAGED_RULE_ACTIONS",
+    "ENDPOINT_MANAGED_RULE_PREFIX",
     "LAMBDA_VPC_ACTIONS",
     "LOGS_KEY_ACTIONS",
     "QUEUE_SEND_ACTIONS",
@@ -79,6 +84,7 @@ __all__ = [
     "backup_trust_policy",
     "delivery_dlq_policy",
     "detector_policy",
+    "endpoint_managed_rules_arn",
     "endpoint_replication_policy",
     "endpoint_trust_policy",
     "flow_logs_policy",

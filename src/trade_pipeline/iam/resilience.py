@@ -83,17 +83,68 @@ def endpoint_trust_policy(account_id: str) -> PolicyDocument:
     )
 
 
-def endpoint_replication_policy(bus_arns: Sequence[str]) -> PolicyDocument:
-    """The global endpoint's role puts events on exactly its two buses (primary, failover)."""
+# What EventBridge does with a global endpoint's role when event replication is on: it creates
+# and removes managed rules named GlobalEndpointManagedRule-* on both buses (AWS's user guide:
+# "Event replication sends all custom events to the event buses in the primary and secondary
+# Regions using managed rules", docs.aws.amazon.com/eventbridge/latest/userguide/
+# eb-global-endpoints.html), puts events on the buses through them and passes the role to
+# itself for their targets. AWS publishes no policy document for it; the permissions are the
+# ones the Terraform provider's acceptance test grants the role (terraform-provider-aws,
+# internal/service/events/endpoint_test.go) and AWS's developer advocates' CDK demo
+# (github.com/mavi888/eventbridge-global-endpoints-cdk, lib/boilerplate-stack.ts).
+ENDPOINT_MANAGED_RULE_PREFIX = "GlobalEndpointManagedRule-"
+ENDPOINT_MANAGED_RULE_ACTIONS = (
+    "events:DeleteRule",
+    "events:PutRule",
+    "events:PutTargets",
+    "events:RemoveTargets",
+)
+
+
+def endpoint_managed_rules_arn(bus_arn: str) -> str:
+    """The ARN pattern of one bus's managed replication rules (a rule on a custom bus is
+    ``rule/<bus>/<rule>``):
+
+    >>> endpoint_managed_rules_arn("arn:aws:events:us-east-1:123456789012:event-bus/b")
+    'arn:aws:events:us-east-1:123456789012:rule/b/GlobalEndpointManagedRule-*'
+    """
+    head, sep, bus = bus_arn.rpartition(":event-bus/")
+    if not sep or not bus or "/" in bus:
+        raise ValueError(f"{bus_arn!r} is not an event bus ARN")
+    return f"{head}:rule/{bus}/{ENDPOINT_MANAGED_RULE_PREFIX}*"
+
+
+def endpoint_replication_policy(bus_arns: Sequence[str], role_arn: str) -> PolicyDocument:
+    """The global endpoint's role: manage the replication rules on exactly its two buses
+    (primary, failover), put events on those buses, and pass this role, to EventBridge only.
+    Each statement is what the sources above grant, scoped to this stack's buses and role."""
     if len(set(bus_arns)) != 2:
         raise ValueError(f"a global endpoint spans exactly two buses, got {list(bus_arns)}")
     return _doc(
         {
+            # terraform-provider-aws endpoint_test.go; mavi888 CDK demo (see above)
+            "Sid": "EndpointManagedRules",
+            "Effect": "Allow",
+            "Action": list(ENDPOINT_MANAGED_RULE_ACTIONS),
+            "Resource": sorted(endpoint_managed_rules_arn(arn) for arn in bus_arns),
+        },
+        {
+            # the same sources; the buses the managed rules replicate to
             "Sid": "EndpointBuses",
             "Effect": "Allow",
             "Action": ["events:PutEvents"],
             "Resource": sorted(bus_arns),
-        }
+        },
+        {
+            # the same sources: PassRole on the role itself, passed to EventBridge only
+            # (iam:PassedToService, IAM user guide "Granting a user permissions to pass a role
+            # to an AWS service"); StringEquals, as the one value has no wildcard
+            "Sid": "PassOwnRoleToEventBridge",
+            "Effect": "Allow",
+            "Action": ["iam:PassRole"],
+            "Resource": [role_arn],
+            "Condition": {"StringEquals": {"iam:PassedToService": "events.amazonaws.com"}},
+        },
     )
 
 

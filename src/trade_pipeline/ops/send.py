@@ -139,9 +139,8 @@ def targets_for(
         home = outputs.global_endpoint.regions[0] if outputs.global_endpoint.regions else None
         home = home or outputs.primary_region
         bus = outputs.regional[outputs.primary_region].bus_name  # same name in every region
-        return [
-            Target(f"endpoint {outputs.global_endpoint.id}", home, bus, outputs.global_endpoint.id)
-        ]
+        endpoint_id = outputs.global_endpoint.id  # the URL's subdomain, checked on reading
+        return [Target(f"endpoint {endpoint_id}", home, bus, endpoint_id)]
     regions = outputs.regions if all_regions else [region or ""]
     return [Target(name, name, outputs.region(name).event_bus_arn) for name in regions]
 

@@ -9,6 +9,7 @@ import warnings
 from collections.abc import Iterator, Mapping
 from typing import Any, Final
 
+from trade_pipeline.iam import ENDPOINT_MANAGED_RULE_ACTIONS, ENDPOINT_MANAGED_RULE_PREFIX
 from trade_pipeline.policies.model import ResourceView
 from trade_pipeline.policies.registry import resource_rule
 from trade_pipeline.policies.rules.sources import review_failure
@@ -121,6 +122,21 @@ _ENI_WILDCARD: Final = re.compile(r"^arn:aws[a-z-]*:ec2:[^:*]+:\d{12}:network-in
 _EXACT_SUBNET: Final = re.compile(r"^arn:aws[a-z-]*:ec2:[^:*]+:\d{12}:subnet/subnet-[0-9a-f]+$")
 
 
+# A global endpoint's managed replication rules: EventBridge names them at run time
+# (GlobalEndpointManagedRule-<suffix>, trade_pipeline.iam.endpoint_replication_policy). Accepted
+# only as that exact prefix on one named bus, in a statement of the rule actions alone.
+_MANAGED_RULES: Final = re.compile(
+    r"^arn:aws[a-z-]*:events:[a-z0-9-]+:\d{12}:rule/[A-Za-z0-9._-]+/"
+    + re.escape(ENDPOINT_MANAGED_RULE_PREFIX)
+    + r"\*$"
+)
+
+
+def _managed_rules_only(statement: Mapping[str, object]) -> bool:
+    actions = {str(a).lower() for a in as_list(statement.get("Action"))}
+    return bool(actions) and actions <= {a.lower() for a in ENDPOINT_MANAGED_RULE_ACTIONS}
+
+
 def _interfaces_pinned(statement: Mapping[str, object]) -> bool:
     if condition_keys(statement) & {"ec2:vpc", "ec2:subnet"}:
         return True
@@ -132,8 +148,9 @@ def _interfaces_pinned(statement: Mapping[str, object]) -> bool:
     types=PERMISSION_POLICY_TYPES,
     message="Grant exact ARNs: the function's own-region replica (arn:aws:dynamodb:<region>:"
     "<account>:table/<name>, no index ARNs: the processor only puts and gets items), its "
-    "queues, its log group; no '*' in ARNs (except log streams, and network interfaces pinned "
-    "to the stack's VPC by an ec2:Vpc condition or exact subnet ARNs).",
+    "queues, its log group; no '*' in ARNs (except log streams, network interfaces pinned "
+    "to the stack's VPC by an ec2:Vpc condition or exact subnet ARNs, and a global endpoint's "
+    "rule/<bus>/GlobalEndpointManagedRule-* for the four rule actions only).",
     sources=(
         "cdk-nag AwsSolutions-IAM5",
         "cdk-nag Serverless-IAMNoWildcardPermissions",
@@ -150,6 +167,8 @@ def iam_no_wildcard_resource_arns(resource: ResourceView) -> Iterator[str]:
                 continue  # log streams are named by Lambda at run time
             if _ENI_WILDCARD.match(arn) and _interfaces_pinned(statement):
                 continue  # interfaces are named by EC2 at run time, pinned to our VPC
+            if _MANAGED_RULES.match(arn) and _managed_rules_only(statement):
+                continue  # the endpoint's replication rules, named by EventBridge
             yield f"{where}: wildcard ARN {arn}"
 
 
