@@ -17,7 +17,7 @@ from .support import Output, Stubbed, clients
 
 @pytest.fixture(scope="session")
 def aws_clients() -> tuple[Any, Any]:
-    return clients()  # built once: a client costs tens of milliseconds
+    return clients()
 
 
 @pytest.fixture

@@ -157,6 +157,43 @@ def test_a_trade_sent_again_under_another_event_id_is_a_duplicate_naming_the_sto
     assert metrics == METRICS_BY_OUTCOME["duplicate"]
 
 
+def test_a_trade_sent_again_with_other_content_is_a_conflict_naming_the_stored_event(
+    stubbed: Stubbed, output: Output
+) -> None:
+    first = make_event("TradeExecuted")
+    stubbed.db.add_response("transact_write_items", {})
+    invoke(stubbed, first)
+    output.read()
+    _, guard = stubbed.written_items()
+    again = copy.deepcopy(first)
+    again["detail"].update(event_id=str(uuid.uuid4()), price=412.2)
+    stubbed.db.add_client_error(
+        "transact_write_items",
+        "TransactionCanceledException",
+        modeled_fields={
+            "CancellationReasons": [
+                {"Code": "None"},
+                {"Code": "ConditionalCheckFailed", "Item": guard},
+            ]
+        },
+    )
+    stubbed.accept_message()
+
+    result, _ = invoke(stubbed, again)
+
+    stored = first["detail"]["event_id"]
+    rule = f"differs from the stored trade with the same order_id and trade_id (event_id {stored})"
+    assert result["outcome"] == "duplicate_conflict"
+    assert result["reason"] == f"price: {rule}"
+    logs, metrics = output.read()
+    assert [line["message"] for line in logs] == [CONFLICT_MESSAGE, REJECTED_MESSAGE]
+    assert logs[0]["stored_event_id"] == stored
+    assert logs[0]["differing_attributes"] == ["price"]
+    assert metrics == sorted(METRICS_BY_OUTCOME["duplicate_conflict"])
+    [message] = stubbed.sent()
+    assert message["MessageBody"]["errors"] == [{"field": "price", "rule": rule}]
+
+
 def test_a_conflicting_duplicate_counts_the_conflict_and_a_rejection(
     stubbed: Stubbed, output: Output
 ) -> None:
