@@ -16,7 +16,7 @@ import pytest
 
 from trade_pipeline.components.alarms import stack_alarm_specs
 from trade_pipeline.components.dashboard import dashboard_metrics
-from trade_pipeline.config import PipelineConfig
+from trade_pipeline.config.model import PipelineConfig
 from trade_pipeline.naming import Naming
 from trade_pipeline.ops.status import PROCESSOR_METRICS
 from trade_pipeline.policies.rules.loss_alarms import SERVICE_LOSS_METRICS
