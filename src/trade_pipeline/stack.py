@@ -111,8 +111,9 @@ def build_stack(
     """Register every resource of the stack. ``config`` is already validated.
 
     Order: providers, networks (every function is attached to its region's), table keys, the
-    table, the optional features, then per region pipeline, heartbeat, conflict detector and monitoring,
-    then the global endpoint, dashboard, producer policy, network endpoints and outputs.
+    table, the optional features, then per region pipeline, heartbeat, conflict detector and
+    monitoring, then the global endpoint, dashboard, producer policy, network endpoints and
+    outputs.
     ``artifact`` defaults to the Lambda artifact built for the configured runtime.
     """
     artifact = artifact if artifact is not None else _lambda_artifact(config)

@@ -175,6 +175,7 @@ def _with_heartbeat_event_id(source: str | None, detail: Mapping[str, Any]) -> M
     order_id = detail.get("order_id")
     if detail.get("event_id") is not None or not is_heartbeat(source, order_id):
         return detail
+    assert isinstance(order_id, str)  # is_heartbeat checked it
     return {**detail, "event_id": heartbeat_event_id(order_id)}
 
 

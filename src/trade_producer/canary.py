@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-
 from typing import Any, Final
 
 from trade_processor.table_schema import (
