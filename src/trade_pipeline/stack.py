@@ -41,6 +41,7 @@ from trade_pipeline.components.endpoints import (
     RegionalEndpointsArgs,
 )
 from trade_pipeline.components.failover import HEALTH_ALARM, GlobalEndpoint, GlobalEndpointArgs
+from trade_pipeline.components.heartbeat import RegionalHeartbeat, RegionalHeartbeatArgs
 from trade_pipeline.components.network import RegionalNetwork
 from trade_pipeline.components.pipeline import LambdaArtifactLike
 from trade_pipeline.config.errors import CONFIG_NAMESPACE, ConfigError
@@ -104,6 +105,7 @@ class PipelineStack:
     # networkMode vpc only (empty otherwise)
     networks: dict[str, RegionalNetwork] = field(default_factory=dict)
     endpoints: dict[str, RegionalEndpoints] = field(default_factory=dict)
+    heartbeats: dict[str, RegionalHeartbeat] = field(default_factory=dict)
 
 
 def build_stack(
@@ -112,8 +114,9 @@ def build_stack(
     """Register every resource of the stack. ``config`` is already validated.
 
     Order: providers, networks (every function is attached to its region's), table keys, the
-    table, the optional features, then per region pipeline, conflict detector and monitoring,
-    then the global endpoint, dashboard, producer policy, network endpoints and outputs.
+    table, the optional features, then per region pipeline, heartbeat, conflict detector and
+    monitoring, then the global endpoint, dashboard, producer policy, network endpoints and
+    outputs.
     ``artifact`` defaults to the Lambda artifact built for the configured runtime.
     """
     artifact = artifact if artifact is not None else _lambda_artifact(config)
@@ -126,9 +129,16 @@ def build_stack(
     pipelines: dict[str, RegionalPipeline] = {}
     detectors: dict[str, RegionalConflictDetector] = {}
     monitoring: dict[str, RegionalMonitoring] = {}
+    heartbeats: dict[str, RegionalHeartbeat] = {}
     for region, context in contexts.items():
         pipelines[region] = _pipeline(
             context, table, artifact, key_arns.get(region), signing.get(region)
+        )
+        heartbeats[region] = RegionalHeartbeat(
+            f"heartbeat-{region}",
+            RegionalHeartbeatArgs(context=context, bus_arn=pipelines[region].bus.arn),
+            # the first heartbeat finds the rule, its target and the function in place
+            opts=pulumi.ResourceOptions(depends_on=[pipelines[region]]),
         )
         detectors[region] = _conflict_detector(
             context, table, pipelines[region], artifact, key_arns.get(region), signing.get(region)
@@ -158,6 +168,7 @@ def build_stack(
         dashboard,
         networks,
         _endpoints(contexts, networks, table, pipelines),
+        heartbeats,
     )
     _export_outputs(stack, artifact)
     return stack

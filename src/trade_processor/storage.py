@@ -262,6 +262,11 @@ class TradeEventStore:
         return self._table_name
 
     @property
+    def region(self) -> str:
+        """The region of the table this store writes to (its client's)."""
+        return str(self._client.meta.region_name)
+
+    @property
     def indexes(self) -> tuple[IndexSpec, ...]:
         return self._indexes
 

@@ -39,10 +39,19 @@ attribute the table's TTL reads, and none of the index key attributes, so no tra
 ever returns a canary and DynamoDB deletes it a day later. No trade item carries
 :data:`EXPIRES_AT`: trade records never expire. Like every attribute it is a pure function of
 the event, so a canary processed in two regions is still one identical item.
+
+Heartbeat items
+---------------
+A heartbeat (:func:`is_heartbeat`) is a canary the stack sends itself once a minute per region
+(EventBridge Scheduler, ``trade_pipeline.components.heartbeat``): ``order_id`` starts with
+:data:`HEARTBEAT_ORDER_PREFIX`. Being a canary, its item expires and is in no index. Its
+``detail`` has no ``event_id`` (Scheduler cannot write a UUID): the event id is
+:func:`heartbeat_event_id` of the order id, a pure function of the event like every key.
 """
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -52,6 +61,7 @@ __all__ = [
     "EVENT_SORT_KEY_VALUE",
     "EXPIRES_AT",
     "GLOBAL_SECONDARY_INDEXES",
+    "HEARTBEAT_ORDER_PREFIX",
     "INDEXES_BY_NAME",
     "INDEX_BY_ACCOUNT_TIME",
     "INDEX_BY_ORDER_TIME",
@@ -65,7 +75,9 @@ __all__ = [
     "canary_expires_at",
     "canary_expires_at_utc",
     "event_partition",
+    "heartbeat_event_id",
     "indexes_named",
+    "is_heartbeat",
     "order_partition",
     "symbol_partition",
     "time_sort_key",
@@ -131,6 +143,39 @@ CANARY_TTL_SECONDS = 24 * 3600
 """A day: long enough to inspect a failed run, short enough to cost nothing."""
 EXPIRES_AT = "expires_at"
 """The table's TTL attribute (epoch seconds, a number): only canary items carry it."""
+
+
+HEARTBEAT_ORDER_PREFIX = "CANARY-HEARTBEAT-"
+"""The order id of a heartbeat starts with this, then ``<region>-<unique part>``."""
+_HEARTBEAT_NAMESPACE = uuid.UUID("6b1f3c0e-9d2a-5e47-8c1b-2f4a6d8e0b13")
+"""Fixed namespace of :func:`heartbeat_event_id` (any constant UUID; never change it)."""
+
+
+def is_heartbeat(source: object, order_id: object) -> bool:
+    """Whether an event (or item) with this ``source`` and ``order_id`` is a heartbeat.
+
+    >>> is_heartbeat("trading.canary", "CANARY-HEARTBEAT-eu-west-1-d32c5kddcf5bb8c3")
+    True
+    >>> is_heartbeat("trading.canary", "CANARY-eu-west-1-1a2b")
+    False
+    >>> is_heartbeat("trading.oms", "CANARY-HEARTBEAT-eu-west-1-d32c5kddcf5bb8c3")
+    False
+    """
+    return (
+        source == CANARY_SOURCE
+        and isinstance(order_id, str)
+        and order_id.startswith(HEARTBEAT_ORDER_PREFIX)
+    )
+
+
+def heartbeat_event_id(order_id: str) -> str:
+    """The event id of a heartbeat: a name-based UUID (RFC 9562 version 5) of its order id.
+
+    >>> a, b = "CANARY-HEARTBEAT-eu-west-1-a", "CANARY-HEARTBEAT-eu-west-1-b"
+    >>> heartbeat_event_id(a) == heartbeat_event_id(a) != heartbeat_event_id(b)
+    True
+    """
+    return str(uuid.uuid5(_HEARTBEAT_NAMESPACE, order_id))
 
 
 def canary_expires_at(occurred_at: datetime) -> int:

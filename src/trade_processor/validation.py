@@ -7,7 +7,7 @@ field              rule
 =================  ===============================================================
 source             starts with ``trading.`` (what the EventBridge rule routes)
 detail-type        ``OrderPlaced``, ``OrderCancelled`` or ``TradeExecuted``
-event_id           UUID, 8-4-4-4-12 hex digits (stored lower-case)
+event_id           UUID, 8-4-4-4-12 hex digits (stored lower-case); a heartbeat's is derived
 order_id           id
 account_id         id
 symbol             upper-case ticker: A-Z/0-9 parts joined by ``.``, ``-``, ``/``
@@ -57,6 +57,7 @@ from trade_processor.models import (
     RejectReason,
     TradingEvent,
 )
+from trade_processor.table_schema import heartbeat_event_id, is_heartbeat
 
 __all__ = [
     "envelope_of",
@@ -111,7 +112,7 @@ def parse_event(event: Any) -> TradingEvent:
     errors: list[FieldError] = []
     reasons: set[RejectReason] = set()
     source, detail_type, detail = _envelope(event, errors, reasons)
-    read = _DetailReader(detail, errors)
+    read = _DetailReader(_with_heartbeat_event_id(source, detail), errors)
     common = _common_fields(read)
     specific = _TYPE_FIELDS[detail_type](read) if detail_type is not None else {}
     if errors or source is None or detail_type is None:  # None comes with an error recorded
@@ -166,6 +167,16 @@ def _envelope(
         errors.append(FieldError("detail", "must be a JSON object"))
         raise InvalidEventError(RejectReason.MALFORMED_ENVELOPE, tuple(errors))
     return source, detail_type, detail
+
+
+def _with_heartbeat_event_id(source: str | None, detail: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A heartbeat's detail with its derived event id (its schedule cannot write a UUID: see
+    :func:`~trade_processor.table_schema.heartbeat_event_id`); any other detail unchanged."""
+    order_id = detail.get("order_id")
+    if detail.get("event_id") is not None or not is_heartbeat(source, order_id):
+        return detail
+    assert isinstance(order_id, str)  # is_heartbeat checked it
+    return {**detail, "event_id": heartbeat_event_id(order_id)}
 
 
 def _common_fields(read: _DetailReader) -> dict[str, Any]:

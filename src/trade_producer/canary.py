@@ -12,26 +12,49 @@ constants, the table has TTL on ``expires_at``):
 
 ``expires_at`` is a pure function of the event, like every other attribute, so the same canary
 processed in two regions (or redelivered) still yields one identical item.
+
+Heartbeats (:func:`heartbeat_detail_template`) are canaries the stack sends itself: once a
+minute EventBridge Scheduler puts one on each region's bus, with ``order_id``
+``CANARY-HEARTBEAT-<region>-<execution id>`` and no ``event_id`` (Scheduler can fill in its
+context attributes, not a UUID): the processor derives the event id from the order id
+(:func:`trade_processor.table_schema.heartbeat_event_id`).
 """
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any, Final
 
-from trade_processor.table_schema import CANARY_SOURCE, CANARY_TTL_SECONDS, canary_expires_at
+from trade_processor.table_schema import (
+    CANARY_SOURCE,
+    CANARY_TTL_SECONDS,
+    HEARTBEAT_ORDER_PREFIX,
+    canary_expires_at,
+)
 from trade_producer.events import TradingEventEntry, order_placed
 
 __all__ = [
     "CANARY_ACCOUNT",
     "CANARY_SOURCE",
     "CANARY_TTL_SECONDS",
+    "HEARTBEAT_DETAIL_TYPE",
     "canary_expires_at",
+    "heartbeat_detail_template",
     "invalid_canary",
     "valid_canary",
 ]
 
 CANARY_ACCOUNT = "CANARY"
+HEARTBEAT_DETAIL_TYPE: Final = "OrderPlaced"
+"""The heartbeat's ``detail-type``: an order type the rule routes and the processor knows."""
+
+# EventBridge Scheduler replaces these keywords in a target's input when it invokes it
+# (https://docs.aws.amazon.com/scheduler/latest/UserGuide/managing-schedule-context-attributes.html):
+# the execution id is unique per attempted invocation, the scheduled time is the time the
+# schedule was due (``2022-03-22T18:59:43Z``: RFC 3339, what ``occurred_at`` accepts).
+SCHEDULER_EXECUTION_ID: Final = "<aws.scheduler.execution-id>"
+SCHEDULER_SCHEDULED_TIME: Final = "<aws.scheduler.scheduled-time>"
 
 
 def valid_canary(region: str, occurred_at: datetime) -> TradingEventEntry:
@@ -59,3 +82,20 @@ def invalid_canary(region: str, occurred_at: datetime) -> TradingEventEntry:
         detail_type=valid.detail_type,
         detail={**valid.detail, "event_id": str(uuid.uuid4()), "quantity": "0"},
     )
+
+
+def heartbeat_detail_template(region: str) -> dict[str, Any]:
+    """The ``detail`` of ``region``'s heartbeat, as the schedule's input (Scheduler fills in
+    the order id's unique part and the time it was due; see the module docstring).
+
+    >>> heartbeat_detail_template("eu-west-1")["order_id"]
+    'CANARY-HEARTBEAT-eu-west-1-<aws.scheduler.execution-id>'
+    """
+    return {
+        "order_id": f"{HEARTBEAT_ORDER_PREFIX}{region}-{SCHEDULER_EXECUTION_ID}",
+        "account_id": CANARY_ACCOUNT,
+        "symbol": "CANARY",
+        "side": "BUY",
+        "quantity": 1,
+        "occurred_at": SCHEDULER_SCHEDULED_TIME,
+    }

@@ -42,7 +42,13 @@ with mock_aws():
         event = make_event("TradeExecuted")
         changed = copy.deepcopy(event)
         changed["detail"]["price"] = 1.5
-        for each in (event, event, changed, make_event(quantity="-1")):
+        from trade_producer.canary import heartbeat_detail_template
+        beat = json.dumps(heartbeat_detail_template("us-east-1"))
+        beat = beat.replace("<aws.scheduler.execution-id>", "d32c5kddcf5bb8c3")
+        beat = beat.replace("<aws.scheduler.scheduled-time>", "2026-03-02T14:30:00Z")
+        heartbeat = {"source": "trading.canary", "detail-type": "OrderPlaced",
+                     "detail": json.loads(beat)}
+        for each in (event, event, changed, make_event(quantity="-1"), heartbeat):
             module.handler(each, None)
         module.use_processor(EventProcessor(TradeEventStore(dynamodb, "missing"), queue))
         try:

@@ -59,6 +59,8 @@ from trade_pipeline.iam.resilience import (
     endpoint_managed_rules_arn,
     endpoint_replication_policy,
     endpoint_trust_policy,
+    heartbeat_policy,
+    heartbeat_trust_policy,
     producer_policy,
 )
 
@@ -91,6 +93,8 @@ __all__ = [
     "flow_logs_trust_policy",
     "function_log_statements",
     "function_vpc_access_policy",
+    "heartbeat_policy",
+    "heartbeat_trust_policy",
     "lambda_trust_policy",
     "processor_policy",
     "producer_policy",

@@ -148,6 +148,32 @@ def endpoint_replication_policy(bus_arns: Sequence[str], role_arn: str) -> Polic
     )
 
 
+def heartbeat_trust_policy(account_id: str) -> PolicyDocument:
+    """Only EventBridge Scheduler, on behalf of this account, may assume the heartbeat role.
+
+    The execution role's trust policy of "Set up the execution role" (EventBridge Scheduler
+    User Guide, https://docs.aws.amazon.com/scheduler/latest/UserGuide/setting-up.html), with
+    the ``aws:SourceAccount`` condition of "Cross-service confused deputy prevention"
+    (https://docs.aws.amazon.com/scheduler/latest/UserGuide/cross-service-confused-deputy-prevention.html).
+    """
+    return _doc(
+        _service_allow("SchedulerAssumeRole", "scheduler", "sts:AssumeRole", None, account_id)
+    )
+
+
+def heartbeat_policy(bus_arn: str) -> PolicyDocument:
+    """The heartbeat role puts events on its region's bus and nowhere else (the templated
+    EventBridge target calls ``PutEvents`` on the target's bus ARN with this role)."""
+    return _doc(
+        {
+            "Sid": "HeartbeatBus",
+            "Effect": "Allow",
+            "Action": ["events:PutEvents"],
+            "Resource": [bus_arn],
+        }
+    )
+
+
 def producer_policy(bus_arns: Sequence[str], endpoint_arn: str | None = None) -> PolicyDocument:
     """What a producer attaches: PutEvents on the stack's buses and, when on, its endpoint.
 
