@@ -25,15 +25,26 @@ __all__ = ["EndpointStandIn", "FakeClock"]
 
 @dataclass
 class FakeClock:
+    """The drill's clock in tests: a sleep lets the stand-in process handle what it was sent
+    (until ``settled`` says so, within ``bound`` real seconds; without ``settled``, one
+    ``pause``), then moves fake time on. So figures do not depend on how busy the machine is."""
+
     now: float = 0.0
-    pause: float = 0.02  # real seconds per sleep: the stand-in process drains the queues
+    pause: float = 0.02
+    settled: Callable[[], bool] | None = None
+    bound: float = 30.0
 
     def __call__(self) -> float:
         return self.now
 
     def sleep(self, seconds: float) -> None:
+        if self.settled is None:
+            time.sleep(self.pause)
+        else:
+            deadline = time.monotonic() + self.bound
+            while not self.settled() and time.monotonic() < deadline:
+                time.sleep(self.pause)
         self.now += seconds
-        time.sleep(self.pause)
 
 
 @dataclass

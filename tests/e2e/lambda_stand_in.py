@@ -31,6 +31,7 @@ class LambdaStandIn:
         self._context = multiprocessing.get_context("spawn")
         self._stop: Event | None = None
         self._process: Any = None
+        self._sqs: dict[str, Any] = {}
 
     def start(self) -> None:
         self._stop = self._context.Event()
@@ -38,6 +39,25 @@ class LambdaStandIn:
             target=serve, args=(self._config, self._table, self._stop), daemon=True
         )
         self._process.start()
+
+    def idle(self) -> bool:
+        """Every capture queue empty, messages in flight included: the stand-in has handled
+        every event delivered so far (a test's fake clock waits for this, not for real time)."""
+        import boto3
+
+        for region, entry in self._config.items():
+            if region not in self._sqs:
+                self._sqs[region] = boto3.client("sqs", region_name=region)
+            attributes = self._sqs[region].get_queue_attributes(
+                QueueUrl=entry["capture"],
+                AttributeNames=[
+                    "ApproximateNumberOfMessages",
+                    "ApproximateNumberOfMessagesNotVisible",
+                ],
+            )["Attributes"]
+            if any(int(count) for count in attributes.values()):
+                return False
+        return True
 
     def stop(self) -> None:
         if self._process is not None and self._stop is not None:

@@ -51,8 +51,9 @@ def stack(endpoint: str, plan: Plan, tmp_path_factory: pytest.TempPathFactory) -
 
 
 @pytest.fixture
-def router(monkeypatch: pytest.MonkeyPatch) -> EndpointStandIn:
-    stand_in = EndpointStandIn(FakeClock(), FAILOVER_DELAY, FAILBACK_DELAY)
+def router(stack: Any, monkeypatch: pytest.MonkeyPatch) -> EndpointStandIn:
+    clock = FakeClock(settled=stack.stand_in.idle)  # fake time moves once the stand-in is idle
+    stand_in = EndpointStandIn(clock, FAILOVER_DELAY, FAILBACK_DELAY)
     monkeypatch.setattr(drill_ops, "RUNTIME", stand_in.runtime())
     return stand_in
 
