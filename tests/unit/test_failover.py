@@ -23,11 +23,14 @@ from trade_pipeline.resource_types import (
     ALARM,
     BUS,
     EVENT_ENDPOINT,
+    EVENT_RULE,
     HEALTH_CHECK,
     IAM_POLICY,
     ROLE,
     ROLE_POLICY,
 )
+from trade_pipeline.routing import unmatched_field
+from trade_producer.canary import CANARY_SOURCE
 from trade_producer.endpoint import endpoint_id_from_url
 
 PRIMARY, FIRST_SECONDARY, OTHER = "us-east-1", "us-west-2", "eu-west-1"
@@ -124,6 +127,51 @@ def test_the_health_check_follows_an_alarm_in_the_primary_region_on_the_primary_
     assert alarm.inputs["threshold"] == 30000
     assert alarm.inputs["name"] == "trade-dev-us-east-1-failover-health"  # the drill's name
     assert check.inputs["tags"]["Name"] == alarm.inputs["name"]
+
+
+def test_silence_in_the_primary_is_unhealthy(on: Plan) -> None:
+    """No data (the primary bus stopped delivering) is an outage: the alarm breaches and the
+    check, which evaluates the metric itself, reads insufficient data as Unhealthy."""
+    check = single(on, HEALTH_CHECK, PRIMARY)
+    (alarm,) = [
+        a for a in on.by_type(ALARM) if a.inputs["name"] == check.inputs["cloudwatchAlarmName"]
+    ]
+    assert alarm.inputs["treatMissingData"] == "breaching"
+    assert check.inputs["insufficientDataHealthStatus"] == "Unhealthy"
+    others = [a for a in on.by_type(ALARM) if a is not alarm]
+    assert {a.inputs["treatMissingData"] for a in others} == {"notBreaching"}
+
+
+def test_the_heartbeat_shape_feeds_the_health_metric(on: Plan) -> None:
+    """A canary-shaped OrderPlaced (the heartbeat's shape) matches the rule the health alarm
+    watches, on the primary bus: every such event feeds its metric."""
+    check = single(on, HEALTH_CHECK, PRIMARY)
+    (alarm,) = [
+        a for a in on.by_type(ALARM) if a.inputs["name"] == check.inputs["cloudwatchAlarmName"]
+    ]
+    (rule,) = [
+        r
+        for r in on.by_type(EVENT_RULE)
+        if r.region == PRIMARY and r.inputs["name"] == alarm.inputs["dimensions"]["RuleName"]
+    ]
+    assert rule.inputs["eventBusName"] == alarm.inputs["dimensions"]["EventBusName"]
+    heartbeat = {"source": CANARY_SOURCE, "detail-type": "OrderPlaced", "detail": {}}
+    assert unmatched_field(json.loads(rule.inputs["eventPattern"]), heartbeat) is None
+
+
+def test_the_health_check_is_tied_to_every_alarm_setting_route53_copies(on: Plan) -> None:
+    check = single(on, HEALTH_CHECK, PRIMARY)
+    (alarm,) = [
+        a for a in on.by_type(ALARM) if a.inputs["name"] == check.inputs["cloudwatchAlarmName"]
+    ]
+    members = Loader().load_service_model("route53", "service-2")["shapes"][
+        "CloudWatchAlarmConfiguration"
+    ]["members"]
+    triggers = check.inputs["triggers"]
+    assert sorted(triggers) == sorted(m[0].lower() + m[1:] for m in members)
+    assert json.loads(triggers["threshold"]) == alarm.inputs["threshold"]
+    assert json.loads(triggers["dimensions"]) == alarm.inputs["dimensions"]
+    assert json.loads(triggers["period"]) == alarm.inputs["period"]
 
 
 def test_the_health_check_status_is_alarmed_in_us_east_1_on_that_check(on: Plan) -> None:

@@ -25,6 +25,7 @@ Alarms by what they guard, per region:
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final
@@ -35,8 +36,11 @@ from trade_processor import metric_names
 
 __all__ = [
     "HEALTH_CHECK_ID",
+    "HEALTH_METRIC",
     "AlarmSpec",
     "alarm_specs",
+    "health_check_triggers",
+    "route53_alarm_settings",
     "route53_metrics_region",
     "stack_alarm_specs",
 ]
@@ -57,6 +61,50 @@ def route53_metrics_region() -> str:
 HEALTH_CHECK_ID: Final = "<health-check-id>"
 """Placeholder dimension value: the health check's id, known once it is created."""
 
+HEALTH_METRIC: Final = "IngestionToInvocationStartLatency"
+"""What the failover health alarm watches, per rule (``EventBusName`` + ``RuleName``) on the
+primary bus: every event the processor's rule matches feeds it when EventBridge starts to
+invoke the target, before the processor runs (not a subscriber metric, which AWS's global
+endpoint best practices advise against), and it rises when EventBridge itself is slow ("any
+extended periods of high latency over 30 seconds may indicate a service disruption"). AWS's
+health-check template uses the same metric at service level (no dimensions), which other
+buses of the account keep fed even when this bus takes nothing; the rule-level one goes silent
+when this bus does. Sources: the EventBridge metrics page (eb-monitoring.html) and
+eb-ge-best-practices.html, both under docs.aws.amazon.com/eventbridge/latest/userguide/."""
+
+
+@functools.cache
+def route53_alarm_settings() -> tuple[str, ...]:
+    """The alarm settings a Route 53 health check copies when it is created or updated (the
+    members of ``CloudWatchAlarmConfiguration`` in botocore's Route 53 model), as
+    ``MetricAlarm`` input names. Route 53 evaluates the alarm's metric with this copy and
+    "doesn't automatically update the alarm settings in the health check"
+    (docs.aws.amazon.com/Route53/latest/DeveloperGuide/
+    health-checks-updating-cloudwatch-alarm-settings.html)."""
+    import botocore.loaders
+
+    model = botocore.loaders.create_loader().load_service_model("route53", "service-2")
+    members = model["shapes"]["CloudWatchAlarmConfiguration"]["members"]
+    return tuple(name[0].lower() + name[1:] for name in members)
+
+
+def _canonical(value: object) -> str:
+    """One spelling per value: the engine turns numbers into floats on the way."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return json.dumps(value, sort_keys=True)
+
+
+def health_check_triggers(alarm_settings: Mapping[str, object]) -> dict[str, str]:
+    """The health check's ``triggers``: each setting Route 53 copies from the alarm, so that
+    a change of any of them updates the check (pulumi-aws ``route53.HealthCheck.triggers``:
+    "Use this argument to synchronize the health check when an alarm is changed").
+
+    >>> health_check_triggers({"threshold": 30000.0, "period": 60})["threshold"]
+    '30000'
+    """
+    return {key: _canonical(alarm_settings.get(key)) for key in route53_alarm_settings()}
+
 
 @dataclass(frozen=True)
 class AlarmSpec:
@@ -74,6 +122,9 @@ class AlarmSpec:
     runbook: str = ""  # the runbook entry; empty means ``what``
     period: int | None = None  # None: alarmPeriodSeconds
     evaluation_periods: int | None = None  # None: alarmEvaluationPeriods
+    # CloudWatch's TreatMissingData. "notBreaching" unless the spec says why silence is a
+    # failure (the failover health alarm).
+    treat_missing_data: str = "notBreaching"
 
     @property
     def runbook_key(self) -> str:
@@ -315,15 +366,22 @@ def _failover_alarm_specs(cfg: PipelineConfig, names: Naming, region: str) -> li
         specs.append(
             AlarmSpec(
                 "failover-health",
-                f"Primary bus latency above {cfg.failover_latency_threshold_ms} ms: the global "
-                f"endpoint routes new events to {target}",
+                f"Primary bus's rule: latency above {cfg.failover_latency_threshold_ms} ms, or no "
+                f"event delivered (the heartbeat feeds it every minute): the global endpoint "
+                f"routes new events to {target}. Metric: IngestionToInvocationStartLatency, "
+                "https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-monitoring.html",
                 "AWS/Events",
-                "IngestionToInvocationStartLatency",
+                HEALTH_METRIC,
                 {"EventBusName": names.bus, "RuleName": names.rule},
                 cfg.failover_latency_threshold_ms,
                 statistic="Average",
                 period=cfg.failover_period_seconds,
                 evaluation_periods=cfg.failover_evaluation_periods,
+                # Silence is the outage this alarm exists for: AWS's health-check template for
+                # global endpoints treats missing data as breaching (and the check's
+                # insufficient data as Unhealthy), "docs.aws.amazon.com/eventbridge/latest/
+                # userguide/eb-ge-cfn.html"; safe only because the heartbeat feeds the metric.
+                treat_missing_data="breaching",
             )
         )
     if region == route53_metrics_region():

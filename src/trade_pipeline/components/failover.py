@@ -5,7 +5,8 @@ and when the primary region is unhealthy new events go to the failover region's 
         healthy:   primary bus          [+ a replica of each event on the failover bus]
         unhealthy: failover region's bus
     Route 53 health check (CLOUDWATCH_METRIC) <- alarm "failover-health" in the primary region
-        on the primary bus's IngestionToInvocationStartLatency (average, threshold in config)
+        on the primary bus's rule's IngestionToInvocationStartLatency (average, threshold in
+        config), fed every minute by the heartbeat; no data is unhealthy, not "last status"
 
 PutEvents through an endpoint must be signed with SigV4a: botocore does that only with its CRT
 extra (``pip install "botocore[crt]"`` / ``"boto3[crt]"``); without it the call fails with a
@@ -21,6 +22,7 @@ operator uses in a failover drill (docs/operations.md).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -28,7 +30,11 @@ import pulumi
 import pulumi_aws as aws
 
 from trade_pipeline import iam
-from trade_pipeline.components.alarms import AlarmSpec
+from trade_pipeline.components.alarms import (
+    AlarmSpec,
+    health_check_triggers,
+    route53_alarm_settings,
+)
 from trade_pipeline.components.context import RegionalContext
 from trade_pipeline.components.monitoring import RegionalMonitoring
 from trade_producer.endpoint import endpoint_id_from_url
@@ -48,6 +54,11 @@ class GlobalEndpointArgs:
     # that alarm; None when us-east-1 is not one of the stack's regions.
     status_monitoring: RegionalMonitoring | None = None
     status_spec: AlarmSpec | None = None
+
+
+def _snake(name: str) -> str:
+    """``evaluationPeriods`` -> ``evaluation_periods`` (the Python SDK's attribute names)."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
 
 class GlobalEndpoint(pulumi.ComponentResource):
@@ -93,15 +104,20 @@ class GlobalEndpoint(pulumi.ComponentResource):
         return self._ctx.child_options(self, *depends_on)
 
     def _create_health_check(self, alarm: aws.cloudwatch.MetricAlarm) -> aws.route53.HealthCheck:
-        """Healthy while the alarm is OK. No data keeps the last status: a quiet night must not
-        fail the primary over (AWS's template treats missing data as breaching)."""
+        """Healthy while the alarm's metric is within its threshold. Insufficient data is
+        Unhealthy, as in AWS's health-check template for global endpoints (eb-ge-cfn.html):
+        when the primary bus stops delivering, the metric stops, and only this reads it as
+        the outage it is (the heartbeat keeps it fed otherwise). ``triggers`` carry the alarm
+        settings Route 53 copies, so a change of any of them updates the check."""
         ctx = self._ctx
+        settings = {key: getattr(alarm, _snake(key)) for key in route53_alarm_settings()}
         return aws.route53.HealthCheck(
             f"{self._logical_name}-health-check",
             type="CLOUDWATCH_METRIC",
             cloudwatch_alarm_name=alarm.name,
             cloudwatch_alarm_region=ctx.region,
-            insufficient_data_health_status="LastKnownStatus",
+            insufficient_data_health_status="Unhealthy",
+            triggers=pulumi.Output.all(**settings).apply(health_check_triggers),
             tags={"Name": ctx.naming.alarm(ctx.region, HEALTH_ALARM)},
             # Route 53 reads the alarm when the check is created: the alarm comes first.
             opts=self._child(alarm),

@@ -2,9 +2,9 @@
 
 The specs (what each alarm watches) are in :mod:`trade_pipeline.components.alarms`. Every
 alarm notifies on ALARM and on OK (the person paged learns when it is over), treats
-missing data as not breaching (no traffic is not an incident), and takes its threshold from
-config. Alarms live in the region of the metric they watch, and notify that region's topic:
-an alarm cannot act on a topic in another region.
+missing data as its spec says (not breaching unless silence is the failure: no traffic is not
+an incident), and takes its threshold from config. Alarms live in the region of the metric
+they watch, and notify that region's topic: an alarm cannot act on a topic in another region.
 """
 
 from __future__ import annotations
@@ -154,7 +154,7 @@ class RegionalMonitoring(pulumi.ComponentResource):
             evaluation_periods=spec.evaluation_periods or cfg.alarm_evaluation_periods,
             threshold=spec.threshold,
             comparison_operator=spec.comparison,
-            treat_missing_data="notBreaching",
+            treat_missing_data=spec.treat_missing_data,
             actions_enabled=True,
             alarm_actions=[self.topic.arn],
             ok_actions=[self.topic.arn],
