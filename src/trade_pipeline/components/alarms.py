@@ -19,16 +19,40 @@ Alarms by what they guard, per region:
 - failover (primary region, when on): the primary bus's ``IngestionToInvocationStartLatency``,
   the alarm the Route 53 health check follows; and the health check's ``HealthCheckStatus``,
   which Route 53 publishes in us-east-1 only, so that alarm exists only when us-east-1 is one
-  of the stack's regions (an alarm can notify a topic of its own region only).
+  of the stack's regions (an alarm can notify a topic of its own region only);
+- the heartbeat (``components/heartbeat.py``): missing for ``heartbeatMissingMinutes``, and its
+  latency above ``heartbeatLatencyThresholdMs``.
+
+Missing data: every spec states what a period without data means (``missing_data``) and why
+(``missing_data_reason``). A metric that exists while the stack is healthy (the heartbeat's,
+fed once a minute per region) breaches when it is missing: silence is the failure. Every
+other metric is published only when something happens (an error, a message, a replicated
+write), so its silence is the healthy state and does not breach; the heartbeat-missing alarm
+is what pages when the whole path goes quiet. Each spec names the AWS page that defines its
+metric (``source``), which the alarm's description cites.
 """
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Final
+from collections.abc import Sequence
 
+from trade_pipeline.components.alarm_model import (
+    DETECTOR_INVOCATION,
+    DYNAMODB_METRICS,
+    EMF_METRICS,
+    EMF_ON_EVENT,
+    EVENTBRIDGE_METRICS,
+    HEALTH_CHECK_ID,
+    LAMBDA_METRICS,
+    ON_EVENT,
+    ON_INVOCATION,
+    QUEUE_ACTIVITY,
+    ROUTE53_METRICS,
+    SQS_METRICS,
+    AlarmSpec,
+    MissingData,
+    route53_metrics_region,
+)
 from trade_pipeline.config import PipelineConfig
 from trade_pipeline.naming import Naming, QueueKind
 from trade_processor import metric_names
@@ -36,49 +60,11 @@ from trade_processor import metric_names
 __all__ = [
     "HEALTH_CHECK_ID",
     "AlarmSpec",
+    "MissingData",
     "alarm_specs",
     "route53_metrics_region",
     "stack_alarm_specs",
 ]
-
-
-@functools.cache
-def route53_metrics_region() -> str:
-    """The region Route 53's global endpoint signs for (botocore's endpoint data): the one
-    region where Route 53 publishes health check metrics. Read on first use: the compliance
-    rules import this package without botocore's HTTP stack."""
-    import botocore.loaders
-
-    data = botocore.loaders.create_loader().load_data("endpoints")
-    (aws,) = [p for p in data["partitions"] if p["partition"] == "aws"]
-    return str(aws["services"]["route53"]["endpoints"]["aws-global"]["credentialScope"]["region"])
-
-
-HEALTH_CHECK_ID: Final = "<health-check-id>"
-"""Placeholder dimension value: the health check's id, known once it is created."""
-
-
-@dataclass(frozen=True)
-class AlarmSpec:
-    """What one alarm watches, independent of Pulumi (tests, dashboard and docs read these)."""
-
-    what: str  # short name, part of the alarm name
-    description: str
-    namespace: str
-    metric_name: str
-    dimensions: Mapping[str, str]
-    threshold: float
-    statistic: str | None = "Sum"
-    extended_statistic: str | None = None
-    comparison: str = "GreaterThanThreshold"
-    runbook: str = ""  # the runbook entry; empty means ``what``
-    period: int | None = None  # None: alarmPeriodSeconds
-    evaluation_periods: int | None = None  # None: alarmEvaluationPeriods
-
-    @property
-    def runbook_key(self) -> str:
-        """The heading of this alarm's entry in docs/operations.md."""
-        return self.runbook or self.what
 
 
 def stack_alarm_specs(cfg: PipelineConfig, names: Naming) -> dict[str, list[AlarmSpec]]:
@@ -98,11 +84,24 @@ def alarm_specs(
         *_detector_alarm_specs(cfg, names),
         *_replication_alarm_specs(cfg, names, region, other_regions),
         *_failover_alarm_specs(cfg, names, region),
+        *_heartbeat_alarm_specs(cfg, region),
     ]
 
 
-def _lambda(what: str, description: str, metric: str, fn: str, threshold: float) -> AlarmSpec:
-    return AlarmSpec(what, description, "AWS/Lambda", metric, {"FunctionName": fn}, threshold)
+def _lambda(
+    what: str, description: str, metric: str, fn: str, threshold: float, reason: str
+) -> AlarmSpec:
+    return AlarmSpec(
+        what,
+        description,
+        "AWS/Lambda",
+        metric,
+        {"FunctionName": fn},
+        threshold,
+        missing_data=MissingData.NOT_BREACHING,
+        missing_data_reason=reason,
+        source=LAMBDA_METRICS,
+    )
 
 
 def _processor_alarm_specs(cfg: PipelineConfig, names: Naming) -> list[AlarmSpec]:
@@ -115,6 +114,7 @@ def _processor_alarm_specs(cfg: PipelineConfig, names: Naming) -> list[AlarmSpec
             "Errors",
             fn,
             cfg.lambda_errors_threshold,
+            ON_INVOCATION,
         ),
         _lambda(
             "lambda-throttles",
@@ -122,6 +122,7 @@ def _processor_alarm_specs(cfg: PipelineConfig, names: Naming) -> list[AlarmSpec
             "Throttles",
             fn,
             cfg.lambda_throttles_threshold,
+            ON_INVOCATION,
         ),
         AlarmSpec(
             "lambda-duration-p99",
@@ -132,6 +133,9 @@ def _processor_alarm_specs(cfg: PipelineConfig, names: Naming) -> list[AlarmSpec
             round(cfg.lambda_timeout_seconds * 1000 * cfg.duration_alarm_ratio),
             statistic=None,
             extended_statistic="p99",
+            missing_data=MissingData.NOT_BREACHING,
+            missing_data_reason=ON_INVOCATION,
+            source=LAMBDA_METRICS,
         ),
         AlarmSpec(
             "delivery-failed-invocations",
@@ -140,6 +144,9 @@ def _processor_alarm_specs(cfg: PipelineConfig, names: Naming) -> list[AlarmSpec
             "FailedInvocations",
             {"EventBusName": names.bus, "RuleName": names.rule},
             cfg.failed_invocations_threshold,
+            missing_data=MissingData.NOT_BREACHING,
+            missing_data_reason=f"EventBridge {ON_EVENT}",
+            source=EVENTBRIDGE_METRICS,
         ),
     ]
 
@@ -154,6 +161,7 @@ def _processor_loss_alarm_specs(cfg: PipelineConfig, names: Naming) -> list[Alar
             "DestinationDeliveryFailures",
             fn,
             cfg.destination_delivery_failures_threshold,
+            f"Lambda {ON_EVENT}",
         ),
         _lambda(
             "lambda-async-events-dropped",
@@ -162,6 +170,7 @@ def _processor_loss_alarm_specs(cfg: PipelineConfig, names: Naming) -> list[Alar
             "AsyncEventsDropped",
             fn,
             cfg.async_events_dropped_threshold,
+            f"Lambda {ON_EVENT}",
         ),
         AlarmSpec(
             "processor-processing-failures",
@@ -170,6 +179,9 @@ def _processor_loss_alarm_specs(cfg: PipelineConfig, names: Naming) -> list[Alar
             metric_names.MetricName.FAILED,
             service,
             cfg.processing_failures_threshold,
+            missing_data=MissingData.NOT_BREACHING,
+            missing_data_reason=EMF_ON_EVENT,
+            source=EMF_METRICS,
         ),
         AlarmSpec(
             "processor-duplicate-conflict",
@@ -179,6 +191,9 @@ def _processor_loss_alarm_specs(cfg: PipelineConfig, names: Naming) -> list[Alar
             metric_names.MetricName.DUPLICATE_CONFLICT,
             service,
             cfg.duplicate_conflict_threshold,
+            missing_data=MissingData.NOT_BREACHING,
+            missing_data_reason=EMF_ON_EVENT,
+            source=EMF_METRICS,
         ),
     ]
 
@@ -194,6 +209,9 @@ def _rule_alarm_specs(cfg: PipelineConfig, names: Naming) -> list[AlarmSpec]:
             "InvocationsFailedToBeSentToDlq",
             rule,
             cfg.dlq_send_failures_threshold,
+            missing_data=MissingData.NOT_BREACHING,
+            missing_data_reason=f"EventBridge {ON_EVENT}",
+            source=EVENTBRIDGE_METRICS,
         ),
         AlarmSpec(
             "delivery-dead-letter-invocations",
@@ -202,6 +220,9 @@ def _rule_alarm_specs(cfg: PipelineConfig, names: Naming) -> list[AlarmSpec]:
             "DeadLetterInvocations",
             rule,
             cfg.dead_letter_invocations_threshold,
+            missing_data=MissingData.NOT_BREACHING,
+            missing_data_reason=f"EventBridge {ON_EVENT}",
+            source=EVENTBRIDGE_METRICS,
         ),
     ]
 
@@ -209,32 +230,42 @@ def _rule_alarm_specs(cfg: PipelineConfig, names: Naming) -> list[AlarmSpec]:
 def _queue_alarm_specs(cfg: PipelineConfig, names: Naming) -> list[AlarmSpec]:
     specs = []
     for kind in QueueKind:
-        queue = {"QueueName": names.queue(kind)}
+        name = names.queue(kind)
         specs.append(
-            AlarmSpec(
+            _queue(
                 f"{kind.value}-depth",
-                f"Messages waiting in {names.queue(kind)}: each is an event that needs an operator",
-                "AWS/SQS",
+                f"Messages waiting in {name}: each is an event that needs an operator",
                 "ApproximateNumberOfMessagesVisible",
-                queue,
+                name,
                 cfg.dead_letter_depth_threshold,
-                statistic="Maximum",
             )
         )
         specs.append(
-            AlarmSpec(
+            _queue(
                 f"{kind.value}-oldest-age",
-                f"A message in {names.queue(kind)} is older than "
-                f"{cfg.oldest_message_age_threshold_seconds} s; it expires after "
-                f"{cfg.queue_retention_seconds} s",
-                "AWS/SQS",
+                f"A message in {name} is older than {cfg.oldest_message_age_threshold_seconds} s; "
+                f"it expires after {cfg.queue_retention_seconds} s",
                 "ApproximateAgeOfOldestMessage",
-                queue,
+                name,
                 cfg.oldest_message_age_threshold_seconds,
-                statistic="Maximum",
             )
         )
     return specs
+
+
+def _queue(what: str, description: str, metric: str, queue: str, threshold: float) -> AlarmSpec:
+    return AlarmSpec(
+        what,
+        description,
+        "AWS/SQS",
+        metric,
+        {"QueueName": queue},
+        threshold,
+        statistic="Maximum",
+        missing_data=MissingData.NOT_BREACHING,
+        missing_data_reason=QUEUE_ACTIVITY,
+        source=SQS_METRICS,
+    )
 
 
 def _detector_alarm_specs(cfg: PipelineConfig, names: Naming) -> list[AlarmSpec]:
@@ -247,6 +278,7 @@ def _detector_alarm_specs(cfg: PipelineConfig, names: Naming) -> list[AlarmSpec]
             "Errors",
             fn,
             cfg.lambda_errors_threshold,
+            DETECTOR_INVOCATION,
         ),
         AlarmSpec(
             "conflicts-iterator-age",
@@ -257,6 +289,11 @@ def _detector_alarm_specs(cfg: PipelineConfig, names: Naming) -> list[AlarmSpec]
             {"FunctionName": fn},
             cfg.stream_iterator_age_threshold_seconds * 1000,
             statistic="Maximum",
+            missing_data=MissingData.NOT_BREACHING,
+            # IteratorAge is measured when the mapping sends a batch to the function (Lambda
+            # metrics page): the heartbeat's INSERT records are filtered out, so none is sent
+            missing_data_reason=f"IteratorAge is measured per batch sent: {DETECTOR_INVOCATION}",
+            source=LAMBDA_METRICS,
         ),
         _lambda(
             "conflicts-destination-delivery-failures",
@@ -265,6 +302,7 @@ def _detector_alarm_specs(cfg: PipelineConfig, names: Naming) -> list[AlarmSpec]
             "DestinationDeliveryFailures",
             fn,
             cfg.destination_delivery_failures_threshold,
+            f"Lambda {ON_EVENT}",
         ),
         _lambda(
             "conflicts-async-events-dropped",
@@ -272,6 +310,7 @@ def _detector_alarm_specs(cfg: PipelineConfig, names: Naming) -> list[AlarmSpec]
             "AsyncEventsDropped",
             fn,
             cfg.async_events_dropped_threshold,
+            f"Lambda {ON_EVENT} (the detector is never invoked asynchronously)",
         ),
         AlarmSpec(
             "cross-region-conflicts",
@@ -281,6 +320,9 @@ def _detector_alarm_specs(cfg: PipelineConfig, names: Naming) -> list[AlarmSpec]
             metric_names.MetricName.CROSS_REGION_CONFLICT,
             {metric_names.SERVICE_DIMENSION: metric_names.DETECTOR_SERVICE},
             cfg.cross_region_conflicts_threshold,
+            missing_data=MissingData.NOT_BREACHING,
+            missing_data_reason=EMF_ON_EVENT,
+            source=EMF_METRICS,
         ),
     ]
 
@@ -292,13 +334,20 @@ def _replication_alarm_specs(
         AlarmSpec(
             f"replication-latency-to-{other}",
             f"Trade table replication {region} -> {other} slower than "
-            f"{cfg.replication_latency_threshold_ms} ms",
+            f"{cfg.replication_latency_threshold_ms} ms, or stopped",
             "AWS/DynamoDB",
             "ReplicationLatency",
             {"TableName": names.table, "ReceivingRegion": other},
             cfg.replication_latency_threshold_ms,
             statistic="Average",
             runbook="replication-latency",
+            missing_data=MissingData.BREACHING,
+            missing_data_reason=(
+                "fed by the heartbeat: this region writes a heartbeat item every minute and each "
+                "replicates to every other region, so a healthy pair has data every period; "
+                "none means nothing replicated (a stalled replica)"
+            ),
+            source=DYNAMODB_METRICS,
         )
         for other in other_regions
         if other != region
@@ -324,6 +373,12 @@ def _failover_alarm_specs(cfg: PipelineConfig, names: Naming, region: str) -> li
                 statistic="Average",
                 period=cfg.failover_period_seconds,
                 evaluation_periods=cfg.failover_evaluation_periods,
+                missing_data=MissingData.BREACHING,
+                missing_data_reason=(
+                    "fed by the heartbeat, which the rule matches once a minute: no data means "
+                    "the primary bus stopped delivering, which is what the health check must see"
+                ),
+                source=EVENTBRIDGE_METRICS,
             )
         )
     if region == route53_metrics_region():
@@ -339,6 +394,58 @@ def _failover_alarm_specs(cfg: PipelineConfig, names: Naming, region: str) -> li
                 statistic="Minimum",
                 comparison="LessThanThreshold",
                 period=60,
+                missing_data=MissingData.NOT_BREACHING,
+                missing_data_reason=(
+                    "a gap in Route 53's own metric says nothing about the primary: the "
+                    "endpoint follows the health check, and the failover-health alarm pages "
+                    "on the primary's silence"
+                ),
+                source=ROUTE53_METRICS,
             )
         )
     return specs
+
+
+def _heartbeat_alarm_specs(cfg: PipelineConfig, region: str) -> list[AlarmSpec]:
+    """The heartbeat stored in this region's table: missing (silence is the failure), slow."""
+    heartbeat = {
+        metric_names.SERVICE_DIMENSION: metric_names.PROCESSOR_SERVICE,
+        metric_names.REGION_DIMENSION: region,
+    }
+    minutes = cfg.heartbeat_missing_minutes
+    return [
+        AlarmSpec(
+            "heartbeat-missing",
+            f"No heartbeat stored in {region}'s table for {minutes} minutes: the path bus, "
+            "rule, processor, table is broken somewhere (or the schedule is)",
+            metric_names.NAMESPACE,
+            metric_names.MetricName.HEARTBEAT_LATENCY,
+            heartbeat,
+            1,
+            statistic="SampleCount",
+            comparison="LessThanThreshold",
+            period=60,
+            evaluation_periods=minutes,
+            missing_data=MissingData.BREACHING,
+            missing_data_reason=(
+                "the heartbeat stores an item here every minute while the path works: a "
+                "minute without one is the failure this alarm exists for"
+            ),
+            source=EMF_METRICS,
+        ),
+        AlarmSpec(
+            "heartbeat-latency",
+            f"Heartbeats take more than {cfg.heartbeat_latency_threshold_ms} ms on average "
+            f"from their scheduled time to {region}'s table",
+            metric_names.NAMESPACE,
+            metric_names.MetricName.HEARTBEAT_LATENCY,
+            heartbeat,
+            cfg.heartbeat_latency_threshold_ms,
+            statistic="Average",
+            missing_data=MissingData.NOT_BREACHING,
+            missing_data_reason=(
+                "no heartbeat is heartbeat-missing's page; this alarm is about slow ones only"
+            ),
+            source=EMF_METRICS,
+        ),
+    ]
