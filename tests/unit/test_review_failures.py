@@ -277,11 +277,17 @@ def test_alarms_have_alarm_and_ok_actions_to_own_region_topic_and_configured_thr
         alarms = [r for r in plan.in_region(region) if r.type == ALARM]
         # one per spec: processor, loss paths, queues, detector, replication per other region
         names = Naming(config.name_prefix, config.environment_suffix)
-        assert len(alarms) == len(alarm_specs(config, names, region, config.regions))
+        specs = {
+            names.alarm(region, s.what): s
+            for s in alarm_specs(config, names, region, config.regions)
+        }
+        assert len(alarms) == len(specs)
         for alarm in alarms:
             assert alarm.inputs["alarmActions"] == [topic_arn], alarm.name
             assert alarm.inputs["okActions"] == [topic_arn], alarm.name
-            assert alarm.inputs["treatMissingData"] == "notBreaching"
+            spec = specs[alarm.inputs["name"]]
+            assert alarm.inputs["treatMissingData"] == spec.missing_data.value
+            assert alarm.inputs["alarmDescription"].endswith(spec.source)
             assert alarm.inputs["actionsEnabled"] is True
         # the processor's (the conflict detector has an Errors alarm of its own), by name
         errors = named(plan, ALARM, f"monitoring-{region}-lambda-errors")

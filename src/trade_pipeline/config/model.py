@@ -300,6 +300,21 @@ class PipelineConfig(BaseModel):
         description="Conflict detector IteratorAge above which it alarms (stream records expire "
         "after 24 h).",
     )
+    # --- alarms: the heartbeat (a canary a minute per region) ---------------------------
+    heartbeat_missing_minutes: int = Field(
+        default=5,
+        ge=2,
+        le=60,
+        description="Consecutive minutes without a stored heartbeat in a region before its "
+        "heartbeat-missing alarm fires (missing data counts as breaching).",
+    )
+    heartbeat_latency_threshold_ms: int = Field(
+        default=30000,
+        ge=1000,
+        le=600000,
+        description="Heartbeat end-to-end latency (ms, scheduled time to stored in the region's "
+        "table) above which the heartbeat-latency alarm fires.",
+    )
     # --- alarms: the failover health alarm (it decides when the endpoint fails over) ------
     failover_latency_threshold_ms: int = Field(
         default=30000,
