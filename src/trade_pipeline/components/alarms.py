@@ -56,7 +56,7 @@ from trade_pipeline.components.alarm_model import (
     MissingData,
     route53_metrics_region,
 )
-from trade_pipeline.config import PipelineConfig
+from trade_pipeline.config.model import PipelineConfig
 from trade_pipeline.naming import Naming, QueueKind
 from trade_processor import metric_names
 
