@@ -57,6 +57,7 @@ from trade_processor.models import (
     RejectReason,
     TradingEvent,
 )
+from trade_processor.table_schema import CANARY_SOURCE, canary_shape_text, is_canary
 
 __all__ = [
     "envelope_of",
@@ -114,6 +115,7 @@ def parse_event(event: Any) -> TradingEvent:
     read = _DetailReader(detail, errors)
     common = _common_fields(read)
     specific = _TYPE_FIELDS[detail_type](read) if detail_type is not None else {}
+    _reserved_source(source, detail_type, common, errors, reasons)
     if errors or source is None or detail_type is None:  # None comes with an error recorded
         if not reasons:
             reasons.add(RejectReason.INVALID_DETAIL)
@@ -166,6 +168,35 @@ def _envelope(
         errors.append(FieldError("detail", "must be a JSON object"))
         raise InvalidEventError(RejectReason.MALFORMED_ENVELOPE, tuple(errors))
     return source, detail_type, detail
+
+
+def _reserved_source(
+    source: str | None,
+    detail_type: str | None,
+    common: Mapping[str, Any],
+    errors: list[FieldError],
+    reasons: set[RejectReason],
+) -> None:
+    """The canary's source is reserved: an event that claims it must have the canary's shape."""
+    if source != CANARY_SOURCE:
+        return
+    account_id, symbol, order_id = (common["account_id"], common["symbol"], common["order_id"])
+    shaped = (
+        detail_type is not None
+        and account_id is not None
+        and symbol is not None
+        and order_id is not None
+        and is_canary(
+            source=source,
+            detail_type=detail_type,
+            account_id=account_id,
+            symbol=symbol,
+            order_id=order_id,
+        )
+    )
+    if not shaped:
+        errors.append(FieldError("source", canary_shape_text()))
+        reasons.add(RejectReason.RESERVED_SOURCE)
 
 
 def _common_fields(read: _DetailReader) -> dict[str, Any]:
@@ -425,6 +456,7 @@ def _cancel_reason(value: Any) -> str:
 _PRECEDENCE = (
     RejectReason.MALFORMED_ENVELOPE,
     RejectReason.UNKNOWN_SOURCE,
+    RejectReason.RESERVED_SOURCE,
     RejectReason.UNKNOWN_DETAIL_TYPE,
     RejectReason.INVALID_DETAIL,
 )
