@@ -76,7 +76,7 @@ lock: $(UV) ## re-resolve the three lock files from pyproject.toml (needs PyPI)
 	$(UV_COMPILE) --extra policy --constraint requirements-dev.txt -o policy/requirements.txt
 
 preview: $(STAMP) ## offline preview of the stack (STACK=dev): no AWS account, no Pulumi CLI
-	$(VENV)/bin/trade-pipeline preview --stack $(STACK) --json build/plan-$(STACK).json
+	$(VENV)/bin/trade-pipeline preview --stack $(STACK) --output build/plan-$(STACK).json
 
 previews: $(STAMP) ## offline preview of every stack file (dev, private, prod), as CI runs it
 	@set -e; for stack in $(STACKS); do $(MAKE) --no-print-directory preview STACK=$$stack; done

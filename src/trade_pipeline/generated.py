@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import importlib
 import json
 import re
 import sys
@@ -177,6 +178,16 @@ def _pulumi_version(sources: Sources) -> str:
     return found[1] + "\n"
 
 
+def _recorded_calls(sources: Sources) -> str:
+    """The calls of the recording runs (``tests/support/recorded_runs.py``, on moto)."""
+    if str(sources.root) not in sys.path:
+        sys.path.insert(0, str(sources.root))  # the runs live beside the suite's moto fixtures
+    runs = importlib.import_module("tests.support.recorded_runs")  # not a package module
+    calls = runs.record_calls(sources.plan("dev"))
+    rows = [{"principal": c.principal, "action": c.action, "resource": c.resource} for c in calls]
+    return json.dumps(rows, indent=2) + "\n"
+
+
 # ------------------------------------------------------------------ detailed differences --
 def _urn_changes(committed: str, rendered: str) -> list[str]:
     pinned, actual = set(committed.splitlines()), set(rendered.splitlines())
@@ -218,6 +229,12 @@ ARTIFACTS: tuple[Artifact, ...] = (
         _golden,
         "the dev stack's compliance table",
         _rule_changes,
+    ),
+    Artifact(
+        "src/trade_pipeline/calls/recorded.json",
+        None,
+        _recorded_calls,
+        "the AWS calls recorded from the moto runs",
     ),
     Artifact(".pulumi.version", None, _pulumi_version, "the Pulumi CLI CI installs: the SDK's"),
 )

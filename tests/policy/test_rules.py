@@ -412,7 +412,21 @@ CASES: dict[str, Case] = {
         config={**PRODUCTION_OPTIONS, "trade-pipeline:deletionProtection": True},
         expect="kms:Key table-us-west-2-key is not protected",
     ),
+    # more failing cases of this rule: tests/policy/test_recorded_calls_permitted.py
+    "recorded-calls-permitted": Case(
+        lambda p: _drop_statement(
+            p, "pipeline-us-east-1-role-policy", "DeadLetterAndFailureQueues"
+        ),
+        expect="role trade-processor-dev-us-east-1 cannot sqs:SendMessage",
+    ),
 }
+
+
+def _drop_statement(plan: Plan, role_policy: str, sid: str) -> None:
+    policy = _named(plan, rt.ROLE_POLICY, role_policy)
+    document = json.loads(policy.inputs["policy"])
+    document["Statement"] = [s for s in document["Statement"] if s.get("Sid") != sid]
+    policy.inputs["policy"] = json.dumps(document)
 
 
 def _drop_alarm(plan: Plan, name: str) -> None:

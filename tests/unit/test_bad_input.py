@@ -114,11 +114,11 @@ def test_json_path_that_cannot_be_written_is_one_line(
     (tmp_path / "Pulumi.s.yaml").write_text(MINIMAL)
     path = target.format(tmp=tmp_path)
 
-    result = run_cli("preview", "--stack", "s", "--project-dir", str(tmp_path), "--json", path)
+    result = run_cli("preview", "--stack", "s", "--project-dir", str(tmp_path), "--output", path)
 
     assert result.returncode == 2
     (line,) = result.stderr.splitlines()
-    assert line.startswith(f"error: --json {path}: ") and fragment in line
+    assert line.startswith(f"error: --output {path}: ") and fragment in line
     assert result.stdout == ""
 
 

@@ -39,7 +39,7 @@ def test_preview_prints_each_region_and_writes_the_plan(
     tmp_path: Path, lambda_artifact: Any
 ) -> None:
     plan_file = tmp_path / "plan.json"
-    result = run_cli("preview", "--stack", "dev", "--json", str(plan_file))
+    result = run_cli("preview", "--stack", "dev", "--output", str(plan_file))
     assert result.returncode == 0, result.stderr
     for region in ("us-east-1 (primary)", "us-west-2", "eu-west-1"):
         assert region in result.stdout

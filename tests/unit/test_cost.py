@@ -261,7 +261,7 @@ def test_cost_command_json_per_service_and_linear_in_volume(
             str(volume),
             "--duration-ms",
             "20",
-            "--json",
+            "--output",
             str(out),
         )
         assert result.returncode == 0, result.stderr
@@ -287,7 +287,7 @@ def test_cost_command_reads_the_expected_volume_key(tmp_path: Path, lambda_artif
     with stack_file.open("a") as handle:
         handle.write(f"  trade-pipeline:{VOLUME_KEY}: 5000000\n")
     out = tmp_path / "cost.json"
-    result = _cost("--stack", "dev", "--project-dir", str(tmp_path), "--json", str(out))
+    result = _cost("--stack", "dev", "--project-dir", str(tmp_path), "--output", str(out))
     assert result.returncode == 0, result.stderr
     assert json.loads(out.read_text())["events_per_month"] == 5_000_000
     stack_file.write_text(stack_file.read_text().replace("5000000", "-5"))

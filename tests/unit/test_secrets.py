@@ -161,7 +161,7 @@ def test_the_preview_of_a_stack_file_with_a_secure_endpoint_shows_it_masked(
     plan_file = tmp_path / "plan.json"
 
     result = run_cli(
-        "preview", "--stack", "prod", "--project-dir", str(tmp_path), "--json", str(plan_file)
+        "preview", "--stack", "prod", "--project-dir", str(tmp_path), "--output", str(plan_file)
     )
 
     assert result.returncode == 0, result.stderr

@@ -4,9 +4,22 @@ Exit codes: 0 everything asked for succeeded; 1 something did not (failed entrie
 a firing alarm...); 2 bad input (options, stack config, outputs file, events file, policy
 waivers); 3 a mandatory compliance rule failed (``preview``).
 
-Bad input is a :class:`~trade_pipeline.errors.UserError`, raised where the input is checked and
-caught here only, by :class:`CommandGroup`: its lines on stderr, exit 2, no traceback. Any other
-exception is a bug and is left to surface as one.
+Where a command ends early is decided here only, by :class:`CommandGroup`, each time as one
+line on stderr (never a traceback), after the lines saying what the command had done (events
+sent, the replay started, messages moved: see :func:`report_done`):
+
+- bad input, a :class:`~trade_pipeline.errors.UserError` raised where the input is checked
+  (an output path that cannot be written is one: :func:`write_output`): exit 2;
+- AWS failing: no credentials or profile, an endpoint that cannot be reached, a request AWS
+  refused (throttled after botocore's retries, ``ResourceAlreadyExistsException``, access
+  denied...): ``error: AWS ...``, exit 1;
+- an interrupt (Ctrl-C): ``interrupted``, exit 130.
+
+Any other exception is a bug and is left to surface as one.
+
+``--json`` means the same in every command: a flag, one JSON document on stdout instead of the
+human output (numbers as JSON numbers); ``--output PATH`` writes that document to a file instead
+(``preview``, ``cost``, and ``diagram`` for its drawing).
 
 Progress bars go to stderr, so ``--json`` output on stdout stays machine-readable.
 """
@@ -17,7 +30,7 @@ import inspect
 import json
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Final
@@ -41,6 +54,7 @@ __all__ = [
     "EXIT_USAGE",
     "CommandGroup",
     "JsonOption",
+    "OutputOption",
     "OutputsOption",
     "ProjectDirOption",
     "StackFileOption",
@@ -51,7 +65,9 @@ __all__ = [
     "help_text",
     "progress",
     "report_console",
+    "report_done",
     "stdout",
+    "write_output",
 ]
 
 EXIT_FAILED: Final = 1
@@ -66,16 +82,77 @@ EXIT_INTERRUPTED: Final = 130
 """Interrupted (Ctrl-C): 128 + SIGINT, as shells report it."""
 
 
+_done: list[Callable[[], str | None]] = []
+
+
+def report_done(describe: Callable[[], str | None]) -> None:
+    """Register what the running command has done so far (``describe()`` is called only if it
+    ends early, and its line printed before the error's): events sent, a replay's name..."""
+    _done.append(describe)
+
+
+def _aws_line(error: BaseException) -> str | None:
+    """One line for an error of AWS or of reaching it, ``None`` for anything else.
+
+    botocore is imported only by the operator commands: when it is not loaded, no error can be
+    one of its own.
+    """
+    exceptions = sys.modules.get("botocore.exceptions")
+    if exceptions is None:
+        return None
+    if isinstance(error, exceptions.ClientError):
+        info = error.response.get("Error", {})
+        code, message = info.get("Code", "error"), info.get("Message", "")
+        return f"error: AWS {error.operation_name} failed: {code}: {message}".rstrip(": ")
+    if isinstance(error, exceptions.NoCredentialsError | exceptions.PartialCredentialsError):
+        return (
+            f"error: AWS credentials: {error} (set AWS_PROFILE, or AWS_ACCESS_KEY_ID and "
+            "AWS_SECRET_ACCESS_KEY, as for the AWS CLI)"
+        )
+    if isinstance(error, exceptions.BotoCoreError):  # endpoint, profile, region, token...
+        return f"error: AWS: {error}"
+    return None
+
+
+def _stop(lines: list[str], code: int) -> typer.Exit:
+    """Print what was done, then ``lines``; the exit to raise."""
+    done = [line for line in (describe() for describe in _done) if line]
+    # plain writes: a config line must never be wrapped or restyled
+    sys.stderr.write("".join(f"{line}\n" for line in [*done, *lines]))
+    return typer.Exit(code)
+
+
 class CommandGroup(TyperGroup):
-    """The ``trade-pipeline`` group: the one place a :class:`UserError` becomes exit 2."""
+    """The ``trade-pipeline`` group: the one place a command ending early becomes one line."""
 
     def invoke(self, ctx: Any) -> Any:
+        _done.clear()
         try:
             return super().invoke(ctx)
         except UserError as error:
-            # plain writes: a config line must never be wrapped or restyled
-            sys.stderr.write("".join(f"{line}\n" for line in error.lines))
-            raise typer.Exit(EXIT_USAGE) from None
+            raise _stop(error.lines, EXIT_USAGE) from None
+        except KeyboardInterrupt:
+            raise _stop(["interrupted"], EXIT_INTERRUPTED) from None
+        except Exception as error:
+            line = _aws_line(error)
+            if line is None:
+                raise
+            raise _stop([line], EXIT_FAILED) from None
+        finally:
+            _done.clear()
+
+
+def write_output(option: str, path: Path, write: Callable[[Path], object]) -> None:
+    """Write a command's output file with ``write(path)`` (creating its folder); a path that
+    cannot be written is bad input: one line naming the option, the path and why."""
+    if path.is_dir():
+        raise UserError(f"{option} {path}: is a directory; give a file path")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write(path)
+    except OSError as error:
+        reason = error.strerror or str(error)
+        raise UserError(f"{option} {path}: cannot write: {reason}") from None
 
 
 # --- options of the offline commands (preview, cost, diagram): a stack file -----------------
@@ -108,6 +185,10 @@ ProjectDirOption = Annotated[
 JsonOption = Annotated[
     bool, typer.Option("--json", help="Print one JSON document on stdout instead of tables.")
 ]
+OutputOption = Annotated[
+    Path | None,
+    typer.Option("--output", help="Also write the JSON document to this file."),
+]
 
 
 def help_text(docstring: str | None) -> str:
@@ -125,16 +206,16 @@ def clients() -> Clients:
 
 
 def stdout() -> Console:
-    """The console for tables: wide when not a terminal, so logs keep whole rows."""
-    console = Console()
-    return console if console.is_terminal else Console(width=140)
+    """The console of the operator commands' tables (see :func:`report_console`)."""
+    return report_console(140)
 
 
 def report_console(width: int) -> Console:
-    """The console of a report (preview, cost): ``width`` columns in logs and CI, where wide
-    tables beat wrapped cells, unless ``COLUMNS`` says otherwise."""
+    """The console of a command's tables: the terminal's width; when piped, ``COLUMNS`` if set
+    (rich reads it), else ``width`` columns, as logs and CI keep whole rows. Tables choose their
+    layout from that width (:mod:`trade_pipeline.tables`)."""
     console = Console()
-    if not console.is_terminal and "COLUMNS" not in os.environ:
+    if not console.is_terminal and not os.environ.get("COLUMNS", "").isdigit():
         return Console(width=width)
     return console
 

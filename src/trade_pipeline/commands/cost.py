@@ -96,9 +96,8 @@ def cost(
         int | None,
         typer.Option(min=1, help="Volume; default: the stack's expectedEventsPerMonth."),
     ] = None,
-    json_path: Annotated[
-        Path | None, typer.Option("--json", help="Write the estimate as JSON.")
-    ] = None,
+    json_output: common.JsonOption = False,
+    output: common.OutputOption = None,
     duration_ms: Annotated[
         float | None,
         typer.Option(
@@ -108,7 +107,11 @@ def cost(
     ] = None,
     project_dir: common.StackProjectDirOption = Path("."),
 ) -> None:
-    """Estimate the monthly cost and the cost per million events of the planned stack."""
+    """Estimate the monthly cost and the cost per million events of the planned stack.
+
+    --json prints the estimate as one JSON document instead of the tables; --output PATH writes
+    that document to a file.
+    """
     console = common.report_console(180)
     result = run_cost(
         stack,
@@ -116,16 +119,20 @@ def cost(
         events_per_month=events_per_month,
         duration_ms=duration_ms,
     )
-    render(result.estimate, result.floor, result.profile, console)
-    if json_path is not None:
-        document = to_json(
-            result.estimate, result.floor, result.profile, volume_source=result.volume_source
-        )
-        json_path.parent.mkdir(parents=True, exist_ok=True)
-        json_path.write_text(json.dumps(document, indent=2) + "\n")
-        console.print(f"estimate written to {json_path}")
+    document = to_json(
+        result.estimate, result.floor, result.profile, volume_source=result.volume_source
+    )
+    if json_output:
+        common.emit_json(document)
+    else:
+        render(result.estimate, result.floor, result.profile, console)
+    if output is not None:
+        text = json.dumps(document, indent=2) + "\n"
+        common.write_output("--output", output, lambda path: path.write_text(text))
+        if not json_output:
+            console.print(f"estimate written to {output}")
 
 
 def register(app: typer.Typer) -> None:
     """Add ``cost`` to the ``trade-pipeline`` command."""
-    app.command("cost")(cost)
+    app.command("cost", help=common.help_text(cost.__doc__))(cost)

@@ -65,11 +65,14 @@ def diagram(
         _check_png_tools()
     graph = build_graph(preview_stack(stack, project_dir))
     if format_ is DiagramFormat.PNG:
-        written = render_png(graph, output or Path(f"build/diagram-{stack}.png"))
-        sys.stdout.write(f"diagram written to {written}\n")
+        written = [output or Path(f"build/diagram-{stack}.png")]
+        common.write_output(
+            "--output", written[0], lambda path: written.append(render_png(graph, path))
+        )
+        sys.stdout.write(f"diagram written to {written[-1]}\n")
     elif output is not None:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(to_mermaid(graph))
+        text = to_mermaid(graph)
+        common.write_output("--output", output, lambda path: path.write_text(text))
         sys.stdout.write(f"diagram written to {output}\n")
     else:
         sys.stdout.write(to_mermaid(graph))

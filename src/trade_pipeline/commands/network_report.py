@@ -17,12 +17,12 @@ from __future__ import annotations
 from typing import Any, Final
 
 from rich.console import Console
-from rich.table import Table
 
 from trade_pipeline import resource_types as rt
 from trade_pipeline.cost.model import HOURS_PER_MONTH
 from trade_pipeline.cost.prices import price_of
 from trade_pipeline.preview import Plan, PlannedResource
+from trade_pipeline.tables import FitTable
 
 __all__ = [
     "AZ_HOUR_PRICE",
@@ -102,11 +102,9 @@ def network_summary(plan: Plan, region: str) -> dict[str, Any]:
     }
 
 
-def render_network(plan: Plan, regions: tuple[str, ...], console: Console) -> None:
-    """The private-network table (nothing when the stack has no VPC)."""
-    if not plan.by_type(rt.VPC):
-        return
-    table = Table(title="private network (networkMode vpc) per region")
+def network_table(plan: Plan, regions: tuple[str, ...]) -> FitTable:
+    """The private-network table, a row per region."""
+    table = FitTable(title="private network (networkMode vpc) per region")
     for column in ("region", "VPC", "private subnets (zone id)", "endpoints"):
         table.add_column(column)
     for column in ("functions SG egress", "functions attached", "flow logs", "adds / month"):
@@ -124,7 +122,14 @@ def render_network(plan: Plan, regions: tuple[str, ...], console: Console) -> No
             f"${s['monthly_usd']:.2f} ({s['az_hours']} AZ-h)"
             + ("" if s["priced"] else "\nbaseline price"),
         )
-    console.print(table)
+    return table
+
+
+def render_network(plan: Plan, regions: tuple[str, ...], console: Console) -> None:
+    """The private-network table (nothing when the stack has no VPC)."""
+    if not plan.by_type(rt.VPC):
+        return
+    console.print(network_table(plan, regions))
     total = sum(vpc_monthly_cost(plan, r)[1] for r in regions)
     hour, gb = price_of(AZ_HOUR_PRICE, regions[0])[0], price_of(GB_PRICE, regions[0])[0]
     console.print(

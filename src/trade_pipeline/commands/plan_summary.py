@@ -17,6 +17,7 @@ from rich.table import Table
 from trade_pipeline import resource_types as rt
 from trade_pipeline.config import PipelineConfig
 from trade_pipeline.preview import Plan, PlannedResource
+from trade_pipeline.tables import FitTable
 
 __all__ = [
     "REGION_COLUMNS",
@@ -155,12 +156,13 @@ def region_tables(plan: Plan, config: PipelineConfig, width: int) -> list[Table]
     return tables
 
 
-def types_table(plan: Plan, regions: Sequence[str]) -> Table:
-    """How many resources of each type every region gets."""
-    types = Table(title="resources per type and region")
-    types.add_column("type", overflow="fold")
+def types_table(plan: Plan, regions: Sequence[str]) -> FitTable:
+    """How many resources of each type every region gets (regions in column groups when
+    they do not all fit)."""
+    types = FitTable(title="resources per type and region", split_columns=True)
+    types.add_column("type")
     for region in regions:
-        types.add_column(region, justify="right", overflow="fold")
+        types.add_column(region, justify="right")
     counts = {region: Counter(r.type for r in plan.in_region(region)) for region in regions}
     for type_ in sorted({t for c in counts.values() for t in c}):
         types.add_row(rt.short(type_), *(str(counts[region][type_]) for region in regions))

@@ -13,7 +13,7 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import Any
 
 import typer
 from rich.console import Console
@@ -24,11 +24,6 @@ from trade_pipeline.errors import UserError
 from trade_pipeline.preview import Plan, preview_stack
 
 __all__ = ["register"]
-
-JsonPathOption = Annotated[
-    Path | None,
-    typer.Option("--json", help="Write the full plan (type, name, region, inputs, deps)."),
-]
 
 
 def _render(plan: Plan, console: Console, elapsed: float) -> None:
@@ -68,39 +63,47 @@ def _json_path_problem(path: Path | None) -> str | None:
     return None
 
 
-def _write_plan(plan: Plan, compliance: object, path: Path) -> None:
-    document = json.loads(plan.to_json())
+def _document(plan: Plan, compliance: object) -> dict[str, Any]:
+    """The full plan (type, name, region, inputs, deps of each resource) and its compliance."""
+    document: dict[str, Any] = json.loads(plan.to_json())
     document["compliance"] = compliance
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(document, indent=2) + "\n")
-    except OSError as exc:
-        raise UserError(f"--json {path}: cannot write: {exc.strerror}") from None
+    return document
 
 
 def preview(
     stack: common.StackFileOption = "dev",
-    json_path: JsonPathOption = None,
+    json_output: common.JsonOption = False,
+    output: common.OutputOption = None,
     project_dir: common.StackProjectDirOption = Path("."),
 ) -> None:
-    """Run the program offline and show what each region would get."""
+    """Run the program offline and show what each region would get.
+
+    --json prints the full plan (type, name, region, inputs, deps) and the compliance results as
+    one JSON document instead of the tables; --output PATH writes that document to a file.
+    """
     from trade_pipeline.commands.cost import preview_estimate_line
     from trade_pipeline.policies import compliance_table, evaluate_plan
 
+    problem = _json_path_problem(output)
+    if problem:  # before the (slow) preview runs
+        raise UserError(f"--output {output}: {problem}")
     console = common.report_console(160)
-    json_problem = _json_path_problem(json_path)
-    if json_problem:  # before the (slow) preview runs
-        raise UserError(f"--json {json_path}: {json_problem}")
     started = time.perf_counter()
     plan = preview_stack(stack, project_dir)
-    _render(plan, console, time.perf_counter() - started)
-    console.print(preview_estimate_line(plan), soft_wrap=True)
-
     report = evaluate_plan(plan)  # waivers: the stack's own policyWaivers
-    console.print(compliance_table(report, width=console.width))
-    if json_path is not None:
-        _write_plan(plan, report.to_dict(), json_path)
-        console.print(f"plan and compliance results written to {json_path}")
+    if not json_output:
+        _render(plan, console, time.perf_counter() - started)
+        console.print(preview_estimate_line(plan), soft_wrap=True)
+        console.print(compliance_table(report, width=console.width))
+    if json_output or output is not None:
+        document = _document(plan, report.to_dict())
+        if json_output:
+            common.emit_json(document)
+        if output is not None:
+            text = json.dumps(document, indent=2) + "\n"
+            common.write_output("--output", output, lambda path: path.write_text(text))
+            if not json_output:
+                console.print(f"plan and compliance results written to {output}")
 
     if not report.passed:
         sys.stderr.write("".join(f"{line}\n" for line in report.failure_lines()))
@@ -109,4 +112,4 @@ def preview(
 
 def register(app: typer.Typer) -> None:
     """Add ``preview`` to the ``trade-pipeline`` command."""
-    app.command("preview")(preview)
+    app.command("preview", help=common.help_text(preview.__doc__))(preview)

@@ -7,12 +7,12 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from trade_pipeline.commands import common
 from trade_pipeline.errors import UserError
 from trade_pipeline.ops import replay as ops
 from trade_pipeline.ops.outputs import load_outputs
+from trade_pipeline.tables import FitTable
 
 __all__ = ["register"]
 
@@ -41,8 +41,8 @@ def _window(start: str | None, end: str | None, last: int | None) -> tuple[datet
     return _parse_time("--start", start), stop
 
 
-def _render(result: ops.ReplayResult) -> None:
-    table = Table(title=f"replay {result.name}")
+def replay_table(result: ops.ReplayResult) -> FitTable:
+    table = FitTable(title=f"replay {result.name}")
     for column in ("region", "window", "state", "last replayed", "seconds", "reason"):
         table.add_column(column)
     table.add_row(
@@ -53,7 +53,11 @@ def _render(result: ops.ReplayResult) -> None:
         str(result.seconds),
         result.reason or "-",
     )
-    common.stdout().print(table)
+    return table
+
+
+def _render(result: ops.ReplayResult) -> None:
+    common.stdout().print(replay_table(result))
 
 
 def replay(
@@ -80,6 +84,12 @@ def replay(
     window = _window(start, end, last)
     aws = common.clients()
     name = ops.start(aws, stack_out, region, window)
+    common.report_done(
+        lambda: (
+            f"replay {name} was started in {region}; to stop it: "
+            f"aws events cancel-replay --region {region} --replay-name {name}"
+        )
+    )
     with common.progress(not json_output) as bar:
         task = bar.add_task(f"replay {name}", total=100)
         result = ops.follow(

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
 from trade_pipeline.commands import common
 from trade_pipeline.errors import UserError
@@ -19,12 +18,13 @@ from trade_pipeline.ops.send import (
     send_events,
     targets_for,
 )
+from trade_pipeline.tables import FitTable
 
 __all__ = ["register"]
 
 
-def _render(reports: list[SendReport]) -> None:
-    table = Table(title="send")
+def send_table(reports: list[SendReport]) -> FitTable:
+    table = FitTable(title="send")
     for column in ("target", "events", "sent", "failed", "error codes", "requests"):
         table.add_column(column, justify="left" if column in ("target", "error codes") else "right")
     for r in reports:
@@ -32,7 +32,11 @@ def _render(reports: list[SendReport]) -> None:
         table.add_row(
             r.target, str(r.attempted), str(r.sent), str(r.failed), codes, str(r.requests)
         )
-    common.stdout().print(table)
+    return table
+
+
+def _render(reports: list[SendReport]) -> None:
+    common.stdout().print(send_table(reports))
 
 
 def send(
@@ -64,6 +68,13 @@ def send(
         raise UserError(f"--rate {rate}: must be > 0 events per second")
     events = read_jsonl(events_file) if events_file else sample_events(sample or 0)
     targets = targets_for(stack_out, region=region, all_regions=all_regions, endpoint=endpoint)
+    handled = [0]
+
+    def advanced(bar: Any, task: Any, count: int) -> None:
+        handled[0] += count
+        bar.advance(task, count)
+
+    common.report_done(lambda: f"{handled[0]} of {len(events)} event(s) put (sent or refused)")
     with common.progress(not json_output) as bar:
         task = bar.add_task("sending", total=len(events))
         reports = send_events(
@@ -71,7 +82,7 @@ def send(
             targets,
             events,
             rate=rate,
-            on_done=lambda n: bar.advance(task, n),
+            on_done=lambda n: advanced(bar, task, n),
         )
     if json_output:
         common.emit_json(

@@ -7,11 +7,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from trade_pipeline.commands import common
 from trade_pipeline.ops.outputs import load_outputs
 from trade_pipeline.ops.status import RegionStatus, region_status
+from trade_pipeline.tables import FitTable
 
 __all__ = ["register"]
 
@@ -20,14 +20,17 @@ def _cell(value: float | None, unit: str = "") -> str:
     return "-" if value is None else f"{value:.0f}{unit}"
 
 
-def _render(statuses: list[RegionStatus]) -> None:
-    table = Table(title="status")
-    table.add_column("region", no_wrap=True)
-    table.add_column("alarms\nok/ALARM/no data", no_wrap=True)
-    table.add_column("firing", overflow="fold")
-    table.add_column("queue: visible (oldest)", no_wrap=True)
-    table.add_column("last hour: in / stored /\nrejected / conflicts", no_wrap=True)
-    table.add_column("replication ms", no_wrap=True)
+def status_table(statuses: list[RegionStatus]) -> FitTable:
+    table = FitTable(title="status")
+    for column in (
+        "region",
+        "alarms\nok/ALARM/no data",
+        "firing",
+        "queue: visible (oldest)",
+        "last hour: in / stored /\nrejected / conflicts",
+        "replication ms",
+    ):
+        table.add_column(column)
     for s in statuses:
         queues = "\n".join(
             f"{kind}: {_cell(q.get('visible'))} ({_cell(q.get('oldest_age_s'), ' s')})"
@@ -45,7 +48,11 @@ def _render(statuses: list[RegionStatus]) -> None:
             counts,
             replication or "-",
         )
-    common.stdout().print(table)
+    return table
+
+
+def _render(statuses: list[RegionStatus]) -> None:
+    common.stdout().print(status_table(statuses))
     for s in statuses:
         if s.failover:
             common.stdout().print(

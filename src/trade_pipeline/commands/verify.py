@@ -7,24 +7,28 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from trade_pipeline.commands import common
 from trade_pipeline.ops.outputs import load_outputs
 from trade_pipeline.ops.verify import REJECTED, VerifyResult, run_canary
+from trade_pipeline.tables import FitTable
 
 __all__ = ["register"]
 
 
-def _render(result: VerifyResult) -> None:
-    table = Table(title="verify: canary latency")
+def verify_table(result: VerifyResult) -> FitTable:
+    table = FitTable(title="verify: canary latency")
     for column in ("sent in", "visible in", "hop", "ms"):
         table.add_column(column, justify="right" if column == "ms" else "left")
     for hop in result.hops:
         seen = f"{hop.sent_in} rejected-events" if hop.seen_in == REJECTED else hop.seen_in
         ms = f"{hop.latency_ms:.0f}" if hop.latency_ms is not None else "[red]FAILED[/]"
         table.add_row(hop.sent_in, seen, hop.description, ms)
-    common.stdout().print(table)
+    return table
+
+
+def _render(result: VerifyResult) -> None:
+    common.stdout().print(verify_table(result))
 
 
 def verify(

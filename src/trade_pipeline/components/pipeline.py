@@ -21,8 +21,9 @@ from trade_pipeline import iam
 from trade_pipeline.components.context import RegionalContext
 from trade_pipeline.components.functions import FunctionSpec, LambdaArtifactLike, build_function
 from trade_pipeline.naming import QueueKind
+from trade_pipeline.routing import RULE_PATTERN
 from trade_processor.metric_names import PROCESSOR_SERVICE
-from trade_processor.models import DETAIL_TYPES, SOURCE_PREFIX
+from trade_processor.models import SOURCE_PREFIX
 from trade_processor.rejections import MAX_MESSAGE_BYTES
 from trade_processor.table_schema import TABLE_INDEXES_ENV
 
@@ -40,18 +41,9 @@ HANDLER = "trade_processor.handler.handler"
 
 
 def event_pattern() -> str:
-    """The rule's pattern: trading sources, the event types the processor knows.
-
-    The processor decides which event types exist (``DETAIL_TYPES``); the rule routes exactly
-    those.
-    """
-    return json.dumps(
-        {
-            "source": [{"prefix": EVENT_SOURCE_PREFIX}],
-            "detail-type": list(DETAIL_TYPES),
-        },
-        sort_keys=True,
-    )
+    """The rule's pattern (:data:`~trade_pipeline.routing.RULE_PATTERN`): trading sources, the
+    event types the processor knows. ``redrive`` evaluates the same pattern."""
+    return json.dumps(RULE_PATTERN, sort_keys=True)
 
 
 @dataclass(frozen=True)

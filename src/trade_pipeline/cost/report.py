@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from rich.console import Console
-from rich.table import Table
 
 from trade_pipeline.cost.model import Estimate
 from trade_pipeline.cost.prices import BASELINE_REGION, PRICES, Price, priced_regions
 from trade_pipeline.cost.profile import ProcessorProfile
+from trade_pipeline.tables import FitTable
 
 __all__ = ["estimate_line", "price_table_markdown", "render", "to_json", "unpriced_warning"]
 
@@ -49,8 +49,8 @@ def _source_cell(price: Price) -> str:
     return f"{price.key} ({assumed}read {price.read_on})"
 
 
-def _lines_table(estimate: Estimate) -> Table:
-    table = Table(
+def lines_table(estimate: Estimate) -> FitTable:
+    table = FitTable(
         title=f"cost · stack {estimate.stack} · {estimate.events_per_month:,} events/month"
     )
     for column in (
@@ -77,8 +77,8 @@ def _lines_table(estimate: Estimate) -> Table:
     return table
 
 
-def _summary_table(estimate: Estimate, floor: Estimate) -> Table:
-    table = Table(title="per service")
+def summary_table(estimate: Estimate, floor: Estimate) -> FitTable:
+    table = FitTable(title="per service")
     for column in ("service", "fixed $/month", "$ per M events", "$/month"):
         table.add_column(column, justify="left" if column == "service" else "right")
     for service, (fixed, variable) in sorted(estimate.by_service().items()):
@@ -102,8 +102,8 @@ def _summary_table(estimate: Estimate, floor: Estimate) -> Table:
 def render(
     estimate: Estimate, floor: Estimate, profile: ProcessorProfile, console: Console
 ) -> None:
-    console.print(_lines_table(estimate))
-    console.print(_summary_table(estimate, floor))
+    console.print(lines_table(estimate))
+    console.print(summary_table(estimate, floor))
     by_region = ", ".join(
         f"{region} {_usd(fixed)}/month + {_usd(variable)}/M"
         for region, (fixed, variable) in estimate.by_region().items()

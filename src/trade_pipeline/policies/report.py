@@ -150,12 +150,12 @@ def compliance_table(report: ComplianceReport, width: int | None = None) -> Tabl
         show_lines=False,
     )
     columns = ("Rule", "Result") if compact else ("Rule", "Severity", "Result", "Resources")
-    longest_rule = max((len(r.rule.name) for r in report.results), default=4)
-    for column in (*columns, "Details"):
-        # rule names are what users grep for and waive: never folded
-        table.add_column(
-            column, overflow="fold", min_width=longest_rule if column == "Rule" else None
-        )
+    for column in columns:
+        # rule names are what users grep for and waive: never folded; nor are the short cells.
+        # Only Details wraps (and folds a long word), so rich shrinks it alone: a min_width on
+        # another column instead made rich crop the right border and the cells' ends.
+        table.add_column(column, no_wrap=column != "Resources", overflow="fold")
+    table.add_column("Details", overflow="fold", ratio=1)
     for result in report.results:
         if result.outcome is Outcome.FAILED:
             label, style = _FAILED_STYLE[result.rule.severity]

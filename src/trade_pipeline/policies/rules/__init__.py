@@ -32,6 +32,7 @@ MODULES: Final = (
     "stack",  # providers, regions, completeness
     "network",  # private networking (networkMode vpc); after the others, so their rows stay
     "protection",  # protect on what holds data (issue 22); added last for the same reason
+    "calls",  # recorded and service-side calls permitted (issue 19); last, for the same reason
 )
 
 for _module in MODULES:
