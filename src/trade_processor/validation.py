@@ -5,7 +5,8 @@ Rules (``detail`` fields; "id" means 1-128 printable ASCII characters, no spaces
 =================  ===============================================================
 field              rule
 =================  ===============================================================
-source             starts with ``trading.`` (what the EventBridge rule routes)
+source             starts with ``trading.`` (what the EventBridge rule routes);
+                   ``trading.canary`` only with the canary's shape (``is_canary``)
 detail-type        ``OrderPlaced``, ``OrderCancelled`` or ``TradeExecuted``
 event_id           UUID, 8-4-4-4-12 hex digits (stored lower-case)
 order_id           id

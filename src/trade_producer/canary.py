@@ -47,7 +47,6 @@ __all__ = [
 ]
 
 
-
 def valid_canary(region: str, occurred_at: datetime) -> TradingEventEntry:
     """A valid canary order, sent in ``region`` (the order id names the region and the run)."""
     return order_placed(
