@@ -14,10 +14,12 @@ account_id         id
 symbol             upper-case ticker: A-Z/0-9 parts joined by ``.``, ``-``, ``/``
 occurred_at        RFC 3339 date-time with offset, at most 9 fractional digits
 side               ``BUY`` or ``SELL`` (OrderPlaced, TradeExecuted)
-quantity           number or numeric string, finite, > 0 (OrderPlaced, TradeExecuted)
+quantity           number or numeric string, finite, > 0 (OrderPlaced, TradeExecuted);
+                   a JSON number with a fraction or exponent at most 15 significant
+                   digits (more: send it as a string)
 trade_id           id (TradeExecuted)
-price              number or numeric string, finite, > 0 (TradeExecuted; optional on
-                   OrderPlaced, then with ``currency``)
+price              like quantity (TradeExecuted; optional on OrderPlaced, then with
+                   ``currency``)
 currency           ISO 4217 code (with ``price``)
 venue              optional, 1-64 printable characters
 reason             optional (OrderCancelled), at most 1024 printable characters
@@ -86,6 +88,9 @@ _SIDES = ("BUY", "SELL")
 _MAX_DIGITS = 38
 _MIN_MAGNITUDE = Decimal("1E-128")
 _MAX_MAGNITUDE = Decimal("1E+38")
+
+_FLOAT_DIGITS = 15
+"""Significant digits a binary64 float holds exactly for any decimal (C's ``DBL_DIG``)."""
 
 _FRACTION_DIGITS = 9  # nanoseconds: the most any trading venue timestamps with
 
@@ -281,8 +286,12 @@ def envelope_of(event: Any) -> EventEnvelope:
 def to_decimal(value: Any) -> Decimal:
     """An exact Decimal from a JSON number or numeric string.
 
-    A float arrives when the Lambda runtime parsed a JSON number; its shortest round-trip
-    text (``repr``) is the number the producer wrote, so ``0.1`` becomes ``Decimal("0.1")``.
+    A float arrives when the Lambda runtime parsed a JSON number with a fraction or exponent.
+    Every decimal of at most 15 significant digits survives that parse (a binary64 float holds
+    15 decimal digits exactly: ``DBL_DIG``), so a float whose shortest round-trip text
+    (``repr``) has at most 15 digits is the number the producer wrote: ``0.1`` becomes
+    ``Decimal("0.1")``. A longer ``repr`` (16-17 digits) may be the rounding of a longer number
+    and is refused: such a number must be sent as a string, which is read exactly.
 
     >>> to_decimal(0.1), to_decimal("0.10"), to_decimal(3)
     (Decimal('0.1'), Decimal('0.10'), Decimal('3'))
@@ -295,6 +304,11 @@ def to_decimal(value: Any) -> Decimal:
         number = Decimal(value)
     elif isinstance(value, float):
         number = Decimal(repr(value))
+        if number.is_finite() and len(significant_digits(number)) > _FLOAT_DIGITS:
+            raise _Rule(
+                f"has more than {_FLOAT_DIGITS} significant digits as a JSON number, which "
+                "arrives as a binary float and may have been rounded: send it as a string"
+            )
     elif isinstance(value, str):
         if not _DECIMAL_TEXT.fullmatch(value):
             raise _Rule("must be a number or a numeric string")

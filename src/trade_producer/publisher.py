@@ -17,7 +17,6 @@
 
 from __future__ import annotations
 
-import json
 import random
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -26,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from trade_producer import jsonio
 from trade_producer.events import TradingEventEntry
 
 if TYPE_CHECKING:
@@ -297,7 +297,7 @@ class Publisher:
 
 def _event_id(entry: dict[str, Any]) -> str | None:
     try:
-        detail = json.loads(entry.get("Detail") or "{}")
+        detail = jsonio.loads(entry.get("Detail") or "{}")
     except (TypeError, ValueError):
         return None
     value = detail.get("event_id") if isinstance(detail, dict) else None

@@ -20,6 +20,7 @@ from typing import Any, Protocol
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from trade_pipeline.errors import UserError
+from trade_producer import jsonio
 
 __all__ = [
     "GlobalEndpoint",
@@ -131,7 +132,7 @@ def _parse(document: Any, origin: str) -> StackOutputs:
 def outputs_from_file(path: Path) -> StackOutputs:
     """Outputs from the JSON that ``pulumi stack output --json`` prints."""
     try:
-        document = json.loads(path.read_text())
+        document = jsonio.loads(path.read_text())
     except OSError as error:
         raise OutputsError(f"--outputs {path}: {error.strerror or error}") from None
     except json.JSONDecodeError as error:
