@@ -22,7 +22,9 @@ attributes that differ, for a human to decide. It is not retried: retrying canno
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -40,7 +42,13 @@ from trade_processor.observability import (
 )
 from trade_processor.rejections import RejectedEventQueue
 from trade_processor.storage import PutOutcome, TradeEventStore, item_for
-from trade_processor.validation import envelope_of, parse_event, readable_event_id
+from trade_processor.validation import (
+    DEFAULT_WINDOW,
+    OccurredAtWindow,
+    envelope_of,
+    parse_event,
+    readable_event_id,
+)
 
 __all__ = ["EventProcessor", "Outcome", "ProcessingResult"]
 
@@ -84,9 +92,17 @@ class EventProcessor:
     <Outcome.STORED: 'stored'>
     """
 
-    def __init__(self, store: TradeEventStore, rejected: RejectedEventQueue) -> None:
+    def __init__(
+        self,
+        store: TradeEventStore,
+        rejected: RejectedEventQueue,
+        window: OccurredAtWindow = DEFAULT_WINDOW,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
         self._store = store
         self._rejected = rejected
+        self._window = window
+        self._clock = clock
 
     def process(self, event: Any) -> ProcessingResult:
         """Handle one event; raise only when retrying could help (storage or queue failure)."""
@@ -108,7 +124,7 @@ class EventProcessor:
 
     def _process(self, event: Any, event_id: str | None) -> ProcessingResult:
         try:
-            trading_event = parse_event(event)
+            trading_event = parse_event(event, window=self._window, now=self._clock())
         except InvalidEventError as invalid:
             return self._reject(event, event_id, invalid.reason, invalid.errors)
 

@@ -197,9 +197,14 @@ def canary_expires_at_utc(occurred_at_utc: str) -> int:
 
     >>> canary_expires_at_utc("2026-03-02T13:30:00.000000001Z")
     1772544600
+    >>> canary_expires_at_utc("0999-03-02T13:30:00.000000000Z")
+    -30636441000
     """
-    seconds = datetime.strptime(occurred_at_utc[:19], "%Y-%m-%dT%H:%M:%S").replace(tzinfo=UTC)
-    return canary_expires_at(seconds)
+    # field by field: strptime's %Y does not read every four-digit year on every platform
+    date, time = occurred_at_utc[:10], occurred_at_utc[11:19]
+    year, month, day = (int(part) for part in date.split("-"))
+    hour, minute, second = (int(part) for part in time.split(":"))
+    return canary_expires_at(datetime(year, month, day, hour, minute, second, tzinfo=UTC))
 
 
 def event_partition(event_id: str) -> str:

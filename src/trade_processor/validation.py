@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -60,15 +61,19 @@ from trade_processor.models import (
     RejectReason,
     TradingEvent,
 )
+from trade_processor.nesting import MAX_DEPTH, depth
 from trade_processor.table_schema import CANARY_SOURCE, canary_shape_text, is_canary
 
 __all__ = [
+    "DEFAULT_WINDOW",
+    "OccurredAtWindow",
     "envelope_of",
     "parse_event",
     "readable_event_id",
     "significant_digits",
     "to_decimal",
     "to_utc_sort_time",
+    "utc_sort_text",
 ]
 
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
@@ -95,16 +100,39 @@ _FLOAT_DIGITS = 15
 _FRACTION_DIGITS = 9  # nanoseconds: the most any trading venue timestamps with
 
 
+@dataclass(frozen=True, slots=True)
+class OccurredAtWindow:
+    """How far from the processing time an ``occurred_at`` may plausibly be.
+
+    ``max_age_days`` back (history replayed or backfilled is older than live events, but not
+    centuries) and ``max_ahead_seconds`` ahead (producer clocks run a little fast). A year 0999
+    or 9999 timestamp is a producer bug, refused with the window in the rule.
+    """
+
+    max_age_days: int = 3660
+    max_ahead_seconds: int = 300
+
+
+DEFAULT_WINDOW = OccurredAtWindow()
+"""About ten years back, five minutes ahead (the stack's defaults, ``occurredAtMaxAgeDays`` and
+``occurredAtMaxAheadSeconds``)."""
+
+
 class _Rule(Exception):
     """A broken rule for the field being checked (internal: becomes a FieldError)."""
 
 
-def parse_event(event: Any) -> TradingEvent:
+def parse_event(
+    event: Any, *, window: OccurredAtWindow | None = None, now: datetime | None = None
+) -> TradingEvent:
     """Validate an EventBridge event and return it in stored form.
 
     Steps: the envelope (``source``, ``detail-type``, ``detail``), the fields every event type
     carries, then the fields of its detail-type (:data:`_TYPE_FIELDS`). Every step runs even
     after another failed, so the error list is complete; it is in that order.
+
+    With ``window`` (the processor passes its configured one), ``occurred_at`` must also lie
+    within it, measured from ``now`` (default: the current time).
 
     Raises
     ------
@@ -115,6 +143,9 @@ def parse_event(event: Any) -> TradingEvent:
         raise InvalidEventError(
             RejectReason.MALFORMED_ENVELOPE, (FieldError("event", "must be a JSON object"),)
         )
+    if depth(event) > MAX_DEPTH:
+        rule = f"must nest objects and arrays at most {MAX_DEPTH} levels deep"
+        raise InvalidEventError(RejectReason.MALFORMED_ENVELOPE, (FieldError("event", rule),))
     errors: list[FieldError] = []
     reasons: set[RejectReason] = set()
     source, detail_type, detail = _envelope(event, errors, reasons)
@@ -122,6 +153,8 @@ def parse_event(event: Any) -> TradingEvent:
     common = _common_fields(read)
     specific = _TYPE_FIELDS[detail_type](read) if detail_type is not None else {}
     _reserved_source(source, detail_type, common, errors, reasons)
+    if window is not None and common["occurred_at_utc"] is not None:
+        _plausible(common["occurred_at_utc"], window, now or datetime.now(UTC), read)
     if errors or source is None or detail_type is None:  # None comes with an error recorded
         if not reasons:
             reasons.add(RejectReason.INVALID_DETAIL)
@@ -221,6 +254,20 @@ def _common_fields(read: _DetailReader) -> dict[str, Any]:
         "occurred_at_utc": occurred[1],
         "venue": read.field("venue", _venue, required=False),
     }
+
+
+def _plausible(
+    occurred_at_utc: str, window: OccurredAtWindow, now: datetime, read: _DetailReader
+) -> None:
+    """``occurred_at`` within ``window`` of ``now`` (compared as fixed-width UTC text)."""
+    earliest = utc_sort_text(now - timedelta(days=window.max_age_days))
+    latest = utc_sort_text(now + timedelta(seconds=window.max_ahead_seconds))
+    if not earliest <= occurred_at_utc <= latest:
+        read.refuse(
+            "occurred_at",
+            f"must be at most {window.max_age_days} days before and {window.max_ahead_seconds} "
+            f"seconds after the time it is processed ({earliest} .. {latest})",
+        )
 
 
 def _order_placed_fields(read: _DetailReader) -> dict[str, Any]:
@@ -375,8 +422,23 @@ def to_utc_sort_time(value: Any) -> tuple[str, str]:
         utc = local.astimezone(UTC)
     except (ValueError, OverflowError):
         raise _Rule("must be a valid calendar date and time with a valid offset") from None
-    nanos = (fraction or "").ljust(_FRACTION_DIGITS, "0")
-    return value, f"{utc:%Y-%m-%dT%H:%M:%S}.{nanos}Z"
+    return value, utc_sort_text(utc, fraction or "")
+
+
+def utc_sort_text(utc: datetime, fraction: str = "") -> str:
+    """The fixed-width UTC form: four-digit year, nine fractional digits, ``Z``.
+
+    Built field by field: ``strftime("%Y")`` does not zero-pad years before 1000 on every C
+    library (glibc writes ``999``), and ``999-...`` would sort after ``2026-...``.
+
+    >>> utc_sort_text(datetime(999, 3, 2, 14, 30, tzinfo=UTC), "5")
+    '0999-03-02T14:30:00.500000000Z'
+    """
+    nanos = fraction.ljust(_FRACTION_DIGITS, "0")
+    return (
+        f"{utc.year:04d}-{utc.month:02d}-{utc.day:02d}T"
+        f"{utc.hour:02d}:{utc.minute:02d}:{utc.second:02d}.{nanos}Z"
+    )
 
 
 # --- field rules: each returns the stored value or raises _Rule ---------------------------
@@ -398,7 +460,19 @@ def _source(value: Any) -> str:
             f"must start with {SOURCE_PREFIX!r}, the prefix the EventBridge rule routes "
             "(e.g. trading.oms)"
         )
+    if not _encodable(value):
+        raise _Rule("must be Unicode text (no lone surrogate code points)")
     return value
+
+
+def _encodable(text: str) -> bool:
+    """Whether ``text`` has a UTF-8 form (DynamoDB stores strings as UTF-8; a lone surrogate,
+    which a JSON ``\\ud800`` escape can produce, has none)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _detail_type(value: Any) -> str:

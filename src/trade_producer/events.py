@@ -60,8 +60,8 @@ class TradingEventEntry:
 
     @property
     def event_id(self) -> str:
-        """The detail's event id: the key of the stored item."""
-        return str(self.detail["event_id"])
+        """The detail's event id as the processor stores it (lower-case): the stored item's key."""
+        return str(self.detail["event_id"]).lower()
 
     def detail_json(self) -> str:
         """The ``Detail`` text (compact, ASCII-only, stable key order)."""
@@ -124,7 +124,7 @@ def _build(source: Any, detail_type: Any, detail: Mapping[str, Any]) -> TradingE
 
 
 def _event_id(value: uuid.UUID | str | None) -> str:
-    return str(value) if value is not None else str(uuid.uuid4())
+    return str(value).lower() if value is not None else str(uuid.uuid4())
 
 
 def order_placed(

@@ -301,4 +301,4 @@ def _event_id(entry: dict[str, Any]) -> str | None:
     except (TypeError, ValueError):
         return None
     value = detail.get("event_id") if isinstance(detail, dict) else None
-    return value if isinstance(value, str) else None
+    return value.lower() if isinstance(value, str) else None  # as the processor stores it

@@ -25,6 +25,7 @@ from trade_pipeline.config.core import CoreSettings, EncryptionMode, LambdaArchi
 from trade_pipeline.config.network import NetworkMode, network_problems
 from trade_pipeline.config.sources import load_config
 from trade_pipeline.config.validators import Region
+from trade_processor.validation import DEFAULT_WINDOW
 
 __all__ = [
     "EncryptionMode",
@@ -108,6 +109,21 @@ class PipelineConfig(CoreSettings):
         description="Query indexes of the trade table: a list of `{name, projection, include}` "
         "(docs/cost.md: the queries each serves and its write cost per million events). "
         "Empty: reads by event id and by order+trade id only.",
+    )
+    occurred_at_max_age_days: int = Field(
+        default=DEFAULT_WINDOW.max_age_days,
+        ge=1,
+        le=36_500,
+        description="The processor rejects an event whose `occurred_at` is more than this many "
+        "days before it is processed (a year-0999 timestamp is a producer bug; raise it to "
+        "backfill older history).",
+    )
+    occurred_at_max_ahead_seconds: int = Field(
+        default=DEFAULT_WINDOW.max_ahead_seconds,
+        ge=0,
+        le=86_400,
+        description="... or more than this many seconds after it (producer clocks run a "
+        "little fast).",
     )
     xray_sampling_rate: float = Field(
         default=0.01,
