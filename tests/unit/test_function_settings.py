@@ -199,6 +199,8 @@ PARTS = {
             (*ENV, "TABLE_NAME"),
             (*ENV, "REJECTED_EVENTS_QUEUE_URL"),
             (*ENV, "TABLE_INDEXES"),  # the processor's: the table's index keys
+            (*ENV, "OCCURRED_AT_MAX_AGE_DAYS"),  # the processor's occurred_at window
+            (*ENV, "OCCURRED_AT_MAX_AHEAD_SECONDS"),
         ),
         shared={
             ("runtime",): _config("lambdaRuntime"),
