@@ -26,7 +26,6 @@ attributes that differ, for a human to decide. It is not retried: retrying canno
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -54,7 +53,13 @@ from trade_processor.observability import (
 from trade_processor.rejections import RejectedEventQueue
 from trade_processor.storage import PutOutcome, TradeEventStore, item_for
 from trade_processor.table_schema import is_heartbeat
-from trade_processor.validation import envelope_of, parse_event, readable_event_id
+from trade_processor.validation import (
+    DEFAULT_WINDOW,
+    OccurredAtWindow,
+    envelope_of,
+    parse_event,
+    readable_event_id,
+)
 
 __all__ = ["EventProcessor", "Outcome", "ProcessingResult"]
 
@@ -104,10 +109,12 @@ class EventProcessor:
         self,
         store: TradeEventStore,
         rejected: RejectedEventQueue,
-        clock: Callable[[], float] = time.time,
+        window: OccurredAtWindow = DEFAULT_WINDOW,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._store = store
         self._rejected = rejected
+        self._window = window
         self._clock = clock
 
     def process(self, event: Any) -> ProcessingResult:
@@ -130,7 +137,7 @@ class EventProcessor:
 
     def _process(self, event: Any, event_id: str | None) -> ProcessingResult:
         try:
-            trading_event = parse_event(event)
+            trading_event = parse_event(event, window=self._window, now=self._clock())
         except InvalidEventError as invalid:
             return self._reject(event, event_id, invalid.reason, invalid.errors)
 
@@ -167,7 +174,9 @@ class EventProcessor:
 
     def _heartbeat_stored(self, heartbeat: TradingEvent) -> None:
         """``HeartbeatLatency``: scheduled time to stored, in this region's table."""
-        latency_ms = max(0, round((self._clock() - _epoch(heartbeat.occurred_at_utc)) * 1000))
+        latency_ms = max(
+            0, round((self._clock().timestamp() - _epoch(heartbeat.occurred_at_utc)) * 1000)
+        )
         with single_metric(
             name=MetricName.HEARTBEAT_LATENCY,
             unit=MetricUnit.Milliseconds,

@@ -56,7 +56,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 __all__ = [
+    "CANARY_ACCOUNT",
+    "CANARY_DETAIL_TYPE",
+    "CANARY_ORDER_PREFIX",
     "CANARY_SOURCE",
+    "CANARY_SYMBOL",
     "CANARY_TTL_SECONDS",
     "EVENT_SORT_KEY_VALUE",
     "EXPIRES_AT",
@@ -74,9 +78,11 @@ __all__ = [
     "account_partition",
     "canary_expires_at",
     "canary_expires_at_utc",
+    "canary_shape_text",
     "event_partition",
     "heartbeat_event_id",
     "indexes_named",
+    "is_canary",
     "is_heartbeat",
     "order_partition",
     "symbol_partition",
@@ -139,6 +145,14 @@ def indexes_named(text: str) -> tuple[IndexSpec, ...]:
 
 CANARY_SOURCE = "trading.canary"
 """The ``source`` of ``trade-pipeline verify``'s probes (matches the rule's ``trading.`` prefix)."""
+CANARY_DETAIL_TYPE = "OrderPlaced"
+"""A canary is an order placement: it never carries a ``trade_id``, so it has no trade guard."""
+CANARY_ACCOUNT = "CANARY"
+"""The ``account_id`` of every canary."""
+CANARY_SYMBOL = "CANARY"
+"""The ``symbol`` of every canary."""
+CANARY_ORDER_PREFIX = "CANARY-"
+"""Every canary's ``order_id`` starts with this (the rest names the region and the run)."""
 CANARY_TTL_SECONDS = 24 * 3600
 """A day: long enough to inspect a failed run, short enough to cost nothing."""
 EXPIRES_AT = "expires_at"
@@ -178,6 +192,40 @@ def heartbeat_event_id(order_id: str) -> str:
     return str(uuid.uuid5(_HEARTBEAT_NAMESPACE, order_id))
 
 
+def is_canary(
+    *, source: str, detail_type: str, account_id: str, symbol: str, order_id: str
+) -> bool:
+    """Whether an event has the canary's shape: the one test of "this is a canary".
+
+    Source :data:`CANARY_SOURCE`, detail-type :data:`CANARY_DETAIL_TYPE`, account and symbol
+    :data:`CANARY_ACCOUNT` / :data:`CANARY_SYMBOL`, an order id starting
+    :data:`CANARY_ORDER_PREFIX`. Only such events get a TTL; any other event with the canary's
+    source is rejected (the source is reserved), so a producer's trade never expires.
+
+    >>> is_canary(source="trading.canary", detail_type="OrderPlaced", account_id="CANARY",
+    ...           symbol="CANARY", order_id="CANARY-eu-west-1-0123456789ab")
+    True
+    >>> is_canary(source="trading.canary", detail_type="OrderPlaced", account_id="ACC-1",
+    ...           symbol="CANARY", order_id="CANARY-eu-west-1-0123456789ab")
+    False
+    """
+    return (
+        source == CANARY_SOURCE
+        and detail_type == CANARY_DETAIL_TYPE
+        and account_id == CANARY_ACCOUNT
+        and symbol == CANARY_SYMBOL
+        and order_id.startswith(CANARY_ORDER_PREFIX)
+    )
+
+
+def canary_shape_text() -> str:
+    """The canary's shape in words, for the rejection of an event that only claims its source."""
+    return (
+        f"is reserved for canaries (detail-type {CANARY_DETAIL_TYPE}, account_id "
+        f"{CANARY_ACCOUNT}, symbol {CANARY_SYMBOL}, order_id starting {CANARY_ORDER_PREFIX})"
+    )
+
+
 def canary_expires_at(occurred_at: datetime) -> int:
     """The canary item's TTL value: ``occurred_at`` plus :data:`CANARY_TTL_SECONDS`, epoch s.
 
@@ -194,9 +242,14 @@ def canary_expires_at_utc(occurred_at_utc: str) -> int:
 
     >>> canary_expires_at_utc("2026-03-02T13:30:00.000000001Z")
     1772544600
+    >>> canary_expires_at_utc("0999-03-02T13:30:00.000000000Z")
+    -30636441000
     """
-    seconds = datetime.strptime(occurred_at_utc[:19], "%Y-%m-%dT%H:%M:%S").replace(tzinfo=UTC)
-    return canary_expires_at(seconds)
+    # field by field: strptime's %Y does not read every four-digit year on every platform
+    date, time = occurred_at_utc[:10], occurred_at_utc[11:19]
+    year, month, day = (int(part) for part in date.split("-"))
+    hour, minute, second = (int(part) for part in time.split(":"))
+    return canary_expires_at(datetime(year, month, day, hour, minute, second, tzinfo=UTC))
 
 
 def event_partition(event_id: str) -> str:

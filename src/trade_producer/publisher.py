@@ -17,7 +17,6 @@
 
 from __future__ import annotations
 
-import json
 import random
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -26,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from trade_producer import jsonio
 from trade_producer.endpoint import check_endpoint_id
 from trade_producer.events import TradingEventEntry
 
@@ -303,8 +303,8 @@ class Publisher:
 
 def _event_id(entry: dict[str, Any]) -> str | None:
     try:
-        detail = json.loads(entry.get("Detail") or "{}")
+        detail = jsonio.loads(entry.get("Detail") or "{}")
     except (TypeError, ValueError):
         return None
     value = detail.get("event_id") if isinstance(detail, dict) else None
-    return value if isinstance(value, str) else None
+    return value.lower() if isinstance(value, str) else None  # as the processor stores it

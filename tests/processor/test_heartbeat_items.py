@@ -25,7 +25,7 @@ from trade_producer.canary import heartbeat_detail_template
 from .support import REGION, TABLE, Aws, make_event
 
 SCHEDULED = "2026-03-02T14:30:00Z"
-ARRIVED = datetime(2026, 3, 2, 14, 30, 1, 250000, tzinfo=UTC).timestamp()  # 1.25 s later
+ARRIVED = datetime(2026, 3, 2, 14, 30, 1, 250000, tzinfo=UTC)  # 1.25 s later
 
 
 def heartbeat(execution_id: str = "d32c5kddcf5bb8c3") -> dict[str, Any]:

@@ -202,6 +202,8 @@ PARTS = {
             (*ENV, "TABLE_INDEXES"),  # the processor's: the table's index keys
             # each function's key: lambdaReservedConcurrency, conflictDetectorReservedConcurrency
             ("reservedConcurrentExecutions",),
+            (*ENV, "OCCURRED_AT_MAX_AGE_DAYS"),  # the processor's occurred_at window
+            (*ENV, "OCCURRED_AT_MAX_AHEAD_SECONDS"),
         ),
         shared={
             ("runtime",): _config("lambdaRuntime"),

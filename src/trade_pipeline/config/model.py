@@ -59,6 +59,7 @@ from trade_pipeline.config.types import (
     Tags,
     newest_python_runtime,
 )
+from trade_processor.validation import DEFAULT_WINDOW
 
 __all__ = ["PipelineConfig"]
 
@@ -161,6 +162,21 @@ class PipelineConfig(BaseModel):
     )
     log_retention_days: LogRetentionDays = Field(
         default=30, description="Retention of the processor's log group (a CloudWatch value)."
+    )
+    occurred_at_max_age_days: int = Field(
+        default=DEFAULT_WINDOW.max_age_days,
+        ge=1,
+        le=36_500,
+        description="The processor rejects an event whose `occurred_at` is more than this many "
+        "days before it is processed (a year-0999 timestamp is a producer bug; raise it to "
+        "backfill older history).",
+    )
+    occurred_at_max_ahead_seconds: int = Field(
+        default=DEFAULT_WINDOW.max_ahead_seconds,
+        ge=0,
+        le=86_400,
+        description="... or more than this many seconds after it (producer clocks run a "
+        "little fast).",
     )
     xray_sampling_rate: Fraction = Field(
         default=0.01,

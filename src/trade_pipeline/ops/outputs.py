@@ -21,6 +21,7 @@ from typing import Any, Protocol
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from trade_pipeline.errors import UserError
+from trade_producer import jsonio
 from trade_producer.endpoint import check_endpoint_id
 
 __all__ = [
@@ -137,7 +138,7 @@ def _parse(document: Any, origin: str) -> StackOutputs:
 def outputs_from_file(path: Path) -> StackOutputs:
     """Outputs from the JSON that ``pulumi stack output --json`` prints."""
     try:
-        document = json.loads(path.read_text())
+        document = jsonio.loads(path.read_text())
     except OSError as error:
         raise OutputsError(f"--outputs {path}: {error.strerror or error}") from None
     except json.JSONDecodeError as error:

@@ -27,6 +27,7 @@ from trade_producer import (
     SigV4aUnavailableError,
     TradingEventEntry,
     event_from_json,
+    jsonio,
     order_cancelled,
     order_placed,
     trade_executed,
@@ -80,7 +81,7 @@ def read_jsonl(path: Path) -> list[TradingEventEntry]:
         if not line.strip():
             continue
         try:
-            events.append(event_from_json(json.loads(line)))
+            events.append(event_from_json(jsonio.loads(line)))
         except json.JSONDecodeError as error:
             raise OutputsError(f"{path}:{number}: not JSON ({error.msg})") from None
         except InvalidEventError as invalid:
