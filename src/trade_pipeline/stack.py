@@ -134,12 +134,7 @@ def build_stack(
         pipelines[region] = _pipeline(
             context, table, artifact, key_arns.get(region), signing.get(region)
         )
-        heartbeats[region] = RegionalHeartbeat(
-            f"heartbeat-{region}",
-            RegionalHeartbeatArgs(context=context, bus_arn=pipelines[region].bus.arn),
-            # the first heartbeat finds the rule, its target and the function in place
-            opts=pulumi.ResourceOptions(depends_on=[pipelines[region]]),
-        )
+        heartbeats[region] = _heartbeat(context, pipelines[region])
         detectors[region] = _conflict_detector(
             context, table, pipelines[region], artifact, key_arns.get(region), signing.get(region)
         )
@@ -172,6 +167,16 @@ def build_stack(
     )
     _export_outputs(stack, artifact)
     return stack
+
+
+def _heartbeat(context: RegionalContext, pipeline: RegionalPipeline) -> RegionalHeartbeat:
+    """The region's heartbeat schedule, onto its bus."""
+    return RegionalHeartbeat(
+        f"heartbeat-{context.region}",
+        RegionalHeartbeatArgs(context=context, bus_arn=pipeline.bus.arn),
+        # the first heartbeat finds the rule, its target and the function in place
+        opts=pulumi.ResourceOptions(depends_on=[pipeline]),
+    )
 
 
 def _lambda_artifact(config: PipelineConfig) -> LambdaArtifactLike:

@@ -43,10 +43,11 @@ def filter_at_source(powertools_logger: Logger) -> None:
 
     Powertools gives Lambda's level (``AWS_LAMBDA_LOG_LEVEL``) precedence over
     ``POWERTOOLS_LOG_LEVEL`` (Powertools' Logger documentation, "AWS Lambda Advanced Logging
-    Controls (ALC)", https://docs.powertools.aws.dev/lambda/python/latest/core/logger/; its
-    issue 7220). The stack keeps Lambda's level at INFO at most
-    so that metric lines, which carry no level and count as INFO, are kept; the configured
-    WARN/ERROR/FATAL is applied here, to the standard logger Powertools writes through.
+    Controls (ALC)", https://docs.powertools.aws.dev/lambda/python/latest/core/logger/;
+    github.com/aws-powertools/powertools-lambda-python/issues/7220). The stack keeps Lambda's
+    level at INFO at most so that metric lines, which carry no level and count as INFO, are
+    kept; the configured WARN/ERROR/FATAL is applied here, to the standard logger Powertools
+    writes through.
     """
     wanted = os.environ.get("POWERTOOLS_LOG_LEVEL", "").upper()
     if wanted:

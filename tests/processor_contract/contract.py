@@ -46,6 +46,7 @@ REJECT_REASONS: Final = (
     "unknown_source",
     "unknown_detail_type",
     "invalid_detail",
+    "reserved_source",
     "duplicate_conflict",
 )
 """The ``reason`` values of ``EventsRejectedByReason`` (bounded: a metric dimension)."""
@@ -54,10 +55,18 @@ METRICS_BY_OUTCOME: Final[dict[str, list[Metric]]] = {
     "stored": [metric("EventsStored", PROCESSOR)],
     "duplicate": [metric("DuplicateEvents", PROCESSOR)],
     "duplicate_conflict": [metric("DuplicateConflict", PROCESSOR), *rejected("duplicate_conflict")],
-    **{f"rejected:{reason}": rejected(reason) for reason in REJECT_REASONS[:4]},
+    **{f"rejected:{reason}": rejected(reason) for reason in REJECT_REASONS[:5]},
     "failed": [metric("ProcessingFailures", PROCESSOR)],
 }
 """Every metric one invocation of the processor emits, by outcome (and nothing else)."""
+
+
+def heartbeat(region: str, latency_ms: float) -> list[Metric]:
+    """What a stored heartbeat emits, and nothing else (it is no trade: no ``EventsStored``):
+    its latency in milliseconds, by the region whose table stored it."""
+    dimensions = tuple(sorted({**PROCESSOR, "region": region}.items()))
+    return [Metric(NAMESPACE, "HeartbeatLatency", latency_ms, "Milliseconds", dimensions)]
+
 
 DETECTOR_METRICS: Final = [metric("CrossRegionConflicts", DETECTOR)]
 """What the conflict detector emits per conflicting stream record."""

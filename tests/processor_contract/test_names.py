@@ -32,12 +32,15 @@ from .contract import (
     NAMESPACE,
     PROCESSOR,
     REJECT_REASONS,
+    heartbeat,
 )
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 EMITTED = {(m.name, m.dimensions) for m in DETECTOR_METRICS} | {
     (m.name, m.dimensions) for metrics in METRICS_BY_OUTCOME.values() for m in metrics
 }
+# the readers' stack (below) has these two regions; the heartbeat's metric is per region
+EMITTED |= {(m.name, m.dimensions) for r in ("us-east-1", "eu-west-1") for m in heartbeat(r, 0)}
 NAMES = {name for name, _ in EMITTED}
 
 

@@ -8,7 +8,9 @@ The handler is called as Lambda calls it (a context object), on stubbed clients.
 from __future__ import annotations
 
 import copy
+import json
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -17,9 +19,13 @@ from botocore.exceptions import ClientError
 from tests.processor.support import FakeLambdaContext
 from trade_processor import handler as handler_module
 from trade_processor.observability import logger
+from trade_processor.processor import EventProcessor
+from trade_processor.rejections import RejectedEventQueue
+from trade_processor.storage import TradeEventStore
+from trade_producer.canary import heartbeat_detail_template
 
-from .contract import CONTEXT_KEYS, LINE_KEYS_BY_MESSAGE, METRICS_BY_OUTCOME
-from .support import QUEUE_URL, TABLE, Output, Stubbed, make_event
+from .contract import CONTEXT_KEYS, LINE_KEYS_BY_MESSAGE, METRICS_BY_OUTCOME, heartbeat
+from .support import QUEUE_URL, REGION, TABLE, Output, Stubbed, make_event
 
 STORED_MESSAGE = "event stored"
 DUPLICATE_MESSAGE = "duplicate event ignored: identical item already stored"
@@ -254,6 +260,11 @@ REJECTIONS = {
         lambda event: {**event, "detail": {**event["detail"], "side": "HOLD"}},
         "detail.side: must be BUY or SELL",
     ),
+    "reserved_source": (
+        lambda event: {**event, "source": "trading.canary"},
+        "source: is reserved for canaries (detail-type OrderPlaced, account_id CANARY, "
+        "symbol CANARY, order_id starting CANARY-)",
+    ),
 }
 
 
@@ -344,3 +355,28 @@ def test_an_unexpected_failure_raises_and_counts_one_processing_failure(
     assert "RuntimeError" in line["exception"]
     assert_context_keys(line, event, line["function_request_id"])
     assert metrics == METRICS_BY_OUTCOME["failed"]
+
+
+def test_a_stored_heartbeat_counts_its_latency_by_region_and_no_stored_event(
+    stubbed: Stubbed, output: Output
+) -> None:
+    """A heartbeat is no trade: ``HeartbeatLatency`` (scheduled time to stored, ms) by the
+    region whose table stored it, and no ``EventsStored``; no line at INFO."""
+    detail = json.dumps(heartbeat_detail_template(REGION))
+    detail = detail.replace("<aws.scheduler.execution-id>", "0f3c9a2e-run")
+    detail = detail.replace("<aws.scheduler.scheduled-time>", "2026-03-02T14:30:00Z")
+    event = {**make_event("OrderPlaced"), "source": "trading.canary", "detail": json.loads(detail)}
+    arrived = datetime(2026, 3, 2, 14, 30, 1, 250000, tzinfo=UTC)
+    store = TradeEventStore(stubbed.dynamodb, TABLE, ())
+    processor = EventProcessor(
+        store, RejectedEventQueue(QUEUE_URL, lambda: stubbed.sqs), clock=lambda: arrived
+    )
+    handler_module.use_processor(processor)
+    stubbed.db.add_response("put_item", {})
+
+    result = handler_module.handler(event, FakeLambdaContext(aws_request_id="r-1"))
+
+    assert result["outcome"] == "stored"
+    logs, metrics = output.read()
+    assert logs == []
+    assert metrics == heartbeat(REGION, 1250.0)

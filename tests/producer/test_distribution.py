@@ -50,7 +50,8 @@ def _imports(path: Path) -> set[str]:
         if isinstance(node, ast.Import):
             found |= {alias.name for alias in node.names}
         elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-            found.add(node.module)
+            # `from package import module` imports the module too
+            found |= {node.module, *(f"{node.module}.{alias.name}" for alias in node.names)}
     return found
 
 
@@ -68,7 +69,10 @@ def _closure() -> tuple[set[str], set[str]]:
         for name in _imports(SRC / rel):
             top = name.split(".")[0]
             if top in {"trade_producer", "trade_processor"}:
-                todo.append(Path(*name.split(".")).with_suffix(".py"))
+                path = Path(*name.split("."))
+                for candidate in (path.with_suffix(".py"), path / "__init__.py"):
+                    if (SRC / candidate).is_file():  # else a name defined in a module
+                        todo.append(candidate)
             elif top not in sys.stdlib_module_names:
                 third_party.add(top)
     return {m for m in seen if m.startswith("trade_processor.")}, third_party

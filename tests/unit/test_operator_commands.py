@@ -339,10 +339,15 @@ def test_status_and_every_command_load_without_powertools() -> None:
     )
     assert result.returncode == 0, result.stderr
     custom = [m for m in json.loads(result.stdout) if m["Namespace"] == "TradePipeline"]
-    assert {m["MetricName"] for m in custom} == {
+    service = {"Name": "service", "Value": "trade-processor"}
+    by_service = [m for m in custom if m["Dimensions"] == [service]]
+    assert {m["MetricName"] for m in by_service} == {
         "EventsStored",
         "EventsRejected",
         "DuplicateConflict",
         "ProcessingFailures",
     }
-    assert all(m["Dimensions"] == [{"Name": "service", "Value": "trade-processor"}] for m in custom)
+    # the heartbeats, left out of "events in", are counted per region
+    [heartbeats] = [m for m in custom if m not in by_service]
+    assert heartbeats["MetricName"] == "HeartbeatLatency"
+    assert heartbeats["Dimensions"] == [service, {"Name": "region", "Value": OUTPUTS["regions"][0]}]

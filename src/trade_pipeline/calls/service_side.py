@@ -4,7 +4,8 @@ principal on the stack's resources. Each row states the AWS page it comes from.
 A recorded call proves what the code asks for; these are the requests nobody's code makes but
 that need the same permissions (Lambda reading the stream for the detector, writing logs and
 traces, sending a failed event to a destination, managing interfaces in a VPC; EventBridge
-invoking the function or dead-lettering to a queue; CloudWatch publishing to the alarm topic).
+invoking the function or dead-lettering to a queue; Scheduler putting the heartbeat on a bus;
+CloudWatch publishing to the alarm topic).
 """
 
 from __future__ import annotations
@@ -256,6 +257,16 @@ def _endpoint_replication(plan: Plan, row: Row) -> Iterator[Request]:
             yield replace(passed, context=(*passed.context, service))
 
 
+def _schedules(plan: Plan, row: Row) -> Iterator[Request]:
+    """With each schedule's execution role, what Scheduler does at every invocation of a
+    templated EventBridge target: PutEvents onto the target bus (the heartbeat)."""
+    for schedule in plan.by_type("aws:scheduler/schedule:Schedule"):
+        target = schedule.inputs.get("target") or {}
+        role, bus = target.get("roleArn"), str(target.get("arn", ""))
+        if role and ":event-bus/" in bus:
+            yield _named_role(row, role, "events:PutEvents", bus, bus.split(":")[3])
+
+
 ROWS: tuple[Row, ...] = (
     Row(
         "lambda-writes-logs",
@@ -311,6 +322,12 @@ ROWS: tuple[Row, ...] = (
         "(managed rules); the role of terraform-provider-aws "
         "internal/service/events/endpoint_test.go",
         _endpoint_replication,
+    ),
+    Row(
+        "scheduler-puts-heartbeats",
+        "https://docs.aws.amazon.com/scheduler/latest/UserGuide/setting-up.html (execution "
+        "role); https://docs.aws.amazon.com/scheduler/latest/UserGuide/managing-targets-templated.html",
+        _schedules,
     ),
     Row(
         "cloudwatch-publishes-alarms",

@@ -1,6 +1,6 @@
 """Global endpoint failover: what AWS needs for it to work, which a mock engine accepts without.
 
-Each rule keeps one defect of the first failover version from coming back (issue 20):
+Each rule keeps one defect of the first failover version from coming back:
 
 - ``global-endpoint-replication-role``: the role replication runs with may do exactly what
   EventBridge needs (its managed rules on the two buses, PutEvents there, PassRole on itself)
