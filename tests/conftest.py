@@ -10,6 +10,9 @@ from typing import Any
 
 import pytest
 
+# `real_engine`: the program under a stand-in of the real engine (tests/support/engine.py).
+from tests.support.engine import real_engine  # noqa: F401
+
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -54,7 +57,7 @@ def plan_order(request: pytest.FixtureRequest) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def lambda_artifact() -> Any:
     """The real, reproducible Lambda artifact the program deploys (built once; cached)."""
-    from trade_pipeline.config import newest_python_runtime
+    from trade_pipeline.config.types import newest_python_runtime
     from trade_pipeline.packaging import build_lambda_artifact
 
     return build_lambda_artifact(runtime=newest_python_runtime(), architecture="arm64")

@@ -6,7 +6,7 @@ command group (:mod:`trade_pipeline.commands.common`), which prints its :attr:`~
 on stderr and exits 2. Anything else that escapes a command is a bug and surfaces as one: a
 traceback and exit 1, never "bad input".
 
-Subclasses say where the input came from: :class:`~trade_pipeline.config.ConfigError` (stack
+Subclasses say where the input came from: :class:`~trade_pipeline.config.errors.ConfigError` (stack
 config and environment), :class:`~trade_pipeline.ops.outputs.OutputsError` (the deployed stack's
 outputs and the operator commands' options), :class:`~trade_pipeline.policies.WaiverError`
 (``policyWaivers``). Standard library only: the Pulumi program imports this too.
@@ -14,7 +14,7 @@ outputs and the operator commands' options), :class:`~trade_pipeline.policies.Wa
 
 from __future__ import annotations
 
-__all__ = ["UserError"]
+__all__ = ["EnvironmentProblem", "UserError"]
 
 
 class UserError(Exception):
@@ -24,3 +24,10 @@ class UserError(Exception):
     def lines(self) -> list[str]:
         """What the command prints on stderr, one entry per line."""
         return [f"error: {self}"]
+
+
+class EnvironmentProblem(Exception):
+    """Not the input, not a bug: something the machine lacks (the package index unreachable...).
+
+    Caught beside :class:`UserError`: its message, one line, and exit 1.
+    """

@@ -15,7 +15,7 @@ offline preview with no override, built once per stack and shared by the entries
 Example
 -------
 >>> [a.label for a in ARTIFACTS if a.path == "README.md"]
-['README.md#config-reference', 'README.md#diagram:dev']
+['README.md#preview-sample', 'README.md#config-reference']
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import difflib
 import importlib
+import io
 import json
 import re
 import sys
@@ -139,6 +140,19 @@ def _diagram(sources: Sources) -> str:
     return "```mermaid\n" + to_mermaid(build_graph(sources.plan("dev"))) + "```"
 
 
+def _preview_sample(sources: Sources) -> str:
+    """The first region's table of `make preview` in an 80-column terminal."""
+    from rich.console import Console
+
+    from trade_pipeline.commands.plan_summary import region_tables
+
+    plan = sources.plan("dev")
+    console = Console(width=80, record=True, color_system=None, file=io.StringIO())
+    console.print(region_tables(plan, plan.pipeline_config(), 80)[0])
+    lines = [line.rstrip() for line in console.export_text().splitlines()]
+    return "```\n$ make preview\n" + "\n".join(lines) + "\n```"
+
+
 def _policies(_: Sources) -> str:
     from trade_pipeline.policies.reference import policies_reference_markdown
 
@@ -212,8 +226,9 @@ def _rule_changes(committed: str, rendered: str) -> list[str]:
 
 
 ARTIFACTS: tuple[Artifact, ...] = (
+    Artifact("README.md", "preview-sample", _preview_sample, "a sample of the preview"),
     Artifact("README.md", "config-reference", _config_reference, "config reference table"),
-    Artifact("README.md", "diagram:dev", _diagram, "Mermaid diagram of the dev plan"),
+    Artifact("docs/architecture.md", "diagram:dev", _diagram, "Mermaid diagram of the dev plan"),
     Artifact("docs/policies.md", None, _policies, "the compliance rules' reference page"),
     Artifact("docs/cost.md", "cost:profile", _figure("profile_markdown"), "measured figures"),
     Artifact("docs/cost.md", "cost:comparison", _figure("comparison_markdown"), "floor/dev/prod"),

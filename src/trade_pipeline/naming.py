@@ -64,6 +64,7 @@ LIMITS: Final[dict[str, NameRule]] = {
     "backup_vault": NameRule(50, re.compile(r"^[A-Za-z0-9_-]{2,}$")),  # BackupVaultName
     "backup_plan": NameRule(50, _ALNUM_DASH_DOT),  # BackupPlanName
     "sampling_rule": NameRule(32, _ALNUM_DASH),  # X-Ray SamplingRule RuleName 1-32
+    "schedule": NameRule(64, _ALNUM_DASH_DOT),  # EventBridge Scheduler CreateSchedule Name
 }
 
 # The longest alarm suffix (``what``) the monitoring component uses besides the per-region
@@ -169,6 +170,11 @@ class Naming:
     def backup_plan(self) -> str:
         return f"{self.prefix}-{self.suffix}-table"
 
+    @property
+    def heartbeat_schedule(self) -> str:
+        """The heartbeat's EventBridge Scheduler schedule (regional, default group)."""
+        return f"{self.prefix}-heartbeat-{self.suffix}"
+
     # --- account-wide names: carry the region -------------------------------------------
     def role(self, region: str) -> str:
         return f"{self.prefix}-processor-{self.suffix}-{region}"
@@ -184,6 +190,10 @@ class Naming:
     @property
     def flow_log_group(self) -> str:
         return f"/aws/vpc/{self.prefix}-{self.suffix}-flow-logs"
+
+    def heartbeat_role(self, region: str) -> str:
+        """The role EventBridge Scheduler puts the region's heartbeat with."""
+        return f"{self.prefix}-heartbeat-{self.suffix}-{region}"
 
     def flow_log_role(self, region: str) -> str:
         return f"{self.prefix}-flow-logs-{self.suffix}-{region}"
@@ -216,6 +226,7 @@ class Naming:
                 self.endpoint_role,
                 self.flow_log_role(region),
                 self.backup_role(region),
+                self.heartbeat_role(region),
             ],
             "queue": lambda: [self.queue(k) for k in QueueKind],
             "topic": lambda: [self.topic],
@@ -231,6 +242,7 @@ class Naming:
             "backup_vault": lambda: [self.backup_vault],
             "backup_plan": lambda: [self.backup_plan],
             "sampling_rule": lambda: [self.sampling_rule],
+            "schedule": lambda: [self.heartbeat_schedule],
         }
         return {kind: list(produce()) for kind, produce in producers.items()}
 

@@ -50,9 +50,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from trade_pipeline.errors import EnvironmentProblem
+
 __all__ = [
     "ARCHITECTURES",
     "LOCK_FILE_NAME",
+    "IndexUnreachableError",
     "LambdaArtifact",
     "PackagingError",
     "build_lambda_artifact",
@@ -83,6 +86,10 @@ class PackagingError(RuntimeError):
     """The artifact cannot be built (bad argument, pip failure, stale lock file)."""
 
 
+class IndexUnreachableError(PackagingError, EnvironmentProblem):
+    """pip cannot reach the package index (or it lacks the pinned wheels): one line."""
+
+
 @dataclass(frozen=True)
 class LambdaArtifact:
     """A built Lambda zip and its content hash."""
@@ -104,6 +111,16 @@ class LambdaArtifact:
             source_code_hash=base64.b64encode(digest.digest()).decode("ascii"),
             size_bytes=len(data),
         )
+
+
+def artifact_paths(
+    runtime: str, architecture: str, out_dir: Path | None = None
+) -> tuple[Path, Path, Path]:
+    """The zip, its ``.sha256`` and its manifest, as :func:`build_lambda_artifact` writes them
+    (``out_dir`` default: ``<project>/build/lambda``)."""
+    out_dir = Path(out_dir) if out_dir is not None else PROJECT_ROOT / "build" / "lambda"
+    stem = f"{ARTIFACT_NAME}-{runtime}-{architecture}"
+    return out_dir / f"{stem}.zip", out_dir / f"{stem}.zip.sha256", out_dir / f"{stem}.json"
 
 
 def build_lambda_artifact(
@@ -128,10 +145,7 @@ def build_lambda_artifact(
     """
     python_version = _python_version(runtime)
     machine = _machine(architecture)
-    out_dir = Path(out_dir) if out_dir is not None else PROJECT_ROOT / "build" / "lambda"
-    stem = f"{ARTIFACT_NAME}-{runtime}-{architecture}"
-    zip_path = out_dir / f"{stem}.zip"
-    manifest_path = out_dir / f"{stem}.json"
+    zip_path, sha256_path, manifest_path = artifact_paths(runtime, architecture, out_dir)
     key = inputs_key(runtime=runtime, architecture=architecture)
 
     if not force:
@@ -139,11 +153,11 @@ def build_lambda_artifact(
         if cached is not None:
             return cached
 
-    out_dir.mkdir(parents=True, exist_ok=True)
+    zip_path.parent.mkdir(parents=True, exist_ok=True)
     pinned = _pinned_requirements()  # a stale lock fails before pip runs
     artifact, file_count = _build_zip(zip_path, python_version=python_version, machine=machine)
     _atomic_write(
-        zip_path.with_name(zip_path.name + ".sha256"),
+        sha256_path,
         f"{artifact.sha256_hex}  {zip_path.name}\n".encode(),
     )
     manifest = {
@@ -315,6 +329,37 @@ def _pip_install(target: Path, *, python_version: str, machine: str) -> None:
     )
 
 
+# pip's words for an index it cannot reach (urllib3's connection errors, name resolution, TLS)
+# or that has nothing for the Lambda platform's pins: each retry line names the URL.
+_UNREACHABLE = re.compile(
+    r"NewConnectionError|Failed to establish a new connection|Name or service not known|"
+    r"Temporary failure in name resolution|ConnectTimeout|ReadTimeout|SSLError|"
+    r"ProxyError|Network is unreachable|No matching distribution found"
+)
+
+
+def _configured_index() -> str:
+    """pip's index: PIP_INDEX_URL, else its configuration's index-url, else PyPI (pip's default)."""
+    if os.environ.get("PIP_INDEX_URL"):
+        return os.environ["PIP_INDEX_URL"]
+    listed = subprocess.run(
+        [sys.executable, "-m", "pip", "config", "list"], capture_output=True, text=True
+    ).stdout
+    found = re.search(r"^[\w:]*\.index-url='([^']+)'", listed, re.M)
+    return found.group(1) if found else "https://pypi.org/simple"
+
+
+def _unreachable_line(stderr: str) -> str:
+    """One line: which index, and that only the first build needs it."""
+    urls = re.findall(r"https?://[^\s'\"/]+", stderr)
+    where = urls[0] if urls else _configured_index()
+    return (
+        f"cannot download the Lambda platform's wheels from {where}: the first preview (or "
+        "`make package`) needs the package index once to build the Lambda artifact, later runs "
+        "reuse build/lambda/; check the network or set PIP_INDEX_URL to a reachable index"
+    )
+
+
 def _run_pip(arguments: Sequence[str]) -> None:
     command = [
         sys.executable,
@@ -326,6 +371,8 @@ def _run_pip(arguments: Sequence[str]) -> None:
         *arguments,
     ]
     result = subprocess.run(command, capture_output=True, text=True, check=False)
+    if result.returncode != 0 and _UNREACHABLE.search(result.stderr):
+        raise IndexUnreachableError(_unreachable_line(result.stderr))
     if result.returncode != 0:
         raise PackagingError(
             f"pip failed ({result.returncode}): {' '.join(command)}\n{result.stderr.strip()}"

@@ -18,6 +18,7 @@ Example
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
 import uuid
@@ -33,9 +34,17 @@ from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs, Mo
 
 from trade_pipeline import resource_types as rt
 from trade_pipeline.components.pipeline import LambdaArtifactLike
-from trade_pipeline.config import CONFIG_NAMESPACE, ConfigError, PipelineConfig
+from trade_pipeline.config.errors import CONFIG_NAMESPACE, ConfigError
+from trade_pipeline.config.model import PipelineConfig
 from trade_pipeline.errors import UserError
-from trade_pipeline.secrets import mask_config, mask_rpc_secrets, offline_stand_ins
+from trade_pipeline.placeholders import placeholder_notes
+from trade_pipeline.secrets import (
+    SECRET_CAPABLE,
+    mask_config,
+    mask_rpc_secrets,
+    offline_stand_ins,
+    stand_in_keys,
+)
 
 __all__ = [
     "MOCK_ACCOUNT_ID",
@@ -94,6 +103,8 @@ class Plan:
     overrides: list[str] = field(default_factory=list)
     # Config keys Pulumi holds as secrets: their values in ``config`` are masked.
     secret_keys: list[str] = field(default_factory=list)
+    # What the offline preview could not know: secrets it used stand-ins for, placeholders.
+    notes: list[str] = field(default_factory=list)
 
     def by_type(self, type_: str) -> list[PlannedResource]:
         return [r for r in self.resources if r.type == type_]
@@ -421,15 +432,43 @@ def load_stack_config(stack: str, project_dir: Path | None = None) -> dict[str, 
     """All config of ``Pulumi.<stack>.yaml`` (namespaced keys, values as written)."""
     path = (project_dir or Path.cwd()) / f"Pulumi.{stack}.yaml"
     if not path.is_file():
-        raise UserError(f"no stack config file {path} (stack {stack!r})")
+        raise UserError(_no_stack_file_line(path, stack))
     try:
         data = yaml.safe_load(path.read_text()) or {}
     except yaml.YAMLError as exc:
         raise ConfigError([_yaml_error_line(path, exc)]) from None
-    config = data.get("config") if isinstance(data, dict) else None
+    if not isinstance(data, dict):
+        raise ConfigError(
+            [
+                f"config error: {path.name}: the file is a YAML {_yaml_kind(data)}; a stack "
+                "file is a mapping whose 'config:' key holds trade-pipeline:<key>: <value> entries"
+            ]
+        )
+    config = data.get("config")
     if not isinstance(config or {}, dict):
-        raise ConfigError([f"config error: {path.name}: 'config' must be a mapping of keys"])
+        raise ConfigError(
+            [
+                f"config error: {path.name}: 'config' is a YAML {_yaml_kind(config)}; it must "
+                "be a mapping of keys (trade-pipeline:<key>: <value>)"
+            ]
+        )
     return config or {}
+
+
+def _yaml_kind(value: Any) -> str:
+    return "list" if isinstance(value, list) else f"{type(value).__name__} value"
+
+
+def _no_stack_file_line(path: Path, stack: str) -> str:
+    """The missing file, the stacks that do exist there, the closest one."""
+    stacks = sorted(
+        p.name[len("Pulumi.") : -len(".yaml")] for p in path.parent.glob("Pulumi.*.yaml")
+    )
+    close = difflib.get_close_matches(stack, stacks, n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    here = f"stacks here: {', '.join(stacks)}" if stacks else "no Pulumi.<stack>.yaml here"
+    where = f"{path.name} in {path.parent.resolve()}"
+    return f"no stack config file {where} (stack {stack!r}; {here}{hint})"
 
 
 def _yaml_error_line(path: Path, exc: yaml.YAMLError) -> str:
@@ -466,8 +505,8 @@ def run_preview(
     pass a variant to show that a reintroduced mistake is caught. ``secret_keys`` are the keys
     Pulumi holds as secrets, as the CLI passes them (decrypted values in ``stack_config``);
     ``secure:`` values of a stack file get stand-ins (:func:`~trade_pipeline.secrets.
-    offline_stand_ins`). Raises :class:`~trade_pipeline.config.ConfigError` before anything is
-    registered when the config is invalid.
+    offline_stand_ins`). Raises :class:`~trade_pipeline.config.errors.ConfigError` before
+    anything is registered when the config is invalid.
     """
     from trade_pipeline.stack import build_stack, config_from_pulumi
 
@@ -487,10 +526,11 @@ def run_preview(
     pulumi.runtime.set_all_config(
         {key: _as_engine_string(value) for key, value in stack_config.items()}, secret_keys
     )
-    config = config_from_pulumi(environ if environ is not None else {})
+    config, announcements = config_from_pulumi(environ if environ is not None else {})
     plan.config = mask_config(config.model_dump(mode="json", by_alias=True), config)
     plan.secret_keys = secret_keys
-    plan.overrides = list(config.announcements)
+    plan.overrides = list(announcements)
+    plan.notes = _offline_notes(config, encrypted)
     declared = _DeclarationOrder()
 
     def run() -> None:
@@ -504,6 +544,18 @@ def run_preview(
     plan.resources = in_declaration_order(plan.resources, declared.index)
     plan.stack_outputs = _resolve_exports()
     return plan
+
+
+def _offline_notes(config: PipelineConfig, encrypted: Sequence[str]) -> list[str]:
+    """Secrets the preview used stand-ins for; alarm endpoints that are placeholders."""
+    notes = [
+        f"{key}: a Pulumi secret; secrets cannot be read offline (only the Pulumi CLI decrypts "
+        "them): the preview used a stand-in"
+        for key in encrypted
+        if key in stand_in_keys()
+    ]
+    secret = [f for f in SECRET_CAPABLE if config.is_secret(f)]
+    return notes + placeholder_notes(config, secret)
 
 
 def preview_stack(

@@ -15,7 +15,8 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 
-from trade_pipeline.config import CONFIG_NAMESPACE, PipelineConfig
+from trade_pipeline.config.errors import CONFIG_NAMESPACE
+from trade_pipeline.config.model import PipelineConfig
 
 __all__ = ["AWSProviderManager", "provider_name"]
 

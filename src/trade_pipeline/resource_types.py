@@ -53,6 +53,7 @@ __all__ = [
     "ROUTE_TABLE",
     "ROUTE_TABLE_ASSOCIATION",
     "SAMPLING_RULE",
+    "SCHEDULE",
     "SECURITY_GROUP",
     "SECURITY_GROUP_RULE",
     "SG_EGRESS_RULE",
@@ -116,6 +117,7 @@ VPC: Final = "aws:ec2/vpc:Vpc"
 SUBNET: Final = "aws:ec2/subnet:Subnet"
 VPC_ENDPOINT: Final = "aws:ec2/vpcEndpoint:VpcEndpoint"
 SAMPLING_RULE: Final = "aws:xray/samplingRule:SamplingRule"
+SCHEDULE: Final = "aws:scheduler/schedule:Schedule"
 
 # Private networking (networkMode vpc; VPC, SUBNET and VPC_ENDPOINT above)
 ROUTE_TABLE: Final = "aws:ec2/routeTable:RouteTable"

@@ -40,7 +40,7 @@ from trade_pipeline.config.errors import CONFIG_NAMESPACE, ConfigError
 from trade_pipeline.config.sources import ENV_ALIASES, env_var_for
 
 if TYPE_CHECKING:
-    from trade_pipeline.config import PipelineConfig
+    from trade_pipeline.config.model import PipelineConfig
 
 __all__ = [
     "MASK",
@@ -54,6 +54,7 @@ __all__ = [
     "offline_stand_ins",
     "plain_values",
     "program_secret_keys",
+    "stand_in_keys",
 ]
 
 MASK: Final = "[secret]"
@@ -84,7 +85,7 @@ def program_secret_keys(keys: Iterable[str]) -> set[str]:
 
 
 def _fields_by_key() -> dict[str, str]:
-    from trade_pipeline.config import PipelineConfig
+    from trade_pipeline.config.model import PipelineConfig
 
     return {_key(f): f for f in PipelineConfig.model_fields}
 
@@ -189,6 +190,11 @@ def _has_secure(value: Any) -> bool:
     if isinstance(value, list):
         return any(_has_secure(v) for v in value)
     return False
+
+
+def stand_in_keys() -> set[str]:
+    """The config keys the offline preview replaces a ``secure:`` value of by a stand-in."""
+    return {_key(f) for f in SECRET_CAPABLE}
 
 
 def offline_stand_ins(stack_config: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:

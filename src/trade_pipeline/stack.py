@@ -12,7 +12,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from trade_pipeline import iam, secrets
+from trade_pipeline import iam, placeholders, secrets
 from trade_pipeline.components import (
     RegionalCodeSigning,
     RegionalContext,
@@ -41,16 +41,16 @@ from trade_pipeline.components.endpoints import (
     RegionalEndpointsArgs,
 )
 from trade_pipeline.components.failover import HEALTH_ALARM, GlobalEndpoint, GlobalEndpointArgs
+from trade_pipeline.components.heartbeat import RegionalHeartbeat, RegionalHeartbeatArgs
 from trade_pipeline.components.network import RegionalNetwork
 from trade_pipeline.components.pipeline import LambdaArtifactLike
-from trade_pipeline.config import (
-    CONFIG_NAMESPACE,
-    ConfigError,
-    EncryptionMode,
-    NetworkMode,
-    PipelineConfig,
-)
-from trade_pipeline.config.sources import decode_json
+from trade_pipeline.config.errors import CONFIG_NAMESPACE, ConfigError
+from trade_pipeline.config.items import EncryptionMode
+from trade_pipeline.config.model import PipelineConfig
+from trade_pipeline.config.namespace import namespace_typos
+from trade_pipeline.config.network import NetworkMode
+from trade_pipeline.config.sources import LoadedConfig, decode_json, load_config
+from trade_pipeline.errors import EnvironmentProblem
 from trade_pipeline.iam import QUEUE_SEND_ACTIONS, TABLE_ACTIONS, table_key_policy
 from trade_pipeline.naming import QueueKind
 from trade_pipeline.providers import AWSProviderManager
@@ -58,8 +58,9 @@ from trade_pipeline.providers import AWSProviderManager
 __all__ = ["PipelineStack", "build_stack", "config_from_pulumi", "run_program"]
 
 
-def config_from_pulumi(environ: Mapping[str, str] | None = None) -> PipelineConfig:
-    """Read ``trade-pipeline:*`` keys from the running Pulumi program, then the environment.
+def config_from_pulumi(environ: Mapping[str, str] | None = None) -> LoadedConfig:
+    """Read ``trade-pipeline:*`` keys from the running Pulumi program, then the environment;
+    the config comes with the announcements of what the environment changed.
 
     Keys Pulumi holds as secrets stay secrets (``trade_pipeline.secrets``): refused where the
     program cannot keep them, masked in error lines, wrapped as secret Outputs where used.
@@ -71,6 +72,7 @@ def config_from_pulumi(environ: Mapping[str, str] | None = None) -> PipelineConf
         **pulumi.runtime.config.CONFIG.get(),
     }
     prefix = f"{CONFIG_NAMESPACE}:"
+    namespace_typos(all_config)
     environ = os.environ if environ is None else environ
     secret_keys = secrets.program_secret_keys(k for k in all_config if k.startswith(prefix))
     secrets.check(secret_keys, environ)
@@ -80,11 +82,13 @@ def config_from_pulumi(environ: Mapping[str, str] | None = None) -> PipelineConf
         if key.startswith(prefix)
     }
     try:
-        config = PipelineConfig.from_sources(stack_config, environ)
+        config, announcements = load_config(PipelineConfig, stack_config, environ)
     except ConfigError as exc:
         hidden = secrets.plain_values(stack_config[k.removeprefix(prefix)] for k in secret_keys)
         raise ConfigError(secrets.mask_lines(exc.lines, hidden)) from None
-    return secrets.mark(config, secret_keys)
+    config = secrets.mark(config, secret_keys)
+    placeholders.check_real_deployment(config)  # example endpoints: refused by a real engine
+    return LoadedConfig(config, announcements)
 
 
 @dataclass
@@ -101,6 +105,7 @@ class PipelineStack:
     # networkMode vpc only (empty otherwise)
     networks: dict[str, RegionalNetwork] = field(default_factory=dict)
     endpoints: dict[str, RegionalEndpoints] = field(default_factory=dict)
+    heartbeats: dict[str, RegionalHeartbeat] = field(default_factory=dict)
 
 
 def build_stack(
@@ -109,8 +114,9 @@ def build_stack(
     """Register every resource of the stack. ``config`` is already validated.
 
     Order: providers, networks (every function is attached to its region's), table keys, the
-    table, the optional features, then per region pipeline, conflict detector and monitoring,
-    then the global endpoint, dashboard, producer policy, network endpoints and outputs.
+    table, the optional features, then per region pipeline, heartbeat, conflict detector and
+    monitoring, then the global endpoint, dashboard, producer policy, network endpoints and
+    outputs.
     ``artifact`` defaults to the Lambda artifact built for the configured runtime.
     """
     artifact = artifact if artifact is not None else _lambda_artifact(config)
@@ -123,10 +129,12 @@ def build_stack(
     pipelines: dict[str, RegionalPipeline] = {}
     detectors: dict[str, RegionalConflictDetector] = {}
     monitoring: dict[str, RegionalMonitoring] = {}
+    heartbeats: dict[str, RegionalHeartbeat] = {}
     for region, context in contexts.items():
         pipelines[region] = _pipeline(
             context, table, artifact, key_arns.get(region), signing.get(region)
         )
+        heartbeats[region] = _heartbeat(context, pipelines[region])
         detectors[region] = _conflict_detector(
             context, table, pipelines[region], artifact, key_arns.get(region), signing.get(region)
         )
@@ -155,9 +163,20 @@ def build_stack(
         dashboard,
         networks,
         _endpoints(contexts, networks, table, pipelines),
+        heartbeats,
     )
     _export_outputs(stack, artifact)
     return stack
+
+
+def _heartbeat(context: RegionalContext, pipeline: RegionalPipeline) -> RegionalHeartbeat:
+    """The region's heartbeat schedule, onto its bus."""
+    return RegionalHeartbeat(
+        f"heartbeat-{context.region}",
+        RegionalHeartbeatArgs(context=context, bus_arn=pipeline.bus.arn),
+        # the first heartbeat finds the rule, its target and the function in place
+        opts=pulumi.ResourceOptions(depends_on=[pipeline]),
+    )
 
 
 def _lambda_artifact(config: PipelineConfig) -> LambdaArtifactLike:
@@ -216,6 +235,7 @@ def _conflict_detector(
             failures_queue_arn=pipeline.queues[QueueKind.PROCESSING_FAILURES].arn,
             artifact=artifact,
             log_key_arn=log_key_arn,
+            table_key_arn=log_key_arn,
             code_signing_config_arn=code_signing_config_arn,
         ),
         opts=pulumi.ResourceOptions(depends_on=[table]),
@@ -350,7 +370,7 @@ def _optional_features(
     table: TradeTable,
     key_arns: Mapping[str, pulumi.Input[str]],
 ) -> dict[str, pulumi.Output[str]]:
-    """Production options, off by default (issue 8): code signing and table backups.
+    """Production options, off by default: code signing and table backups.
 
     Returns region -> code signing config ARN (empty when code signing is off).
     """
@@ -392,7 +412,9 @@ def _export_outputs(stack: PipelineStack, artifact: LambdaArtifactLike) -> None:
         pulumi.export(
             "globalEndpoint",
             {
-                "id": endpoint.id,
+                # PutEvents' EndpointId: the URL's subdomain. The resource's own id is its name.
+                "id": stack.endpoint.endpoint_id,
+                "name": endpoint.name,
                 "arn": endpoint.arn,
                 "url": endpoint.endpoint_url,
                 "regions": list(stack.endpoint.regions),
@@ -423,9 +445,12 @@ def run_program() -> None:
     ``pulumi.RunError``, which the CLI prints without a traceback.
     """
     try:
-        config = config_from_pulumi()
+        config, announcements = config_from_pulumi()
     except ConfigError as exc:
         raise pulumi.RunError(str(exc)) from None
-    for line in config.announcements:  # every value the environment changed, said out loud
+    for line in announcements:  # every value the environment changed, said out loud
         pulumi.log.warn(line)
-    build_stack(config)
+    try:
+        build_stack(config)
+    except EnvironmentProblem as exc:  # e.g. no package index for the first artifact build
+        raise pulumi.RunError(str(exc)) from None

@@ -9,6 +9,9 @@ variable                       meaning
                                the stack also has a real dead-letter queue, for delivery)
 ``TABLE_INDEXES``              the table's indexes, comma-separated (empty: none; unset:
                                all): items carry only their key attributes
+``OCCURRED_AT_MAX_AGE_DAYS``   ``occurred_at`` at most this many days before processing
+                               (default 3660)
+``OCCURRED_AT_MAX_AHEAD_SECONDS`` ... and at most this many seconds after (default 300)
 ``AWS_REGION``                 set by Lambda; botocore reads it
 ``POWERTOOLS_*``               service name, metrics namespace, log level (Powertools)
 =============================  =========================================================
@@ -27,8 +30,16 @@ from trade_processor.table_schema import (
     IndexSpec,
     indexes_named,
 )
+from trade_processor.validation import DEFAULT_WINDOW, OccurredAtWindow
 
-__all__ = ["DEPRECATED_QUEUE_URL", "QUEUE_URL", "ConfigurationError", "ProcessorSettings"]
+__all__ = [
+    "DEPRECATED_QUEUE_URL",
+    "MAX_AGE_DAYS_ENV",
+    "MAX_AHEAD_SECONDS_ENV",
+    "QUEUE_URL",
+    "ConfigurationError",
+    "ProcessorSettings",
+]
 
 QUEUE_URL = "REJECTED_EVENTS_QUEUE_URL"
 DEPRECATED_QUEUE_URL = "DEAD_LETTER_QUEUE_URL"
@@ -53,6 +64,7 @@ class ProcessorSettings:
     table_name: str
     rejected_queue_url: str
     table_indexes: tuple[IndexSpec, ...] = GLOBAL_SECONDARY_INDEXES
+    occurred_at_window: OccurredAtWindow = DEFAULT_WINDOW
     warnings: tuple[str, ...] = field(default=(), compare=False)
 
     @classmethod
@@ -79,14 +91,38 @@ class ProcessorSettings:
                 indexes = indexes_named(environ[TABLE_INDEXES_ENV])
             except ValueError as error:
                 problems.append(f"{TABLE_INDEXES_ENV}={environ[TABLE_INDEXES_ENV]!r}: {error}")
+        window = _occurred_at_window(environ, problems)
         if problems:
             raise ConfigurationError(field_errors_text(problems))
         return cls(
             table_name=table_name,
             rejected_queue_url=queue_url,
             table_indexes=indexes,
+            occurred_at_window=window,
             warnings=warnings,
         )
+
+
+MAX_AGE_DAYS_ENV = "OCCURRED_AT_MAX_AGE_DAYS"
+MAX_AHEAD_SECONDS_ENV = "OCCURRED_AT_MAX_AHEAD_SECONDS"
+
+
+def _occurred_at_window(environ: Mapping[str, str], problems: list[str]) -> OccurredAtWindow:
+    """The ``occurred_at`` window from the environment (each unset part: its default)."""
+    values = {}
+    for name, default, maximum in (
+        (MAX_AGE_DAYS_ENV, DEFAULT_WINDOW.max_age_days, 36_500),
+        (MAX_AHEAD_SECONDS_ENV, DEFAULT_WINDOW.max_ahead_seconds, 86_400),
+    ):
+        text = environ.get(name)
+        values[name] = default
+        if text is None:
+            continue
+        if not (text.isascii() and text.isdigit() and 0 <= int(text) <= maximum):
+            problems.append(f"{name}={text!r}: must be a whole number from 0 to {maximum}")
+        else:
+            values[name] = int(text)
+    return OccurredAtWindow(values[MAX_AGE_DAYS_ENV], values[MAX_AHEAD_SECONDS_ENV])
 
 
 def _queue_url_setting(environ: Mapping[str, str]) -> tuple[str | None, str, tuple[str, ...]]:

@@ -11,7 +11,10 @@ the attributes that differ, plus the metric ``CrossRegionConflicts`` (service
 
 The event source mapping filters on ``eventName`` = ``MODIFY``, so INSERT and REMOVE records
 never invoke the function (filtered records are not billed). The detector still ignores them,
-and a MODIFY whose two images are equal, so it stays correct without the filter.
+and a MODIFY whose two images are equal, so it stays correct without the filter. Heartbeat
+items (:func:`~trade_processor.table_schema.is_heartbeat`) are excluded: each heartbeat has a
+key of its own, so replication only ever inserts them, and a replaced heartbeat would be no
+trade record for anyone to resolve.
 
 Failures: the function reports the first record it could not handle (``ReportBatchItemFailures``);
 Lambda retries from there, halving the batch on errors, then records the batch's location in
@@ -39,6 +42,7 @@ from trade_processor.models import FieldError, RejectReason
 from trade_processor.observability import MetricName, MetricUnit, logger, metrics
 from trade_processor.rejections import RejectedEventQueue
 from trade_processor.storage import Item
+from trade_processor.table_schema import is_heartbeat
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs.client import SQSClient
@@ -123,7 +127,7 @@ def conflict_of(record: Mapping[str, Any]) -> Conflict | None:
             "stream must be NEW_AND_OLD_IMAGES"
         )
     differences = image_differences(new, old)
-    if not differences:
+    if not differences or _heartbeat(new) or _heartbeat(old):
         return None
     where = {
         key: record[key] for key in ("eventID", "awsRegion", "eventSourceARN") if key in record
@@ -132,6 +136,16 @@ def conflict_of(record: Mapping[str, Any]) -> Conflict | None:
         if key in change:
             where[key] = change[key]
     return Conflict(dict(new), dict(old), change.get("Keys") or {}, differences, where)
+
+
+def _heartbeat(image: Mapping[str, Any]) -> bool:
+    """Whether a stream image is a heartbeat item."""
+
+    def text(name: str) -> object:
+        value = image.get(name)
+        return value.get("S") if isinstance(value, Mapping) else None
+
+    return is_heartbeat(text("source"), text("order_id"))
 
 
 class ConflictDetector:

@@ -19,6 +19,7 @@ __all__ = [
     "NAMESPACE",
     "PROCESSOR_SERVICE",
     "REASON_DIMENSION",
+    "REGION_DIMENSION",
     "SERVICE_DIMENSION",
     "MetricName",
 ]
@@ -33,6 +34,9 @@ SERVICE_DIMENSION: Final = "service"
 """The dimension Powertools gives every metric: the function's service name."""
 REASON_DIMENSION: Final = "reason"
 """The extra dimension of ``EventsRejectedByReason``: the rejection's reason code."""
+REGION_DIMENSION: Final = "region"
+"""The extra dimension of ``HeartbeatLatency``: the region whose table the heartbeat reached
+(the metric lives in that region; the dimension makes a cross-region dashboard readable)."""
 
 
 class MetricName:
@@ -49,3 +53,7 @@ class MetricName:
     CROSS_REGION_CONFLICT: Final = "CrossRegionConflicts"
     """Emitted by the conflict detector (service :data:`DETECTOR_SERVICE`): a stored item was
     replaced by a different version replicated from another region."""
+    HEARTBEAT_LATENCY: Final = "HeartbeatLatency"
+    """Milliseconds from a heartbeat's scheduled time to its item stored in the region's table
+    (extra dimension :data:`REGION_DIMENSION`). Emitted instead of ``EventsStored`` for a
+    heartbeat, once a minute per region while the pipeline works: its absence is the alarm."""

@@ -40,6 +40,9 @@ class RejectReason(StrEnum):
     """The event is not an object, or its ``detail`` is missing or not an object."""
     UNKNOWN_SOURCE = "unknown_source"
     """``source`` does not start with :data:`SOURCE_PREFIX`."""
+    RESERVED_SOURCE = "reserved_source"
+    """``source`` is the canary's (reserved) but the event does not have the canary's shape
+    (:func:`trade_processor.table_schema.is_canary`)."""
     UNKNOWN_DETAIL_TYPE = "unknown_detail_type"
     """``detail-type`` is not one of :data:`DETAIL_TYPES`."""
     INVALID_DETAIL = "invalid_detail"

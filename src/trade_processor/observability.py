@@ -14,6 +14,7 @@ budget (``docs/processor.md``).
 
 from __future__ import annotations
 
+import logging
 import os
 
 from aws_lambda_powertools.logging import Logger
@@ -22,12 +23,37 @@ from aws_lambda_powertools.metrics import Metrics, MetricUnit
 from trade_processor import metric_names
 from trade_processor.metric_names import MetricName
 
-__all__ = ["METRIC_NAMESPACE", "SERVICE_NAME", "MetricName", "MetricUnit", "logger", "metrics"]
+__all__ = [
+    "METRIC_NAMESPACE",
+    "SERVICE_NAME",
+    "MetricName",
+    "MetricUnit",
+    "filter_at_source",
+    "logger",
+    "metrics",
+]
 
 SERVICE_NAME = os.environ.get("POWERTOOLS_SERVICE_NAME", metric_names.PROCESSOR_SERVICE)
 """This function's service (the ``service`` dimension): the processor's or the detector's."""
 METRIC_NAMESPACE = os.environ.get("POWERTOOLS_METRICS_NAMESPACE", metric_names.NAMESPACE)
 
 
+def filter_at_source(powertools_logger: Logger) -> None:
+    """Apply ``POWERTOOLS_LOG_LEVEL`` (``logLevel``) to the logger itself.
+
+    Powertools gives Lambda's level (``AWS_LAMBDA_LOG_LEVEL``) precedence over
+    ``POWERTOOLS_LOG_LEVEL`` (Powertools' Logger documentation, "AWS Lambda Advanced Logging
+    Controls (ALC)", https://docs.powertools.aws.dev/lambda/python/latest/core/logger/;
+    github.com/aws-powertools/powertools-lambda-python/issues/7220). The stack keeps Lambda's
+    level at INFO at most so that metric lines, which carry no level and count as INFO, are
+    kept; the configured WARN/ERROR/FATAL is applied here, to the standard logger Powertools
+    writes through.
+    """
+    wanted = os.environ.get("POWERTOOLS_LOG_LEVEL", "").upper()
+    if wanted:
+        logging.getLogger(powertools_logger.name).setLevel(wanted)
+
+
 logger = Logger(service=SERVICE_NAME)
+filter_at_source(logger)
 metrics = Metrics(service=SERVICE_NAME, namespace=METRIC_NAMESPACE)

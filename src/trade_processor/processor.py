@@ -15,6 +15,10 @@ outcome                what happens                                 metric
                        retries: Lambda retries, then on-failure
 =====================  ===========================================  ======================
 
+A heartbeat (:func:`~trade_processor.table_schema.is_heartbeat`, the stack's own canary, once
+a minute per region) that is stored emits ``HeartbeatLatency`` (ms from its scheduled time,
+dimension ``region``) instead of ``EventsStored``, so trade counts never include it.
+
 A conflicting duplicate is never an overwrite: the first stored version stays (a trade record
 must not change under a reader), and the second goes to the rejected queue naming the
 attributes that differ, for a human to decide. It is not retried: retrying cannot change it.
@@ -22,14 +26,22 @@ attributes that differ, for a human to decide. It is not retried: retrying canno
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
 from aws_lambda_powertools.metrics import single_metric
 
-from trade_processor.metric_names import REASON_DIMENSION, SERVICE_DIMENSION
-from trade_processor.models import FieldError, InvalidEventError, RejectReason, field_errors_text
+from trade_processor.metric_names import REASON_DIMENSION, REGION_DIMENSION, SERVICE_DIMENSION
+from trade_processor.models import (
+    FieldError,
+    InvalidEventError,
+    RejectReason,
+    TradingEvent,
+    field_errors_text,
+)
 from trade_processor.observability import (
     METRIC_NAMESPACE,
     SERVICE_NAME,
@@ -40,7 +52,14 @@ from trade_processor.observability import (
 )
 from trade_processor.rejections import RejectedEventQueue
 from trade_processor.storage import PutOutcome, TradeEventStore, item_for
-from trade_processor.validation import envelope_of, parse_event, readable_event_id
+from trade_processor.table_schema import is_heartbeat
+from trade_processor.validation import (
+    DEFAULT_WINDOW,
+    OccurredAtWindow,
+    envelope_of,
+    parse_event,
+    readable_event_id,
+)
 
 __all__ = ["EventProcessor", "Outcome", "ProcessingResult"]
 
@@ -75,6 +94,8 @@ class EventProcessor:
         Where valid events are written.
     rejected
         Where rejected and conflicting events are sent.
+    clock
+        Epoch seconds now (``time.time``): when a heartbeat arrived.
 
     Example
     -------
@@ -84,9 +105,17 @@ class EventProcessor:
     <Outcome.STORED: 'stored'>
     """
 
-    def __init__(self, store: TradeEventStore, rejected: RejectedEventQueue) -> None:
+    def __init__(
+        self,
+        store: TradeEventStore,
+        rejected: RejectedEventQueue,
+        window: OccurredAtWindow = DEFAULT_WINDOW,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
         self._store = store
         self._rejected = rejected
+        self._window = window
+        self._clock = clock
 
     def process(self, event: Any) -> ProcessingResult:
         """Handle one event; raise only when retrying could help (storage or queue failure)."""
@@ -108,12 +137,15 @@ class EventProcessor:
 
     def _process(self, event: Any, event_id: str | None) -> ProcessingResult:
         try:
-            trading_event = parse_event(event)
+            trading_event = parse_event(event, window=self._window, now=self._clock())
         except InvalidEventError as invalid:
             return self._reject(event, event_id, invalid.reason, invalid.errors)
 
         result = self._store.put_new(item_for(trading_event, self._store.indexes))
         if result.outcome is PutOutcome.STORED:
+            if is_heartbeat(trading_event.source, trading_event.order_id):
+                self._heartbeat_stored(trading_event)
+                return ProcessingResult(Outcome.STORED, event_id)
             metrics.add_metric(name=MetricName.STORED, unit=MetricUnit.Count, value=1)
             # DEBUG: the common path's record is the item itself (and EventsStored); a line per
             # stored event is a choice (logLevel DEBUG) whose bytes `trade-pipeline cost` prices
@@ -140,6 +172,21 @@ class EventProcessor:
         rejected = self._reject(event, event_id, RejectReason.DUPLICATE_CONFLICT, errors)
         return ProcessingResult(Outcome.DUPLICATE_CONFLICT, event_id, rejected.reason)
 
+    def _heartbeat_stored(self, heartbeat: TradingEvent) -> None:
+        """``HeartbeatLatency``: scheduled time to stored, in this region's table."""
+        latency_ms = max(
+            0, round((self._clock().timestamp() - _epoch(heartbeat.occurred_at_utc)) * 1000)
+        )
+        with single_metric(
+            name=MetricName.HEARTBEAT_LATENCY,
+            unit=MetricUnit.Milliseconds,
+            value=latency_ms,
+            namespace=METRIC_NAMESPACE,
+            default_dimensions={SERVICE_DIMENSION: SERVICE_NAME},
+        ) as metric:
+            metric.add_dimension(name=REGION_DIMENSION, value=self._store.region)
+        logger.debug("heartbeat stored", extra={"latency_ms": latency_ms})
+
     def _reject(
         self,
         event: Any,
@@ -163,3 +210,11 @@ class EventProcessor:
             extra={"reason_code": reason.value, "reason": message, "sqs_message_id": message_id},
         )
         return ProcessingResult(Outcome.REJECTED, event_id, message)
+
+
+def _epoch(utc_time: str) -> float:
+    """Epoch seconds of a fixed-width UTC time (``2026-03-02T14:30:00.123456789Z``), to the
+    microsecond."""
+    whole = datetime.strptime(utc_time[:19], "%Y-%m-%dT%H:%M:%S").replace(tzinfo=UTC)
+    fraction = utc_time[20:-1] if utc_time[19:20] == "." else ""
+    return whole.timestamp() + (int(fraction[:6].ljust(6, "0")) / 1e6 if fraction else 0.0)

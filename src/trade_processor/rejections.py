@@ -43,9 +43,11 @@ def rejection_body(
 ) -> str:
     """The JSON body of a rejection message, at most ``limit`` bytes.
 
-    ASCII-only, so any input is a valid SQS body and its length is its size in bytes. When the
-    event does not fit, ``event`` becomes ``{"truncated": true, "bytes": <size of the event's
-    JSON>, "prefix": <its longest prefix that fits>}``; the prefix is measured after it is
+    ASCII-only strict JSON (never ``NaN``/``Infinity``), so any input is a valid SQS body that
+    any JSON reader parses, and its length is its size in bytes. When the event does not fit,
+    or cannot be written as strict JSON (``not_json`` then says why), ``event`` becomes
+    ``{"truncated": true, "bytes": <size of the event's JSON>, "prefix": <its longest prefix
+    that fits>}``; the prefix is measured after it is
     encoded again, where every ``\\`` and ``"`` of the event's JSON doubles.
 
     >>> len(rejection_body({"blob": "\\\\" * 5000}, RejectReason.INVALID_DETAIL, [], limit=2000))
@@ -57,15 +59,28 @@ def rejection_body(
         "errors": [{"field": error.field, "rule": error.rule} for error in errors],
         "event": event,
     }
-    text = _dumps(body)
-    if len(text) <= limit:
-        return text
-    event_text = _dumps(event)
-    truncated = {"truncated": True, "bytes": len(event_text), "prefix": ""}
+    try:
+        text = _dumps(body)
+    except (ValueError, RecursionError):  # NaN/Infinity, or nested past the encoder's stack
+        text, unrepresentable = "", True
+    else:
+        unrepresentable = False
+        if len(text) <= limit:
+            return text
+    event_text = _lenient_text(event) if unrepresentable else _dumps(event)
+    truncated: dict[str, Any] = {"truncated": True, "bytes": len(event_text), "prefix": ""}
+    if unrepresentable:
+        truncated["not_json"] = _NOT_JSON
     body["event"] = truncated
     room = limit - len(_dumps(body))
     truncated["prefix"] = event_text[: _longest_prefix(event_text, room)]
     return _dumps(body)
+
+
+_NOT_JSON = (
+    "the event holds a value strict JSON cannot (NaN, Infinity) or nests past the encoder's "
+    "limit; prefix is a lenient rendering, not the event"
+)
 
 
 def attributes_size(attributes: Mapping[str, MessageAttributeValueTypeDef]) -> int:
@@ -130,7 +145,46 @@ class RejectedEventQueue:
 
 
 def _dumps(value: Any) -> str:
-    return json.dumps(value, default=_json_fallback)
+    """Strict JSON (RFC 8259: no ``NaN``/``Infinity``), ASCII-only."""
+    return json.dumps(value, default=_json_fallback, allow_nan=False)
+
+
+def _lenient_text(value: Any) -> str:
+    """A JSON-like rendering of any value that never fails: iterative (no recursion limit),
+    non-finite numbers written as ``NaN``/``Infinity``, unknown objects as their ``repr``. Only
+    ever stored as a *string* (the truncated prefix), so the body stays strict JSON.
+    """
+    parts: list[str] = []
+    stack: list[Any] = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, _Literal):
+            parts.append(item.text)
+        elif isinstance(item, Mapping):
+            stack.append(_Literal("}"))
+            for position, (key, child) in reversed(list(enumerate(item.items()))):
+                stack.append(child)
+                stack.append(_Literal(("," if position else "") + json.dumps(str(key)) + ":"))
+            stack.append(_Literal("{"))
+        elif isinstance(item, list | tuple):
+            stack.append(_Literal("]"))
+            for position, child in reversed(list(enumerate(item))):
+                stack.append(child)
+                if position:
+                    stack.append(_Literal(","))
+            stack.append(_Literal("["))
+        else:
+            parts.append(json.dumps(item, default=_json_fallback))
+    return "".join(parts)
+
+
+class _Literal:
+    """Text :func:`_lenient_text` writes as is (a bracket or a key)."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
 
 
 def _json_fallback(value: object) -> object:

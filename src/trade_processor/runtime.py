@@ -42,4 +42,5 @@ def build_processor(settings: ProcessorSettings) -> EventProcessor:
     return EventProcessor(
         TradeEventStore(dynamodb, settings.table_name, settings.table_indexes),
         RejectedEventQueue(settings.rejected_queue_url, sqs_client),
+        settings.occurred_at_window,
     )

@@ -26,7 +26,6 @@ from botocore.exceptions import ClientError
 
 from trade_processor.models import TradingEvent
 from trade_processor.table_schema import (
-    CANARY_SOURCE,
     EVENT_SORT_KEY_VALUE,
     EXPIRES_AT,
     GLOBAL_SECONDARY_INDEXES,
@@ -40,6 +39,7 @@ from trade_processor.table_schema import (
     account_partition,
     canary_expires_at_utc,
     event_partition,
+    is_canary,
     order_partition,
     symbol_partition,
     time_sort_key,
@@ -136,14 +136,21 @@ def item_for(
     """The item stored for ``event`` (low-level attribute values; only present fields).
 
     It carries the key attributes of ``indexes`` (the table's indexes) and no others. A
-    canary (``source`` :data:`~trade_processor.table_schema.CANARY_SOURCE`) gets ``expires_at``
-    and no index key attribute: it expires and is in no index.
+    canary (:func:`~trade_processor.table_schema.is_canary`: validation rejects any other event
+    with the canary's source) gets ``expires_at`` and no index key attribute: it expires and is
+    in no index.
     """
     item: Item = {
         PARTITION_KEY: {"S": event_partition(event.event_id)},
         SORT_KEY: {"S": EVENT_SORT_KEY_VALUE},
     }
-    if event.source == CANARY_SOURCE:
+    if is_canary(
+        source=event.source,
+        detail_type=event.detail_type,
+        account_id=event.account_id,
+        symbol=event.symbol,
+        order_id=event.order_id,
+    ):
         item[EXPIRES_AT] = {"N": str(canary_expires_at_utc(event.occurred_at_utc))}
     else:
         item.update(_index_attributes(event, indexes))
@@ -205,6 +212,8 @@ def trade_guard_for(item: Item) -> Item | None:
     guard[PARTITION_KEY] = {"S": trade_partition(order_id["S"], trade_id["S"])}
     guard[SORT_KEY] = {"S": TRADE_SORT_KEY_VALUE}
     guard["schema_version"] = {"N": str(ITEM_SCHEMA_VERSION)}
+    if EXPIRES_AT in item:  # an expiring item's guard expires with it
+        guard[EXPIRES_AT] = item[EXPIRES_AT]
     return guard
 
 
@@ -260,6 +269,11 @@ class TradeEventStore:
     @property
     def table_name(self) -> str:
         return self._table_name
+
+    @property
+    def region(self) -> str:
+        """The region of the table this store writes to (its client's)."""
+        return str(self._client.meta.region_name)
 
     @property
     def indexes(self) -> tuple[IndexSpec, ...]:

@@ -39,19 +39,33 @@ attribute the table's TTL reads, and none of the index key attributes, so no tra
 ever returns a canary and DynamoDB deletes it a day later. No trade item carries
 :data:`EXPIRES_AT`: trade records never expire. Like every attribute it is a pure function of
 the event, so a canary processed in two regions is still one identical item.
+
+Heartbeat items
+---------------
+A heartbeat (:func:`is_heartbeat`) is a canary the stack sends itself once a minute per region
+(EventBridge Scheduler, ``trade_pipeline.components.heartbeat``): ``order_id`` starts with
+:data:`HEARTBEAT_ORDER_PREFIX`. Being a canary, its item expires and is in no index. Its
+``detail`` has no ``event_id`` (Scheduler cannot write a UUID): the event id is
+:func:`heartbeat_event_id` of the order id, a pure function of the event like every key.
 """
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 __all__ = [
+    "CANARY_ACCOUNT",
+    "CANARY_DETAIL_TYPE",
+    "CANARY_ORDER_PREFIX",
     "CANARY_SOURCE",
+    "CANARY_SYMBOL",
     "CANARY_TTL_SECONDS",
     "EVENT_SORT_KEY_VALUE",
     "EXPIRES_AT",
     "GLOBAL_SECONDARY_INDEXES",
+    "HEARTBEAT_ORDER_PREFIX",
     "INDEXES_BY_NAME",
     "INDEX_BY_ACCOUNT_TIME",
     "INDEX_BY_ORDER_TIME",
@@ -64,8 +78,12 @@ __all__ = [
     "account_partition",
     "canary_expires_at",
     "canary_expires_at_utc",
+    "canary_shape_text",
     "event_partition",
+    "heartbeat_event_id",
     "indexes_named",
+    "is_canary",
+    "is_heartbeat",
     "order_partition",
     "symbol_partition",
     "time_sort_key",
@@ -127,10 +145,85 @@ def indexes_named(text: str) -> tuple[IndexSpec, ...]:
 
 CANARY_SOURCE = "trading.canary"
 """The ``source`` of ``trade-pipeline verify``'s probes (matches the rule's ``trading.`` prefix)."""
+CANARY_DETAIL_TYPE = "OrderPlaced"
+"""A canary is an order placement: it never carries a ``trade_id``, so it has no trade guard."""
+CANARY_ACCOUNT = "CANARY"
+"""The ``account_id`` of every canary."""
+CANARY_SYMBOL = "CANARY"
+"""The ``symbol`` of every canary."""
+CANARY_ORDER_PREFIX = "CANARY-"
+"""Every canary's ``order_id`` starts with this (the rest names the region and the run)."""
 CANARY_TTL_SECONDS = 24 * 3600
 """A day: long enough to inspect a failed run, short enough to cost nothing."""
 EXPIRES_AT = "expires_at"
 """The table's TTL attribute (epoch seconds, a number): only canary items carry it."""
+
+
+HEARTBEAT_ORDER_PREFIX = "CANARY-HEARTBEAT-"
+"""The order id of a heartbeat starts with this, then ``<region>-<unique part>``."""
+_HEARTBEAT_NAMESPACE = uuid.UUID("6b1f3c0e-9d2a-5e47-8c1b-2f4a6d8e0b13")
+"""Fixed namespace of :func:`heartbeat_event_id` (any constant UUID; never change it)."""
+
+
+def is_heartbeat(source: object, order_id: object) -> bool:
+    """Whether an event (or item) with this ``source`` and ``order_id`` is a heartbeat.
+
+    >>> is_heartbeat("trading.canary", "CANARY-HEARTBEAT-eu-west-1-d32c5kddcf5bb8c3")
+    True
+    >>> is_heartbeat("trading.canary", "CANARY-eu-west-1-1a2b")
+    False
+    >>> is_heartbeat("trading.oms", "CANARY-HEARTBEAT-eu-west-1-d32c5kddcf5bb8c3")
+    False
+    """
+    return (
+        source == CANARY_SOURCE
+        and isinstance(order_id, str)
+        and order_id.startswith(HEARTBEAT_ORDER_PREFIX)
+    )
+
+
+def heartbeat_event_id(order_id: str) -> str:
+    """The event id of a heartbeat: a name-based UUID (RFC 9562 version 5) of its order id.
+
+    >>> a, b = "CANARY-HEARTBEAT-eu-west-1-a", "CANARY-HEARTBEAT-eu-west-1-b"
+    >>> heartbeat_event_id(a) == heartbeat_event_id(a) != heartbeat_event_id(b)
+    True
+    """
+    return str(uuid.uuid5(_HEARTBEAT_NAMESPACE, order_id))
+
+
+def is_canary(
+    *, source: str, detail_type: str, account_id: str, symbol: str, order_id: str
+) -> bool:
+    """Whether an event has the canary's shape: the one test of "this is a canary".
+
+    Source :data:`CANARY_SOURCE`, detail-type :data:`CANARY_DETAIL_TYPE`, account and symbol
+    :data:`CANARY_ACCOUNT` / :data:`CANARY_SYMBOL`, an order id starting
+    :data:`CANARY_ORDER_PREFIX`. Only such events get a TTL; any other event with the canary's
+    source is rejected (the source is reserved), so a producer's trade never expires.
+
+    >>> is_canary(source="trading.canary", detail_type="OrderPlaced", account_id="CANARY",
+    ...           symbol="CANARY", order_id="CANARY-eu-west-1-0123456789ab")
+    True
+    >>> is_canary(source="trading.canary", detail_type="OrderPlaced", account_id="ACC-1",
+    ...           symbol="CANARY", order_id="CANARY-eu-west-1-0123456789ab")
+    False
+    """
+    return (
+        source == CANARY_SOURCE
+        and detail_type == CANARY_DETAIL_TYPE
+        and account_id == CANARY_ACCOUNT
+        and symbol == CANARY_SYMBOL
+        and order_id.startswith(CANARY_ORDER_PREFIX)
+    )
+
+
+def canary_shape_text() -> str:
+    """The canary's shape in words, for the rejection of an event that only claims its source."""
+    return (
+        f"is reserved for canaries (detail-type {CANARY_DETAIL_TYPE}, account_id "
+        f"{CANARY_ACCOUNT}, symbol {CANARY_SYMBOL}, order_id starting {CANARY_ORDER_PREFIX})"
+    )
 
 
 def canary_expires_at(occurred_at: datetime) -> int:
@@ -149,9 +242,14 @@ def canary_expires_at_utc(occurred_at_utc: str) -> int:
 
     >>> canary_expires_at_utc("2026-03-02T13:30:00.000000001Z")
     1772544600
+    >>> canary_expires_at_utc("0999-03-02T13:30:00.000000000Z")
+    -30636441000
     """
-    seconds = datetime.strptime(occurred_at_utc[:19], "%Y-%m-%dT%H:%M:%S").replace(tzinfo=UTC)
-    return canary_expires_at(seconds)
+    # field by field: strptime's %Y does not read every four-digit year on every platform
+    date, time = occurred_at_utc[:10], occurred_at_utc[11:19]
+    year, month, day = (int(part) for part in date.split("-"))
+    hour, minute, second = (int(part) for part in time.split(":"))
+    return canary_expires_at(datetime(year, month, day, hour, minute, second, tzinfo=UTC))
 
 
 def event_partition(event_id: str) -> str:

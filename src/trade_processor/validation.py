@@ -5,18 +5,21 @@ Rules (``detail`` fields; "id" means 1-128 printable ASCII characters, no spaces
 =================  ===============================================================
 field              rule
 =================  ===============================================================
-source             starts with ``trading.`` (what the EventBridge rule routes)
+source             starts with ``trading.`` (what the EventBridge rule routes);
+                   ``trading.canary`` only with the canary's shape (``is_canary``)
 detail-type        ``OrderPlaced``, ``OrderCancelled`` or ``TradeExecuted``
-event_id           UUID, 8-4-4-4-12 hex digits (stored lower-case)
+event_id           UUID, 8-4-4-4-12 hex digits (stored lower-case); a heartbeat's is derived
 order_id           id
 account_id         id
 symbol             upper-case ticker: A-Z/0-9 parts joined by ``.``, ``-``, ``/``
 occurred_at        RFC 3339 date-time with offset, at most 9 fractional digits
 side               ``BUY`` or ``SELL`` (OrderPlaced, TradeExecuted)
-quantity           number or numeric string, finite, > 0 (OrderPlaced, TradeExecuted)
+quantity           number or numeric string, finite, > 0 (OrderPlaced, TradeExecuted);
+                   a JSON number with a fraction or exponent at most 15 significant
+                   digits (more: send it as a string)
 trade_id           id (TradeExecuted)
-price              number or numeric string, finite, > 0 (TradeExecuted; optional on
-                   OrderPlaced, then with ``currency``)
+price              like quantity (TradeExecuted; optional on OrderPlaced, then with
+                   ``currency``)
 currency           ISO 4217 code (with ``price``)
 venue              optional, 1-64 printable characters
 reason             optional (OrderCancelled), at most 1024 printable characters
@@ -43,6 +46,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -57,14 +61,25 @@ from trade_processor.models import (
     RejectReason,
     TradingEvent,
 )
+from trade_processor.nesting import MAX_DEPTH, depth
+from trade_processor.table_schema import (
+    CANARY_SOURCE,
+    canary_shape_text,
+    heartbeat_event_id,
+    is_canary,
+    is_heartbeat,
+)
 
 __all__ = [
+    "DEFAULT_WINDOW",
+    "OccurredAtWindow",
     "envelope_of",
     "parse_event",
     "readable_event_id",
     "significant_digits",
     "to_decimal",
     "to_utc_sort_time",
+    "utc_sort_text",
 ]
 
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
@@ -85,19 +100,45 @@ _MAX_DIGITS = 38
 _MIN_MAGNITUDE = Decimal("1E-128")
 _MAX_MAGNITUDE = Decimal("1E+38")
 
+_FLOAT_DIGITS = 15
+"""Significant digits a binary64 float holds exactly for any decimal (C's ``DBL_DIG``)."""
+
 _FRACTION_DIGITS = 9  # nanoseconds: the most any trading venue timestamps with
+
+
+@dataclass(frozen=True, slots=True)
+class OccurredAtWindow:
+    """How far from the processing time an ``occurred_at`` may plausibly be.
+
+    ``max_age_days`` back (history replayed or backfilled is older than live events, but not
+    centuries) and ``max_ahead_seconds`` ahead (producer clocks run a little fast). A year 0999
+    or 9999 timestamp is a producer bug, refused with the window in the rule.
+    """
+
+    max_age_days: int = 3660
+    max_ahead_seconds: int = 300
+
+
+DEFAULT_WINDOW = OccurredAtWindow()
+"""About ten years back, five minutes ahead (the stack's defaults, ``occurredAtMaxAgeDays`` and
+``occurredAtMaxAheadSeconds``)."""
 
 
 class _Rule(Exception):
     """A broken rule for the field being checked (internal: becomes a FieldError)."""
 
 
-def parse_event(event: Any) -> TradingEvent:
+def parse_event(
+    event: Any, *, window: OccurredAtWindow | None = None, now: datetime | None = None
+) -> TradingEvent:
     """Validate an EventBridge event and return it in stored form.
 
     Steps: the envelope (``source``, ``detail-type``, ``detail``), the fields every event type
     carries, then the fields of its detail-type (:data:`_TYPE_FIELDS`). Every step runs even
     after another failed, so the error list is complete; it is in that order.
+
+    With ``window`` (the processor passes its configured one), ``occurred_at`` must also lie
+    within it, measured from ``now`` (default: the current time).
 
     Raises
     ------
@@ -108,12 +149,18 @@ def parse_event(event: Any) -> TradingEvent:
         raise InvalidEventError(
             RejectReason.MALFORMED_ENVELOPE, (FieldError("event", "must be a JSON object"),)
         )
+    if depth(event) > MAX_DEPTH:
+        rule = f"must nest objects and arrays at most {MAX_DEPTH} levels deep"
+        raise InvalidEventError(RejectReason.MALFORMED_ENVELOPE, (FieldError("event", rule),))
     errors: list[FieldError] = []
     reasons: set[RejectReason] = set()
     source, detail_type, detail = _envelope(event, errors, reasons)
-    read = _DetailReader(detail, errors)
+    read = _DetailReader(_with_heartbeat_event_id(source, detail), errors)
     common = _common_fields(read)
     specific = _TYPE_FIELDS[detail_type](read) if detail_type is not None else {}
+    _reserved_source(source, detail_type, common, errors, reasons)
+    if window is not None and common["occurred_at_utc"] is not None:
+        _plausible(common["occurred_at_utc"], window, now or datetime.now(UTC), read)
     if errors or source is None or detail_type is None:  # None comes with an error recorded
         if not reasons:
             reasons.add(RejectReason.INVALID_DETAIL)
@@ -168,6 +215,45 @@ def _envelope(
     return source, detail_type, detail
 
 
+def _with_heartbeat_event_id(source: str | None, detail: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A heartbeat's detail with its derived event id (its schedule cannot write a UUID: see
+    :func:`~trade_processor.table_schema.heartbeat_event_id`); any other detail unchanged."""
+    order_id = detail.get("order_id")
+    if detail.get("event_id") is not None or not is_heartbeat(source, order_id):
+        return detail
+    assert isinstance(order_id, str)  # is_heartbeat checked it
+    return {**detail, "event_id": heartbeat_event_id(order_id)}
+
+
+def _reserved_source(
+    source: str | None,
+    detail_type: str | None,
+    common: Mapping[str, Any],
+    errors: list[FieldError],
+    reasons: set[RejectReason],
+) -> None:
+    """The canary's source is reserved: an event that claims it must have the canary's shape."""
+    if source != CANARY_SOURCE:
+        return
+    account_id, symbol, order_id = (common["account_id"], common["symbol"], common["order_id"])
+    shaped = (
+        detail_type is not None
+        and account_id is not None
+        and symbol is not None
+        and order_id is not None
+        and is_canary(
+            source=source,
+            detail_type=detail_type,
+            account_id=account_id,
+            symbol=symbol,
+            order_id=order_id,
+        )
+    )
+    if not shaped:
+        errors.append(FieldError("source", canary_shape_text()))
+        reasons.add(RejectReason.RESERVED_SOURCE)
+
+
 def _common_fields(read: _DetailReader) -> dict[str, Any]:
     """The fields every detail-type carries, as :class:`TradingEvent` keyword arguments."""
     event_id = read.field("event_id", _uuid)
@@ -184,6 +270,20 @@ def _common_fields(read: _DetailReader) -> dict[str, Any]:
         "occurred_at_utc": occurred[1],
         "venue": read.field("venue", _venue, required=False),
     }
+
+
+def _plausible(
+    occurred_at_utc: str, window: OccurredAtWindow, now: datetime, read: _DetailReader
+) -> None:
+    """``occurred_at`` within ``window`` of ``now`` (compared as fixed-width UTC text)."""
+    earliest = utc_sort_text(now - timedelta(days=window.max_age_days))
+    latest = utc_sort_text(now + timedelta(seconds=window.max_ahead_seconds))
+    if not earliest <= occurred_at_utc <= latest:
+        read.refuse(
+            "occurred_at",
+            f"must be at most {window.max_age_days} days before and {window.max_ahead_seconds} "
+            f"seconds after the time it is processed ({earliest} .. {latest})",
+        )
 
 
 def _order_placed_fields(read: _DetailReader) -> dict[str, Any]:
@@ -249,8 +349,12 @@ def envelope_of(event: Any) -> EventEnvelope:
 def to_decimal(value: Any) -> Decimal:
     """An exact Decimal from a JSON number or numeric string.
 
-    A float arrives when the Lambda runtime parsed a JSON number; its shortest round-trip
-    text (``repr``) is the number the producer wrote, so ``0.1`` becomes ``Decimal("0.1")``.
+    A float arrives when the Lambda runtime parsed a JSON number with a fraction or exponent.
+    Every decimal of at most 15 significant digits survives that parse (a binary64 float holds
+    15 decimal digits exactly: ``DBL_DIG``), so a float whose shortest round-trip text
+    (``repr``) has at most 15 digits is the number the producer wrote: ``0.1`` becomes
+    ``Decimal("0.1")``. A longer ``repr`` (16-17 digits) may be the rounding of a longer number
+    and is refused: such a number must be sent as a string, which is read exactly.
 
     >>> to_decimal(0.1), to_decimal("0.10"), to_decimal(3)
     (Decimal('0.1'), Decimal('0.10'), Decimal('3'))
@@ -263,6 +367,11 @@ def to_decimal(value: Any) -> Decimal:
         number = Decimal(value)
     elif isinstance(value, float):
         number = Decimal(repr(value))
+        if number.is_finite() and len(significant_digits(number)) > _FLOAT_DIGITS:
+            raise _Rule(
+                f"has more than {_FLOAT_DIGITS} significant digits as a JSON number, which "
+                "arrives as a binary float and may have been rounded: send it as a string"
+            )
     elif isinstance(value, str):
         if not _DECIMAL_TEXT.fullmatch(value):
             raise _Rule("must be a number or a numeric string")
@@ -329,8 +438,23 @@ def to_utc_sort_time(value: Any) -> tuple[str, str]:
         utc = local.astimezone(UTC)
     except (ValueError, OverflowError):
         raise _Rule("must be a valid calendar date and time with a valid offset") from None
-    nanos = (fraction or "").ljust(_FRACTION_DIGITS, "0")
-    return value, f"{utc:%Y-%m-%dT%H:%M:%S}.{nanos}Z"
+    return value, utc_sort_text(utc, fraction or "")
+
+
+def utc_sort_text(utc: datetime, fraction: str = "") -> str:
+    """The fixed-width UTC form: four-digit year, nine fractional digits, ``Z``.
+
+    Built field by field: ``strftime("%Y")`` does not zero-pad years before 1000 on every C
+    library (glibc writes ``999``), and ``999-...`` would sort after ``2026-...``.
+
+    >>> utc_sort_text(datetime(999, 3, 2, 14, 30, tzinfo=UTC), "5")
+    '0999-03-02T14:30:00.500000000Z'
+    """
+    nanos = fraction.ljust(_FRACTION_DIGITS, "0")
+    return (
+        f"{utc.year:04d}-{utc.month:02d}-{utc.day:02d}T"
+        f"{utc.hour:02d}:{utc.minute:02d}:{utc.second:02d}.{nanos}Z"
+    )
 
 
 # --- field rules: each returns the stored value or raises _Rule ---------------------------
@@ -352,7 +476,19 @@ def _source(value: Any) -> str:
             f"must start with {SOURCE_PREFIX!r}, the prefix the EventBridge rule routes "
             "(e.g. trading.oms)"
         )
+    if not _encodable(value):
+        raise _Rule("must be Unicode text (no lone surrogate code points)")
     return value
+
+
+def _encodable(text: str) -> bool:
+    """Whether ``text`` has a UTF-8 form (DynamoDB stores strings as UTF-8; a lone surrogate,
+    which a JSON ``\\ud800`` escape can produce, has none)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _detail_type(value: Any) -> str:
@@ -425,6 +561,7 @@ def _cancel_reason(value: Any) -> str:
 _PRECEDENCE = (
     RejectReason.MALFORMED_ENVELOPE,
     RejectReason.UNKNOWN_SOURCE,
+    RejectReason.RESERVED_SOURCE,
     RejectReason.UNKNOWN_DETAIL_TYPE,
     RejectReason.INVALID_DETAIL,
 )

@@ -7,7 +7,10 @@ an event the processor would reject; a change to the processor's rules changes t
 with it. A refused event raises :class:`InvalidEventError` naming every offending field.
 
 Numbers are written as JSON strings: exact (no float rounding) and never above the 64-bit
-integer range PutEvents accepts for JSON integers.
+integer range PutEvents accepts for JSON integers. :func:`event_from_json` reads its input with
+:func:`trade_producer.jsonio.loads` (numbers as ``Decimal``) and sends every non-integer number
+and every integer beyond that range as a string (:func:`~trade_producer.jsonio.numbers_as_strings`),
+after checking the values as given.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from typing import Any, Literal
 
 from trade_processor.models import FieldError, InvalidEventError, RejectReason
 from trade_processor.validation import parse_event
+from trade_producer import jsonio
 
 __all__ = [
     "DEFAULT_SOURCE",
@@ -56,12 +60,12 @@ class TradingEventEntry:
 
     @property
     def event_id(self) -> str:
-        """The detail's event id: the key of the stored item."""
-        return str(self.detail["event_id"])
+        """The detail's event id as the processor stores it (lower-case): the stored item's key."""
+        return str(self.detail["event_id"]).lower()
 
     def detail_json(self) -> str:
         """The ``Detail`` text (compact, ASCII-only, stable key order)."""
-        return json.dumps(self.detail, separators=(",", ":"), sort_keys=True)
+        return jsonio.dumps(self.detail, sort_keys=True)
 
     def to_entry(self, event_bus: str | None = None) -> dict[str, Any]:
         """The ``PutEvents`` entry; ``event_bus`` is a bus name or ARN (omitted: default bus)."""
@@ -79,7 +83,7 @@ class TradingEventEntry:
         return {
             "source": self.source,
             "detail-type": self.detail_type,
-            "detail": json.loads(self.detail_json()),
+            "detail": jsonio.loads(self.detail_json()),
         }
 
 
@@ -103,8 +107,12 @@ def _timestamp(value: datetime | str | None) -> str:
 
 
 def _build(source: Any, detail_type: Any, detail: Mapping[str, Any]) -> TradingEventEntry:
+    """Check the values as given, then as the processor will receive them (numbers sent as
+    strings where a JSON number would be rounded or refused)."""
     kept = {key: value for key, value in detail.items() if value is not None}
-    entry = TradingEventEntry(source=source, detail_type=detail_type, detail=kept)
+    parse_event({"source": source, "detail-type": detail_type, "detail": kept})
+    wire = jsonio.numbers_as_strings(kept)
+    entry = TradingEventEntry(source=source, detail_type=detail_type, detail=wire)
     try:
         delivered = entry.as_delivered()
     except (TypeError, ValueError):
@@ -116,7 +124,7 @@ def _build(source: Any, detail_type: Any, detail: Mapping[str, Any]) -> TradingE
 
 
 def _event_id(value: uuid.UUID | str | None) -> str:
-    return str(value) if value is not None else str(uuid.uuid4())
+    return str(value).lower() if value is not None else str(uuid.uuid4())
 
 
 def order_placed(
@@ -219,7 +227,7 @@ def event_from_json(document: Any) -> TradingEventEntry:
     detail = document.get("detail", document.get("Detail"))
     if isinstance(detail, str):
         try:
-            detail = json.loads(detail)
+            detail = jsonio.loads(detail)
         except json.JSONDecodeError:
             detail = None
     if not isinstance(detail, Mapping):

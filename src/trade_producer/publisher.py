@@ -17,7 +17,6 @@
 
 from __future__ import annotations
 
-import json
 import random
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -26,6 +25,8 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from trade_producer import jsonio
+from trade_producer.endpoint import check_endpoint_id
 from trade_producer.events import TradingEventEntry
 
 if TYPE_CHECKING:
@@ -177,7 +178,10 @@ class Publisher:
     event_bus
         Bus name or ARN put in every entry that has none.
     endpoint_id
-        A global endpoint's id: requests go through it (SigV4a, see the module docstring).
+        A global endpoint's id, the subdomain of its URL (stack output ``globalEndpoint.id``,
+        e.g. ``abcde.veo``; not its name: :func:`~trade_producer.endpoint.check_endpoint_id`
+        refuses one with a :class:`ValueError`): requests go through it (SigV4a, see the
+        module docstring).
     rate
         Entries per second at most (``None``: as fast as the API answers).
     """
@@ -194,6 +198,8 @@ class Publisher:
         clock: Callable[[], float] = time.monotonic,
         rng: Callable[[], float] = random.random,
     ) -> None:
+        if endpoint_id:
+            check_endpoint_id(endpoint_id)
         if endpoint_id and not sigv4a_available():
             raise SigV4aUnavailableError(SIGV4A_MISSING)
         if rate is not None and rate <= 0:
@@ -297,8 +303,8 @@ class Publisher:
 
 def _event_id(entry: dict[str, Any]) -> str | None:
     try:
-        detail = json.loads(entry.get("Detail") or "{}")
+        detail = jsonio.loads(entry.get("Detail") or "{}")
     except (TypeError, ValueError):
         return None
     value = detail.get("event_id") if isinstance(detail, dict) else None
-    return value if isinstance(value, str) else None
+    return value.lower() if isinstance(value, str) else None  # as the processor stores it

@@ -378,6 +378,35 @@ def test_status_reads_alarms_queues_and_metrics_and_flags_a_firing_alarm(stack: 
     assert f"alarm {ours[0]['AlarmName']} is ALARM" in firing.stderr
 
 
+def test_status_leaves_heartbeats_out_of_events_in(stack: Any) -> None:
+    from trade_pipeline.ops.status import _queries
+
+    region = REGIONS[1]
+    queries = _queries(outputs_from_file(stack.path), region)
+    cloudwatch = boto3.client("cloudwatch", region_name=region)
+    now = datetime.now(UTC)
+    # ten events in, three of them heartbeats: on the metrics status reads, as AWS publishes them
+    for query, values in (("events_in", [10.0]), ("heartbeats", [900.0, 1200.0, 1500.0])):
+        metric = queries[query]["Metric"]
+        cloudwatch.put_metric_data(
+            Namespace=metric["Namespace"],
+            MetricData=[
+                {
+                    "MetricName": metric["MetricName"],
+                    "Dimensions": metric["Dimensions"],
+                    "Timestamp": now,
+                    "Value": value,
+                }
+                for value in values
+            ],
+        )
+    assert queries["heartbeats"]["Metric"]["MetricName"] == "HeartbeatLatency"
+    assert queries["heartbeats"]["Stat"] == "SampleCount"
+    document = json.loads(run(stack, "status", "--json").stdout)
+    (status,) = [r for r in document["regions"] if r["region"] == region]
+    assert status["last_hour"]["events_in"] == 7
+
+
 def test_status_runs_where_powertools_is_not_installed(stack: Any) -> None:
     """An operator's machine need not have the `lambda` extra: status reads the processor's
     metric names from a module that imports nothing."""

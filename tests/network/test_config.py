@@ -8,8 +8,9 @@ from typing import Any
 import pytest
 
 from tests.unit.test_cli import run_cli
-from trade_pipeline.config import ConfigError, NetworkMode, PipelineConfig
-from trade_pipeline.config.network import private_subnets
+from trade_pipeline.config.errors import ConfigError
+from trade_pipeline.config.model import PipelineConfig
+from trade_pipeline.config.network import NetworkMode, private_subnets
 
 REGIONS = {"primaryRegion": "us-east-1", "secondaryRegions": ["us-west-2", "eu-west-1"]}
 GOOD = {"us-east-1": "10.40.0.0/20", "us-west-2": "10.41.0.0/20", "eu-west-1": "10.42.0.0/20"}

@@ -15,7 +15,8 @@ from tests.support.order import assert_same_items
 from tests.support.plans import policy_doc
 from trade_pipeline import resource_types as rt
 from trade_pipeline.commands.network_report import network_summary, vpc_monthly_cost
-from trade_pipeline.config import ConfigError, PipelineConfig
+from trade_pipeline.config.errors import ConfigError
+from trade_pipeline.config.model import PipelineConfig
 from trade_pipeline.preview import Plan, run_preview
 
 REGIONS = ("us-east-1", "us-west-2", "eu-west-1")

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from trade_pipeline.config import PipelineConfig
+from trade_pipeline.config.model import PipelineConfig
 from trade_pipeline.preview import Plan, run_preview
 
 

@@ -96,43 +96,27 @@ def test_removing_eventbridges_queue_statement_fails_the_dead_letter_call(
     assert '"Principal": {"Service": "events.amazonaws.com"}' in message
 
 
-def test_the_detectors_kms_statement_is_what_decrypting_the_stream_needs(
+def test_the_prod_detector_decrypts_its_stream_and_fails_without_its_kms_statement(
     plans: dict[str, Plan],
 ) -> None:
-    """Give the prod detector the statement issue 19 part 2 adds, then take it away again."""
+    """The prod detector's role decrypts its region's table key; take the statement away and
+    the rule fails naming the stream's decrypt (the Done-when of issue 19)."""
     prod = plans["prod"]
+    assert violations(prod) == []
     (key,) = [k for k in prod.by_type("aws:kms/key:Key") if k.name == "table-us-east-1-key"]
-    statement = {
-        "Sid": "TableKeyForStream",
-        "Effect": "Allow",
-        "Action": "kms:Decrypt",
-        "Resource": key.outputs["arn"],
-    }
-    fixed = copy.deepcopy(prod)
-    (policy,) = [
-        p
-        for p in fixed.by_type("aws:iam/rolePolicy:RolePolicy")
-        if p.name == "conflicts-us-east-1-role-policy"
-    ]
-    document = json.loads(policy.inputs["policy"])
-    document["Statement"].append(statement)
-    policy.inputs["policy"] = json.dumps(document)
 
-    def denied_decrypts(plan: Plan) -> set[str]:
-        return {
-            v.request.region
-            for v in check_plan(plan)
-            if v.request.action == "kms:Decrypt" and not v.decision.allowed
-        }
-
-    assert "us-east-1" not in denied_decrypts(fixed)
     removed = edit_policy(
-        fixed,
+        prod,
         "aws:iam/rolePolicy:RolePolicy",
         "conflicts-us-east-1-role-policy",
         lambda s: s.get("Sid") != "TableKeyForStream",
     )
-    assert "us-east-1" in denied_decrypts(removed)
+
+    (message,) = violations(removed)
+    assert message.startswith(
+        "stream-mapping-decrypts-cmk-stream in us-east-1: role trade-conflicts-prod-us-east-1 "
+        f"cannot kms:Decrypt on {key.outputs['arn']}"
+    ), message
 
 
 def test_every_known_gap_is_still_found_somewhere(plans: dict[str, Plan]) -> None:

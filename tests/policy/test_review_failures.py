@@ -15,7 +15,7 @@ import pytest
 from tests.support.plans import named, processor, processor_policy
 from tests.support.rules import drop, edit_policy
 from trade_pipeline import resource_types as rt
-from trade_pipeline.config import PipelineConfig
+from trade_pipeline.config.model import PipelineConfig
 from trade_pipeline.policies import ComplianceReport, evaluate_plan, rule_by_name
 from trade_pipeline.preview import Plan
 from trade_pipeline.providers import AWSProviderManager

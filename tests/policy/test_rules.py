@@ -17,7 +17,7 @@ import pytest
 from tests.support.plans import named, processor_policy
 from tests.support.rules import drop, edit_policy, run_rule
 from trade_pipeline import resource_types as rt
-from trade_pipeline.config import supported_python_runtimes
+from trade_pipeline.config.types import supported_python_runtimes
 from trade_pipeline.policies import RULES, Severity, evaluate_plan, rule_by_name
 from trade_pipeline.preview import Plan
 from trade_pipeline.resource_types import (
@@ -242,6 +242,8 @@ def _endpoint_policy_everything(plan: Plan) -> None:
     )
 
 
+_FAILOVER: dict[str, Any] = {"trade-pipeline:failoverEnabled": True}
+
 CASES: dict[str, Case] = {
     "lambda-tracing-active": Case(
         _set(FUNCTION, "tracingConfig", {"mode": "PassThrough"}), expect="PassThrough"
@@ -251,7 +253,10 @@ CASES: dict[str, Case] = {
     "lambda-arm64": Case(_set(FUNCTION, "architectures", ["x86_64"]), expect="x86_64"),
     "lambda-reserved-concurrency": Case(
         _pop(FUNCTION, "reservedConcurrentExecutions"),
-        config={"trade-pipeline:lambdaReservedConcurrency": 50},
+        config={
+            "trade-pipeline:lambdaReservedConcurrency": 50,
+            "trade-pipeline:conflictDetectorReservedConcurrency": 5,
+        },
         expect="unreserved pool",
     ),
     "lambda-no-secrets-in-environment": Case(_secret_in_environment, expect="DB_PASSWORD"),
@@ -418,6 +423,12 @@ CASES: dict[str, Case] = {
             p, "pipeline-us-east-1-role-policy", "DeadLetterAndFailureQueues"
         ),
         expect="role trade-processor-dev-us-east-1 cannot sqs:SendMessage",
+    ),
+    # more failing cases of the failover rules: tests/policy/test_failover_rules.py
+    "global-endpoint-replication-role": Case(
+        lambda p: _drop_statement(p, "failover-role-policy", "EndpointManagedRules"),
+        config=_FAILOVER,
+        expect="role lacks events:putrule",
     ),
 }
 

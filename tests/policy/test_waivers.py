@@ -15,7 +15,9 @@ from rich.console import Console
 
 from trade_pipeline import resource_types as rt
 from trade_pipeline.commands.common import EXIT_CONFIG_ERROR
-from trade_pipeline.config import ConfigError, PipelineConfig, PolicyWaiver
+from trade_pipeline.config.errors import ConfigError
+from trade_pipeline.config.items import PolicyWaiver
+from trade_pipeline.config.model import PipelineConfig
 from trade_pipeline.policies import (
     Outcome,
     WaiverError,

@@ -1,8 +1,10 @@
 """Canary items (``trade-pipeline verify``'s probes) expire and stay out of every trading index.
 
-The producer marks a canary with ``source`` ``trading.canary``; the processor gives its item
-``expires_at`` (the table's TTL attribute) and no index key attribute. Trade items never carry
-``expires_at``: a trade record must not expire.
+A canary has the canary's shape (``source`` ``trading.canary``, an ``OrderPlaced`` of account
+and symbol ``CANARY`` with an order id starting ``CANARY-``: what ``verify`` and the heartbeat
+send); the processor gives its item ``expires_at`` (the table's TTL attribute) and no index key
+attribute. The source is reserved: any other event with it is rejected, so trade items never
+carry ``expires_at``: a trade record must not expire.
 """
 
 from __future__ import annotations
@@ -11,16 +13,19 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from trade_processor.models import InvalidEventError, RejectReason
 from trade_processor.processor import EventProcessor, Outcome
-from trade_processor.storage import item_for
+from trade_processor.storage import item_for, trade_guard_for
 from trade_processor.table_schema import (
     CANARY_SOURCE,
     EXPIRES_AT,
     GLOBAL_SECONDARY_INDEXES,
     canary_expires_at,
+    is_canary,
 )
 from trade_processor.validation import parse_event
 from trade_producer.canary import valid_canary
@@ -32,8 +37,12 @@ INDEX_ATTRIBUTES = {
 }
 
 
+CANARY_DETAIL = {"account_id": "CANARY", "symbol": "CANARY", "order_id": "CANARY-eu-west-1-1a2b"}
+
+
 def canary(detail_type: str = "OrderPlaced", **detail: Any) -> dict[str, Any]:
-    event = make_event(detail_type, **detail)
+    """An event of the canary's shape (``detail`` overrides any part of it)."""
+    event = make_event(detail_type, **{**CANARY_DETAIL, **detail})
     event["source"] = CANARY_SOURCE
     return event
 
@@ -103,9 +112,14 @@ def test_no_trading_item_carries_expires_at(detail_type: str, suffix: str) -> No
     source = f"trading.{suffix}"
     event = make_event(detail_type)
     event["source"] = source
+    if source == CANARY_SOURCE:  # a trade claiming the canary's source is refused, not expired
+        with pytest.raises(InvalidEventError) as refused:
+            parse_event(event)
+        assert refused.value.reason is RejectReason.RESERVED_SOURCE
+        return
     item = item_for(parse_event(event))
-    assert (EXPIRES_AT in item) == (source == CANARY_SOURCE)
-    assert bool(INDEX_ATTRIBUTES & set(item)) == (source != CANARY_SOURCE)
+    assert EXPIRES_AT not in item
+    assert set(item) >= INDEX_ATTRIBUTES
 
 
 def test_a_trade_item_never_expires() -> None:
@@ -113,3 +127,86 @@ def test_a_trade_item_never_expires() -> None:
         item = item_for(parse_event(make_event(detail_type)))
         assert EXPIRES_AT not in item
         assert set(item) >= INDEX_ATTRIBUTES
+
+
+# Events that claim the canary's source without its shape: each one is a way a producer's real
+# order or trade could have been given a TTL (and deleted a day later) before the source was
+# reserved.
+NOT_CANARIES: list[tuple[str, dict[str, Any]]] = [
+    ("TradeExecuted", {}),  # a trade: its trade guard would never have expired
+    ("OrderCancelled", {}),
+    ("OrderPlaced", {"account_id": "ACC-1"}),
+    ("OrderPlaced", {"symbol": "AAPL"}),
+    ("OrderPlaced", {"order_id": "ORD-1"}),
+    ("OrderPlaced", {"order_id": "canary-eu-west-1-1a2b"}),  # the prefix is case-sensitive
+    ("OrderPlaced", {"order_id": "CANARY"}),  # no dash: not the prefix
+    ("OrderPlaced", {"account_id": ...}),  # missing fields cannot make a canary either
+    ("OrderPlaced", {"order_id": 7}),
+]
+
+
+@pytest.mark.parametrize(("detail_type", "overrides"), NOT_CANARIES)
+def test_the_canary_source_is_reserved_for_the_canary_shape(
+    detail_type: str, overrides: dict[str, Any], aws: Aws, processor: EventProcessor
+) -> None:
+    event = canary(detail_type, **overrides)
+
+    result = processor.process(event)
+
+    assert result.outcome is Outcome.REJECTED
+    assert aws.all_items() == []  # no item, no trade guard
+    [message] = aws.rejections()
+    assert message["reason_code"] == "reserved_source"
+    [source_error] = [error for error in message["errors"] if error["field"] == "source"]
+    assert "reserved for canaries" in source_error["rule"]
+    assert message["event"] == event
+
+
+@pytest.mark.parametrize(
+    "order_id",
+    [
+        "CANARY-eu-west-1-0123456789ab",  # verify's probe
+        "CANARY-HEARTBEAT-eu-west-1-0123456789ab",  # the heartbeat's, same shape
+    ],
+)
+def test_canary_shaped_events_expire(order_id: str, aws: Aws, processor: EventProcessor) -> None:
+    probe = canary(order_id=order_id)
+
+    assert processor.process(probe).outcome is Outcome.STORED
+
+    item = aws.item(probe["detail"]["event_id"])
+    assert item is not None and EXPIRES_AT in item
+    assert not INDEX_ATTRIBUTES & set(item)
+
+
+def test_a_canary_shaped_but_invalid_event_is_rejected_for_its_field() -> None:
+    # verify's deliberately invalid canary: the shape holds, its quantity does not
+    with pytest.raises(InvalidEventError) as refused:
+        parse_event(canary(quantity="0"))
+
+    assert refused.value.reason is RejectReason.INVALID_DETAIL
+    assert [error.field for error in refused.value.errors] == ["detail.quantity"]
+
+
+def test_the_producers_canary_has_the_processors_canary_shape() -> None:
+    entry = valid_canary(REGION, datetime(2026, 3, 2, tzinfo=UTC))
+    detail = json.loads(entry.detail_json())
+
+    assert is_canary(
+        source=entry.source,
+        detail_type=entry.detail_type,
+        account_id=detail["account_id"],
+        symbol=detail["symbol"],
+        order_id=detail["order_id"],
+    )
+
+
+def test_the_trade_guard_of_an_expiring_item_expires_with_it() -> None:
+    trade = item_for(parse_event(make_event("TradeExecuted")))
+    expiring = {**trade, EXPIRES_AT: {"N": "1772544600"}}
+
+    guard = trade_guard_for(expiring)
+    plain = trade_guard_for(trade)
+
+    assert guard is not None and guard[EXPIRES_AT] == {"N": "1772544600"}
+    assert plain is not None and EXPIRES_AT not in plain

@@ -88,6 +88,19 @@ def test_a_modify_that_changes_nothing_yields_nothing(detector: ConflictDetector
     assert aws.rejections() == []
 
 
+@pytest.mark.parametrize("image", ["NewImage", "OldImage"])
+def test_a_heartbeat_item_is_never_a_conflict(
+    image: str, detector: ConflictDetector, aws: Aws
+) -> None:
+    batch = recorded_batch()
+    change = batch["Records"][0]["dynamodb"]
+    change[image]["source"] = {"S": "trading.canary"}
+    change[image]["order_id"] = {"S": "CANARY-HEARTBEAT-us-west-2-d32c5kddcf5bb8c3"}
+
+    assert detector.handle(batch) == {"batchItemFailures": []}
+    assert aws.rejections() == []
+
+
 def test_a_record_without_images_fails_from_its_sequence_number_on(
     detector: ConflictDetector, aws: Aws
 ) -> None:

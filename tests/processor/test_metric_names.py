@@ -9,6 +9,7 @@ from trade_processor.metric_names import (
     NAMESPACE,
     PROCESSOR_SERVICE,
     REASON_DIMENSION,
+    REGION_DIMENSION,
     SERVICE_DIMENSION,
     MetricName,
 )
@@ -35,6 +36,9 @@ def test_every_metric_name_is_emitted_under_its_namespace_and_service() -> None:
             assert namespace == NAMESPACE, metric
             keys = {name for name, _ in dimensions}
             assert (SERVICE_DIMENSION, service) in dimensions, metric
-            extra = {REASON_DIMENSION} if metric == MetricName.REJECTED_BY_REASON else set()
+            extra = {
+                MetricName.REJECTED_BY_REASON: {REASON_DIMENSION},
+                MetricName.HEARTBEAT_LATENCY: {REGION_DIMENSION},
+            }.get(metric, set())
             assert keys == {SERVICE_DIMENSION, *extra}, metric
     assert emitted == names

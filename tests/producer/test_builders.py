@@ -26,6 +26,7 @@ from tests.processor.support import ACCOUNT, REGION, TABLE, create_trade_table
 from trade_processor.processor import EventProcessor, Outcome
 from trade_processor.rejections import RejectedEventQueue
 from trade_processor.storage import TradeEventStore
+from trade_processor.validation import DEFAULT_WINDOW
 from trade_producer import (
     InvalidEventError,
     TradingEventEntry,
@@ -49,7 +50,24 @@ def processor() -> Iterator[EventProcessor]:
         sqs = boto3.client("sqs", region_name=REGION)
         create_trade_table(dynamodb)
         url = sqs.create_queue(QueueName="rejected")["QueueUrl"]
-        yield EventProcessor(TradeEventStore(dynamodb, TABLE), RejectedEventQueue(url, lambda: sqs))
+        yield EventProcessor(
+            TradeEventStore(dynamodb, TABLE),
+            RejectedEventQueue(url, lambda: sqs),
+            clock=lambda: PROCESSED_AT,  # a fixed "now": the occurred_at window does not move
+        )
+
+
+PROCESSED_AT = datetime.now(UTC)
+"""When the processor handles every event of this module: fixed once, so that the window does
+not move during a run and an event built "now" (no occurred_at) is inside it."""
+
+
+def in_default_window(occurred_at: str) -> bool:
+    """Whether the processor's default ``occurred_at`` window around :data:`PROCESSED_AT`
+    admits this time (``max_age_days`` back, ``max_ahead_seconds`` ahead)."""
+    when = datetime.fromisoformat(occurred_at.replace("Z", "+00:00"))
+    earliest = PROCESSED_AT - timedelta(days=DEFAULT_WINDOW.max_age_days)
+    return earliest <= when <= PROCESSED_AT + timedelta(seconds=DEFAULT_WINDOW.max_ahead_seconds)
 
 
 def delivered(event: TradingEventEntry) -> dict[str, Any]:
@@ -143,6 +161,11 @@ def test_whatever_a_builder_returns_the_processor_stores(
         assert refused.errors and all(e.field.startswith("detail") for e in refused.errors)
         return
     result = processor.process(delivered(event))
+    if not in_default_window(event.detail["occurred_at"]):
+        # a builder cannot know the stack's window (a config key): the processor refuses it
+        assert result.outcome is Outcome.REJECTED, result
+        assert result.reason and result.reason.startswith("detail.occurred_at: "), result
+        return
     assert result.outcome is Outcome.STORED, result
     assert result.event_id == event.event_id
 
@@ -216,8 +239,14 @@ valid_numbers = st.decimals(min_value=Decimal("0.000001"), max_value=Decimal("1e
     order_id=valid_ids,
     quantity=valid_numbers,
     price=valid_numbers,
+    # inside the processor's default occurred_at window around PROCESSED_AT (the edges and
+    # years outside it: tests/processor/test_canonical_keys.py)
     occurred_at=st.datetimes(
-        min_value=datetime(1970, 1, 2), max_value=datetime(9998, 1, 1), timezones=st.just(UTC)
+        min_value=(PROCESSED_AT - timedelta(days=DEFAULT_WINDOW.max_age_days - 1)).replace(
+            tzinfo=None
+        ),
+        max_value=PROCESSED_AT.replace(tzinfo=None),
+        timezones=st.just(UTC),
     ),
 )
 def test_valid_inputs_always_build_and_are_stored(

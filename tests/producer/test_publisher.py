@@ -24,6 +24,10 @@ from trade_producer import (
     order_cancelled,
 )
 from trade_producer import publisher as publisher_module
+from trade_producer.endpoint import endpoint_id_from_url
+
+# An endpoint URL in the shape DescribeEndpoint answers; producers pass the id it gives.
+ENDPOINT_ID = endpoint_id_from_url("https://abcde.veo.endpoint.events.amazonaws.com")
 
 
 def client() -> Any:
@@ -170,9 +174,9 @@ def test_the_endpoint_id_goes_in_every_request_when_sigv4a_is_available(
             return {"FailedEntryCount": 0, "Entries": [{"EventId": "1"}] * len(request["Entries"])}
 
     events = [order_cancelled(order_id=f"O-{i}", account_id="A", symbol="X") for i in range(11)]
-    publisher = Publisher(Recording(), event_bus="trade-bus", endpoint_id="abcde.veo")  # type: ignore[arg-type]
+    publisher = Publisher(Recording(), event_bus="trade-bus", endpoint_id=ENDPOINT_ID)  # type: ignore[arg-type]
     assert publisher.publish(events).ok
-    assert [r["EndpointId"] for r in requests] == ["abcde.veo", "abcde.veo"]
+    assert [r["EndpointId"] for r in requests] == [ENDPOINT_ID, ENDPOINT_ID]
     assert {e["EventBusName"] for r in requests for e in r["Entries"]} == {"trade-bus"}
 
 
@@ -183,9 +187,17 @@ def test_a_real_client_without_the_crt_extra_fails_once_not_five_times(
         pytest.skip("awscrt is installed: botocore can sign SigV4a")
     monkeypatch.setattr(publisher_module, "sigv4a_available", lambda: True)
     event = order_cancelled(order_id="O", account_id="A", symbol="X")
-    result = Publisher(client(), endpoint_id="abcde.veo", sleep=lambda _: None).publish([event])
+    result = Publisher(client(), endpoint_id=ENDPOINT_ID, sleep=lambda _: None).publish([event])
     assert [f.error_code for f in result.failed] == ["MissingDependencyException"]
     assert result.requests == 1
+
+
+def test_an_endpoint_name_in_place_of_its_id_is_refused_before_any_request(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(publisher_module, "sigv4a_available", lambda: True)
+    with pytest.raises(ValueError, match=r"'trade-events-prod' is not an EventBridge endpoint id"):
+        Publisher(client(), endpoint_id="trade-events-prod")
 
 
 def test_without_the_crt_extra_an_endpoint_is_refused_in_one_line(
@@ -193,7 +205,7 @@ def test_without_the_crt_extra_an_endpoint_is_refused_in_one_line(
 ) -> None:
     monkeypatch.setattr(botocore.compat, "HAS_CRT", False)
     with pytest.raises(SigV4aUnavailableError, match=r"pip install 'botocore\[crt\]'") as refused:
-        Publisher(client(), endpoint_id="abcde.veo")
+        Publisher(client(), endpoint_id=ENDPOINT_ID)
     assert "\n" not in str(refused.value)
 
 

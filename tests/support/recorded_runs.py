@@ -153,6 +153,7 @@ def _drill_outputs(outputs: dict[str, Any], folder: Path) -> Path:
     )["HealthCheck"]["Id"]
     endpoint = {
         "id": "abcde12345.veo",
+        "name": "recorded",
         "arn": f"arn:aws:events:{primary}:123456789012:endpoint/recorded",
         "url": "https://abcde12345.veo.endpoint.events.amazonaws.com",
         "regions": [primary, secondary],

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.unit.test_cli import run_cli
-from trade_pipeline.config import PipelineConfig
+from trade_pipeline.config.model import PipelineConfig
 
 MINIMAL = "config:\n  trade-pipeline:primaryRegion: us-east-1\n"
 

@@ -77,7 +77,7 @@ def test_bad_config_exits_non_zero_with_one_line_naming_the_key(
 def test_bad_config_stops_before_any_resource_is_registered(
     dev_stack_config: dict[str, Any],
 ) -> None:
-    from trade_pipeline.config import ConfigError
+    from trade_pipeline.config.errors import ConfigError
     from trade_pipeline.preview import run_preview
 
     registered: list[object] = []

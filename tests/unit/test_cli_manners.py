@@ -12,7 +12,7 @@ from rich.console import Console
 
 from trade_pipeline.commands.plan_summary import _region_cells
 from trade_pipeline.commands.preview import _render
-from trade_pipeline.config import PipelineConfig
+from trade_pipeline.config.model import PipelineConfig
 from trade_pipeline.policies import RULES, compliance_table, evaluate_plan
 from trade_pipeline.preview import Plan, run_preview
 

@@ -6,13 +6,10 @@ from typing import Any
 
 import pytest
 
-from trade_pipeline.config import (
-    ConfigError,
-    EncryptionMode,
-    PipelineConfig,
-    newest_python_runtime,
-    supported_python_runtimes,
-)
+from trade_pipeline.config.errors import ConfigError
+from trade_pipeline.config.items import EncryptionMode
+from trade_pipeline.config.model import PipelineConfig
+from trade_pipeline.config.types import newest_python_runtime, supported_python_runtimes
 
 BASE = {"primaryRegion": "us-east-1", "secondaryRegions": ["us-west-2", "eu-west-1"]}
 
@@ -162,6 +159,21 @@ def test_environment_wins_over_stack_config() -> None:
             "at least 10 characters",
         ),
         ({**BASE, "tags": {"aws:owner": "x"}}, {}, "tags", "reserved"),
+        ({**BASE, "logLevel": "TRACE"}, {}, "logLevel", "TRACE is not accepted"),
+        (
+            # 451 + 450 fails in a default account: 99 would stay unreserved
+            {**BASE, "lambdaReservedConcurrency": 451, "conflictDetectorReservedConcurrency": 450},
+            {},
+            "lambdaReservedConcurrency",
+            "(451) + conflictDetectorReservedConcurrency (450) = 901 per region leaves less than "
+            "the 100 unreserved Lambda requires of lambdaAccountConcurrencyQuota (1000)",
+        ),
+        (
+            {**BASE, "lambdaReservedConcurrency": 200, "lambdaAccountConcurrencyQuota": 250},
+            {},
+            "lambdaReservedConcurrency",
+            "reserve at most 150 in all",
+        ),
     ],
 )
 def test_each_bad_value_gets_one_line_naming_key_value_and_rule(
@@ -174,6 +186,25 @@ def test_each_bad_value_gets_one_line_naming_key_value_and_rule(
     assert key in line
     assert rule in line
     assert "Traceback" not in line and "\n" not in line
+
+
+@pytest.mark.parametrize(
+    ("processor", "detector", "quota"), [(900, None, 1000), (450, 450, 1000), (1900, 0, 2000)]
+)
+def test_reserved_concurrency_that_leaves_100_unreserved_is_accepted(
+    processor: int, detector: int | None, quota: int
+) -> None:
+    values = {"lambdaReservedConcurrency": processor, "lambdaAccountConcurrencyQuota": quota}
+    if detector:
+        values["conflictDetectorReservedConcurrency"] = detector
+    config = PipelineConfig.from_sources({**BASE, **values}, environ={})
+    assert config.conflict_detector_reserved_concurrency == (detector or None)
+
+
+def test_the_detector_reserves_nothing_by_default() -> None:
+    config = PipelineConfig.from_sources({**BASE, "lambdaReservedConcurrency": 100}, environ={})
+    assert config.conflict_detector_reserved_concurrency is None
+    assert config.lambda_account_concurrency_quota == 1000
 
 
 def test_several_bad_values_are_all_reported() -> None:
@@ -222,10 +253,12 @@ def test_program_reads_config_the_way_the_pulumi_cli_hands_it_over(
         ),
     )
     # When the program loads its config
-    config = config_from_pulumi(environ={})
+    config, announcements = config_from_pulumi(environ={})
     # Then it sees every key of its namespace, typed, and ignores other namespaces
     assert config.regions == ("eu-west-1", "eu-central-1")
     assert config.lambda_memory_mb == 512
+    assert announcements == ()  # no environment variable changed anything
+    assert announcements == ()  # no environment variable changed anything
 
 
 @pytest.mark.parametrize(

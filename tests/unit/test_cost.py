@@ -17,7 +17,8 @@ import pytest
 from tests.support.plans import build, processor, regions_env, single
 from trade_pipeline import resource_types as rt
 from trade_pipeline.commands.cost import VOLUME_ENV, VOLUME_KEY
-from trade_pipeline.config import ConfigError, PipelineConfig
+from trade_pipeline.config.errors import ConfigError
+from trade_pipeline.config.model import PipelineConfig
 from trade_pipeline.cost.model import Estimate, estimate, floor_estimate
 from trade_pipeline.cost.plan_facts import read_plan
 from trade_pipeline.cost.prices import PRICES, price_of

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
 from pathlib import Path
+from typing import Any
 
+import pulumi
 import yaml
+
+from trade_pipeline.placeholders import reserved_domain
+from trade_pipeline.stack import config_from_pulumi
 
 REPO = Path(__file__).resolve().parents[2]
 # Pulumi.prod.yaml's own comment: "Replace these with your on-call address and your paging
@@ -38,3 +44,44 @@ def test_the_paging_endpoint_is_set_as_a_secret() -> None:
     (endpoint,) = [s for s in _config_sets(_deploy_block()) if "alarmHttpsEndpoints" in str(s)]
 
     assert "--secret" in endpoint
+
+
+# Values a user puts where the README writes a <placeholder>.
+_FILLED = {"<your-firm-domain>": "acme-trading.io", "<key>": "R0123456789ABCDEF"}
+
+
+def _followed() -> tuple[dict[str, Any], list[str]]:
+    """Pulumi.prod.yaml after the README's `pulumi config set` lines, as the engine hands it
+    to the program: (config, secret keys). `--path 'k[i]'` sets entry i of the list k."""
+    config = dict(yaml.safe_load((REPO / "Pulumi.prod.yaml").read_text())["config"])
+    secret: list[str] = []
+    for argv in _config_sets(_deploy_block()):
+        path, value = [a for a in argv[3:] if not a.startswith("-")]
+        for placeholder, filled in _FILLED.items():
+            value = value.replace(placeholder, filled)
+        key, index = re.fullmatch(r"(.+?)(?:\[(\d+)\])?", path).groups()  # type: ignore[union-attr]
+        if index is None:
+            config[key] = value
+        else:
+            entries = list(config.get(key) or [])
+            entries[int(index)] = value
+            config[key] = entries
+        if "--secret" in argv:
+            secret.append(key)
+    return config, secret
+
+
+def test_following_the_deploy_steps_leaves_no_placeholder_a_deployment_refuses(
+    real_engine: Any,
+) -> None:
+    config, secret = _followed()
+    assert not any("<" in str(v) for v in config.values())
+    pulumi.runtime.set_all_config(
+        {k: v if isinstance(v, str) else json.dumps(v) for k, v in config.items()}, secret
+    )
+
+    deployed = config_from_pulumi({}).config  # a real engine: placeholders would be refused here
+
+    assert deployed.is_secret("alarm_https_endpoints")
+    assert not [e for e in (*deployed.alarm_emails, *deployed.alarm_https_endpoints)
+                if reserved_domain(e)]  # fmt: skip

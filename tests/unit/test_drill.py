@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.unit.test_operator_commands import OUTPUTS
 from trade_pipeline.ops.drill import DrillPlan, DrillResult, Probe, plan_drill
-from trade_pipeline.ops.outputs import OutputsError, StackOutputs
+from trade_pipeline.ops.outputs import OutputsError, StackOutputs, outputs_from_file
 
 ENDPOINT = {
     "id": "abcde.veo",
+    "name": "trade-events-prod",
     "arn": "arn:aws:events:us-east-1:123456789012:endpoint/trade-events-prod",
     "url": "https://abcde.veo.endpoint.events.amazonaws.com",
     "regions": ["us-east-1", "eu-west-1"],
@@ -39,7 +42,6 @@ def test_the_plan_reads_the_outputs() -> None:
     ("change", "says"),
     [
         ({"healthCheckId": None}, "globalEndpoint.healthCheckId: not in the outputs"),
-        ({"id": "trade-events-prod"}, "globalEndpoint.id 'trade-events-prod': not an endpoint id"),
         ({"regions": ["us-east-1"]}, "globalEndpoint.regions ['us-east-1']: must be the primary"),
         ({"regions": ["us-east-1", "ap-south-1"]}, "both among the stack's regions"),
     ],
@@ -48,6 +50,19 @@ def test_the_plan_refuses_outputs_a_drill_cannot_use(change: dict[str, Any], say
     with pytest.raises(OutputsError) as refused:
         plan_drill(outputs(**change))
     assert says in str(refused.value)
+
+
+def test_outputs_with_the_endpoint_name_for_its_id_are_refused_on_reading(tmp_path: Path) -> None:
+    """The id the drill sends to must be PutEvents' EndpointId (botocore's pattern), not the
+    endpoint's name, which the provider's resource id is: refused before any drill starts."""
+    path = tmp_path / "outputs.json"
+    path.write_text(
+        json.dumps({**OUTPUTS, "globalEndpoint": {**ENDPOINT, "id": "trade-events-prod"}})
+    )
+    with pytest.raises(
+        OutputsError, match=r"globalEndpoint\.id: endpoint id 'trade-events-prod' is not"
+    ):
+        outputs_from_file(path)
 
 
 def test_without_failover_there_is_nothing_to_drill() -> None:

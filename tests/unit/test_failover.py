@@ -4,23 +4,34 @@ the failover region's bus; off, none of its resources or outputs exist."""
 from __future__ import annotations
 
 import json
+import re
+import tempfile
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 import pytest
+from botocore.endpoint_provider import EndpointProvider
+from botocore.loaders import Loader
 
 from tests.support.plans import build, policy_doc, single
+from trade_pipeline.ops.outputs import OutputsError, outputs_from_file
 from trade_pipeline.policies import evaluate_plan
 from trade_pipeline.policies.model import Outcome
-from trade_pipeline.preview import Plan
+from trade_pipeline.preview import MOCK_ACCOUNT_ID, Plan
 from trade_pipeline.resource_types import (
     ALARM,
     BUS,
     EVENT_ENDPOINT,
+    EVENT_RULE,
     HEALTH_CHECK,
     IAM_POLICY,
     ROLE,
     ROLE_POLICY,
 )
+from trade_pipeline.routing import unmatched_field
+from trade_producer.canary import CANARY_SOURCE
+from trade_producer.endpoint import endpoint_id_from_url
 
 PRIMARY, FIRST_SECONDARY, OTHER = "us-east-1", "us-west-2", "eu-west-1"
 ON = {"TRADE_PIPELINE_FAILOVER_ENABLED": "true"}
@@ -34,6 +45,12 @@ def on(dev_stack_config: dict[str, Any], lambda_artifact: Any) -> Plan:
 @pytest.fixture(scope="module")
 def off(dev_stack_config: dict[str, Any], lambda_artifact: Any) -> Plan:
     return build(dev_stack_config, lambda_artifact)
+
+
+def write_json(document: dict[str, Any]) -> Path:
+    path = Path(tempfile.mkdtemp()) / "outputs.json"
+    path.write_text(json.dumps(document))
+    return path
 
 
 def bus_arn(plan: Plan, region: str) -> str:
@@ -57,14 +74,35 @@ def test_the_endpoint_spans_exactly_the_primary_bus_and_the_first_secondarys(on:
     assert len(on.by_type(EVENT_ENDPOINT)) == 1
 
 
-def test_the_endpoint_role_puts_to_those_two_buses_and_nothing_else(on: Plan) -> None:
-    doc = endpoint_role_policy(on)
-    (statement,) = doc["Statement"]
-    assert statement["Action"] == ["events:PutEvents"]
-    assert sorted(statement["Resource"]) == sorted(
-        [bus_arn(on, PRIMARY), bus_arn(on, FIRST_SECONDARY)]
+def managed_rules(plan: Plan, region: str) -> str:
+    """The ARN pattern of the rules EventBridge manages on a bus for replication."""
+    bus = single(plan, BUS, region)
+    return (
+        f"arn:aws:events:{region}:{MOCK_ACCOUNT_ID}:rule/{bus.inputs['name']}/"
+        "GlobalEndpointManagedRule-*"
     )
+
+
+def test_the_endpoint_role_replicates_to_those_two_buses_and_nothing_else(on: Plan) -> None:
+    doc = endpoint_role_policy(on)
+    rules, buses, pass_role = doc["Statement"]
+    assert sorted(rules["Action"]) == [
+        "events:DeleteRule",
+        "events:PutRule",
+        "events:PutTargets",
+        "events:RemoveTargets",
+    ]
+    assert rules["Resource"] == sorted(
+        [managed_rules(on, PRIMARY), managed_rules(on, FIRST_SECONDARY)]
+    )
+    assert buses["Action"] == ["events:PutEvents"]
+    assert sorted(buses["Resource"]) == sorted([bus_arn(on, PRIMARY), bus_arn(on, FIRST_SECONDARY)])
     (role,) = [r for r in on.by_type(ROLE) if r.inputs["name"].startswith("trade-endpoint")]
+    assert pass_role["Action"] == ["iam:PassRole"]
+    assert pass_role["Resource"] == [role.outputs["arn"]]
+    assert pass_role["Condition"] == {
+        "StringEquals": {"iam:PassedToService": "events.amazonaws.com"}
+    }
     trust = json.loads(role.inputs["assumeRolePolicy"])
     assert trust["Statement"][0]["Principal"] == {"Service": "events.amazonaws.com"}
 
@@ -91,17 +129,109 @@ def test_the_health_check_follows_an_alarm_in_the_primary_region_on_the_primary_
     assert check.inputs["tags"]["Name"] == alarm.inputs["name"]
 
 
+def test_silence_in_the_primary_is_unhealthy(on: Plan) -> None:
+    """No data (the primary bus stopped delivering) is an outage: the alarm breaches and the
+    check, which evaluates the metric itself, reads insufficient data as Unhealthy."""
+    check = single(on, HEALTH_CHECK, PRIMARY)
+    (alarm,) = [
+        a for a in on.by_type(ALARM) if a.inputs["name"] == check.inputs["cloudwatchAlarmName"]
+    ]
+    assert alarm.inputs["treatMissingData"] == "breaching"
+    assert check.inputs["insufficientDataHealthStatus"] == "Unhealthy"
+    # Besides it, only the alarms on what the heartbeat keeps fed page on silence: its own
+    # arrival and the replication it causes (each spec says why).
+    others = [a for a in on.by_type(ALARM) if a is not alarm]
+    breaching = {
+        a.inputs["metricName"] for a in others if a.inputs["treatMissingData"] == "breaching"
+    }
+    assert breaching == {"HeartbeatLatency", "ReplicationLatency"}
+
+
+def test_the_heartbeat_shape_feeds_the_health_metric(on: Plan) -> None:
+    """A canary-shaped OrderPlaced (the heartbeat's shape) matches the rule the health alarm
+    watches, on the primary bus: every such event feeds its metric."""
+    check = single(on, HEALTH_CHECK, PRIMARY)
+    (alarm,) = [
+        a for a in on.by_type(ALARM) if a.inputs["name"] == check.inputs["cloudwatchAlarmName"]
+    ]
+    (rule,) = [
+        r
+        for r in on.by_type(EVENT_RULE)
+        if r.region == PRIMARY and r.inputs["name"] == alarm.inputs["dimensions"]["RuleName"]
+    ]
+    assert rule.inputs["eventBusName"] == alarm.inputs["dimensions"]["EventBusName"]
+    heartbeat = {"source": CANARY_SOURCE, "detail-type": "OrderPlaced", "detail": {}}
+    assert unmatched_field(json.loads(rule.inputs["eventPattern"]), heartbeat) is None
+
+
+def test_the_health_check_is_tied_to_every_alarm_setting_route53_copies(on: Plan) -> None:
+    check = single(on, HEALTH_CHECK, PRIMARY)
+    (alarm,) = [
+        a for a in on.by_type(ALARM) if a.inputs["name"] == check.inputs["cloudwatchAlarmName"]
+    ]
+    members = Loader().load_service_model("route53", "service-2")["shapes"][
+        "CloudWatchAlarmConfiguration"
+    ]["members"]
+    triggers = check.inputs["triggers"]
+    assert sorted(triggers) == sorted(m[0].lower() + m[1:] for m in members)
+    assert json.loads(triggers["threshold"]) == alarm.inputs["threshold"]
+    assert json.loads(triggers["dimensions"]) == alarm.inputs["dimensions"]
+    assert json.loads(triggers["period"]) == alarm.inputs["period"]
+
+
 def test_the_health_check_status_is_alarmed_in_us_east_1_on_that_check(on: Plan) -> None:
     (status,) = [a for a in on.by_type(ALARM) if a.inputs["namespace"] == "AWS/Route53"]
     assert status.region == "us-east-1"
     assert status.inputs["dimensions"] == {"HealthCheckId": single(on, HEALTH_CHECK, PRIMARY).id}
 
 
+def resolved_host(endpoint_id: str) -> str:
+    """The host botocore sends ``PutEvents(EndpointId=endpoint_id)`` to, by its own endpoint
+    rules for EventBridge (what a producer's client does; no request is made)."""
+    loader = Loader()
+    rules = EndpointProvider(
+        loader.load_service_model("events", "endpoint-rule-set-1"), loader.load_data("partitions")
+    )
+    url = rules.resolve_endpoint(
+        Region=PRIMARY, EndpointId=endpoint_id, UseFIPS=False, UseDualStack=False
+    ).url
+    return str(urlparse(url).hostname)
+
+
+def botocore_endpoint_id_pattern() -> str:
+    model = Loader().load_service_model("events", "service-2")
+    return str(model["shapes"]["EndpointId"]["pattern"])
+
+
+def test_the_exported_endpoint_id_is_what_put_events_needs(on: Plan) -> None:
+    """The mock answers the endpoint URL in the shape AWS's DescribeEndpoint does; the id a
+    producer passes must send its requests to that URL's host, and match botocore's pattern."""
+    endpoint = single(on, EVENT_ENDPOINT, PRIMARY)
+    out = on.stack_outputs["globalEndpoint"]
+    assert re.search(botocore_endpoint_id_pattern(), out["id"])
+    assert resolved_host(out["id"]) == urlparse(endpoint.outputs["endpointUrl"]).hostname
+    assert out["name"] == endpoint.inputs["name"]
+
+
+def test_the_endpoint_name_is_not_an_endpoint_id(on: Plan) -> None:
+    """The defect this guards against: the resource's id (its name) exported as the id sends
+    producers to a host that does not exist, and the outputs reader refuses it."""
+    endpoint = single(on, EVENT_ENDPOINT, PRIMARY)
+    assert endpoint.id == endpoint.inputs["name"]  # what the provider sets
+    assert not re.search(botocore_endpoint_id_pattern(), endpoint.id)
+    assert resolved_host(endpoint.id) != urlparse(endpoint.outputs["endpointUrl"]).hostname
+    document = {**on.stack_outputs}
+    document["globalEndpoint"] = {**document["globalEndpoint"], "id": endpoint.id}
+    with pytest.raises(OutputsError, match=r"globalEndpoint\.id: endpoint id '.*' is not an"):
+        outputs_from_file(write_json(document))
+
+
 def test_outputs_give_producers_the_endpoint_and_a_policy_without_wildcards(on: Plan) -> None:
     endpoint = single(on, EVENT_ENDPOINT, PRIMARY)
     out = on.stack_outputs["globalEndpoint"]
     assert out == {
-        "id": endpoint.id,
+        "id": endpoint_id_from_url(endpoint.outputs["endpointUrl"]),
+        "name": endpoint.inputs["name"],
         "arn": endpoint.outputs["arn"],
         "url": endpoint.outputs["endpointUrl"],
         "regions": [PRIMARY, FIRST_SECONDARY],
@@ -134,9 +264,9 @@ def test_failover_region_and_replication_come_from_config(
         bus_arn(plan, OTHER),
     ]
     assert endpoint.inputs["replicationConfig"]["state"] == "DISABLED"
-    assert sorted(endpoint_role_policy(plan)["Statement"][0]["Resource"]) == sorted(
-        [bus_arn(plan, PRIMARY), bus_arn(plan, OTHER)]
-    )
+    rules, buses, _ = endpoint_role_policy(plan)["Statement"]
+    assert sorted(buses["Resource"]) == sorted([bus_arn(plan, PRIMARY), bus_arn(plan, OTHER)])
+    assert rules["Resource"] == sorted([managed_rules(plan, PRIMARY), managed_rules(plan, OTHER)])
 
 
 def test_with_failover_off_none_of_it_exists(off: Plan) -> None:

@@ -33,7 +33,7 @@ from tests.support.plans import build, policy_doc
 from trade_pipeline import resource_types as rt
 from trade_pipeline.components.conflicts import HANDLER as DETECTOR_HANDLER
 from trade_pipeline.components.pipeline import HANDLER as PROCESSOR_HANDLER
-from trade_pipeline.config import newest_python_runtime
+from trade_pipeline.config.types import newest_python_runtime
 from trade_pipeline.preview import (
     MOCK_ACCOUNT_ID,
     Plan,
@@ -61,6 +61,7 @@ NON_DEFAULTS: dict[str, Any] = {
     "lambdaMemoryMb": 1024,
     "lambdaTimeoutSeconds": 45,
     "lambdaReservedConcurrency": 7,
+    "conflictDetectorReservedConcurrency": 3,
     "lambdaMaxRetryAttempts": 1,
     "lambdaMaxEventAgeSeconds": 900,
     "logLevel": "WARN",
@@ -199,20 +200,25 @@ PARTS = {
             (*ENV, "TABLE_NAME"),
             (*ENV, "REJECTED_EVENTS_QUEUE_URL"),
             (*ENV, "TABLE_INDEXES"),  # the processor's: the table's index keys
+            # each function's key: lambdaReservedConcurrency, conflictDetectorReservedConcurrency
+            ("reservedConcurrentExecutions",),
+            (*ENV, "OCCURRED_AT_MAX_AGE_DAYS"),  # the processor's occurred_at window
+            (*ENV, "OCCURRED_AT_MAX_AHEAD_SECONDS"),
         ),
         shared={
             ("runtime",): _config("lambdaRuntime"),
             ("architectures",): lambda stack, _: [stack.config["lambdaArchitecture"]],
             ("memorySize",): _config("lambdaMemoryMb"),
             ("timeout",): _config("lambdaTimeoutSeconds"),
-            # An argument of the builder (a function may get a key of its own); today both
-            # take lambdaReservedConcurrency.
-            ("reservedConcurrentExecutions",): _config("lambdaReservedConcurrency"),
             # No key sets it: Lambda's default (512 MB) for every function.
             ("ephemeralStorage", "size"): _always(None),
             ("tracingConfig", "mode"): _always("Active"),
             ("loggingConfig", "logFormat"): _always("JSON"),
-            ("loggingConfig", "applicationLogLevel"): _config("logLevel"),
+            # Lambda's filter never above INFO, so metric lines (no level) are kept; the
+            # logger applies logLevel at the source (POWERTOOLS_LOG_LEVEL)
+            ("loggingConfig", "applicationLogLevel"): lambda stack, _: (
+                "DEBUG" if stack.config["logLevel"] == "DEBUG" else "INFO"
+            ),
             ("loggingConfig", "systemLogLevel"): _config("platformLogLevel"),
             (*ENV, "POWERTOOLS_LOG_LEVEL"): _config("logLevel"),
             # The namespace the alarms and the dashboard read.
@@ -385,3 +391,14 @@ def test_every_functions_role_writes_its_own_log_group_and_traces(stack: Stack) 
                 "Action": ["xray:PutTelemetryRecords", "xray:PutTraceSegments"],
                 "Resource": "*",
             }
+
+
+def test_each_function_reserves_by_its_own_key(stack: Stack) -> None:
+    keys = {
+        PROCESSOR_HANDLER: "lambdaReservedConcurrency",
+        DETECTOR_HANDLER: "conflictDetectorReservedConcurrency",
+    }
+    for region in REGIONS:
+        for fn in stack.functions(region):
+            wanted = stack.config.get(keys[fn.inputs["handler"]])
+            assert fn.inputs.get("reservedConcurrentExecutions") == wanted, fn.name

@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from trade_pipeline import mutation
 from trade_pipeline.generated import (
     ARTIFACTS,
     Artifact,
@@ -56,7 +57,12 @@ def test_every_marked_region_of_the_repository_is_in_the_registry() -> None:
         for region in MARKER.findall(path.read_text(encoding="utf-8"))
     }
 
-    assert marked - registered == set(), "regions with markers that `make regen` never writes"
+    # The one region another command writes: `make mutate --docs` (a mutation run takes
+    # minutes, too long for `make regen`); trade_pipeline.mutation names it.
+    by_mutate = {(str(mutation.DOCS), mutation.REGION)}
+    assert marked - registered - by_mutate == set(), (
+        "regions with markers that `make regen` never writes"
+    )
     assert {(p, r) for p, r in registered if r} <= marked
 
 

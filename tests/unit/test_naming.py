@@ -7,7 +7,7 @@ import string
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from trade_pipeline.config import aws_regions
+from trade_pipeline.config.types import aws_regions
 from trade_pipeline.naming import LIMITS, Naming, QueueKind
 
 # What PipelineConfig accepts: lower-case DNS-like labels (prefix <= 12, suffix <= 16).

@@ -257,19 +257,16 @@ def outputs_from_file_dict(document: dict[str, Any]) -> Any:
     return StackOutputs.model_validate(document)
 
 
-def test_status_reads_failover_health_when_the_stack_has_an_endpoint() -> None:
+def test_status_reads_failover_health_when_the_stack_has_an_endpoint(
+    dev_stack_config: dict[str, Any], lambda_artifact: Any
+) -> None:
+    from tests.support.plans import build
     from trade_pipeline.ops.status import RegionStatus, _failover
 
-    document = {
-        **OUTPUTS,
-        "globalEndpoint": {
-            "id": "abcde.veo",
-            "arn": "arn:aws:events:us-east-1:123456789012:endpoint/trade-events-prod",
-            "url": "https://abcde.veo.endpoint.events.amazonaws.com",
-            "regions": ["us-east-1", "eu-west-1"],
-        },
-    }
-    outputs = outputs_from_file_dict(document)
+    # The outputs the program exports with failover on (the endpoint id as the URL gives it).
+    exported = build(dev_stack_config, lambda_artifact, {"TRADE_PIPELINE_FAILOVER_ENABLED": "1"})
+    endpoint = exported.stack_outputs["globalEndpoint"]
+    outputs = outputs_from_file_dict(exported.stack_outputs)
     clients = Clients(boto3.session.Session(aws_access_key_id="x", aws_secret_access_key="x"))
     check = "arn:aws:route53:::healthcheck/1234abcd"
     status = RegionStatus("us-east-1")
@@ -288,7 +285,7 @@ def test_status_reads_failover_health_when_the_stack_has_an_endpoint() -> None:
                     }
                 },
             },
-            {"Name": "trade-events-prod", "HomeRegion": "us-east-1"},
+            {"Name": endpoint["name"], "HomeRegion": "us-east-1"},
         )
         route53.add_response(
             "get_health_check_status",
@@ -302,7 +299,7 @@ def test_status_reads_failover_health_when_the_stack_has_an_endpoint() -> None:
         )
         _failover(clients, outputs, status)
     assert status.failover == {
-        "endpoint": "abcde.veo",
+        "endpoint": endpoint["id"],
         "state": "ACTIVE",
         "primary_health_check": check,
         "primary_health": "unhealthy",
@@ -342,10 +339,15 @@ def test_status_and_every_command_load_without_powertools() -> None:
     )
     assert result.returncode == 0, result.stderr
     custom = [m for m in json.loads(result.stdout) if m["Namespace"] == "TradePipeline"]
-    assert {m["MetricName"] for m in custom} == {
+    service = {"Name": "service", "Value": "trade-processor"}
+    by_service = [m for m in custom if m["Dimensions"] == [service]]
+    assert {m["MetricName"] for m in by_service} == {
         "EventsStored",
         "EventsRejected",
         "DuplicateConflict",
         "ProcessingFailures",
     }
-    assert all(m["Dimensions"] == [{"Name": "service", "Value": "trade-processor"}] for m in custom)
+    # the heartbeats, left out of "events in", are counted per region
+    [heartbeats] = [m for m in custom if m not in by_service]
+    assert heartbeats["MetricName"] == "HeartbeatLatency"
+    assert heartbeats["Dimensions"] == [service, {"Name": "region", "Value": OUTPUTS["regions"][0]}]

@@ -9,8 +9,10 @@ import pytest
 
 from tests.unit.test_cli import run_cli
 from trade_pipeline import stack as stack_module
-from trade_pipeline.config import ConfigError, PipelineConfig
+from trade_pipeline.config.errors import ConfigError
+from trade_pipeline.config.model import PipelineConfig
 from trade_pipeline.config.overrides import ALLOW_PROTECTED_OVERRIDES
+from trade_pipeline.config.sources import load_config
 from trade_pipeline.preview import load_stack_config
 
 REPO = Path(__file__).resolve().parents[2]
@@ -71,10 +73,10 @@ def test_each_protected_key_is_refused_on_a_protected_stack(environ: dict[str, s
 def test_deliberate_override_of_a_protected_stack_is_allowed_and_announced() -> None:
     environ = {"ENVIRONMENT_SUFFIX": "prod2", ALLOW_PROTECTED_OVERRIDES: "1"}
 
-    config = PipelineConfig.from_sources(stack_file("prod"), environ)
+    config, announcements = load_config(PipelineConfig, stack_file("prod"), environ)
 
     assert config.environment_suffix == "prod2"
-    assert config.announcements == (
+    assert announcements == (
         "environment override: ENVIRONMENT_SUFFIX sets trade-pipeline:environmentSuffix = "
         "'prod2' (stack file/default: 'prod')",
         f"environment override: {ALLOW_PROTECTED_OVERRIDES}=1 allows overrides of the regions, "
@@ -83,14 +85,15 @@ def test_deliberate_override_of_a_protected_stack_is_allowed_and_announced() -> 
 
 
 def test_an_override_that_changes_nothing_is_not_announced() -> None:
-    config = PipelineConfig.from_sources(
-        stack_file("prod"), {"SECONDARY_REGIONS": "us-west-2, eu-west-1"}
+    loaded = load_config(
+        PipelineConfig, stack_file("prod"), {"SECONDARY_REGIONS": "us-west-2, eu-west-1"}
     )
-    assert config.announcements == ()
+    assert loaded.announcements == ()
 
 
 def test_every_changed_value_is_announced_once_on_an_unprotected_stack() -> None:
-    config = PipelineConfig.from_sources(
+    config, announcements = load_config(
+        PipelineConfig,
         stack_file("dev"),
         {
             "SECONDARY_REGIONS": "[]",
@@ -100,11 +103,11 @@ def test_every_changed_value_is_announced_once_on_an_unprotected_stack() -> None
     )
 
     assert config.regions == ("us-east-1",)
-    assert [line.split(" sets ")[0] for line in config.announcements] == [
+    assert [line.split(" sets ")[0] for line in announcements] == [
         "environment override: SECONDARY_REGIONS",
         "environment override: TRADE_PIPELINE_LAMBDA_MEMORY_MB",
     ]
-    assert "= [] (stack file/default: ['us-west-2', 'eu-west-1'])" in config.announcements[0]
+    assert "= [] (stack file/default: ['us-west-2', 'eu-west-1'])" in announcements[0]
 
 
 @pytest.mark.parametrize(
@@ -123,7 +126,7 @@ def test_the_real_program_warns_once_per_overridden_key(monkeypatch: pytest.Monk
     monkeypatch.setattr(
         stack_module,
         "config_from_pulumi",
-        lambda: PipelineConfig.from_sources(stack_file("dev"), environ),
+        lambda: load_config(PipelineConfig, stack_file("dev"), environ),
     )
     monkeypatch.setattr(stack_module, "build_stack", lambda config: None)
     monkeypatch.setattr(stack_module.pulumi.log, "warn", warnings.append)

@@ -158,7 +158,8 @@ def test_backup_on_copies_the_table_to_a_second_region(prod: Callable[..., Plan]
 
 
 def test_backup_copy_region_must_differ_from_the_primary(prod_config: dict[str, Any]) -> None:
-    from trade_pipeline.config import ConfigError, PipelineConfig
+    from trade_pipeline.config.errors import ConfigError
+    from trade_pipeline.config.model import PipelineConfig
 
     stack = {
         k.removeprefix("trade-pipeline:"): v
@@ -171,3 +172,14 @@ def test_backup_copy_region_must_differ_from_the_primary(prod_config: dict[str, 
         )
     (line,) = caught.value.lines
     assert "backupCopyRegion" in line and "primary region" in line
+
+
+def test_prod_exports_the_endpoint_id_producers_need(plan: Plan) -> None:
+    """The outputs reader checks ``globalEndpoint.id`` against botocore's ``EndpointId``
+    pattern: the prod stack's exports pass it, and the id is the URL's, not the name."""
+    from trade_pipeline.ops.outputs import StackOutputs
+
+    endpoint = StackOutputs.model_validate(plan.stack_outputs).global_endpoint
+    assert endpoint is not None
+    assert endpoint.url == f"https://{endpoint.id}.endpoint.events.amazonaws.com"
+    assert endpoint.name == single(plan, rt.EVENT_ENDPOINT, "us-east-1").inputs["name"]

@@ -31,7 +31,7 @@ from tests.support.plans import (
 )
 from trade_pipeline.components import ReplicaCoverageError, check_replica_coverage
 from trade_pipeline.components.alarms import alarm_specs
-from trade_pipeline.config import PipelineConfig
+from trade_pipeline.config.model import PipelineConfig
 from trade_pipeline.naming import Naming
 from trade_pipeline.preview import Plan, _AwsMocks
 from trade_pipeline.providers import AWSProviderManager
@@ -277,11 +277,17 @@ def test_alarms_have_alarm_and_ok_actions_to_own_region_topic_and_configured_thr
         alarms = [r for r in plan.in_region(region) if r.type == ALARM]
         # one per spec: processor, loss paths, queues, detector, replication per other region
         names = Naming(config.name_prefix, config.environment_suffix)
-        assert len(alarms) == len(alarm_specs(config, names, region, config.regions))
+        specs = {
+            names.alarm(region, s.what): s
+            for s in alarm_specs(config, names, region, config.regions)
+        }
+        assert len(alarms) == len(specs)
         for alarm in alarms:
             assert alarm.inputs["alarmActions"] == [topic_arn], alarm.name
             assert alarm.inputs["okActions"] == [topic_arn], alarm.name
-            assert alarm.inputs["treatMissingData"] == "notBreaching"
+            spec = specs[alarm.inputs["name"]]
+            assert alarm.inputs["treatMissingData"] == spec.missing_data.value
+            assert alarm.inputs["alarmDescription"].endswith(spec.source)
             assert alarm.inputs["actionsEnabled"] is True
         # the processor's (the conflict detector has an Errors alarm of its own), by name
         errors = named(plan, ALARM, f"monitoring-{region}-lambda-errors")
@@ -310,7 +316,7 @@ def test_alarm_thresholds_follow_config(
 
 
 def test_config_rejects_a_lambda_errors_threshold_of_one() -> None:
-    from trade_pipeline.config import ConfigError
+    from trade_pipeline.config.errors import ConfigError
 
     with pytest.raises(ConfigError, match="lambdaErrorsThreshold"):
         PipelineConfig.from_sources({"primaryRegion": "us-east-1", "lambdaErrorsThreshold": 1}, {})

@@ -16,7 +16,7 @@ import pytest
 
 from tests.support.plans import build
 from trade_pipeline.components.alarms import stack_alarm_specs
-from trade_pipeline.config import PipelineConfig
+from trade_pipeline.config.model import PipelineConfig
 from trade_pipeline.naming import Naming
 from trade_pipeline.preview import Plan
 from trade_pipeline.resource_types import ALARM

@@ -14,7 +14,7 @@ import yaml
 
 from tests.unit.test_cli import run_cli
 from trade_pipeline import resource_types as rt
-from trade_pipeline.config import ConfigError
+from trade_pipeline.config.errors import ConfigError
 from trade_pipeline.preview import Plan, run_preview
 from trade_pipeline.secrets import MASK, mask_rpc_secrets, offline_stand_ins
 from trade_pipeline.stack import config_from_pulumi
@@ -83,7 +83,7 @@ def test_the_program_learns_secret_keys_from_the_cli_environment(
     monkeypatch.setenv("PULUMI_CONFIG", json.dumps(config))
     monkeypatch.setenv("PULUMI_CONFIG_SECRET_KEYS", json.dumps([KEY]))
 
-    loaded = config_from_pulumi(environ={})
+    loaded, _ = config_from_pulumi(environ={})
 
     assert loaded.is_secret("alarm_https_endpoints")
     assert not loaded.is_secret("alarm_emails")

@@ -83,4 +83,19 @@ def test_flow_logs_and_the_global_endpoint_use_their_roles(plans: dict[str, Plan
         f"trade-flow-logs-private-{region}" for region in plans["private"].stack_outputs["regions"]
     }
     assert {r.region for r in replication} == {"us-east-1", "us-west-2"}
-    assert all(r.action == "events:PutEvents" and ":event-bus/" in r.resource for r in replication)
+    assert {r.principal.name for r in replication} == {"trade-endpoint-prod"}
+    by_action: dict[str, set[str]] = {}
+    for r in replication:
+        by_action.setdefault(r.action, set()).add(r.resource.split(":", 5)[-1].split("/")[0])
+    # per bus: its managed replication rule's lifecycle and PutEvents; PassRole on the role
+    assert by_action == {
+        **{
+            f"events:{a}": {"rule"}
+            for a in ("PutRule", "PutTargets", "RemoveTargets", "DeleteRule")
+        },
+        "events:PutEvents": {"event-bus"},
+        "iam:PassRole": {"role"},
+    }
+    assert all(
+        "/GlobalEndpointManagedRule-" in r.resource for r in replication if ":rule/" in r.resource
+    )

@@ -18,7 +18,7 @@ from tests.support.plans import (
     single,
 )
 from trade_pipeline.components.alarms import alarm_specs
-from trade_pipeline.config import PipelineConfig
+from trade_pipeline.config.model import PipelineConfig
 from trade_pipeline.naming import Naming, QueueKind
 from trade_pipeline.policies.rules.iam import parliament_findings
 from trade_pipeline.preview import Plan
@@ -76,7 +76,8 @@ def test_one_three_and_six_regions_build_with_the_same_regional_shape(
 
 def test_every_permission_policy_passes_parliament(plan: Plan) -> None:
     policies = [*plan.by_type(ROLE_POLICY), *plan.by_type(IAM_POLICY)]
-    assert len(policies) == 3 * 2 + 1  # processor and detector per region, producer policy
+    # processor, detector and heartbeat per region, producer policy
+    assert len(policies) == 3 * 3 + 1
     for resource in policies:
         findings = parliament_findings(policy_doc(resource))
         assert findings == [], [(f.issue, f.detail) for f in findings]
@@ -91,11 +92,13 @@ def test_parliament_would_flag_a_wildcard_table_grant() -> None:
     assert analyze_policy_string(json.dumps(doc)).findings
 
 
-def test_role_trust_is_lambda_only_on_behalf_of_the_account(plan: Plan) -> None:
-    assert len(plan.by_type(ROLE)) == 3 * 2  # processor and detector per region
+def test_role_trust_is_one_service_only_on_behalf_of_the_account(plan: Plan) -> None:
+    # processor and detector (Lambda) and heartbeat (EventBridge Scheduler) per region
+    assert len(plan.by_type(ROLE)) == 3 * 3
     for role in plan.by_type(ROLE):
         (statement,) = policy_doc(role, "assumeRolePolicy")["Statement"]
-        assert statement["Principal"] == {"Service": "lambda.amazonaws.com"}
+        service = "scheduler" if "-heartbeat-" in role.inputs["name"] else "lambda"
+        assert statement["Principal"] == {"Service": f"{service}.amazonaws.com"}
         assert statement["Condition"] == {"StringEquals": {"aws:SourceAccount": "123456789012"}}
         assert role.region in role.inputs["name"]  # IAM names are global
         assert "managedPolicyArns" not in role.inputs

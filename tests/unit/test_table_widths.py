@@ -21,7 +21,7 @@ from trade_pipeline.commands.replay import replay_table
 from trade_pipeline.commands.send import send_table
 from trade_pipeline.commands.status import status_table
 from trade_pipeline.commands.verify import verify_table
-from trade_pipeline.config import PipelineConfig
+from trade_pipeline.config.model import PipelineConfig
 from trade_pipeline.cost.model import estimate, floor_estimate
 from trade_pipeline.cost.plan_facts import read_plan
 from trade_pipeline.cost.profile import measure_profile

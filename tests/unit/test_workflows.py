@@ -18,7 +18,7 @@ import pytest
 import yaml
 from packaging.specifiers import SpecifierSet
 
-from trade_pipeline.config import newest_python_runtime
+from trade_pipeline.config.types import newest_python_runtime
 
 REPO = Path(__file__).resolve().parents[2]
 WORKFLOWS = REPO / ".github" / "workflows"

@@ -4,13 +4,14 @@ principal on the stack's resources. Each row states the AWS page it comes from.
 A recorded call proves what the code asks for; these are the requests nobody's code makes but
 that need the same permissions (Lambda reading the stream for the detector, writing logs and
 traces, sending a failed event to a destination, managing interfaces in a VPC; EventBridge
-invoking the function or dead-lettering to a queue; CloudWatch publishing to the alarm topic).
+invoking the function or dead-lettering to a queue; Scheduler putting the heartbeat on a bus;
+CloudWatch publishing to the alarm topic).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from trade_pipeline.calls.model import Principal, Request, functions, role_principal
 from trade_pipeline.preview import Plan, PlannedResource
@@ -226,14 +227,44 @@ def _flow_logs(plan: Plan, row: Row) -> Iterator[Request]:
         yield _named_role(row, role, "logs:DescribeLogGroups", "*", region)
 
 
+# A managed rule EventBridge would create on a bus for replication (it picks the suffix).
+MANAGED_RULE_STAND_IN = "GlobalEndpointManagedRule-0123456789abcdef"
+MANAGED_RULE_ACTIONS = (
+    "events:PutRule",
+    "events:PutTargets",
+    "events:RemoveTargets",
+    "events:DeleteRule",
+)
+
+
 def _endpoint_replication(plan: Plan, row: Row) -> Iterator[Request]:
+    """With the endpoint's role, on each bus: create its managed rule, point it at the other
+    bus, put events, remove the rule again; and pass the role to EventBridge for the rule's
+    target (the permissions trade_pipeline.iam.endpoint_replication_policy cites)."""
     for endpoint in plan.by_type("aws:cloudwatch/eventEndpoint:EventEndpoint"):
         role = endpoint.inputs.get("roleArn")
         if not role or (endpoint.inputs.get("replicationConfig") or {}).get("state") == "DISABLED":
             continue
         for bus in endpoint.inputs.get("eventBuses") or []:
             arn = str(bus["eventBusArn"])
-            yield _named_role(row, role, "events:PutEvents", arn, arn.split(":")[3])
+            region, name = arn.split(":")[3], arn.rsplit("/", 1)[-1]
+            rule = f"{arn.split(':event-bus/')[0]}:rule/{name}/{MANAGED_RULE_STAND_IN}"
+            for action in MANAGED_RULE_ACTIONS:
+                yield _named_role(row, role, action, rule, region)
+            yield _named_role(row, role, "events:PutEvents", arn, region)
+            passed = _named_role(row, role, "iam:PassRole", role, region)
+            service = ("iam:PassedToService", "events.amazonaws.com")
+            yield replace(passed, context=(*passed.context, service))
+
+
+def _schedules(plan: Plan, row: Row) -> Iterator[Request]:
+    """With each schedule's execution role, what Scheduler does at every invocation of a
+    templated EventBridge target: PutEvents onto the target bus (the heartbeat)."""
+    for schedule in plan.by_type("aws:scheduler/schedule:Schedule"):
+        target = schedule.inputs.get("target") or {}
+        role, bus = target.get("roleArn"), str(target.get("arn", ""))
+        if role and ":event-bus/" in bus:
+            yield _named_role(row, role, "events:PutEvents", bus, bus.split(":")[3])
 
 
 ROWS: tuple[Row, ...] = (
@@ -287,8 +318,16 @@ ROWS: tuple[Row, ...] = (
     ),
     Row(
         "global-endpoint-replicates-events",
-        "https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-global-endpoints.html",
+        "https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-global-endpoints.html "
+        "(managed rules); the role of terraform-provider-aws "
+        "internal/service/events/endpoint_test.go",
         _endpoint_replication,
+    ),
+    Row(
+        "scheduler-puts-heartbeats",
+        "https://docs.aws.amazon.com/scheduler/latest/UserGuide/setting-up.html (execution "
+        "role); https://docs.aws.amazon.com/scheduler/latest/UserGuide/managing-targets-templated.html",
+        _schedules,
     ),
     Row(
         "cloudwatch-publishes-alarms",

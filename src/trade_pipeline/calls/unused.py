@@ -27,8 +27,8 @@ KEPT: Final[dict[tuple[str, str], str]] = {
     ("TableKeyThroughDynamoDB", "kms:GenerateDataKey"): "as kms:Decrypt, for writes",
     ("TradeTableRegionalReplica", "dynamodb:GetItem"): "the processor reads the stored item when "
     "a failed condition does not return it (storage.TradeEventStore._get); moto returns it",
-    ("DescribeNoResourceType", "ec2:DescribeSubnets"): "VPC mode's statements are reviewed by "
-    "issue 19 part 2 (Lambda's creation-time check)",
+    ("DescribeNoResourceType", "ec2:DescribeSubnets"): "VPC mode's statements: Lambda checks at "
+    "creation that its role may manage the network interfaces",
 }
 
 

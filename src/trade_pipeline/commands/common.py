@@ -41,7 +41,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from typer.core import TyperGroup
 
-from trade_pipeline.errors import UserError
+from trade_pipeline.errors import EnvironmentProblem, UserError
 
 if TYPE_CHECKING:
     from trade_pipeline.ops.aws import Clients
@@ -133,6 +133,8 @@ class CommandGroup(TyperGroup):
             raise _stop(error.lines, EXIT_USAGE) from None
         except KeyboardInterrupt:
             raise _stop(["interrupted"], EXIT_INTERRUPTED) from None
+        except EnvironmentProblem as error:
+            raise _stop([f"error: {error}"], EXIT_FAILED) from None
         except Exception as error:
             line = _aws_line(error)
             if line is None:

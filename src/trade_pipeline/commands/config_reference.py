@@ -1,6 +1,6 @@
 """``trade-pipeline config-reference``: the config reference README.md carries, as Markdown.
 
-One row per field of :class:`~trade_pipeline.config.PipelineConfig`: its stack config key, its
+One row per field of :class:`~trade_pipeline.config.model.PipelineConfig`: its stack config key, its
 environment variables, its type in the user's words, its default and its description.
 """
 
@@ -12,8 +12,9 @@ import typer
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
-from trade_pipeline.config import ENV_ALIASES, PipelineConfig, env_var_for
 from trade_pipeline.config.describe import user_type
+from trade_pipeline.config.model import PipelineConfig
+from trade_pipeline.config.sources import ENV_ALIASES, env_var_for
 
 __all__ = ["config_reference_markdown", "register"]
 

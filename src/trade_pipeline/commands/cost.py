@@ -5,7 +5,7 @@ same environment overrides); the processor's figures from running its own code o
 event (:mod:`trade_pipeline.cost.profile`); prices from :mod:`trade_pipeline.cost.prices`.
 
 The volume is ``--events-per-month``, else the stack's ``expectedEventsPerMonth`` (config key
-of :class:`~trade_pipeline.config.PipelineConfig`, environment
+of :class:`~trade_pipeline.config.model.PipelineConfig`, environment
 ``TRADE_PIPELINE_EXPECTED_EVENTS_PER_MONTH``), read from the validated config of the plan.
 """
 

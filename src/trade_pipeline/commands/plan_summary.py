@@ -15,7 +15,7 @@ from rich.panel import Panel
 from rich.table import Table
 
 from trade_pipeline import resource_types as rt
-from trade_pipeline.config import PipelineConfig
+from trade_pipeline.config.model import PipelineConfig
 from trade_pipeline.preview import Plan, PlannedResource
 from trade_pipeline.tables import FitTable
 
@@ -87,6 +87,10 @@ def render_overrides(plan: Plan, console: Console) -> None:
                 title=f"{len(plan.overrides)} environment override(s) of Pulumi.{plan.stack}.yaml",
                 border_style="yellow",
             )
+        )
+    if plan.notes:
+        console.print(
+            Panel("\n".join(plan.notes), title="not known offline", border_style="yellow")
         )
 
 

@@ -19,66 +19,103 @@ Alarms by what they guard, per region:
 - failover (primary region, when on): the primary bus's ``IngestionToInvocationStartLatency``,
   the alarm the Route 53 health check follows; and the health check's ``HealthCheckStatus``,
   which Route 53 publishes in us-east-1 only, so that alarm exists only when us-east-1 is one
-  of the stack's regions (an alarm can notify a topic of its own region only).
+  of the stack's regions (an alarm can notify a topic of its own region only);
+- the heartbeat (``components/heartbeat.py``): missing for ``heartbeatMissingMinutes``, and its
+  latency above ``heartbeatLatencyThresholdMs``.
+
+Missing data: every spec states what a period without data means (``missing_data``) and why
+(``missing_data_reason``). A metric that exists while the stack is healthy (the heartbeat's,
+fed once a minute per region) breaches when it is missing: silence is the failure. Every
+other metric is published only when something happens (an error, a message, a replicated
+write), so its silence is the healthy state and does not breach; the heartbeat-missing alarm
+is what pages when the whole path goes quiet. Each spec names the AWS page that defines its
+metric (``source``), which the alarm's description cites.
 """
 
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Final
 
-from trade_pipeline.config import PipelineConfig
+from trade_pipeline.components.alarm_model import (
+    DETECTOR_INVOCATION,
+    DYNAMODB_METRICS,
+    EMF_METRICS,
+    EMF_ON_EVENT,
+    EVENTBRIDGE_METRICS,
+    HEALTH_CHECK_ID,
+    LAMBDA_METRICS,
+    ON_EVENT,
+    ON_INVOCATION,
+    QUEUE_ACTIVITY,
+    ROUTE53_METRICS,
+    SQS_METRICS,
+    AlarmSpec,
+    MissingData,
+    route53_metrics_region,
+)
+from trade_pipeline.config.model import PipelineConfig
 from trade_pipeline.naming import Naming, QueueKind
 from trade_processor import metric_names
 
 __all__ = [
     "HEALTH_CHECK_ID",
+    "HEALTH_METRIC",
     "AlarmSpec",
+    "MissingData",
     "alarm_specs",
+    "health_check_triggers",
+    "route53_alarm_settings",
     "route53_metrics_region",
     "stack_alarm_specs",
 ]
 
 
+HEALTH_METRIC: Final = "IngestionToInvocationStartLatency"
+"""What the failover health alarm watches, per rule (``EventBusName`` + ``RuleName``) on the
+primary bus: every event the processor's rule matches feeds it when EventBridge starts to
+invoke the target, before the processor runs (not a subscriber metric, which AWS's global
+endpoint best practices advise against), and it rises when EventBridge itself is slow ("any
+extended periods of high latency over 30 seconds may indicate a service disruption"). AWS's
+health-check template uses the same metric at service level (no dimensions), which other
+buses of the account keep fed even when this bus takes nothing; the rule-level one goes silent
+when this bus does. Sources: the EventBridge metrics page (eb-monitoring.html) and
+eb-ge-best-practices.html, both under docs.aws.amazon.com/eventbridge/latest/userguide/."""
+
+
 @functools.cache
-def route53_metrics_region() -> str:
-    """The region Route 53's global endpoint signs for (botocore's endpoint data): the one
-    region where Route 53 publishes health check metrics. Read on first use: the compliance
-    rules import this package without botocore's HTTP stack."""
+def route53_alarm_settings() -> tuple[str, ...]:
+    """The alarm settings a Route 53 health check copies when it is created or updated (the
+    members of ``CloudWatchAlarmConfiguration`` in botocore's Route 53 model), as
+    ``MetricAlarm`` input names. Route 53 evaluates the alarm's metric with this copy and
+    "doesn't automatically update the alarm settings in the health check"
+    (docs.aws.amazon.com/Route53/latest/DeveloperGuide/
+    health-checks-updating-cloudwatch-alarm-settings.html)."""
     import botocore.loaders
 
-    data = botocore.loaders.create_loader().load_data("endpoints")
-    (aws,) = [p for p in data["partitions"] if p["partition"] == "aws"]
-    return str(aws["services"]["route53"]["endpoints"]["aws-global"]["credentialScope"]["region"])
+    model = botocore.loaders.create_loader().load_service_model("route53", "service-2")
+    members = model["shapes"]["CloudWatchAlarmConfiguration"]["members"]
+    return tuple(name[0].lower() + name[1:] for name in members)
 
 
-HEALTH_CHECK_ID: Final = "<health-check-id>"
-"""Placeholder dimension value: the health check's id, known once it is created."""
+def _canonical(value: object) -> str:
+    """One spelling per value: the engine turns numbers into floats on the way."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return json.dumps(value, sort_keys=True)
 
 
-@dataclass(frozen=True)
-class AlarmSpec:
-    """What one alarm watches, independent of Pulumi (tests, dashboard and docs read these)."""
+def health_check_triggers(alarm_settings: Mapping[str, object]) -> dict[str, str]:
+    """The health check's ``triggers``: each setting Route 53 copies from the alarm, so that
+    a change of any of them updates the check (pulumi-aws ``route53.HealthCheck.triggers``:
+    "Use this argument to synchronize the health check when an alarm is changed").
 
-    what: str  # short name, part of the alarm name
-    description: str
-    namespace: str
-    metric_name: str
-    dimensions: Mapping[str, str]
-    threshold: float
-    statistic: str | None = "Sum"
-    extended_statistic: str | None = None
-    comparison: str = "GreaterThanThreshold"
-    runbook: str = ""  # the runbook entry; empty means ``what``
-    period: int | None = None  # None: alarmPeriodSeconds
-    evaluation_periods: int | None = None  # None: alarmEvaluationPeriods
-
-    @property
-    def runbook_key(self) -> str:
-        """The heading of this alarm's entry in docs/operations.md."""
-        return self.runbook or self.what
+    >>> health_check_triggers({"threshold": 30000.0, "period": 60})["threshold"]
+    '30000'
+    """
+    return {key: _canonical(alarm_settings.get(key)) for key in route53_alarm_settings()}
 
 
 def stack_alarm_specs(cfg: PipelineConfig, names: Naming) -> dict[str, list[AlarmSpec]]:
@@ -98,11 +135,24 @@ def alarm_specs(
         *_detector_alarm_specs(cfg, names),
         *_replication_alarm_specs(cfg, names, region, other_regions),
         *_failover_alarm_specs(cfg, names, region),
+        *_heartbeat_alarm_specs(cfg, region),
     ]
 
 
-def _lambda(what: str, description: str, metric: str, fn: str, threshold: float) -> AlarmSpec:
-    return AlarmSpec(what, description, "AWS/Lambda", metric, {"FunctionName": fn}, threshold)
+def _lambda(
+    what: str, description: str, metric: str, fn: str, threshold: float, reason: str
+) -> AlarmSpec:
+    return AlarmSpec(
+        what,
+        description,
+        "AWS/Lambda",
+        metric,
+        {"FunctionName": fn},
+        threshold,
+        missing_data=MissingData.NOT_BREACHING,
+        missing_data_reason=reason,
+        source=LAMBDA_METRICS,
+    )
 
 
 def _processor_alarm_specs(cfg: PipelineConfig, names: Naming) -> list[AlarmSpec]:
@@ -115,6 +165,7 @@ def _processor_alarm_specs(cfg: PipelineConfig, names: Naming) -> list[AlarmSpec
             "Errors",
             fn,
             cfg.lambda_errors_threshold,
+            ON_INVOCATION,
         ),
         _lambda(
             "lambda-throttles",
@@ -122,6 +173,7 @@ def _processor_alarm_specs(cfg: PipelineConfig, names: Naming) -> list[AlarmSpec
             "Throttles",
             fn,
             cfg.lambda_throttles_threshold,
+            ON_INVOCATION,
         ),
         AlarmSpec(
             "lambda-duration-p99",
@@ -132,6 +184,9 @@ def _processor_alarm_specs(cfg: PipelineConfig, names: Naming) -> list[AlarmSpec
             round(cfg.lambda_timeout_seconds * 1000 * cfg.duration_alarm_ratio),
             statistic=None,
             extended_statistic="p99",
+            missing_data=MissingData.NOT_BREACHING,
+            missing_data_reason=ON_INVOCATION,
+            source=LAMBDA_METRICS,
         ),
         AlarmSpec(
             "delivery-failed-invocations",
@@ -140,6 +195,9 @@ def _processor_alarm_specs(cfg: PipelineConfig, names: Naming) -> list[AlarmSpec
             "FailedInvocations",
             {"EventBusName": names.bus, "RuleName": names.rule},
             cfg.failed_invocations_threshold,
+            missing_data=MissingData.NOT_BREACHING,
+            missing_data_reason=f"EventBridge {ON_EVENT}",
+            source=EVENTBRIDGE_METRICS,
         ),
     ]
 
@@ -154,6 +212,7 @@ def _processor_loss_alarm_specs(cfg: PipelineConfig, names: Naming) -> list[Alar
             "DestinationDeliveryFailures",
             fn,
             cfg.destination_delivery_failures_threshold,
+            f"Lambda {ON_EVENT}",
         ),
         _lambda(
             "lambda-async-events-dropped",
@@ -162,6 +221,7 @@ def _processor_loss_alarm_specs(cfg: PipelineConfig, names: Naming) -> list[Alar
             "AsyncEventsDropped",
             fn,
             cfg.async_events_dropped_threshold,
+            f"Lambda {ON_EVENT}",
         ),
         AlarmSpec(
             "processor-processing-failures",
@@ -170,6 +230,9 @@ def _processor_loss_alarm_specs(cfg: PipelineConfig, names: Naming) -> list[Alar
             metric_names.MetricName.FAILED,
             service,
             cfg.processing_failures_threshold,
+            missing_data=MissingData.NOT_BREACHING,
+            missing_data_reason=EMF_ON_EVENT,
+            source=EMF_METRICS,
         ),
         AlarmSpec(
             "processor-duplicate-conflict",
@@ -179,6 +242,9 @@ def _processor_loss_alarm_specs(cfg: PipelineConfig, names: Naming) -> list[Alar
             metric_names.MetricName.DUPLICATE_CONFLICT,
             service,
             cfg.duplicate_conflict_threshold,
+            missing_data=MissingData.NOT_BREACHING,
+            missing_data_reason=EMF_ON_EVENT,
+            source=EMF_METRICS,
         ),
     ]
 
@@ -194,6 +260,9 @@ def _rule_alarm_specs(cfg: PipelineConfig, names: Naming) -> list[AlarmSpec]:
             "InvocationsFailedToBeSentToDlq",
             rule,
             cfg.dlq_send_failures_threshold,
+            missing_data=MissingData.NOT_BREACHING,
+            missing_data_reason=f"EventBridge {ON_EVENT}",
+            source=EVENTBRIDGE_METRICS,
         ),
         AlarmSpec(
             "delivery-dead-letter-invocations",
@@ -202,6 +271,9 @@ def _rule_alarm_specs(cfg: PipelineConfig, names: Naming) -> list[AlarmSpec]:
             "DeadLetterInvocations",
             rule,
             cfg.dead_letter_invocations_threshold,
+            missing_data=MissingData.NOT_BREACHING,
+            missing_data_reason=f"EventBridge {ON_EVENT}",
+            source=EVENTBRIDGE_METRICS,
         ),
     ]
 
@@ -209,32 +281,42 @@ def _rule_alarm_specs(cfg: PipelineConfig, names: Naming) -> list[AlarmSpec]:
 def _queue_alarm_specs(cfg: PipelineConfig, names: Naming) -> list[AlarmSpec]:
     specs = []
     for kind in QueueKind:
-        queue = {"QueueName": names.queue(kind)}
+        name = names.queue(kind)
         specs.append(
-            AlarmSpec(
+            _queue(
                 f"{kind.value}-depth",
-                f"Messages waiting in {names.queue(kind)}: each is an event that needs an operator",
-                "AWS/SQS",
+                f"Messages waiting in {name}: each is an event that needs an operator",
                 "ApproximateNumberOfMessagesVisible",
-                queue,
+                name,
                 cfg.dead_letter_depth_threshold,
-                statistic="Maximum",
             )
         )
         specs.append(
-            AlarmSpec(
+            _queue(
                 f"{kind.value}-oldest-age",
-                f"A message in {names.queue(kind)} is older than "
-                f"{cfg.oldest_message_age_threshold_seconds} s; it expires after "
-                f"{cfg.queue_retention_seconds} s",
-                "AWS/SQS",
+                f"A message in {name} is older than {cfg.oldest_message_age_threshold_seconds} s; "
+                f"it expires after {cfg.queue_retention_seconds} s",
                 "ApproximateAgeOfOldestMessage",
-                queue,
+                name,
                 cfg.oldest_message_age_threshold_seconds,
-                statistic="Maximum",
             )
         )
     return specs
+
+
+def _queue(what: str, description: str, metric: str, queue: str, threshold: float) -> AlarmSpec:
+    return AlarmSpec(
+        what,
+        description,
+        "AWS/SQS",
+        metric,
+        {"QueueName": queue},
+        threshold,
+        statistic="Maximum",
+        missing_data=MissingData.NOT_BREACHING,
+        missing_data_reason=QUEUE_ACTIVITY,
+        source=SQS_METRICS,
+    )
 
 
 def _detector_alarm_specs(cfg: PipelineConfig, names: Naming) -> list[AlarmSpec]:
@@ -247,6 +329,7 @@ def _detector_alarm_specs(cfg: PipelineConfig, names: Naming) -> list[AlarmSpec]
             "Errors",
             fn,
             cfg.lambda_errors_threshold,
+            DETECTOR_INVOCATION,
         ),
         AlarmSpec(
             "conflicts-iterator-age",
@@ -257,6 +340,11 @@ def _detector_alarm_specs(cfg: PipelineConfig, names: Naming) -> list[AlarmSpec]
             {"FunctionName": fn},
             cfg.stream_iterator_age_threshold_seconds * 1000,
             statistic="Maximum",
+            missing_data=MissingData.NOT_BREACHING,
+            # IteratorAge is measured when the mapping sends a batch to the function (Lambda
+            # metrics page): the heartbeat's INSERT records are filtered out, so none is sent
+            missing_data_reason=f"IteratorAge is measured per batch sent: {DETECTOR_INVOCATION}",
+            source=LAMBDA_METRICS,
         ),
         _lambda(
             "conflicts-destination-delivery-failures",
@@ -265,6 +353,7 @@ def _detector_alarm_specs(cfg: PipelineConfig, names: Naming) -> list[AlarmSpec]
             "DestinationDeliveryFailures",
             fn,
             cfg.destination_delivery_failures_threshold,
+            f"Lambda {ON_EVENT}",
         ),
         _lambda(
             "conflicts-async-events-dropped",
@@ -272,6 +361,7 @@ def _detector_alarm_specs(cfg: PipelineConfig, names: Naming) -> list[AlarmSpec]
             "AsyncEventsDropped",
             fn,
             cfg.async_events_dropped_threshold,
+            f"Lambda {ON_EVENT} (the detector is never invoked asynchronously)",
         ),
         AlarmSpec(
             "cross-region-conflicts",
@@ -281,6 +371,9 @@ def _detector_alarm_specs(cfg: PipelineConfig, names: Naming) -> list[AlarmSpec]
             metric_names.MetricName.CROSS_REGION_CONFLICT,
             {metric_names.SERVICE_DIMENSION: metric_names.DETECTOR_SERVICE},
             cfg.cross_region_conflicts_threshold,
+            missing_data=MissingData.NOT_BREACHING,
+            missing_data_reason=EMF_ON_EVENT,
+            source=EMF_METRICS,
         ),
     ]
 
@@ -292,13 +385,20 @@ def _replication_alarm_specs(
         AlarmSpec(
             f"replication-latency-to-{other}",
             f"Trade table replication {region} -> {other} slower than "
-            f"{cfg.replication_latency_threshold_ms} ms",
+            f"{cfg.replication_latency_threshold_ms} ms, or stopped",
             "AWS/DynamoDB",
             "ReplicationLatency",
             {"TableName": names.table, "ReceivingRegion": other},
             cfg.replication_latency_threshold_ms,
             statistic="Average",
             runbook="replication-latency",
+            missing_data=MissingData.BREACHING,
+            missing_data_reason=(
+                "fed by the heartbeat: this region writes a heartbeat item every minute and each "
+                "replicates to every other region, so a healthy pair has data every period; "
+                "none means nothing replicated (a stalled replica)"
+            ),
+            source=DYNAMODB_METRICS,
         )
         for other in other_regions
         if other != region
@@ -315,15 +415,27 @@ def _failover_alarm_specs(cfg: PipelineConfig, names: Naming, region: str) -> li
         specs.append(
             AlarmSpec(
                 "failover-health",
-                f"Primary bus latency above {cfg.failover_latency_threshold_ms} ms: the global "
-                f"endpoint routes new events to {target}",
+                f"Primary bus's rule: latency above {cfg.failover_latency_threshold_ms} ms, or no "
+                f"event delivered (the heartbeat feeds it every minute): the global endpoint "
+                f"routes new events to {target}. Metric: IngestionToInvocationStartLatency, "
+                "https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-monitoring.html",
                 "AWS/Events",
-                "IngestionToInvocationStartLatency",
+                HEALTH_METRIC,
                 {"EventBusName": names.bus, "RuleName": names.rule},
                 cfg.failover_latency_threshold_ms,
                 statistic="Average",
                 period=cfg.failover_period_seconds,
                 evaluation_periods=cfg.failover_evaluation_periods,
+                # Silence is the outage this alarm exists for: AWS's health-check template for
+                # global endpoints treats missing data as breaching (and the check's
+                # insufficient data as Unhealthy), "docs.aws.amazon.com/eventbridge/latest/
+                # userguide/eb-ge-cfn.html"; safe only because the heartbeat feeds the metric.
+                missing_data=MissingData.BREACHING,
+                missing_data_reason=(
+                    "fed by the heartbeat, which the rule matches once a minute: no data means "
+                    "the primary bus stopped delivering, which is what the health check must see"
+                ),
+                source=EVENTBRIDGE_METRICS,
             )
         )
     if region == route53_metrics_region():
@@ -339,6 +451,58 @@ def _failover_alarm_specs(cfg: PipelineConfig, names: Naming, region: str) -> li
                 statistic="Minimum",
                 comparison="LessThanThreshold",
                 period=60,
+                missing_data=MissingData.NOT_BREACHING,
+                missing_data_reason=(
+                    "a gap in Route 53's own metric says nothing about the primary: the "
+                    "endpoint follows the health check, and the failover-health alarm pages "
+                    "on the primary's silence"
+                ),
+                source=ROUTE53_METRICS,
             )
         )
     return specs
+
+
+def _heartbeat_alarm_specs(cfg: PipelineConfig, region: str) -> list[AlarmSpec]:
+    """The heartbeat stored in this region's table: missing (silence is the failure), slow."""
+    heartbeat = {
+        metric_names.SERVICE_DIMENSION: metric_names.PROCESSOR_SERVICE,
+        metric_names.REGION_DIMENSION: region,
+    }
+    minutes = cfg.heartbeat_missing_minutes
+    return [
+        AlarmSpec(
+            "heartbeat-missing",
+            f"No heartbeat stored in {region}'s table for {minutes} minutes: the path bus, "
+            "rule, processor, table is broken somewhere (or the schedule is)",
+            metric_names.NAMESPACE,
+            metric_names.MetricName.HEARTBEAT_LATENCY,
+            heartbeat,
+            1,
+            statistic="SampleCount",
+            comparison="LessThanThreshold",
+            period=60,
+            evaluation_periods=minutes,
+            missing_data=MissingData.BREACHING,
+            missing_data_reason=(
+                "the heartbeat stores an item here every minute while the path works: a "
+                "minute without one is the failure this alarm exists for"
+            ),
+            source=EMF_METRICS,
+        ),
+        AlarmSpec(
+            "heartbeat-latency",
+            f"Heartbeats take more than {cfg.heartbeat_latency_threshold_ms} ms on average "
+            f"from their scheduled time to {region}'s table",
+            metric_names.NAMESPACE,
+            metric_names.MetricName.HEARTBEAT_LATENCY,
+            heartbeat,
+            cfg.heartbeat_latency_threshold_ms,
+            statistic="Average",
+            missing_data=MissingData.NOT_BREACHING,
+            missing_data_reason=(
+                "no heartbeat is heartbeat-missing's page; this alarm is about slow ones only"
+            ),
+            source=EMF_METRICS,
+        ),
+    ]

@@ -8,7 +8,8 @@ Same artifact as the processor, and built by the same ``build_function``
 (``components/functions.py``), so it has every function-wide setting the processor has:
 runtime, architecture, memory, X-Ray ``Active``, JSON logs at the configured levels into its
 own log group with retention, async bounds. Its role has one inline policy on the exact stream
-ARN of its own region and its two queues. Filtered records cost no invocation, so a quiet
+ARN of its own region (and ``kms:Decrypt`` on the region's table key when it is
+customer-managed) and its two queues. Filtered records cost no invocation, so a quiet
 detector costs nothing; it runs only when replication replaced a stored version.
 """
 
@@ -42,6 +43,7 @@ class RegionalConflictDetectorArgs:
     failures_queue_arn: pulumi.Input[str]  # on-failure destination of stream batches
     artifact: LambdaArtifactLike
     log_key_arn: pulumi.Input[str] | None = None  # the region's table key, when customer-managed
+    table_key_arn: pulumi.Input[str] | None = None  # the same key: the stream is encrypted with it
     code_signing_config_arn: pulumi.Input[str] | None = None  # when code signing is on
 
 
@@ -95,17 +97,21 @@ class RegionalConflictDetector(pulumi.ComponentResource):
             },
             on_failure_arn=args.failures_queue_arn,
             artifact=args.artifact,
-            reserved_concurrency=ctx.config.lambda_reserved_concurrency,
+            reserved_concurrency=ctx.config.conflict_detector_reserved_concurrency,
             log_key_arn=args.log_key_arn,
             code_signing_config_arn=args.code_signing_config_arn,
         )
 
     def _detector_policy(self, log_group_arn: pulumi.Output[str]) -> pulumi.Output[str]:
-        """The role's one inline policy: this region's stream, its two queues."""
+        """The role's one inline policy: this region's stream (and its key), its two queues."""
         args = self._args
         grants = pulumi.Output.all(
-            args.stream_arn, log_group_arn, args.rejected_queue_arn, args.failures_queue_arn
-        ).apply(lambda a: iam.DetectorGrants(a[0], a[1], a[2:]))
+            args.stream_arn,
+            log_group_arn,
+            args.table_key_arn,
+            args.rejected_queue_arn,
+            args.failures_queue_arn,
+        ).apply(lambda a: iam.DetectorGrants(a[0], a[1], a[3:], table_key_arn=a[2]))
         return grants.apply(lambda g: json.dumps(iam.detector_policy(g)))
 
     def _create_mapping(self) -> aws.lambda_.EventSourceMapping:

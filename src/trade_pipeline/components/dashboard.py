@@ -18,7 +18,7 @@ import pulumi_aws as aws
 
 from trade_pipeline.components.alarms import HEALTH_CHECK_ID, AlarmSpec, stack_alarm_specs
 from trade_pipeline.components.context import RegionalContext
-from trade_pipeline.config import PipelineConfig
+from trade_pipeline.config.model import PipelineConfig
 from trade_pipeline.naming import Naming
 from trade_processor import metric_names
 

@@ -5,7 +5,8 @@ and when the primary region is unhealthy new events go to the failover region's 
         healthy:   primary bus          [+ a replica of each event on the failover bus]
         unhealthy: failover region's bus
     Route 53 health check (CLOUDWATCH_METRIC) <- alarm "failover-health" in the primary region
-        on the primary bus's IngestionToInvocationStartLatency (average, threshold in config)
+        on the primary bus's rule's IngestionToInvocationStartLatency (average, threshold in
+        config), fed every minute by the heartbeat; no data is unhealthy, not "last status"
 
 PutEvents through an endpoint must be signed with SigV4a: botocore does that only with its CRT
 extra (``pip install "botocore[crt]"`` / ``"boto3[crt]"``); without it the call fails with a
@@ -21,6 +22,7 @@ operator uses in a failover drill (docs/operations.md).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -28,9 +30,14 @@ import pulumi
 import pulumi_aws as aws
 
 from trade_pipeline import iam
-from trade_pipeline.components.alarms import AlarmSpec
+from trade_pipeline.components.alarms import (
+    AlarmSpec,
+    health_check_triggers,
+    route53_alarm_settings,
+)
 from trade_pipeline.components.context import RegionalContext
 from trade_pipeline.components.monitoring import RegionalMonitoring
+from trade_producer.endpoint import endpoint_id_from_url
 
 __all__ = ["HEALTH_ALARM", "GlobalEndpoint", "GlobalEndpointArgs"]
 
@@ -49,6 +56,11 @@ class GlobalEndpointArgs:
     status_spec: AlarmSpec | None = None
 
 
+def _snake(name: str) -> str:
+    """``evaluationPeriods`` -> ``evaluation_periods`` (the Python SDK's attribute names)."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
 class GlobalEndpoint(pulumi.ComponentResource):
     """Health check, replication role and policy, the endpoint, and the health check's alarm."""
 
@@ -56,6 +68,9 @@ class GlobalEndpoint(pulumi.ComponentResource):
     role: aws.iam.Role
     role_policy: aws.iam.RolePolicy
     endpoint: aws.cloudwatch.EventEndpoint
+    # What PutEvents' EndpointId takes: the subdomain of the endpoint URL. The provider sets
+    # the endpoint resource's id to its name, which is not an endpoint id.
+    endpoint_id: pulumi.Output[str]
     regions: tuple[str, str]  # (primary, failover)
 
     def __init__(
@@ -72,27 +87,37 @@ class GlobalEndpoint(pulumi.ComponentResource):
         self.health_check = self._create_health_check(args.health_alarm)
         self.role, self.role_policy = self._create_role(buses)
         self.endpoint = self._create_endpoint(buses, target)
+        self.endpoint_id = self.endpoint.endpoint_url.apply(endpoint_id_from_url)
         if args.status_monitoring is not None and args.status_spec is not None:
             args.status_monitoring.add_alarm(
                 args.status_spec, {"HealthCheckId": self.health_check.id}, self.health_check
             )
         self.register_outputs(
-            {"endpoint_arn": self.endpoint.arn, "url": self.endpoint.endpoint_url}
+            {
+                "endpoint_arn": self.endpoint.arn,
+                "endpoint_id": self.endpoint_id,
+                "url": self.endpoint.endpoint_url,
+            }
         )
 
     def _child(self, *depends_on: pulumi.Resource) -> pulumi.ResourceOptions:
         return self._ctx.child_options(self, *depends_on)
 
     def _create_health_check(self, alarm: aws.cloudwatch.MetricAlarm) -> aws.route53.HealthCheck:
-        """Healthy while the alarm is OK. No data keeps the last status: a quiet night must not
-        fail the primary over (AWS's template treats missing data as breaching)."""
+        """Healthy while the alarm's metric is within its threshold. Insufficient data is
+        Unhealthy, as in AWS's health-check template for global endpoints (eb-ge-cfn.html):
+        when the primary bus stops delivering, the metric stops, and only this reads it as
+        the outage it is (the heartbeat keeps it fed otherwise). ``triggers`` carry the alarm
+        settings Route 53 copies, so a change of any of them updates the check."""
         ctx = self._ctx
+        settings = {key: getattr(alarm, _snake(key)) for key in route53_alarm_settings()}
         return aws.route53.HealthCheck(
             f"{self._logical_name}-health-check",
             type="CLOUDWATCH_METRIC",
             cloudwatch_alarm_name=alarm.name,
             cloudwatch_alarm_region=ctx.region,
-            insufficient_data_health_status="LastKnownStatus",
+            insufficient_data_health_status="Unhealthy",
+            triggers=pulumi.Output.all(**settings).apply(health_check_triggers),
             tags={"Name": ctx.naming.alarm(ctx.region, HEALTH_ALARM)},
             # Route 53 reads the alarm when the check is created: the alarm comes first.
             opts=self._child(alarm),
@@ -101,7 +126,8 @@ class GlobalEndpoint(pulumi.ComponentResource):
     def _create_role(
         self, buses: list[pulumi.Input[str]]
     ) -> tuple[aws.iam.Role, aws.iam.RolePolicy]:
-        """The role EventBridge replicates with: PutEvents on exactly the endpoint's buses."""
+        """The role EventBridge replicates with: its managed rules on exactly the endpoint's two
+        buses, PutEvents on them, and PassRole on itself (``iam.endpoint_replication_policy``)."""
         ctx = self._ctx
         role = aws.iam.Role(
             f"{self._logical_name}-role",
@@ -116,8 +142,8 @@ class GlobalEndpoint(pulumi.ComponentResource):
             f"{self._logical_name}-role-policy",
             name="endpoint-replication",
             role=role.id,
-            policy=pulumi.Output.all(*buses).apply(
-                lambda arns: json.dumps(iam.endpoint_replication_policy(arns))
+            policy=pulumi.Output.all(role.arn, *buses).apply(
+                lambda arns: json.dumps(iam.endpoint_replication_policy(arns[1:], arns[0]))
             ),
             opts=self._child(),
         )

@@ -8,8 +8,10 @@ every function shares comes from the config here, in one place, so that a new fu
 setting cannot miss a function:
 
 - runtime, architecture, memory, timeout (``lambda*`` keys);
-- X-Ray tracing ``Active``; JSON logs at ``logLevel`` (application) and ``platformLogLevel``
-  (Lambda's own lines), into a log group the stack creates first, kept ``logRetentionDays``;
+- X-Ray tracing ``Active``; JSON logs at ``logLevel`` (filtered by the function's logger;
+  Lambda's application level never above INFO, so metric lines survive) and
+  ``platformLogLevel`` (Lambda's own lines), into a log group the stack creates first, kept
+  ``logRetentionDays``;
 - the role's trust policy (Lambda, on behalf of this account only);
 - async invocation bounds (``lambdaMaxRetryAttempts``, ``lambdaMaxEventAgeSeconds``) and an
   on-failure destination;
@@ -34,7 +36,13 @@ from trade_pipeline import iam
 from trade_pipeline.components.context import RegionalContext
 from trade_processor.metric_names import NAMESPACE as METRIC_NAMESPACE
 
-__all__ = ["BuiltFunction", "FunctionSpec", "LambdaArtifactLike", "build_function"]
+__all__ = [
+    "BuiltFunction",
+    "FunctionSpec",
+    "LambdaArtifactLike",
+    "build_function",
+    "lambda_application_log_level",
+]
 
 
 class LambdaArtifactLike(Protocol):
@@ -65,7 +73,7 @@ class FunctionSpec:
     environment: Mapping[str, pulumi.Input[str]]
     on_failure_arn: pulumi.Input[str]  # where a failed asynchronous invocation goes
     artifact: LambdaArtifactLike
-    # The same key for both functions today; an argument so that a function may get its own.
+    # Each function's own key: lambdaReservedConcurrency, conflictDetectorReservedConcurrency
     reserved_concurrency: int | None
     log_key_arn: pulumi.Input[str] | None = None  # customer-managed: the region's key
     code_signing_config_arn: pulumi.Input[str] | None = None  # when code signing is on
@@ -166,7 +174,7 @@ def _create_function(
         logging_config=aws.lambda_.FunctionLoggingConfigArgs(
             log_format="JSON",
             log_group=log_group.name,
-            application_log_level=cfg.log_level,
+            application_log_level=lambda_application_log_level(cfg.log_level),
             # WARN drops START/END/REPORT (about 450 bytes per invocation, billed as log
             # ingestion); Duration, Errors and Throttles stay CloudWatch metrics
             system_log_level=cfg.platform_log_level,
@@ -176,6 +184,7 @@ def _create_function(
                 **spec.environment,
                 "POWERTOOLS_SERVICE_NAME": spec.service_name,
                 "POWERTOOLS_METRICS_NAMESPACE": METRIC_NAMESPACE,
+                # the level the logger filters at (trade_processor.observability)
                 "POWERTOOLS_LOG_LEVEL": cfg.log_level,
             }
         ),
@@ -183,6 +192,20 @@ def _create_function(
         # the policy before the function can succeed at anything.
         opts=ctx.child_options(parent, log_group, role_policy),
     )
+
+
+def lambda_application_log_level(log_level: str) -> str:
+    """Lambda's application log level for ``logLevel``: never above INFO.
+
+    With JSON logs Lambda drops the application's lines below its level, and a line without a
+    level, which every metric (EMF) line is, counts as INFO ("When Lambda filters your
+    function's application logs, any log message without a level will be assigned the log
+    level INFO", https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs-log-
+    level.html). At WARN that filter would drop every custom metric; so WARN, ERROR and FATAL
+    are applied by the function's logger at the source (``POWERTOOLS_LOG_LEVEL``, read by
+    ``trade_processor.observability``) and Lambda keeps INFO. DEBUG stays DEBUG.
+    """
+    return "DEBUG" if log_level == "DEBUG" else "INFO"
 
 
 def _existing_artifact(artifact: LambdaArtifactLike) -> Path:

@@ -2,9 +2,10 @@
 
 The specs (what each alarm watches) are in :mod:`trade_pipeline.components.alarms`. Every
 alarm notifies on ALARM and on OK (the person paged learns when it is over), treats
-missing data as not breaching (no traffic is not an incident), and takes its threshold from
-config. Alarms live in the region of the metric they watch, and notify that region's topic:
-an alarm cannot act on a topic in another region.
+missing data as its spec states (breaching only for the metrics the heartbeat keeps fed: see
+:mod:`~trade_pipeline.components.alarms`), cites the AWS page of its metric in its description,
+and takes its threshold from config. Alarms live in the region of the metric they watch, and
+notify that region's topic: an alarm cannot act on a topic in another region.
 """
 
 from __future__ import annotations
@@ -144,7 +145,7 @@ class RegionalMonitoring(pulumi.ComponentResource):
         return aws.cloudwatch.MetricAlarm(
             f"{self._logical_name}-{spec.what}",
             name=ctx.naming.alarm(ctx.region, spec.what),
-            alarm_description=spec.description,
+            alarm_description=spec.alarm_description,
             namespace=spec.namespace,
             metric_name=spec.metric_name,
             dimensions=dict(dimensions),
@@ -154,7 +155,7 @@ class RegionalMonitoring(pulumi.ComponentResource):
             evaluation_periods=spec.evaluation_periods or cfg.alarm_evaluation_periods,
             threshold=spec.threshold,
             comparison_operator=spec.comparison,
-            treat_missing_data="notBreaching",
+            treat_missing_data=spec.missing_data.value,
             actions_enabled=True,
             alarm_actions=[self.topic.arn],
             ok_actions=[self.topic.arn],

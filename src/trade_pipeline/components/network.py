@@ -27,7 +27,7 @@ import pulumi_aws as aws
 
 from trade_pipeline import iam
 from trade_pipeline.components.context import RegionalContext
-from trade_pipeline.config import CONFIG_NAMESPACE, ConfigError
+from trade_pipeline.config.errors import CONFIG_NAMESPACE, ConfigError
 from trade_pipeline.config.network import parse_cidr, private_subnets
 
 __all__ = ["HTTPS", "RegionalNetwork"]

@@ -22,6 +22,7 @@ from trade_pipeline.components.context import RegionalContext
 from trade_pipeline.components.functions import FunctionSpec, LambdaArtifactLike, build_function
 from trade_pipeline.naming import QueueKind
 from trade_pipeline.routing import RULE_PATTERN
+from trade_processor.config import MAX_AGE_DAYS_ENV, MAX_AHEAD_SECONDS_ENV
 from trade_processor.metric_names import PROCESSOR_SERVICE
 from trade_processor.models import SOURCE_PREFIX
 from trade_processor.rejections import MAX_MESSAGE_BYTES
@@ -179,6 +180,9 @@ class RegionalPipeline(pulumi.ComponentResource):
                 "REJECTED_EVENTS_QUEUE_URL": queues[QueueKind.REJECTED_EVENTS].url,
                 # the table's indexes: items carry their key attributes and no others
                 TABLE_INDEXES_ENV: cfg.table_index_names,
+                # the occurred_at plausibility window (trade_processor.validation)
+                MAX_AGE_DAYS_ENV: str(cfg.occurred_at_max_age_days),
+                MAX_AHEAD_SECONDS_ENV: str(cfg.occurred_at_max_ahead_seconds),
             },
             on_failure_arn=queues[QueueKind.PROCESSING_FAILURES].arn,
             artifact=args.artifact,

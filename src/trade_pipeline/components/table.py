@@ -13,7 +13,8 @@ import pulumi
 import pulumi_aws as aws
 
 from trade_pipeline.components.context import RegionalContext
-from trade_pipeline.config import PipelineConfig, TableIndex
+from trade_pipeline.config.items import TableIndex
+from trade_pipeline.config.model import PipelineConfig
 from trade_processor.table_schema import (
     EXPIRES_AT,
     INDEXES_BY_NAME,

@@ -2,35 +2,36 @@
 
 The config reference and the error lines say "list of regions", "one of arm64, x86_64" or "map
 of tag name to value", never ``tuple[str, ...]`` or ``LambdaArchitecture``: a user writes YAML
-and environment variables, not Python.
+and environment variables, not Python. A type whose Python shape does not tell its meaning
+carries its words explicitly (:class:`UserWords` in its ``Annotated`` metadata, see ``types``);
+every other type is described from its shape.
 
 >>> from trade_pipeline.config.model import PipelineConfig
 >>> user_type(PipelineConfig, "lambda_architecture")
 'one of arm64, x86_64'
 >>> user_type(PipelineConfig, "secondary_regions")
 'list of regions'
+>>> user_type(PipelineConfig, "failover_region")
+'region (optional)'
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import Enum
-from typing import Any, Final, get_args, get_origin
+from typing import Annotated, Any, Final, get_args, get_origin
 
 from pydantic import BaseModel
 
-__all__ = ["FIELD_TYPE_NAMES", "user_message", "user_type"]
+__all__ = ["UserWords", "user_message", "user_type"]
 
-# Fields whose values have a meaning the Python type does not tell.
-FIELD_TYPE_NAMES: Final[dict[str, str]] = {
-    "primary_region": "region",
-    "secondary_regions": "list of regions",
-    "backup_copy_region": "region (optional)",
-    "alarm_emails": "list of e-mail addresses",
-    "alarm_https_endpoints": "list of https:// URLs",
-    "policy_waivers": "list of {rule, resources, reason}",
-    "tags": "map of tag name to value",
-    "lambda_runtime": "Lambda Python runtime",
-}
+
+@dataclass(frozen=True)
+class UserWords:
+    """``Annotated`` metadata: what the config reference and error lines call the type."""
+
+    text: str
+
 
 _SCALARS: Final[dict[Any, str]] = {
     str: "text",
@@ -40,12 +41,20 @@ _SCALARS: Final[dict[Any, str]] = {
 }
 
 
+def _words(metadata: Any) -> str | None:
+    return next((m.text for m in metadata if isinstance(m, UserWords)), None)
+
+
 def _describe(annotation: Any) -> str:
+    if get_origin(annotation) is Annotated:
+        return _words(annotation.__metadata__) or _describe(get_args(annotation)[0])
     args = [a for a in get_args(annotation) if a is not type(None)]
     if type(None) in get_args(annotation) and len(args) == 1:
         return f"{_describe(args[0])} (optional)"
     if isinstance(annotation, type) and issubclass(annotation, Enum):
         return "one of " + ", ".join(str(m.value) for m in annotation)
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return "{" + ", ".join(annotation.model_fields) + "}"
     origin = get_origin(annotation)
     if origin is tuple:
         return f"list of {_describe(args[0])}" if args else "list"
@@ -56,9 +65,8 @@ def _describe(annotation: Any) -> str:
 
 def user_type(model: type[BaseModel], field: str) -> str:
     """What a value of ``field`` is, in words."""
-    if field in FIELD_TYPE_NAMES:
-        return FIELD_TYPE_NAMES[field]
-    return _describe(model.model_fields[field].annotation)
+    info = model.model_fields[field]
+    return _words(info.metadata) or _describe(info.annotation)
 
 
 # pydantic error types whose own message names a Python type: say what to write instead.

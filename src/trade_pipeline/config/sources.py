@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 import json
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Final, get_origin
+from typing import TYPE_CHECKING, Any, Final, NamedTuple, get_origin
 
 from pydantic import TypeAdapter, ValidationError
 
@@ -28,7 +28,14 @@ from trade_pipeline.config.overrides import (
 if TYPE_CHECKING:
     from trade_pipeline.config.model import PipelineConfig
 
-__all__ = ["ENV_ALIASES", "decode_json", "env_var_for", "load_config", "looks_like_json"]
+__all__ = [
+    "ENV_ALIASES",
+    "LoadedConfig",
+    "decode_json",
+    "env_var_for",
+    "load_config",
+    "looks_like_json",
+]
 
 # Short environment variable names accepted on top of TRADE_PIPELINE_<FIELD>.
 ENV_ALIASES: Final[dict[str, tuple[str, ...]]] = {
@@ -36,6 +43,17 @@ ENV_ALIASES: Final[dict[str, tuple[str, ...]]] = {
     "secondary_regions": ("SECONDARY_REGIONS", "SECONDARY_REGION"),
     "environment_suffix": ("ENVIRONMENT_SUFFIX",),
 }
+
+
+class LoadedConfig(NamedTuple):
+    """A validated config and what the environment changed in it.
+
+    ``announcements`` holds one line per value an environment variable changed (empty: none
+    did); the preview shows them in a banner, the program logs each with ``pulumi.log.warn``.
+    """
+
+    config: PipelineConfig
+    announcements: tuple[str, ...]
 
 
 def looks_like_json(value: Any) -> bool:
@@ -71,8 +89,9 @@ def env_var_for(field_name: str) -> str:
 
 def load_config(
     model: type[PipelineConfig], stack_config: Mapping[str, Any], environ: Mapping[str, str]
-) -> PipelineConfig:
-    """Build ``model`` from stack config (camelCase keys, namespace stripped) and env vars.
+) -> LoadedConfig:
+    """Build ``model`` from stack config (camelCase keys, namespace stripped) and env vars,
+    with the announcements of what the environment changed.
 
     Raises :class:`ConfigError` with one line per rejected value.
     """
@@ -100,8 +119,7 @@ def load_config(
         config = model.model_validate(raw)
     except ValidationError as exc:
         raise ConfigError(error_lines(exc, raw, origin, model)) from None
-    config._announcements = tuple(announcement_lines(tuple(overrides), environ))
-    return config
+    return LoadedConfig(config, tuple(announcement_lines(tuple(overrides), environ)))
 
 
 def _key(model: type[PipelineConfig], name: str) -> str:

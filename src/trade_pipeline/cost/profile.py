@@ -66,7 +66,7 @@ FULL_VCPU_MEMORY_MB = 1769
 DYNAMODB_ROUND_TRIP_MS = 5.0
 """Assumed: one PutItem round trip inside a region ("single-digit milliseconds")."""
 
-LOG_LEVELS = {"WARN": "WARNING", "FATAL": "CRITICAL", "TRACE": "DEBUG"}
+LOG_LEVELS = {"WARN": "WARNING", "FATAL": "CRITICAL"}
 """Lambda's log level names that Python's logging spells differently."""
 
 PROCESSOR_ENVIRONMENT = {

@@ -3,7 +3,8 @@
 The model mirrors what the program exports (``trade_pipeline.stack``): ``tableName``,
 ``regions``, ``replicaArns``, ``regional`` (per region: ``eventBusArn``, ``ruleArn``,
 ``functionArn``, ``queueUrls`` by queue kind, ``alarmTopicArn``), ``lambdaArtifactSha256``, and
-the optional ``globalEndpoint`` (``id``, ``arn``, ``url``, ``regions``, ``healthCheckId``) and
+the optional ``globalEndpoint`` (``id``: the endpoint id ``PutEvents`` takes, ``name``, ``arn``,
+``url``, ``regions``, ``healthCheckId``) and
 ``producerPolicyArn``. A file that does not fit is refused with one line naming the key.
 """
 
@@ -17,9 +18,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from trade_pipeline.errors import UserError
+from trade_producer import jsonio
+from trade_producer.endpoint import check_endpoint_id
 
 __all__ = [
     "GlobalEndpoint",
@@ -76,15 +79,17 @@ class RegionalOutputs(_Model):
 
 
 class GlobalEndpoint(_Model):
-    id: str
+    id: str  # PutEvents' EndpointId, the URL's subdomain (abcde.veo); checked on reading
+    name: str  # what DescribeEndpoint takes
     arn: str
     url: str
     regions: list[str]
     health_check_id: str | None = Field(alias="healthCheckId", default=None)
 
-    @property
-    def name(self) -> str:
-        return self.arn.rsplit("/", 1)[-1]
+    @field_validator("id")
+    @classmethod
+    def _an_endpoint_id(cls, value: str) -> str:
+        return check_endpoint_id(value)
 
 
 class StackOutputs(_Model):
@@ -122,7 +127,8 @@ def _parse(document: Any, origin: str) -> StackOutputs:
     except ValidationError as invalid:
         error = invalid.errors()[0]
         where = ".".join(str(part) for part in error["loc"]) or "(top level)"
-        raise OutputsError(f"{origin}: {where}: {error['msg']}") from None
+        reason = error.get("ctx", {}).get("error") or error["msg"]  # a validator's own words
+        raise OutputsError(f"{origin}: {where}: {reason}") from None
     missing = [region for region in outputs.regions if region not in outputs.regional]
     if missing or not outputs.regions:
         raise OutputsError(f"{origin}: regional: no outputs for region(s) {missing or '(none)'}")
@@ -132,7 +138,7 @@ def _parse(document: Any, origin: str) -> StackOutputs:
 def outputs_from_file(path: Path) -> StackOutputs:
     """Outputs from the JSON that ``pulumi stack output --json`` prints."""
     try:
-        document = json.loads(path.read_text())
+        document = jsonio.loads(path.read_text())
     except OSError as error:
         raise OutputsError(f"--outputs {path}: {error.strerror or error}") from None
     except json.JSONDecodeError as error:

@@ -50,7 +50,7 @@ from trade_pipeline.ops.aws import Clients
 from trade_pipeline.ops.outputs import StackOutputs
 from trade_processor.models import InvalidEventError
 from trade_processor.validation import parse_event
-from trade_producer import Publisher
+from trade_producer import Publisher, jsonio
 
 __all__ = [
     "QUEUE_KINDS",
@@ -88,7 +88,7 @@ def _attribute(message: dict[str, Any], name: str) -> str | None:
 def unwrap(kind: str, message: dict[str, Any]) -> Unwrapped:
     """The event and the reason it is in queue ``kind``."""
     try:
-        body = json.loads(message.get("Body", ""))
+        body = jsonio.loads(message.get("Body", ""))
     except json.JSONDecodeError:
         return Unwrapped(None, "unreadable", "body is not JSON")
     if not isinstance(body, dict):
@@ -116,7 +116,7 @@ def to_entry(event: dict[str, Any], bus_arn: str) -> dict[str, Any]:
     entry: dict[str, Any] = {
         "Source": event["source"],
         "DetailType": event["detail-type"],
-        "Detail": json.dumps(event.get("detail", {}), separators=(",", ":")),
+        "Detail": jsonio.dumps(event.get("detail", {})),  # every number as it was written
         "EventBusName": bus_arn,
     }
     resources = event.get("resources")
@@ -133,7 +133,7 @@ def not_redrivable(event: dict[str, Any]) -> str | None:
             f"no rule routes it: {unmatched} {event.get(unmatched)!r} is not in the rule's pattern"
         )
     try:
-        parse_event(event)
+        parse_event(jsonio.as_the_processor_reads(event))
     except InvalidEventError as error:
         return f"the processor would reject it again: {error}"
     return None
@@ -149,7 +149,9 @@ def _problem(kind: str, message: dict[str, Any]) -> tuple[Unwrapped, str | None]
 
 def _event_key(event: dict[str, Any]) -> str:
     """What identifies an event put back: a copy of it in the queue has the same key."""
-    return json.dumps([event["source"], event["detail-type"], event.get("detail")], sort_keys=True)
+    return jsonio.dumps(
+        [event["source"], event["detail-type"], event.get("detail")], sort_keys=True
+    )
 
 
 @dataclass

@@ -27,6 +27,7 @@ from trade_producer import (
     SigV4aUnavailableError,
     TradingEventEntry,
     event_from_json,
+    jsonio,
     order_cancelled,
     order_placed,
     trade_executed,
@@ -80,7 +81,7 @@ def read_jsonl(path: Path) -> list[TradingEventEntry]:
         if not line.strip():
             continue
         try:
-            events.append(event_from_json(json.loads(line)))
+            events.append(event_from_json(jsonio.loads(line)))
         except json.JSONDecodeError as error:
             raise OutputsError(f"{path}:{number}: not JSON ({error.msg})") from None
         except InvalidEventError as invalid:
@@ -139,9 +140,8 @@ def targets_for(
         home = outputs.global_endpoint.regions[0] if outputs.global_endpoint.regions else None
         home = home or outputs.primary_region
         bus = outputs.regional[outputs.primary_region].bus_name  # same name in every region
-        return [
-            Target(f"endpoint {outputs.global_endpoint.id}", home, bus, outputs.global_endpoint.id)
-        ]
+        endpoint_id = outputs.global_endpoint.id  # the URL's subdomain, checked on reading
+        return [Target(f"endpoint {endpoint_id}", home, bus, endpoint_id)]
     regions = outputs.regions if all_regions else [region or ""]
     return [Target(name, name, outputs.region(name).event_bus_arn) for name in regions]
 

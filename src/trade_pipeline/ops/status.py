@@ -7,7 +7,9 @@
 - **last hour**: events matched by the processor rule (``AWS/Events MatchedEvents``, custom-bus
   dimensions ``EventBusName`` + ``RuleName``), and the processor's own EMF metrics
   (``TradePipeline``, dimension ``service``; the names of :mod:`trade_processor.metric_names`):
-  stored, rejected, duplicate conflicts, failures;
+  stored, rejected, duplicate conflicts, failures. Heartbeats (the stack's own canary, once a
+  minute per region) are left out: "events in" subtracts the region's ``HeartbeatLatency``
+  sample count, and the processor counts a heartbeat in no other metric;
 - **replication latency** to every other region (``AWS/DynamoDB ReplicationLatency``, average);
 - **failover**: the global endpoint's state when the stack has one.
 """
@@ -25,7 +27,13 @@ from botocore.exceptions import BotoCoreError, ClientError
 from trade_pipeline.ops.aws import Clients, queue_name
 from trade_pipeline.ops.outputs import StackOutputs
 from trade_pipeline.ops.redrive import QUEUE_KINDS
-from trade_processor.metric_names import NAMESPACE, PROCESSOR_SERVICE, SERVICE_DIMENSION, MetricName
+from trade_processor.metric_names import (
+    NAMESPACE,
+    PROCESSOR_SERVICE,
+    REGION_DIMENSION,
+    SERVICE_DIMENSION,
+    MetricName,
+)
 
 __all__ = ["PROCESSOR_METRICS", "RegionStatus", "region_status"]
 
@@ -95,6 +103,13 @@ def _queries(outputs: StackOutputs, region: str) -> dict[str, dict[str, Any]]:
     }
     for key, name in PROCESSOR_METRICS.items():
         queries[key] = _metric(NAMESPACE, name, {SERVICE_DIMENSION: PROCESSOR_SERVICE}, "Sum", 3600)
+    queries["heartbeats"] = _metric(
+        NAMESPACE,
+        MetricName.HEARTBEAT_LATENCY,
+        {SERVICE_DIMENSION: PROCESSOR_SERVICE, REGION_DIMENSION: region},
+        "SampleCount",
+        3600,
+    )
     for n, kind in enumerate(QUEUE_KINDS):
         queries[f"age{n}"] = _metric(
             "AWS/SQS",
@@ -126,7 +141,8 @@ def _metrics(clients: Clients, outputs: StackOutputs, status: RegionStatus, regi
         ScanBy="TimestampDescending",
     )
     values = {r["Id"]: r.get("Values", []) for r in response.get("MetricDataResults", [])}
-    status.last_hour["events_in"] = sum(values.get("events_in", []))
+    heartbeats = sum(values.get("heartbeats", []))
+    status.last_hour["events_in"] = max(0.0, sum(values.get("events_in", [])) - heartbeats)
     for key in PROCESSOR_METRICS:
         status.last_hour[key] = sum(values.get(key, []))
     for n, kind in enumerate(QUEUE_KINDS):

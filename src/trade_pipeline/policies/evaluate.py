@@ -6,13 +6,15 @@ command prints it and exits 2); any other error of a rule is a bug and propagate
 
 from __future__ import annotations
 
+import difflib
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
-from trade_pipeline.config import CONFIG_NAMESPACE, PolicyWaiver
+from trade_pipeline.config.errors import CONFIG_NAMESPACE
+from trade_pipeline.config.items import PolicyWaiver
 from trade_pipeline.errors import UserError
 from trade_pipeline.policies.model import Finding, Outcome, Rule, Severity, StackView
 from trade_pipeline.policies.registry import RULES_BY_NAME
@@ -40,9 +42,11 @@ def validate_waivers(waivers: Iterable[PolicyWaiver]) -> list[PolicyWaiver]:
     for waiver in waivers:
         rule = RULES_BY_NAME.get(waiver.rule)
         if rule is None:
+            close = difflib.get_close_matches(waiver.rule, RULES_BY_NAME, n=1)
+            hint = f"did you mean {close[0]}? " if close else ""
             raise WaiverError(
                 f"policy waiver names unknown rule {waiver.rule!r} "
-                f"(known: {', '.join(sorted(RULES_BY_NAME))})"
+                f"({hint}every rule is listed in docs/policies.md)"
             )
         if rule.severity is Severity.MANDATORY:
             raise WaiverError(

@@ -67,7 +67,7 @@ def _register(
         doc = (func.__doc__ or "").strip()
         rule = Rule(
             name=name,
-            description=doc.splitlines()[0] if doc else name,
+            description=" ".join(doc.split("\n\n", 1)[0].split()) if doc else name,
             severity=severity,
             message=message,
             sources=tuple(sources),

@@ -1,5 +1,5 @@
 """Recorded calls permitted: every AWS call the code makes, and every call AWS makes for it,
-is allowed by the plan's identity, resource and key policies (issue 19 part 1).
+is allowed by the plan's identity, resource and key policies.
 
 The recorded set is committed (``src/trade_pipeline/calls/recorded.json``, written by
 ``make regen`` from the moto runs of the processor, the conflict detector and the operator
@@ -25,8 +25,6 @@ __all__ = ["KNOWN_GAPS_FIXED_BY_ISSUE_19_PART_2", "known_gap", "recorded_calls_p
 # note, not a violation, until that fix lands; then the integrator empties this tuple (a test
 # fails for every entry no stack exhibits any more). (service-side row or origin, action)
 KNOWN_GAPS_FIXED_BY_ISSUE_19_PART_2: Final[tuple[tuple[str, str], ...]] = (
-    # the detector's role cannot decrypt its region's table key (CMK table, prod)
-    ("stream-mapping-decrypts-cmk-stream", "kms:Decrypt"),
     # Lambda's creation-time check of the interface statements scoped by ec2:Vpc (vpc mode)
     ("lambda-manages-vpc-interfaces", "ec2:DeleteNetworkInterface"),
     ("lambda-manages-vpc-interfaces", "ec2:AssignPrivateIpAddresses"),
@@ -140,6 +138,6 @@ def recorded_calls_permitted(stack: StackView) -> Iterator[Finding]:
             f"on {request.resource} ({verdict.decision.reason}); {_missing_statement(verdict)}"
         )
         if known_gap(verdict):
-            yield Finding(f"known gap, fixed by issue 19 part 2: {message}", skipped=True)
+            yield Finding(f"known gap, not fixed yet: {message}", skipped=True)
         else:
             yield Finding(message)

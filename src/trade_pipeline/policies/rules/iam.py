@@ -5,9 +5,11 @@ from __future__ import annotations
 import functools
 import json
 import re
+import warnings
 from collections.abc import Iterator, Mapping
 from typing import Any, Final
 
+from trade_pipeline.iam import ENDPOINT_MANAGED_RULE_ACTIONS, ENDPOINT_MANAGED_RULE_PREFIX
 from trade_pipeline.policies.model import ResourceView
 from trade_pipeline.policies.registry import resource_rule
 from trade_pipeline.policies.rules.sources import review_failure
@@ -35,10 +37,22 @@ __all__ = [
 ]
 
 
+def _parliament() -> Any:
+    """parliament, imported without its one warning: parliament 1.6 imports ``pkg_resources``
+    at import time, which setuptools deprecates with a UserWarning on every preview. Only that
+    warning, only during that import."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings(
+            "ignore", message="pkg_resources is deprecated", category=UserWarning
+        )
+        import parliament
+    return parliament
+
+
 @functools.cache
 def _action_resource_types(action: str) -> tuple[str, ...] | None:
     """Resource types an IAM action can be scoped to (parliament's IAM data); None: unknown."""
-    import parliament
+    parliament = _parliament()
 
     service, _, privilege = action.partition(":")
     for svc in parliament.iam_definition:
@@ -108,6 +122,21 @@ _ENI_WILDCARD: Final = re.compile(r"^arn:aws[a-z-]*:ec2:[^:*]+:\d{12}:network-in
 _EXACT_SUBNET: Final = re.compile(r"^arn:aws[a-z-]*:ec2:[^:*]+:\d{12}:subnet/subnet-[0-9a-f]+$")
 
 
+# A global endpoint's managed replication rules: EventBridge names them at run time
+# (GlobalEndpointManagedRule-<suffix>, trade_pipeline.iam.endpoint_replication_policy). Accepted
+# only as that exact prefix on one named bus, in a statement of the rule actions alone.
+_MANAGED_RULES: Final = re.compile(
+    r"^arn:aws[a-z-]*:events:[a-z0-9-]+:\d{12}:rule/[A-Za-z0-9._-]+/"
+    + re.escape(ENDPOINT_MANAGED_RULE_PREFIX)
+    + r"\*$"
+)
+
+
+def _managed_rules_only(statement: Mapping[str, object]) -> bool:
+    actions = {str(a).lower() for a in as_list(statement.get("Action"))}
+    return bool(actions) and actions <= {a.lower() for a in ENDPOINT_MANAGED_RULE_ACTIONS}
+
+
 def _interfaces_pinned(statement: Mapping[str, object]) -> bool:
     if condition_keys(statement) & {"ec2:vpc", "ec2:subnet"}:
         return True
@@ -119,8 +148,9 @@ def _interfaces_pinned(statement: Mapping[str, object]) -> bool:
     types=PERMISSION_POLICY_TYPES,
     message="Grant exact ARNs: the function's own-region replica (arn:aws:dynamodb:<region>:"
     "<account>:table/<name>, no index ARNs: the processor only puts and gets items), its "
-    "queues, its log group; no '*' in ARNs (except log streams, and network interfaces pinned "
-    "to the stack's VPC by an ec2:Vpc condition or exact subnet ARNs).",
+    "queues, its log group; no '*' in ARNs (except log streams, network interfaces pinned "
+    "to the stack's VPC by an ec2:Vpc condition or exact subnet ARNs, and a global endpoint's "
+    "rule/<bus>/GlobalEndpointManagedRule-* for the four rule actions only).",
     sources=(
         "cdk-nag AwsSolutions-IAM5",
         "cdk-nag Serverless-IAMNoWildcardPermissions",
@@ -137,6 +167,8 @@ def iam_no_wildcard_resource_arns(resource: ResourceView) -> Iterator[str]:
                 continue  # log streams are named by Lambda at run time
             if _ENI_WILDCARD.match(arn) and _interfaces_pinned(statement):
                 continue  # interfaces are named by EC2 at run time, pinned to our VPC
+            if _MANAGED_RULES.match(arn) and _managed_rules_only(statement):
+                continue  # the endpoint's replication rules, named by EventBridge
             yield f"{where}: wildcard ARN {arn}"
 
 
@@ -200,7 +232,7 @@ _STREAM_LABEL: Final = re.compile(
 
 def parliament_findings(doc: Mapping[str, Any]) -> list[Any]:
     """parliament's findings on a policy document, stream labels' colons read as dots."""
-    import parliament
+    parliament = _parliament()
 
     text = _STREAM_LABEL.sub(lambda m: m.group(1) + m.group(2).replace(":", "."), json.dumps(doc))
     return list(parliament.analyze_policy_string(text).findings)

@@ -10,7 +10,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, Final
 
-from trade_pipeline.config import newest_python_runtime, supported_python_runtimes
+from trade_pipeline.config.types import newest_python_runtime, supported_python_runtimes
 from trade_pipeline.policies.model import (
     Finding,
     ResourceView,
@@ -90,7 +90,8 @@ lambda_arm64 = value_rule(
     "lambda-reserved-concurrency",
     types=[FUNCTION],
     severity=Severity.ADVISORY,
-    message="Set trade-pipeline:lambdaReservedConcurrency, or waive this rule in the stack's "
+    message="Set trade-pipeline:lambdaReservedConcurrency (the processor) or "
+    "conflictDetectorReservedConcurrency (the detector), or waive this rule in the stack's "
     "policyWaivers with the reason.",
     sources=("checkov CKV_AWS_115", "cdk-nag HIPAA.Security-LambdaConcurrency"),
 )

@@ -63,9 +63,13 @@ _CROSS_REGION_KEYS: Final[dict[str, frozenset[str]]] = {
 }
 # Resources that legitimately name the event buses of other regions: a global endpoint spans
 # two regions' buses, and IAM (global) policies grant PutEvents on every region's bus (the
-# producer policy, the endpoint's replication role). Only event-bus ARNs are exempt.
+# producer policy, the endpoint's replication role, which also manages the endpoint's rules on
+# both buses). Only event-bus ARNs and those managed rules' ARNs are exempt.
 _BUSES_ANY_REGION: Final = frozenset({rt.EVENT_ENDPOINT, rt.IAM_POLICY, rt.ROLE_POLICY})
-_BUS_ARN_RE: Final = re.compile(r"arn:aws[a-z-]*:events:[a-z0-9-]+:\d{12}:event-bus/")
+_BUS_ARN_RE: Final = re.compile(
+    r"arn:aws[a-z-]*:events:[a-z0-9-]+:\d{12}:"
+    r"(?:event-bus/|rule/[A-Za-z0-9._-]+/GlobalEndpointManagedRule-\*)"
+)
 
 
 @resource_rule(
