@@ -44,6 +44,7 @@ from trade_pipeline.components.failover import HEALTH_ALARM, GlobalEndpoint, Glo
 from trade_pipeline.components.heartbeat import RegionalHeartbeat, RegionalHeartbeatArgs
 from trade_pipeline.components.network import RegionalNetwork
 from trade_pipeline.components.pipeline import LambdaArtifactLike
+from trade_pipeline.config.consistency import ConsistencyMode
 from trade_pipeline.config.errors import CONFIG_NAMESPACE, ConfigError
 from trade_pipeline.config.items import EncryptionMode
 from trade_pipeline.config.model import PipelineConfig
@@ -98,6 +99,7 @@ class PipelineStack:
     table: TradeTable
     pipelines: dict[str, RegionalPipeline]
     monitoring: dict[str, RegionalMonitoring]
+    # eventual mode only: strong mode (MRSC) has no last-writer-wins replacement to detect
     detectors: dict[str, RegionalConflictDetector]
     endpoint: GlobalEndpoint | None
     producer_policy: aws.iam.Policy
@@ -140,14 +142,19 @@ def build_stack(
             # the first heartbeat finds the rule, its target and the function in place
             opts=pulumi.ResourceOptions(depends_on=[pipelines[region]]),
         )
-        detectors[region] = _conflict_detector(
-            context, table, pipelines[region], artifact, key_arns.get(region), signing.get(region)
-        )
+        if config.consistency_mode is not ConsistencyMode.STRONG:  # docs/architecture.md
+            detectors[region] = _conflict_detector(
+                context,
+                table,
+                pipelines[region],
+                artifact,
+                key_arns.get(region),
+                signing.get(region),
+            )
+        watched = [pipelines[region], *([detectors[region]] if region in detectors else [])]
         monitoring[region] = RegionalMonitoring(
             f"monitoring-{region}",
-            RegionalMonitoringArgs(
-                context=context, depends_on=[pipelines[region], detectors[region]]
-            ),
+            RegionalMonitoringArgs(context=context, depends_on=watched),
         )
     endpoint = _global_endpoint(contexts, pipelines, monitoring)
     primary = contexts[config.primary_region]

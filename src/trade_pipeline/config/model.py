@@ -321,6 +321,11 @@ class PipelineConfig(BaseModel):
         ge=100,
         description="DynamoDB ReplicationLatency (average, ms) above which a region pair alarms.",
     )
+    replicated_write_conflicts_threshold: AlarmThreshold = Field(
+        default=10,
+        description="consistencyMode strong: processor ReplicatedWriteConflicts (writes "
+        "retried after ReplicatedWriteConflictException) per period above which it alarms.",
+    )
     # --- alarms: the conflict detector ----------------------------------------------------
     cross_region_conflicts_threshold: AlarmThreshold = Field(
         default=0,
