@@ -142,16 +142,12 @@ def build_stack(
             # the first heartbeat finds the rule, its target and the function in place
             opts=pulumi.ResourceOptions(depends_on=[pipelines[region]]),
         )
-        if config.consistency_mode is not ConsistencyMode.STRONG:  # docs/architecture.md
-            detectors[region] = _conflict_detector(
-                context,
-                table,
-                pipelines[region],
-                artifact,
-                key_arns.get(region),
-                signing.get(region),
-            )
-        watched = [pipelines[region], *([detectors[region]] if region in detectors else [])]
+        detector = _conflict_detector(
+            context, table, pipelines[region], artifact, key_arns.get(region), signing.get(region)
+        )
+        if detector is not None:
+            detectors[region] = detector
+        watched = [pipelines[region], *([detector] if detector else [])]
         monitoring[region] = RegionalMonitoring(
             f"monitoring-{region}",
             RegionalMonitoringArgs(context=context, depends_on=watched),
@@ -223,8 +219,11 @@ def _conflict_detector(
     artifact: LambdaArtifactLike,
     log_key_arn: pulumi.Input[str] | None,
     code_signing_config_arn: pulumi.Input[str] | None,
-) -> RegionalConflictDetector:
-    """The region's detector on the stream of the region's own replica."""
+) -> RegionalConflictDetector | None:
+    """The region's detector on the stream of the region's own replica; none in strong mode,
+    where replication replaces no stored version (docs/architecture.md, "Consistency modes")."""
+    if context.config.consistency_mode is ConsistencyMode.STRONG:
+        return None
     region = context.region
     return RegionalConflictDetector(
         f"conflicts-{region}",
