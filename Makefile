@@ -83,7 +83,7 @@ lock: $(UV) ## re-resolve the three lock files from pyproject.toml (needs PyPI)
 preview: $(STAMP) ## offline preview of the stack (STACK=dev): no AWS account, no Pulumi CLI
 	$(VENV)/bin/trade-pipeline preview --stack $(STACK) --output build/plan-$(STACK).json
 
-previews: $(STAMP) ## offline preview of every stack file (dev, private, prod), as CI runs it
+previews: $(STAMP) ## offline preview of every stack file (dev, private, prod, strong), as CI runs it
 	@set -e; for stack in $(STACKS); do $(MAKE) --no-print-directory preview STACK=$$stack; done
 
 test: $(STAMP) ## run the test suite

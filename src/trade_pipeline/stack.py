@@ -44,6 +44,7 @@ from trade_pipeline.components.failover import HEALTH_ALARM, GlobalEndpoint, Glo
 from trade_pipeline.components.heartbeat import RegionalHeartbeat, RegionalHeartbeatArgs
 from trade_pipeline.components.network import RegionalNetwork
 from trade_pipeline.components.pipeline import LambdaArtifactLike
+from trade_pipeline.config.consistency import ConsistencyMode
 from trade_pipeline.config.errors import CONFIG_NAMESPACE, ConfigError
 from trade_pipeline.config.items import EncryptionMode
 from trade_pipeline.config.model import PipelineConfig
@@ -98,6 +99,7 @@ class PipelineStack:
     table: TradeTable
     pipelines: dict[str, RegionalPipeline]
     monitoring: dict[str, RegionalMonitoring]
+    # eventual mode only: strong mode (MRSC) has no last-writer-wins replacement to detect
     detectors: dict[str, RegionalConflictDetector]
     endpoint: GlobalEndpoint | None
     producer_policy: aws.iam.Policy
@@ -135,14 +137,15 @@ def build_stack(
             context, table, artifact, key_arns.get(region), signing.get(region)
         )
         heartbeats[region] = _heartbeat(context, pipelines[region])
-        detectors[region] = _conflict_detector(
+        detector = _conflict_detector(
             context, table, pipelines[region], artifact, key_arns.get(region), signing.get(region)
         )
+        if detector is not None:
+            detectors[region] = detector
+        watched = [pipelines[region], *([detector] if detector else [])]
         monitoring[region] = RegionalMonitoring(
             f"monitoring-{region}",
-            RegionalMonitoringArgs(
-                context=context, depends_on=[pipelines[region], detectors[region]]
-            ),
+            RegionalMonitoringArgs(context=context, depends_on=watched),
         )
     endpoint = _global_endpoint(contexts, pipelines, monitoring)
     primary = contexts[config.primary_region]
@@ -221,8 +224,11 @@ def _conflict_detector(
     artifact: LambdaArtifactLike,
     log_key_arn: pulumi.Input[str] | None,
     code_signing_config_arn: pulumi.Input[str] | None,
-) -> RegionalConflictDetector:
-    """The region's detector on the stream of the region's own replica."""
+) -> RegionalConflictDetector | None:
+    """The region's detector on the stream of the region's own replica; none in strong mode,
+    where replication replaces no stored version (docs/architecture.md, "Consistency modes")."""
+    if context.config.consistency_mode is ConsistencyMode.STRONG:
+        return None
     region = context.region
     return RegionalConflictDetector(
         f"conflicts-{region}",

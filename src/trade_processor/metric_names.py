@@ -53,6 +53,10 @@ class MetricName:
     CROSS_REGION_CONFLICT: Final = "CrossRegionConflicts"
     """Emitted by the conflict detector (service :data:`DETECTOR_SERVICE`): a stored item was
     replaced by a different version replicated from another region."""
+    REPLICATED_WRITE_CONFLICTS: Final = "ReplicatedWriteConflicts"
+    """Strong consistency (MRSC) only: writes DynamoDB refused with
+    ``ReplicatedWriteConflictException`` (the item was being modified from another region),
+    each retried by the processor."""
     HEARTBEAT_LATENCY: Final = "HeartbeatLatency"
     """Milliseconds from a heartbeat's scheduled time to its item stored in the region's table
     (extra dimension :data:`REGION_DIMENSION`). Emitted instead of ``EventsStored`` for a

@@ -244,7 +244,34 @@ def _endpoint_policy_everything(plan: Plan) -> None:
 
 _FAILOVER: dict[str, Any] = {"trade-pipeline:failoverEnabled": True}
 
+_STRONG: dict[str, Any] = {
+    "trade-pipeline:primaryRegion": "us-east-1",
+    "trade-pipeline:secondaryRegions": ["us-east-2", "us-west-2"],
+    "trade-pipeline:consistencyMode": "strong",
+}
+
+
+def _fourth_strong_replica(plan: Plan) -> None:
+    (table,) = plan.by_type(TABLE)
+    table.inputs["replicas"].append({**table.inputs["replicas"][0], "regionName": "eu-west-1"})
+
+
+def _strong_ttl(plan: Plan) -> None:
+    (table,) = plan.by_type(TABLE)
+    table.inputs["ttl"] = {"attributeName": "expires_at", "enabled": True}
+
+
+def _strong_lsi(plan: Plan) -> None:
+    (table,) = plan.by_type(TABLE)
+    table.inputs["localSecondaryIndexes"] = [{"name": "by-time", "rangeKey": "occurred_at"}]
+
+
 CASES: dict[str, Case] = {
+    "dynamodb-strong-three-regions-one-set": Case(
+        _fourth_strong_replica, config=_STRONG, expect="MRSC needs exactly 3"
+    ),
+    "dynamodb-strong-no-ttl": Case(_strong_ttl, config=_STRONG, expect="TTL on expires_at"),
+    "dynamodb-strong-no-lsi": Case(_strong_lsi, config=_STRONG, expect="by-time"),
     "lambda-tracing-active": Case(
         _set(FUNCTION, "tracingConfig", {"mode": "PassThrough"}), expect="PassThrough"
     ),

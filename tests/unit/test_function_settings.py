@@ -200,6 +200,7 @@ PARTS = {
             (*ENV, "TABLE_NAME"),
             (*ENV, "REJECTED_EVENTS_QUEUE_URL"),
             (*ENV, "TABLE_INDEXES"),  # the processor's: the table's index keys
+            (*ENV, "TABLE_CONSISTENCY_MODE"),  # the processor's: eventual or strong
             # each function's key: lambdaReservedConcurrency, conflictDetectorReservedConcurrency
             ("reservedConcurrentExecutions",),
             (*ENV, "OCCURRED_AT_MAX_AGE_DAYS"),  # the processor's occurred_at window

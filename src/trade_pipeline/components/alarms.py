@@ -56,6 +56,8 @@ from trade_pipeline.components.alarm_model import (
     MissingData,
     route53_metrics_region,
 )
+from trade_pipeline.components.consistency_alarms import replicated_write_conflicts_spec
+from trade_pipeline.config.consistency import ConsistencyMode
 from trade_pipeline.config.model import PipelineConfig
 from trade_pipeline.naming import Naming, QueueKind
 from trade_processor import metric_names
@@ -132,8 +134,7 @@ def alarm_specs(
         *_processor_loss_alarm_specs(cfg, names),
         *_rule_alarm_specs(cfg, names),
         *_queue_alarm_specs(cfg, names),
-        *_detector_alarm_specs(cfg, names),
-        *_replication_alarm_specs(cfg, names, region, other_regions),
+        *_table_mode_alarm_specs(cfg, names, region, other_regions),
         *_failover_alarm_specs(cfg, names, region),
         *_heartbeat_alarm_specs(cfg, region),
     ]
@@ -376,6 +377,21 @@ def _detector_alarm_specs(cfg: PipelineConfig, names: Naming) -> list[AlarmSpec]
             source=EMF_METRICS,
         ),
     ]
+
+
+def _table_mode_alarm_specs(
+    cfg: PipelineConfig, names: Naming, region: str, other_regions: Sequence[str]
+) -> list[AlarmSpec]:
+    """Eventual mode: the conflict detector and replication latency. Strong mode (MRSC) has
+    neither: no last-writer-wins replacement to detect, and DynamoDB publishes no
+    ReplicationLatency for an MRSC table (docs/architecture.md); its signal is the processor's
+    retried write conflicts."""
+    if cfg.consistency_mode is not ConsistencyMode.STRONG:
+        return [
+            *_detector_alarm_specs(cfg, names),
+            *_replication_alarm_specs(cfg, names, region, other_regions),
+        ]
+    return [replicated_write_conflicts_spec(cfg)]
 
 
 def _replication_alarm_specs(

@@ -20,6 +20,7 @@ import pulumi_aws as aws
 from trade_pipeline import iam
 from trade_pipeline.components.context import RegionalContext
 from trade_pipeline.components.functions import FunctionSpec, LambdaArtifactLike, build_function
+from trade_pipeline.config.consistency import CONSISTENCY_MODE_ENV
 from trade_pipeline.naming import QueueKind
 from trade_pipeline.routing import RULE_PATTERN
 from trade_processor.config import MAX_AGE_DAYS_ENV, MAX_AHEAD_SECONDS_ENV
@@ -180,6 +181,8 @@ class RegionalPipeline(pulumi.ComponentResource):
                 "REJECTED_EVENTS_QUEUE_URL": queues[QueueKind.REJECTED_EVENTS].url,
                 # the table's indexes: items carry their key attributes and no others
                 TABLE_INDEXES_ENV: cfg.table_index_names,
+                # eventual | strong: how the processor guards a trade and expires canaries
+                CONSISTENCY_MODE_ENV: cfg.consistency_mode.value,
                 # the occurred_at plausibility window (trade_processor.validation)
                 MAX_AGE_DAYS_ENV: str(cfg.occurred_at_max_age_days),
                 MAX_AHEAD_SECONDS_ENV: str(cfg.occurred_at_max_ahead_seconds),

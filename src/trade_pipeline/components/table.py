@@ -13,6 +13,7 @@ import pulumi
 import pulumi_aws as aws
 
 from trade_pipeline.components.context import RegionalContext
+from trade_pipeline.config.consistency import ConsistencyMode
 from trade_pipeline.config.items import TableIndex
 from trade_pipeline.config.model import PipelineConfig
 from trade_processor.table_schema import (
@@ -123,9 +124,11 @@ class TradeTable(pulumi.ComponentResource):
             # Only canary items carry expires_at (trade_processor.table_schema): DynamoDB deletes
             # them a day after they occurred. A global table's TTL setting is one for all
             # replicas (set here, replicated by DynamoDB); replica args have no TTL of their own.
-            ttl=aws.dynamodb.TableTtlArgs(attribute_name=EXPIRES_AT, enabled=True),
+            # Strong mode (MRSC) has no TTL: no ttl block at all (_ttl).
+            ttl=_ttl(cfg),
             deletion_protection_enabled=cfg.table_deletion_protection,
             replicas=replicas,
+            global_table_witness=_witness(cfg),
             # the data itself: protected whenever deletion protection is on
             opts=ctx.data_options(self),
         )
@@ -165,9 +168,33 @@ class TradeTable(pulumi.ComponentResource):
         return self.table.replicas.apply(pick)
 
 
+def _strong(cfg: PipelineConfig) -> bool:
+    return cfg.consistency_mode is ConsistencyMode.STRONG
+
+
+def _ttl(cfg: PipelineConfig) -> aws.dynamodb.TableTtlArgs | None:
+    """Eventual mode: canary items expire by TTL. Strong mode: none; MRSC tables do not
+    support TTL (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/
+    V2globaltables_HowItWorks.html, "Multi-Region strong consistency")."""
+    if _strong(cfg):
+        return None
+    return aws.dynamodb.TableTtlArgs(attribute_name=EXPIRES_AT, enabled=True)
+
+
+def _witness(cfg: PipelineConfig) -> aws.dynamodb.TableGlobalTableWitnessArgs | None:
+    """The MRSC witness of a two-region strong table: pulumi-aws "must be used alongside a
+    single replica with consistency_mode set to STRONG" (``Table.global_table_witness``)."""
+    if cfg.witness_region is None:
+        return None
+    return aws.dynamodb.TableGlobalTableWitnessArgs(region_name=cfg.witness_region)
+
+
 def _replicas(
     cfg: PipelineConfig, key_arns: Mapping[str, pulumi.Input[str]]
 ) -> list[aws.dynamodb.TableReplicaArgs]:
+    # Every replica in one mode (AWS refuses a table mixing them); eventual is the provider's
+    # default, left unset so that an eventual stack's plan is what it was.
+    mode = cfg.consistency_mode.replica_value if _strong(cfg) else None
     return [
         aws.dynamodb.TableReplicaArgs(
             region_name=region,
@@ -177,6 +204,7 @@ def _replicas(
             point_in_time_recovery=True,
             deletion_protection_enabled=cfg.table_deletion_protection,
             propagate_tags=True,
+            consistency_mode=mode,
         )
         for region in cfg.secondary_regions
     ]

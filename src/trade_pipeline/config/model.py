@@ -33,6 +33,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 from pydantic.alias_generators import to_camel
 
+from trade_pipeline.config.consistency import ConsistencyMode
 from trade_pipeline.config.items import (
     EncryptionMode,
     LambdaArchitecture,
@@ -114,6 +115,23 @@ class PipelineConfig(BaseModel):
         default=None,
         description="Deletion protection of the table and replicas; unset means on unless the "
         "environment is `dev`.",
+    )
+    consistency_mode: ConsistencyMode = Field(
+        default=ConsistencyMode.EVENTUAL,
+        description="The global table's multi-Region consistency (fixed when the table is "
+        "created): `eventual` (MREC, last writer wins) or `strong` (MRSC: exactly three "
+        "regions of one region set, counting witnessRegion; no TTL; docs/architecture.md).",
+    )
+    witness_region: Region | None = Field(
+        default=None,
+        description="Strong mode with two regions: the MRSC witness region (no replica, no "
+        "pipeline; same region set as the others).",
+    )
+    deployed_consistency_mode: ConsistencyMode | None = Field(
+        default=None,
+        description="The mode the stack's table was created with; set it once the table exists "
+        "so that a change of consistencyMode is refused (AWS cannot change it: a new table and "
+        "a backfill, docs/architecture.md).",
     )
     table_indexes: TableIndexes = Field(
         default=(),
@@ -302,6 +320,11 @@ class PipelineConfig(BaseModel):
         default=10000,
         ge=100,
         description="DynamoDB ReplicationLatency (average, ms) above which a region pair alarms.",
+    )
+    replicated_write_conflicts_threshold: AlarmThreshold = Field(
+        default=10,
+        description="consistencyMode strong: processor ReplicatedWriteConflicts (writes "
+        "retried after ReplicatedWriteConflictException) per period above which it alarms.",
     )
     # --- alarms: the conflict detector ----------------------------------------------------
     cross_region_conflicts_threshold: AlarmThreshold = Field(

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Final
 
+from trade_pipeline.config.consistency import mrsc_problems
 from trade_pipeline.config.network import network_problems
 
 if TYPE_CHECKING:
@@ -25,6 +26,8 @@ __all__ = [
     "primary_region_only_as_primary",
     "private_network_is_consistent",
     "reserved_concurrency_leaves_the_unreserved_minimum",
+    "table_consistency_fits_its_mode",
+    "table_consistency_mode_stays",
 ]
 
 
@@ -129,6 +132,30 @@ def reserved_concurrency_leaves_the_unreserved_minimum(config: PipelineConfig) -
         )
 
 
+def table_consistency_fits_its_mode(config: PipelineConfig) -> None:
+    """Strong mode has the regions AWS requires of MRSC; a witness only in strong mode
+    (``consistency``, with the AWS pages)."""
+    problems = mrsc_problems(config.consistency_mode, config.regions, config.witness_region)
+    if problems:
+        raise ValueError("\n".join(problems))
+
+
+def table_consistency_mode_stays(config: PipelineConfig) -> None:
+    """The mode of an existing table cannot change: "You cannot change a global table's
+    consistency mode after creation" (https://docs.aws.amazon.com/amazondynamodb/latest/
+    developerguide/V2globaltables_HowItWorks.html). The stack knows the table exists from
+    ``deployedConsistencyMode`` (a preview has no access to the deployed state)."""
+    deployed = config.deployed_consistency_mode
+    if deployed is None or deployed is config.consistency_mode:
+        return
+    protected = " and deletion protection keeps it" if config.table_deletion_protection else ""
+    raise ValueError(
+        f"consistencyMode: the table was created {deployed.value} (deployedConsistencyMode)"
+        f"{protected}; AWS cannot change a global table's mode: create a new stack in "
+        f"{config.consistency_mode.value} mode and backfill it (docs/architecture.md)"
+    )
+
+
 CROSS_FIELD_RULES: Final[tuple[Callable[[PipelineConfig], None], ...]] = (
     primary_region_only_as_primary,
     failover_goes_to_a_secondary_region,
@@ -137,4 +164,6 @@ CROSS_FIELD_RULES: Final[tuple[Callable[[PipelineConfig], None], ...]] = (
     names_fit_aws_limits,
     private_network_is_consistent,
     reserved_concurrency_leaves_the_unreserved_minimum,
+    table_consistency_fits_its_mode,
+    table_consistency_mode_stays,
 )

@@ -34,6 +34,7 @@ MODULES: Final = (
     "protection",  # protect on what holds data (issue 22); added last for the same reason
     "calls",  # recorded and service-side calls permitted (issue 19); last, for the same reason
     "failover",  # global endpoint: replication role, health check (issue 20); the same reason
+    "consistency",  # strong-consistency (MRSC) tables; last, for the same reason
 )
 
 for _module in MODULES:

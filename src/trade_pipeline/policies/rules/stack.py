@@ -121,6 +121,24 @@ REGIONAL_RESOURCES: Final[dict[str, int]] = {
 }
 
 
+# The conflict detector's share of REGIONAL_RESOURCES: a strong-consistency (MRSC) stack has
+# no detector in any region (nothing to detect: docs/architecture.md); the every-region-alike
+# check below still refuses a detector in some regions only.
+DETECTOR_RESOURCES: Final[dict[str, int]] = {
+    rt.FUNCTION: 1,
+    rt.INVOKE_CONFIG: 1,
+    rt.EVENT_SOURCE_MAPPING: 1,
+    rt.LOG_GROUP: 1,
+}
+
+
+def _minimums(stack: StackView) -> dict[str, int]:
+    """REGIONAL_RESOURCES, less the detector's share when the stack has no detector."""
+    if any(True for _ in stack.of_type(rt.EVENT_SOURCE_MAPPING)):
+        return dict(REGIONAL_RESOURCES)
+    return {t: n - DETECTOR_RESOURCES.get(t, 0) for t, n in REGIONAL_RESOURCES.items()}
+
+
 # Components whose resources live in some regions only, by design (the table's backups: a role
 # in the primary region, policies where the vaults are); regional completeness ignores them.
 PARTIAL_REGION_COMPONENTS: Final = ("trade-pipeline:index:TableBackup",)
@@ -135,8 +153,8 @@ def _short(type_: str) -> str:
     return type_.rsplit(":", 1)[-1]
 
 
-def _missing(region: str, have: Counter[str]) -> Iterator[Finding]:
-    missing = [f"{_short(t)} ({have[t]}/{n})" for t, n in REGIONAL_RESOURCES.items() if have[t] < n]
+def _missing(region: str, have: Counter[str], minimums: dict[str, int]) -> Iterator[Finding]:
+    missing = [f"{_short(t)} ({have[t]}/{n})" for t, n in minimums.items() if have[t] < n]
     if missing:
         yield Finding(f"{region} lacks {', '.join(missing)}", f"region {region}")
 
@@ -177,8 +195,9 @@ def regional_completeness(stack: StackView) -> Iterator[Finding]:
         if resource.urn not in extras and not _in_partial_component(resource):
             counts[resource.region][resource.type] += 1
     regions = list(stack.regions) or sorted(r for r in counts if r)
+    minimums = _minimums(stack)
     for region in regions:
-        yield from _missing(region, counts.get(region, Counter()))
+        yield from _missing(region, counts.get(region, Counter()), minimums)
     for type_ in REGIONAL_RESOURCES:
         most = max((counts.get(r, Counter())[type_] for r in regions), default=0)
         fewer = [r for r in regions if 0 < counts.get(r, Counter())[type_] < most]
