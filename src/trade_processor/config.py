@@ -12,6 +12,8 @@ variable                       meaning
 ``OCCURRED_AT_MAX_AGE_DAYS``   ``occurred_at`` at most this many days before processing
                                (default 3660)
 ``OCCURRED_AT_MAX_AHEAD_SECONDS`` ... and at most this many seconds after (default 300)
+``TABLE_CONSISTENCY_MODE``     the table's multi-Region consistency mode: ``eventual``
+                               (default) or ``strong`` (how a trade's guard is written)
 ``AWS_REGION``                 set by Lambda; botocore reads it
 ``POWERTOOLS_*``               service name, metrics namespace, log level (Powertools)
 =============================  =========================================================
@@ -24,6 +26,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from trade_processor.models import field_errors_text
+from trade_processor.storage import ConsistencyMode
 from trade_processor.table_schema import (
     GLOBAL_SECONDARY_INDEXES,
     TABLE_INDEXES_ENV,
@@ -33,6 +36,7 @@ from trade_processor.table_schema import (
 from trade_processor.validation import DEFAULT_WINDOW, OccurredAtWindow
 
 __all__ = [
+    "CONSISTENCY_MODE_ENV",
     "DEPRECATED_QUEUE_URL",
     "MAX_AGE_DAYS_ENV",
     "MAX_AHEAD_SECONDS_ENV",
@@ -65,6 +69,7 @@ class ProcessorSettings:
     rejected_queue_url: str
     table_indexes: tuple[IndexSpec, ...] = GLOBAL_SECONDARY_INDEXES
     occurred_at_window: OccurredAtWindow = DEFAULT_WINDOW
+    consistency_mode: ConsistencyMode = ConsistencyMode.EVENTUAL
     warnings: tuple[str, ...] = field(default=(), compare=False)
 
     @classmethod
@@ -92,6 +97,7 @@ class ProcessorSettings:
             except ValueError as error:
                 problems.append(f"{TABLE_INDEXES_ENV}={environ[TABLE_INDEXES_ENV]!r}: {error}")
         window = _occurred_at_window(environ, problems)
+        mode = _consistency_mode(environ, problems)
         if problems:
             raise ConfigurationError(field_errors_text(problems))
         return cls(
@@ -99,8 +105,23 @@ class ProcessorSettings:
             rejected_queue_url=queue_url,
             table_indexes=indexes,
             occurred_at_window=window,
+            consistency_mode=mode,
             warnings=warnings,
         )
+
+
+CONSISTENCY_MODE_ENV = "TABLE_CONSISTENCY_MODE"
+
+
+def _consistency_mode(environ: Mapping[str, str], problems: list[str]) -> ConsistencyMode:
+    """The table's consistency mode (unset: eventual); anything else is a problem."""
+    text = environ.get(CONSISTENCY_MODE_ENV, ConsistencyMode.EVENTUAL.value)
+    try:
+        return ConsistencyMode(text)
+    except ValueError:
+        allowed = " or ".join(mode.value for mode in ConsistencyMode)
+        problems.append(f"{CONSISTENCY_MODE_ENV}={text!r}: must be {allowed}")
+        return ConsistencyMode.EVENTUAL
 
 
 MAX_AGE_DAYS_ENV = "OCCURRED_AT_MAX_AGE_DAYS"

@@ -40,7 +40,9 @@ def build_processor(settings: ProcessorSettings) -> EventProcessor:
         return session.client("sqs", config=CLIENT_CONFIG)
 
     return EventProcessor(
-        TradeEventStore(dynamodb, settings.table_name, settings.table_indexes),
+        TradeEventStore(
+            dynamodb, settings.table_name, settings.table_indexes, settings.consistency_mode
+        ),
         RejectedEventQueue(settings.rejected_queue_url, sqs_client),
         settings.occurred_at_window,
     )

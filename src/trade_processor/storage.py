@@ -13,6 +13,25 @@ duplicate (never overwritten). Derived attributes (keys, ``occurred_at_utc``,
 so an event re-sent while regions run different versions is still a plain redelivery.
 Every other error propagates: throttling and 5xx have already been retried by botocore, and the
 caller lets Lambda retry the invocation.
+
+A trade (an event with ``trade_id``) also writes a guard item keyed by its execution (order and
+trade id), so the same execution sent under a second event id is caught. How depends on the
+table's consistency mode (:class:`ConsistencyMode`):
+
+* ``eventual`` (multi-Region eventual consistency): the event item and the guard are one
+  ``TransactWriteItems``, all or nothing.
+* ``strong`` (multi-Region strong consistency, MRSC): transactions are not supported, so the
+  guard and the event item are two conditional ``PutItem`` calls, **guard first**. Under MRSC a
+  conditional write is evaluated against the latest version of the item in every region
+  (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/V2globaltables_HowItWorks.html
+  "Consistency modes"), so the guard claims the execution for exactly one event id. A crash (or
+  an error) after the guard and before the event item leaves the guard alone; the redelivery of
+  the same event finds its guard with its own event id and equal content, and goes on to write
+  the event item. The other order would be wrong: an event item stored without its guard would
+  let a second event id of the same execution pass the guard and be stored as well.
+  What the guard-first order can leave: a guard whose event never gets its item (the event
+  failed for good after the guard: it is in the failure destination); a later event id of the
+  same execution is then a duplicate of it, and replaying the failed event completes it.
 """
 
 from __future__ import annotations
@@ -53,6 +72,7 @@ if TYPE_CHECKING:
 __all__ = [
     "CONTENT_ATTRIBUTES",
     "ITEM_SCHEMA_VERSION",
+    "ConsistencyMode",
     "Item",
     "PutOutcome",
     "PutResult",
@@ -86,6 +106,13 @@ CONTENT_ATTRIBUTES: tuple[str, ...] = (
 )
 """The attributes that hold the event's own content (as sent, in stored form): the ones a
 duplicate is compared on. Everything else in an item is derived from them or is layout."""
+
+
+class ConsistencyMode(StrEnum):
+    """The global table's multi-Region consistency mode (the table's, set by the stack)."""
+
+    EVENTUAL = "eventual"
+    STRONG = "strong"
 
 
 class PutOutcome(StrEnum):
@@ -200,10 +227,10 @@ def _index_attributes(event: TradingEvent, indexes: tuple[IndexSpec, ...]) -> It
 def trade_guard_for(item: Item) -> Item | None:
     """The guard item of a trade: its execution's key (order and trade id) and its content.
 
-    Written in the same transaction as the event item, it makes a second event id for the same
-    execution fail its condition and come back to be compared. It has no index attributes, so
-    it is in no index (readers of the indexes never see it). ``None`` for events without a
-    ``trade_id``.
+    Written with the event item (one transaction, or just before it in strong mode), it makes
+    a second event id for the same execution fail its condition and come back to be compared.
+    It has no index attributes, so it is in no index (readers of the indexes never see it).
+    ``None`` for events without a ``trade_id``.
     """
     trade_id, order_id = item.get("trade_id"), item.get("order_id")
     if trade_id is None or order_id is None:
@@ -254,6 +281,8 @@ class TradeEventStore:
         The table's name; replicas of a global table share it.
     indexes
         The table's global secondary indexes: items carry their key attributes only.
+    mode
+        The table's consistency mode: how a trade's guard is written (module docstring).
     """
 
     def __init__(
@@ -261,10 +290,12 @@ class TradeEventStore:
         client: DynamoDBClient,
         table_name: str,
         indexes: tuple[IndexSpec, ...] = GLOBAL_SECONDARY_INDEXES,
+        mode: ConsistencyMode = ConsistencyMode.EVENTUAL,
     ) -> None:
         self._client = client
         self._table_name = table_name
         self._indexes = indexes
+        self._mode = mode
 
     @property
     def table_name(self) -> str:
@@ -279,27 +310,70 @@ class TradeEventStore:
     def indexes(self) -> tuple[IndexSpec, ...]:
         return self._indexes
 
+    @property
+    def mode(self) -> ConsistencyMode:
+        return self._mode
+
     def put_new(self, item: Item) -> PutResult:
         """Store ``item`` unless its event (or, for a trade, its execution) is already stored.
 
         An event is one conditional ``PutItem``. A trade (an item with ``trade_id``) is written
-        in one transaction with its guard item (:func:`trade_guard_for`), so the same execution
-        under a new event id is caught instead of being counted twice.
+        with its guard item (:func:`trade_guard_for`): in one transaction (eventual mode) or
+        guard first, then the item (strong mode), so the same execution under a new event id
+        is caught instead of being counted twice.
         """
         guard = trade_guard_for(item)
+        if guard is None:
+            return self._put_event(item)
+        if self._mode is ConsistencyMode.STRONG:
+            return self._put_guard_then_event(item, guard)
+        return self._put_transaction(item, guard)
+
+    def _put_event(self, item: Item) -> PutResult:
+        """One conditional ``PutItem`` of the event item."""
         try:
-            if guard is None:
-                self._client.put_item(**self._conditional_put(item))
-            else:
-                self._client.transact_write_items(
-                    TransactItems=[
-                        {"Put": self._conditional_put(item)},
-                        {"Put": self._conditional_put(guard)},
-                    ]
-                )
+            self._client.put_item(**self._conditional_put(item))
+        except ClientError as error:
+            return self._already_stored(error, item, None)
+        return PutResult(PutOutcome.STORED)
+
+    def _put_transaction(self, item: Item, guard: Item) -> PutResult:
+        """The event item and its guard in one ``TransactWriteItems`` (eventual mode)."""
+        try:
+            self._client.transact_write_items(
+                TransactItems=[
+                    {"Put": self._conditional_put(item)},
+                    {"Put": self._conditional_put(guard)},
+                ]
+            )
         except ClientError as error:
             return self._already_stored(error, item, guard)
         return PutResult(PutOutcome.STORED)
+
+    def _put_guard_then_event(self, item: Item, guard: Item) -> PutResult:
+        """The guard's conditional put, then the event's (strong mode: no transaction)."""
+        try:
+            self._client.put_item(**self._conditional_put(guard))
+        except ClientError as error:
+            claimed = self._guard_taken(error, item, guard)
+            if claimed is not None:
+                return claimed
+        return self._put_event(item)
+
+    def _guard_taken(self, error: ClientError, item: Item, guard: Item) -> PutResult | None:
+        """What is stored instead; ``None`` when the guard is this event's own (write the item).
+
+        As in the transaction (whose event condition is read first), an event item stored under
+        this event id decides; only without one does the other event's guard.
+        """
+        if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+            raise error
+        result = self._compare(item, error.response.get("Item"), guard=guard)
+        own = result.stored_event_id == item["event_id"]["S"]
+        if own and result.outcome is PutOutcome.DUPLICATE:
+            return None  # a redelivery after the guard and before the item: finish it
+        stored = self._read(item)
+        return result if stored is None else self._compare(item, stored)
 
     def _conditional_put(self, item: Item) -> PutItemInputTypeDef:
         return {
@@ -337,11 +411,17 @@ class TradeEventStore:
         outcome = PutOutcome.CONFLICT if differences else PutOutcome.DUPLICATE
         return PutResult(outcome, differences, stored_event_id)
 
-    def _get(self, item: Item) -> Item:
+    def _read(self, item: Item) -> Item | None:
+        """The stored item with ``item``'s key (a consistent read), ``None`` when there is none."""
         key = {PARTITION_KEY: item[PARTITION_KEY], SORT_KEY: item[SORT_KEY]}
         response = self._client.get_item(TableName=self._table_name, Key=key, ConsistentRead=True)
         stored = response.get("Item")
+        return None if stored is None else dict(stored)
+
+    def _get(self, item: Item) -> Item:
+        stored = self._read(item)
         if stored is None:
             # The condition saw an item that is gone now (deleted by hand?): let Lambda retry.
+            key = {PARTITION_KEY: item[PARTITION_KEY], SORT_KEY: item[SORT_KEY]}
             raise RuntimeError(f"item {key} failed attribute_not_exists but cannot be read")
-        return dict(stored)
+        return stored

@@ -14,7 +14,7 @@ from moto import mock_aws
 from trade_processor.observability import logger, metrics
 from trade_processor.processor import EventProcessor
 from trade_processor.rejections import RejectedEventQueue
-from trade_processor.storage import TradeEventStore
+from trade_processor.storage import ConsistencyMode, TradeEventStore
 
 from .support import REGION, TABLE, Aws, FakeLambdaContext, create_trade_table
 
@@ -60,10 +60,18 @@ def aws() -> Iterator[Aws]:
         yield Aws(dynamodb=dynamodb, sqs=sqs, queue_url=queue_url)
 
 
+@pytest.fixture(params=list(ConsistencyMode))
+def consistency_mode(request: pytest.FixtureRequest) -> ConsistencyMode:
+    """Both table modes: every test on the ``processor`` fixture runs in each."""
+    mode: ConsistencyMode = request.param
+    return mode
+
+
 @pytest.fixture
-def processor(aws: Aws) -> EventProcessor:
+def processor(aws: Aws, consistency_mode: ConsistencyMode) -> EventProcessor:
     return EventProcessor(
-        TradeEventStore(aws.dynamodb, TABLE), RejectedEventQueue(aws.queue_url, lambda: aws.sqs)
+        TradeEventStore(aws.dynamodb, TABLE, mode=consistency_mode),
+        RejectedEventQueue(aws.queue_url, lambda: aws.sqs),
     )
 
 

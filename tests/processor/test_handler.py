@@ -312,6 +312,20 @@ def test_the_table_indexes_come_from_the_environment() -> None:
         ProcessorSettings.from_env({**base, "TABLE_INDEXES": "by-desk"})
 
 
+def test_the_consistency_mode_comes_from_the_environment() -> None:
+    from trade_processor.storage import ConsistencyMode
+
+    base = {"TABLE_NAME": "trade-events-dev", "REJECTED_EVENTS_QUEUE_URL": QUEUE_URL}
+    assert ProcessorSettings.from_env(base).consistency_mode is ConsistencyMode.EVENTUAL
+    for text, mode in (("eventual", ConsistencyMode.EVENTUAL), ("strong", ConsistencyMode.STRONG)):
+        settings = ProcessorSettings.from_env({**base, "TABLE_CONSISTENCY_MODE": text})
+        assert settings.consistency_mode is mode
+    with pytest.raises(
+        ConfigurationError, match="TABLE_CONSISTENCY_MODE='STRONG': must be eventual or strong"
+    ):
+        ProcessorSettings.from_env({**base, "TABLE_CONSISTENCY_MODE": "STRONG"})
+
+
 def test_a_stored_event_writes_one_line_at_info_its_metrics(
     output: Output, aws: Aws, lambda_context: FakeLambdaContext
 ) -> None:
