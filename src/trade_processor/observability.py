@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import os
+from typing import Any
 
 from aws_lambda_powertools.logging import Logger
 from aws_lambda_powertools.metrics import Metrics, MetricUnit
@@ -28,6 +29,7 @@ __all__ = [
     "SERVICE_NAME",
     "MetricName",
     "MetricUnit",
+    "count_replicated_write_conflicts",
     "filter_at_source",
     "logger",
     "metrics",
@@ -57,3 +59,26 @@ def filter_at_source(powertools_logger: Logger) -> None:
 logger = Logger(service=SERVICE_NAME)
 filter_at_source(logger)
 metrics = Metrics(service=SERVICE_NAME, namespace=METRIC_NAMESPACE)
+
+
+REPLICATED_WRITE_CONFLICT = "ReplicatedWriteConflictException"
+
+
+def count_replicated_write_conflicts(dynamodb: Any) -> None:
+    """Count every ``ReplicatedWriteConflictException`` answer of ``dynamodb`` (strong mode:
+    the item was being written from another region) as ``ReplicatedWriteConflicts``.
+
+    botocore retries it already: its DynamoDB model marks the error retryable, and the
+    ``standard`` retry mode (``runtime.CLIENT_CONFIG``) retries modeled retryable errors with
+    backoff (botocore ``retries/standard.py``, ``ModeledRetryableChecker``). This hook only
+    counts, at every attempt botocore considers for a retry, before that decision; it never
+    answers it (returns ``None``)."""
+
+    def count(response: Any = None, **_: Any) -> None:
+        parsed = response[1] if response else {}
+        if (parsed or {}).get("Error", {}).get("Code") == REPLICATED_WRITE_CONFLICT:
+            metrics.add_metric(
+                name=MetricName.REPLICATED_WRITE_CONFLICTS, unit=MetricUnit.Count, value=1
+            )
+
+    dynamodb.meta.events.register("needs-retry.dynamodb", count)

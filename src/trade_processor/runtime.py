@@ -15,6 +15,7 @@ import boto3
 from botocore.config import Config
 
 from trade_processor.config import ProcessorSettings
+from trade_processor.observability import count_replicated_write_conflicts
 from trade_processor.processor import EventProcessor
 from trade_processor.rejections import RejectedEventQueue
 from trade_processor.storage import TradeEventStore
@@ -35,6 +36,7 @@ def build_processor(settings: ProcessorSettings) -> EventProcessor:
     """A processor on real AWS clients: DynamoDB now, SQS on the first rejection."""
     session = boto3.session.Session()
     dynamodb = session.client("dynamodb", config=CLIENT_CONFIG)
+    count_replicated_write_conflicts(dynamodb)
 
     def sqs_client() -> SQSClient:
         return session.client("sqs", config=CLIENT_CONFIG)

@@ -68,6 +68,10 @@ def heartbeat(region: str, latency_ms: float) -> list[Metric]:
     return [Metric(NAMESPACE, "HeartbeatLatency", latency_ms, "Milliseconds", dimensions)]
 
 
+WRITE_CONFLICT_RETRIED: Final = metric("ReplicatedWriteConflicts", PROCESSOR)
+"""Added, per retried attempt, to an invocation whose write met ``ReplicatedWriteConflictException``
+(strong mode)."""
+
 DETECTOR_METRICS: Final = [metric("CrossRegionConflicts", DETECTOR)]
 """What the conflict detector emits per conflicting stream record."""
 

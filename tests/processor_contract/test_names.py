@@ -32,6 +32,7 @@ from .contract import (
     NAMESPACE,
     PROCESSOR,
     REJECT_REASONS,
+    WRITE_CONFLICT_RETRIED,
     heartbeat,
 )
 
@@ -40,6 +41,7 @@ EMITTED = {(m.name, m.dimensions) for m in DETECTOR_METRICS} | {
     (m.name, m.dimensions) for metrics in METRICS_BY_OUTCOME.values() for m in metrics
 }
 # the readers' stack (below) has these two regions; the heartbeat's metric is per region
+EMITTED |= {(WRITE_CONFLICT_RETRIED.name, WRITE_CONFLICT_RETRIED.dimensions)}
 EMITTED |= {(m.name, m.dimensions) for r in ("us-east-1", "eu-west-1") for m in heartbeat(r, 0)}
 NAMES = {name for name, _ in EMITTED}
 
