@@ -88,13 +88,19 @@ def test_an_item_carries_the_keys_of_the_declared_indexes_only(
 
 
 def test_a_canary_item_expires_and_is_in_no_index(stubbed: Stubbed, output: Output) -> None:
-    event = make_event("OrderPlaced", event_id=EVENT_ID)
+    canary = {"account_id": "CANARY", "symbol": "CANARY", "order_id": "CANARY-1"}
+    event = make_event("OrderPlaced", event_id=EVENT_ID, **canary)
     event["source"] = "trading.canary"
 
     item = stored_item(stubbed, event, GLOBAL_SECONDARY_INDEXES)
 
     # 2026-03-02T13:30:00Z plus a day, in epoch seconds
-    assert item == {**CONTENT, "source": {"S": "trading.canary"}, "expires_at": {"N": "1772544600"}}
+    assert item == {
+        **CONTENT,
+        **{key: {"S": value} for key, value in canary.items()},
+        "source": {"S": "trading.canary"},
+        "expires_at": {"N": "1772544600"},
+    }
 
 
 def test_a_trade_is_written_with_its_guard_in_one_transaction(
