@@ -36,7 +36,9 @@ from trade_pipeline.preview import Plan, load_stack_config, run_preview
 
 __all__ = [
     "ARTIFACTS",
+    "MEASURED",
     "Artifact",
+    "MeasuredRegion",
     "Sources",
     "compliance_rows",
     "main",
@@ -253,6 +255,29 @@ ARTIFACTS: tuple[Artifact, ...] = (
     ),
     Artifact(".pulumi.version", None, _pulumi_version, "the Pulumi CLI CI installs: the SDK's"),
 )
+
+
+@dataclass(frozen=True)
+class MeasuredRegion:
+    """A marked region ``make regen`` never writes: its text is a measurement, not code.
+
+    Its one writer is ``writer``, the command that makes the measurement (``--check`` in CI
+    cannot redo minutes of CPU, and the figures would not be reproducible from the code alone).
+    """
+
+    path: str
+    region: str
+    writer: str
+
+
+def _measured() -> tuple[MeasuredRegion, ...]:
+    from trade_pipeline import mutation
+
+    return (MeasuredRegion(mutation.DOCS.as_posix(), mutation.REGION, "make mutate"),)
+
+
+# The regions written by a measuring command instead of the registry above.
+MEASURED: tuple[MeasuredRegion, ...] = _measured()
 
 
 # -------------------------------------------------------------------------------- running --

@@ -11,7 +11,8 @@ mutant that no longer survives, is named.
 
 ``--docs`` rewrites the region ``mutation-score`` of ``docs/processor.md`` with the figures.
 It is not part of ``make regen``: the figures come from a mutation run (minutes of CPU), not
-from the code alone.
+from the code alone. The registry lists it in ``trade_pipeline.generated.MEASURED`` with this
+writer, so the test of marked regions knows who writes it.
 """
 
 from __future__ import annotations

@@ -20,9 +20,9 @@ from typing import Any
 
 import pytest
 
-from trade_pipeline import mutation
 from trade_pipeline.generated import (
     ARTIFACTS,
+    MEASURED,
     Artifact,
     MarkersMissing,
     Sources,
@@ -57,13 +57,23 @@ def test_every_marked_region_of_the_repository_is_in_the_registry() -> None:
         for region in MARKER.findall(path.read_text(encoding="utf-8"))
     }
 
-    # The one region another command writes: `make mutate --docs` (a mutation run takes
-    # minutes, too long for `make regen`); trade_pipeline.mutation names it.
-    by_mutate = {(str(mutation.DOCS), mutation.REGION)}
-    assert marked - registered - by_mutate == set(), (
-        "regions with markers that `make regen` never writes"
-    )
+    measured = {(m.path, m.region) for m in MEASURED}
+    assert marked - registered - measured == set(), "regions with markers nothing writes"
     assert {(p, r) for p, r in registered if r} <= marked
+    assert measured <= marked, "a measured region lost its markers"
+    assert measured & registered == set(), "a region with two writers"
+
+
+def test_the_mutation_score_region_is_the_one_make_mutate_writes() -> None:
+    from trade_pipeline import mutation
+
+    makefile = (REPO / "Makefile").read_text(encoding="utf-8")
+    recipe = makefile.split("\nmutate:", 1)[1].split("\n\n", 1)[0]
+
+    assert [(m.path, m.region, m.writer) for m in MEASURED] == [
+        (mutation.DOCS.as_posix(), mutation.REGION, "make mutate")
+    ]
+    assert "-m trade_pipeline.mutation" in recipe and "--docs" in recipe
 
 
 def _doc(tmp_path: Path) -> Artifact:
