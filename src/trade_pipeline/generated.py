@@ -167,6 +167,18 @@ def _prices(_: Sources) -> str:
     return price_table_markdown()
 
 
+def _price_regions(sources: Sources) -> str:
+    """Each region of the repository's stack files and how the price table prices it."""
+    from trade_pipeline.cost.report import regions_markdown
+
+    stacks = sorted(
+        p.name[len("Pulumi.") : -len(".yaml")] for p in sources.root.glob("Pulumi.*.yaml")
+    )
+    return regions_markdown(
+        {stack: sources.plan(stack).pipeline_config().regions for stack in stacks}
+    )
+
+
 def _figure(name: str) -> Callable[[Sources], str]:
     def render(sources: Sources) -> str:
         from trade_pipeline.cost import figures
@@ -236,6 +248,7 @@ ARTIFACTS: tuple[Artifact, ...] = (
     Artifact("docs/cost.md", "cost:comparison", _figure("comparison_markdown"), "floor/dev/prod"),
     Artifact("docs/cost.md", "cost:choices", _figure("choices_markdown"), "each choice's cost"),
     Artifact("docs/cost.md", "prices", _prices, "the price table"),
+    Artifact("docs/cost.md", "prices:regions", _price_regions, "each stack region's prices"),
     Artifact(
         "docs/network.md", "cost:network", _figure("network_cost_markdown"), "VPC mode's cost"
     ),

@@ -113,7 +113,7 @@ def test_a_region_adds_its_replicated_writes_and_indexes(
     assert len(writes) == 2 + indexes
     expected = (1 + facts.trade_share + indexes) * 0.625
     assert sum(w.usd_per_million_events for w in writes) == pytest.approx(expected)
-    assert "eu-central-1" in four.unpriced_regions
+    assert "eu-central-1" in four.regions_at_baseline_rates
 
 
 def test_an_index_in_the_plan_is_priced_by_its_projection(
@@ -207,10 +207,54 @@ def test_every_price_names_its_source_and_the_date_it_was_read() -> None:
         assert price.assumed == price.note.startswith("assumed"), price.key
 
 
-def test_an_unpriced_region_is_flagged_never_silently_priced() -> None:
+def test_a_region_without_figures_is_priced_at_us_east_1_rates_and_named() -> None:
     price, priced = price_of("lambda.request", "eu-west-1")
     assert price == PRICES["lambda.request"] and not priced
     assert price_of("lambda.request", "us-east-1")[1]
+
+
+def test_every_price_comes_from_an_aws_page() -> None:
+    for price in PRICES.values():
+        host = re.match(r"https://([^/]+)/", price.source)
+        assert host and host[1] in ("aws.amazon.com", "docs.aws.amazon.com"), price.key
+
+
+def test_the_estimate_is_billed_at_the_recorded_duration_never_timed(
+    dev_plan: Plan, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from trade_pipeline.cost import profile as profile_module
+    from trade_pipeline.cost.durations import RecordedDuration
+
+    def no_timing(*_: object) -> float:
+        raise AssertionError("the estimate timed the handler")
+
+    monkeypatch.setattr(profile_module, "_fastest_batch_ms", no_timing)
+    facts = read_plan(dev_plan)
+    fn = facts.processors[facts.primary]
+    slow = RecordedDuration(cpu_ms=14.47, measured_on="2026-12-03", rounds=1, how="test")
+    profile = profile_module.profile_for(facts, slow)
+    # 14.47 ms at one vCPU, at 256 MB (256/1769 of a vCPU) 99.99 ms, + 5 ms round trip: 105
+    assert profile.duration_ms(fn.memory_mb) == 105
+    assert profile.cpu_source == "recorded 2026-12-03 by make bench"
+    assert profile_module.profile_for(facts).cpu_ms == profile_module.recorded().cpu_ms
+
+
+def test_remeasure_rewrites_the_record_only_when_the_billed_duration_changes(
+    dev_plan: Plan, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from trade_pipeline.cost import profile as profile_module
+    from trade_pipeline.cost.durations import RecordedDuration, recorded, write_recorded
+
+    path = tmp_path / "durations.json"
+    write_recorded("processor", RecordedDuration(1.0, "2026-01-01", 200, "test"), path)
+    facts = read_plan(dev_plan)
+    monkeypatch.setattr(profile_module, "_fastest_batch_ms", lambda *_: 1.01)
+    assert profile_module.remeasure(facts, 5, path, "2026-12-03") == (recorded(path=path), False)
+    assert recorded(path=path).measured_on == "2026-01-01"
+    monkeypatch.setattr(profile_module, "_fastest_batch_ms", lambda *_: 3.0)
+    fresh, changed = profile_module.remeasure(facts, 5, path, "2026-12-03")
+    assert changed and recorded(path=path) == fresh
+    assert (fresh.cpu_ms, fresh.measured_on) == (3.0, "2026-12-03")
 
 
 @pytest.mark.parametrize("value", ["-3", "0", "lots", True, "1.5"])
@@ -266,7 +310,8 @@ def test_cost_command_json_per_service_and_linear_in_volume(
             str(out),
         )
         assert result.returncode == 0, result.stderr
-        assert "warning: no prices for eu-west-1, us-west-2" in result.stdout
+        assert "note: eu-west-1, us-west-2 priced at us-east-1 rates" in result.stdout
+        assert "(priced at us-east-1 rates)" in result.stdout and "unpriced" not in result.stdout
         documents.append(json.loads(out.read_text()))
     once, twice = documents
     assert {"DynamoDB", "Lambda", "EventBridge", "CloudWatch Logs", "X-Ray"} <= set(
@@ -275,7 +320,7 @@ def test_cost_command_json_per_service_and_linear_in_volume(
     assert once["usd_per_million_events"] == pytest.approx(twice["usd_per_million_events"])
     assert once["fixed_usd_per_month"] == pytest.approx(twice["fixed_usd_per_month"])
     assert twice["variable_usd_per_month"] == pytest.approx(2 * once["variable_usd_per_month"])
-    assert once["unpriced_regions"] == ["eu-west-1", "us-west-2"]
+    assert once["regions_at_us_east_1_rates"] == ["eu-west-1", "us-west-2"]
     assert once["ratio_to_floor"] > 1
     for line in once["lines"]:
         assert line["source"].startswith("https://") and line["read_on"]
@@ -310,7 +355,8 @@ def test_the_preview_line_is_the_estimate_at_the_expected_volume(
     line = preview_estimate_line(plan)
     assert line.startswith(f"cost estimate at 5,000,000 events/month ({VOLUME_KEY})")
     assert "\n" not in line and "per million events" in line
-    assert "x the floor" in line and "unpriced regions: eu-west-1, us-west-2" in line
+    assert "x the floor" in line and "eu-west-1, us-west-2 priced at us-east-1 rates" in line
+    assert "unpriced" not in line
 
 
 def _variable(plan: Plan, profile: ProcessorProfile, service: str, words: str = "") -> float:

@@ -2,7 +2,8 @@
 
 The plan comes from the same offline preview as ``trade-pipeline preview`` (same stack file,
 same environment overrides); the processor's figures from running its own code on a typical
-event (:mod:`trade_pipeline.cost.profile`); prices from :mod:`trade_pipeline.cost.prices`.
+event (:mod:`trade_pipeline.cost.profile`) billed at its recorded duration
+(:mod:`trade_pipeline.cost.durations`); prices from :mod:`trade_pipeline.cost.prices`.
 
 The volume is ``--events-per-month``, else the stack's ``expectedEventsPerMonth`` (config key
 of :class:`~trade_pipeline.config.model.PipelineConfig`, environment
@@ -83,7 +84,7 @@ def run_cost(
 def preview_estimate_line(plan: Plan) -> str:
     """The preview's one line: the estimate at the stack's expected volume."""
     facts = read_plan(plan)
-    profile = profile_for(facts, rounds=50)
+    profile = profile_for(facts)
     volume = configured_volume(plan)
     result = estimate(facts, profile, volume)
     floor = floor_estimate(facts, profile, volume)
@@ -102,7 +103,7 @@ def cost(
         float | None,
         typer.Option(
             min=1,
-            help="Processor duration per event (ms), e.g. from CloudWatch; default: measured here.",
+            help="Processor duration per event (ms), e.g. from CloudWatch; default: recorded.",
         ),
     ] = None,
     project_dir: common.StackProjectDirOption = Path("."),

@@ -20,7 +20,7 @@ from rich.console import Console
 
 from trade_pipeline import resource_types as rt
 from trade_pipeline.cost.model import HOURS_PER_MONTH
-from trade_pipeline.cost.prices import price_of
+from trade_pipeline.cost.prices import AT_BASELINE, price_of
 from trade_pipeline.preview import Plan, PlannedResource
 from trade_pipeline.tables import FitTable
 
@@ -33,7 +33,7 @@ __all__ = [
 ]
 
 # The prices come from the one price table of ``trade-pipeline cost`` (sourced, dated); a region
-# it does not price yet gets the baseline figure, flagged in the table.
+# it has no figures of its own for is priced at us-east-1 rates, and the table says so.
 AZ_HOUR_PRICE: Final = "vpc.interface_endpoint_az_hour"
 GB_PRICE: Final = "vpc.interface_endpoint_gb"
 
@@ -120,7 +120,7 @@ def network_table(plan: Plan, regions: tuple[str, ...]) -> FitTable:
             s["functions"],
             "on" if s["flow_logs"] else "off",
             f"${s['monthly_usd']:.2f} ({s['az_hours']} AZ-h)"
-            + ("" if s["priced"] else "\nbaseline price"),
+            + ("" if s["priced"] else f"\n{AT_BASELINE}"),
         )
     return table
 

@@ -5,10 +5,10 @@ sits between markers and is written by one of these functions (the registry of g
 regions is :mod:`trade_pipeline.generated`); the prose around them carries no figure of its
 own, so a change of program, config or price table cannot leave a stale number behind.
 
-Every stack is priced at :data:`VOLUME` events a month with the processor's billed duration
-fixed at :data:`DURATION_MS` (a measured duration would make the pages depend on the machine
-that renders them). Plans come from ``plan_for(stack, environ)``, so the caller decides how
-they are built and shares them between regions.
+Every stack is priced at :data:`VOLUME` events a month at the processor's recorded duration
+(:mod:`trade_pipeline.cost.durations`, re-measured by ``make bench``): the pages never depend
+on the machine that renders them. Plans come from ``plan_for(stack, environ)``, so the caller
+decides how they are built and shares them between regions.
 """
 
 from __future__ import annotations
@@ -34,7 +34,6 @@ from trade_pipeline.preview import Plan
 __all__ = [
     "BEFORE",
     "CHOICES",
-    "DURATION_MS",
     "FLOOR_BUDGET",
     "VOLUME",
     "choices_markdown",
@@ -46,8 +45,6 @@ __all__ = [
 PlanFor = Callable[[str, Mapping[str, str]], Plan]
 
 VOLUME = 100_000_000
-DURATION_MS = 24.0
-"""The billed duration measured on the development machine at 256 MB (``--duration-ms``)."""
 FLOOR_BUDGET = 1.5
 """The dev stack's cost per million events stays within this many times the floor
 (``make bench`` holds it there: ``benchmarks/bench_cost.py``)."""
@@ -144,7 +141,7 @@ class _Priced:
 
 def _price(plan: Plan) -> _Priced:
     facts = read_plan(plan)
-    profile = profile_for(facts, rounds=5).with_duration(DURATION_MS)
+    profile = profile_for(facts)
     return _Priced(
         facts,
         profile,
@@ -225,10 +222,7 @@ def _labels(dev: _Priced) -> dict[str, str]:
 
 def _command(stack: str, environ: Mapping[str, str] | None = None) -> str:
     env = "".join(f"{key}='{value}' " for key, value in (environ or {}).items())
-    return (
-        f"`{env}trade-pipeline cost --stack {stack} --events-per-month {VOLUME} "
-        f"--duration-ms {DURATION_MS:g}`"
-    )
+    return f"`{env}trade-pipeline cost --stack {stack} --events-per-month {VOLUME}`"
 
 
 def comparison_markdown(plan_for: PlanFor) -> str:

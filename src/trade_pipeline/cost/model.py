@@ -134,7 +134,8 @@ class Estimate:
         return sum(line.monthly_usd(self.events_per_month) for line in self.lines)
 
     @property
-    def unpriced_regions(self) -> tuple[str, ...]:
+    def regions_at_baseline_rates(self) -> tuple[str, ...]:
+        """Regions whose lines use the us-east-1 figure (the price table has none of theirs)."""
         return tuple(sorted({line.region for line in self.lines if not line.priced}))
 
     def by_service(self) -> dict[str, tuple[float, float]]:

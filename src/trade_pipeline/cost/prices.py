@@ -1,12 +1,24 @@
-"""The one price table of the cost estimate: every figure with its source page and read date.
+"""The one price table of the cost estimate: every figure with its AWS source and read date.
 
-us-east-1 is the baseline and the only region priced today. A region without its own entry in
-:data:`REGIONAL_PRICES` is *flagged* by the estimate (a warning line, ``unpriced_regions`` in the
-JSON) and priced at the baseline so the total stays comparable; it is never silently priced as
-us-east-1. To price a region, add its figures to :data:`REGIONAL_PRICES` with their source.
+Every price is read from AWS's own pricing page of the service
+(``https://aws.amazon.com/<service>/pricing/``) on :data:`READ_ON`; where the figure sits on a
+page of AWS's documentation instead (the global endpoint's "no additional charge"), that page.
+No third-party page is a source.
 
-A line marked ``assumed`` has no published figure behind it in the sources read: the note says
-what was assumed and why. Free tiers are not applied (a stack shares them with the account).
+Regions: :data:`REGIONAL_PRICES` maps a region to its own figures. The baseline,
+:data:`BASELINE_REGION`, is priced in full. A region without an entry (or without a key) is
+priced *at us-east-1 rates*: it gets the baseline figure and the estimate says so in every place
+the region appears (the preview's line, each of its lines in the cost table, the JSON
+``regions_at_us_east_1_rates``, docs/cost.md), never silently. The repository's stack files
+plan us-east-1, us-west-2 and eu-west-1; AWS's pages render the regional rates in the browser,
+so us-west-2 and eu-west-1 figures could not be read offline and are priced at us-east-1 rates.
+To price a region, add ``REGIONAL_PRICES["<region>"] = {key: Price(...)}`` with each figure's
+page and date (one entry per key; a key left out stays at the baseline rate, flagged).
+
+Adding a line: one :func:`_p` (or :func:`_assumed`) entry in :data:`_TABLE`, in the service's
+group, with the page it was read from. A line marked ``assumed`` is a figure the page read did
+not state in its text: the note says what was assumed and why. Free tiers are not applied (a
+stack shares them with the account).
 """
 
 from __future__ import annotations
@@ -14,8 +26,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 __all__ = [
+    "AT_BASELINE",
     "BASELINE_REGION",
     "PRICES",
+    "READ_ON",
     "REGIONAL_PRICES",
     "Price",
     "price_of",
@@ -23,32 +37,21 @@ __all__ = [
 ]
 
 BASELINE_REGION = "us-east-1"
-READ_ON = "2026-11-29"
+READ_ON = "2026-12-03"
+AT_BASELINE = f"priced at {BASELINE_REGION} rates"
+"""How every output names a region whose figures are the baseline's (never "unpriced")."""
 
-# Source pages, as read on READ_ON. Where AWS's own pricing page was not in the corpus read, the
-# page that lists the figure is cited; the note names the official page where it helps.
-_EVENTBRIDGE = "https://cloudburn.io/blog/amazon-eventbridge-pricing"
+# AWS's pricing pages, as read on READ_ON (US East (N. Virginia) figures).
+_EVENTBRIDGE = "https://aws.amazon.com/eventbridge/pricing/"
 _EB_GLOBAL = "https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-global-endpoints.html"
-_EB_REPLICATION = (
-    "https://www.factualminds.com/blog/amazon-eventbridge-pricing-events-pipes-schema-archive/"
-)
-_LAMBDA = "https://cloudchipr.com/blog/aws-lambda-pricing"
-_DYNAMODB = "https://aws.amazon.com/dynamodb/pricing/on-demand"
-_DYNAMODB_FIGURES = "https://airbyte.com/data-engineering-resources/dynamodb-pricing"
-_SQS = "https://cloudburn.io/blog/amazon-sqs-pricing"
+_LAMBDA = "https://aws.amazon.com/lambda/pricing/"
+_DYNAMODB = "https://aws.amazon.com/dynamodb/pricing/on-demand/"
+_SQS = "https://aws.amazon.com/sqs/pricing/"
 _CLOUDWATCH = "https://aws.amazon.com/cloudwatch/pricing/"
-_CW_FIGURES = (
-    "https://www.factualminds.com/blog/amazon-cloudwatch-pricing-metrics-logs-alarms-dashboards/"
-)
-_CW_LOGS = (
-    "https://hivebook.wiki/wiki/cloudwatch-logs-cost-never-expire-retention-and-cardinality-blowups"
-)
-_CW_METRICS = "https://signoz.io/guides/cloudwatch-pricing"
-_XRAY = "https://aws.amazon.com/de/xray/pricing/"
+_XRAY = "https://aws.amazon.com/xray/pricing/"
 _KMS = "https://aws.amazon.com/kms/pricing/"
-_KMS_REQUESTS = "https://www.wring.co/blog/aws-kms-pricing-guide"
 _ROUTE53 = "https://aws.amazon.com/route53/pricing/"
-_PRIVATELINK = "https://awsnegotiations.com/privatelink-cost-analysis.html"
+_PRIVATELINK = "https://aws.amazon.com/privatelink/pricing/"
 
 
 @dataclass(frozen=True)
@@ -99,8 +102,9 @@ _TABLE: tuple[Price, ...] = (
         "EventBridge",
         "event replicated by a global endpoint",
         1.00e-6,
-        _EB_REPLICATION,
-        "replication publishes the event again on the secondary bus: billed as a custom event",
+        _EVENTBRIDGE,
+        "replication publishes the event again on the secondary bus: billed as a custom event "
+        "(the page: custom events published to a global endpoint are billed as custom events)",
     ),
     _p(
         "eventbridge.global_endpoint",
@@ -148,15 +152,15 @@ _TABLE: tuple[Price, ...] = (
         "DynamoDB",
         "write request unit (1 KB)",
         0.625e-6,
-        _DYNAMODB_FIGURES,
-        "on-demand, $0.625 per million WRU (key terms: " + _DYNAMODB + ")",
+        _DYNAMODB,
+        "on-demand, $0.625 per million write request units",
     ),
     _p(
         "dynamodb.replicated_write_request_unit",
         "DynamoDB",
         "replicated write request unit (1 KB)",
         0.625e-6,
-        _DYNAMODB_FIGURES,
+        _DYNAMODB,
         "global tables, on-demand: replicated writes cost as much as writes since November 2024",
     ),
     _assumed(
@@ -197,15 +201,15 @@ _TABLE: tuple[Price, ...] = (
         "CloudWatch",
         "standard-resolution alarm metric-month",
         0.10,
-        _CW_FIGURES,
-        "alarms tiered by resolution; standard: $0.10 (" + _CLOUDWATCH + ")",
+        _CLOUDWATCH,
+        "$0.10 per alarm metric (standard resolution)",
     ),
     _p(
         "cloudwatch.alarm_high_resolution",
         "CloudWatch",
         "high-resolution alarm metric-month",
         0.30,
-        _CW_FIGURES,
+        _CLOUDWATCH,
         "period below 60 s",
     ),
     _p(
@@ -213,7 +217,7 @@ _TABLE: tuple[Price, ...] = (
         "CloudWatch",
         "dashboard-month",
         3.00,
-        _CW_FIGURES,
+        _CLOUDWATCH,
         "$3 per dashboard",
     ),
     _p(
@@ -221,7 +225,7 @@ _TABLE: tuple[Price, ...] = (
         "CloudWatch",
         "custom metric-month",
         0.30,
-        _CW_METRICS,
+        _CLOUDWATCH,
         "first 10,000 metrics; one metric per name + dimension set (EMF included)",
     ),
     _p(
@@ -229,7 +233,7 @@ _TABLE: tuple[Price, ...] = (
         "CloudWatch Logs",
         "GB ingested (standard class)",
         0.50,
-        _CW_LOGS,
+        _CLOUDWATCH,
         "$0.50 per GB in most regions",
     ),
     _p(
@@ -237,7 +241,7 @@ _TABLE: tuple[Price, ...] = (
         "CloudWatch Logs",
         "GB-month archived",
         0.03,
-        _CW_LOGS,
+        _CLOUDWATCH,
         "billed on the compressed size",
     ),
     _p(
@@ -256,7 +260,7 @@ _TABLE: tuple[Price, ...] = (
         "KMS",
         "request",
         0.03e-4,
-        _KMS_REQUESTS,
+        _KMS,
         "$0.03 per 10,000 symmetric requests",
     ),
     _assumed(
@@ -289,7 +293,7 @@ PRICES: dict[str, Price] = {price.key: price for price in _TABLE}
 """Price key -> us-east-1 price."""
 
 REGIONAL_PRICES: dict[str, dict[str, Price]] = {BASELINE_REGION: PRICES}
-"""Region -> its own prices. Only regions listed here are priced; others are flagged."""
+"""Region -> its own prices; a region (or key) not listed is priced at us-east-1 rates."""
 
 
 def priced_regions() -> tuple[str, ...]:
@@ -297,9 +301,10 @@ def priced_regions() -> tuple[str, ...]:
 
 
 def price_of(key: str, region: str) -> tuple[Price, bool]:
-    """The price of ``key`` in ``region`` and whether the table prices that region.
+    """The price of ``key`` in ``region`` and whether the table has that region's own figure.
 
-    An unpriced region gets the baseline figure with ``False``: the caller must flag it.
+    ``False``: the baseline (us-east-1) figure, which the caller must name as "priced at
+    us-east-1 rates".
     """
     regional = REGIONAL_PRICES.get(region)
     if regional is not None and key in regional:

@@ -9,10 +9,12 @@
   process, no network) and every byte it writes to stdout is counted: the JSON log line and the
   EMF metric line, cold-start metric included on the first call, at the planned application
   log level;
-- the duration: the handler's in-process time per event on this machine, scaled to the
-  function's CPU share (Lambda gives one vCPU at 1,769 MB, proportionally less below), plus one
-  DynamoDB round trip (assumed :data:`DYNAMODB_ROUND_TRIP_MS`), rounded up to Lambda's 1 ms
-  billing step. ``--duration-ms`` replaces it with a figure from CloudWatch when there is one.
+- the duration: the handler's in-process time per event *as recorded* in
+  :mod:`trade_pipeline.cost.durations` (measured by ``make bench``, never at estimate time, so
+  the estimate does not depend on the machine or its load), scaled to the function's CPU share
+  (Lambda gives one vCPU at 1,769 MB, proportionally less below), plus one DynamoDB round trip
+  (assumed :data:`DYNAMODB_ROUND_TRIP_MS`), rounded up to Lambda's 1 ms billing step.
+  ``--duration-ms`` replaces it with a figure from CloudWatch when there is one.
 
 The handler runs in :func:`isolated_lambda_environment`, which sets up the process as a fresh
 Lambda execution environment and always restores it (environment variables, stdout, the
@@ -32,8 +34,10 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from trade_pipeline.cost.durations import RecordedDuration, recorded
 from trade_pipeline.cost.plan_facts import PlanFacts
 from trade_pipeline.sample_events import SAMPLE_ACCOUNT, make_event, typical_event
 from trade_processor.metric_names import NAMESPACE as METRIC_NAMESPACE
@@ -58,6 +62,7 @@ __all__ = [
     "measure_handler",
     "measure_profile",
     "profile_for",
+    "remeasure",
 ]
 
 FULL_VCPU_MEMORY_MB = 1769
@@ -96,7 +101,10 @@ class ProcessorProfile:
     emf_metrics: tuple[tuple[str, str, tuple[str, ...]], ...]
     """(namespace, metric, dimension names) the handler emitted, cold start included."""
     cpu_ms: float
-    """In-process handler time per event on this machine (DynamoDB stubbed)."""
+    """In-process handler time per event at one full vCPU (DynamoDB stubbed): the recorded
+    figure (:mod:`trade_pipeline.cost.durations`), or one measured by :func:`measure_profile`."""
+    cpu_source: str = "measured here"
+    """Where :attr:`cpu_ms` comes from (``recorded <date> by make bench`` or ``measured here``)."""
     round_trip_ms: float = DYNAMODB_ROUND_TRIP_MS
     platform_log_bytes: int = PLATFORM_LOG_BYTES
     duration_override_ms: float | None = None
@@ -211,13 +219,20 @@ def _emf_metrics(text: str) -> set[tuple[str, str, tuple[str, ...]]]:
     return found
 
 
-def profile_for(facts: PlanFacts, rounds: int = 200) -> ProcessorProfile:
-    """The profile of the primary region's processor as planned (indexes, log level)."""
+def profile_for(facts: PlanFacts, duration: RecordedDuration | None = None) -> ProcessorProfile:
+    """The profile of the primary region's processor as planned (indexes, log level), billed
+    at the recorded duration (``duration``, default the committed record): nothing is timed,
+    so two runs on any machines give the same estimate."""
+    from dataclasses import replace
+
+    duration = duration or recorded()
     fn = facts.processors.get(facts.primary)
     if fn is None:
-        return measure_profile(facts.primary, rounds=rounds)
-    indexes = None if fn.table_indexes is None else indexes_named(fn.table_indexes)
-    return measure_profile(facts.primary, rounds, indexes=indexes, log_level=fn.log_level)
+        profile = measure_profile(facts.primary, rounds=0)
+    else:
+        indexes = None if fn.table_indexes is None else indexes_named(fn.table_indexes)
+        profile = measure_profile(facts.primary, 0, indexes=indexes, log_level=fn.log_level)
+    return replace(profile, cpu_ms=duration.cpu_ms, cpu_source=duration.label)
 
 
 def measure_profile(
@@ -228,7 +243,8 @@ def measure_profile(
     log_level: str = "INFO",
 ) -> ProcessorProfile:
     """Run the real handler on typical events put in ``region`` and measure items, log bytes
-    and CPU time (items with the keys of ``indexes``: None means every index).
+    and CPU time (items with the keys of ``indexes``: None means every index). ``rounds`` 0
+    times nothing (``cpu_ms`` is then NaN: :func:`profile_for` puts the recorded figure there).
 
     The handler runs inside :func:`isolated_lambda_environment`: the process's environment,
     standard streams and logger are the same afterwards as before, also when it raises.
@@ -284,7 +300,7 @@ class HandlerRun:
     warm_bytes: int
     """Bytes one warm invocation wrote."""
     cpu_ms: float
-    """Per-event milliseconds of the fastest batch of warm invocations."""
+    """Per-event milliseconds of the fastest batch of warm invocations (NaN: none timed)."""
 
 
 def measure_handler(
@@ -293,7 +309,8 @@ def measure_handler(
     new_event: Callable[[], dict[str, Any]],
     rounds: int = 200,
 ) -> HandlerRun:
-    """Call ``invoke`` once cold, once warm, then ``rounds`` times timed, on fresh events.
+    """Call ``invoke`` once cold, once warm, then ``rounds`` times timed, on fresh events
+    (``rounds`` 0: none timed, ``cpu_ms`` NaN).
 
     ``output`` is where ``invoke`` writes (read, then emptied after the cold call); nothing
     else is touched, so the caller decides what ``invoke`` runs in.
@@ -304,7 +321,8 @@ def measure_handler(
     output.truncate()
     invoke(new_event())
     warm_bytes = len(output.getvalue().encode())
-    return HandlerRun(cold_output, warm_bytes, _fastest_batch_ms(invoke, new_event, rounds))
+    cpu_ms = _fastest_batch_ms(invoke, new_event, rounds) if rounds > 0 else math.nan
+    return HandlerRun(cold_output, warm_bytes, cpu_ms)
 
 
 def _fastest_batch_ms(
@@ -387,3 +405,39 @@ def _restore_environ(saved: dict[str, str]) -> None:
     for name, value in saved.items():
         if os.environ.get(name) != value:
             os.environ[name] = value
+
+
+# --- re-measuring the recorded duration (``make bench``) ------------------------------
+
+
+def remeasure(
+    facts: PlanFacts, rounds: int = 200, path: Path | None = None, today: str | None = None
+) -> tuple[RecordedDuration, bool]:
+    """Time the planned processor again; record it when the billed duration at the planned
+    memory differs from the recorded one's. Returns (the record now in force, whether it changed).
+
+    Only a change of the *billed* duration (whole milliseconds) is written, so a rerun on the
+    same machine leaves the file, and every generated figure, as it was.
+    """
+    import datetime
+
+    from trade_pipeline.cost.durations import DURATIONS_FILE, PROCESSOR, write_recorded
+
+    path = path or DURATIONS_FILE
+    fn = facts.processors.get(facts.primary)
+    memory = fn.memory_mb if fn is not None else FULL_VCPU_MEMORY_MB
+    indexes = None if fn is None or fn.table_indexes is None else indexes_named(fn.table_indexes)
+    log_level = fn.log_level if fn is not None else "INFO"
+    measured = measure_profile(facts.primary, rounds, indexes=indexes, log_level=log_level)
+    current = recorded(PROCESSOR, path)
+    billed = billed_duration_ms(measured.cpu_ms, memory, DYNAMODB_ROUND_TRIP_MS)
+    if billed == billed_duration_ms(current.cpu_ms, memory, DYNAMODB_ROUND_TRIP_MS):
+        return current, False
+    fresh = RecordedDuration(
+        cpu_ms=round(measured.cpu_ms, 2),
+        measured_on=today or datetime.datetime.now(datetime.UTC).date().isoformat(),
+        rounds=rounds,
+        how=current.how,
+    )
+    write_recorded(PROCESSOR, fresh, path)
+    return fresh, True

@@ -7,25 +7,39 @@ from typing import Any
 from rich.console import Console
 
 from trade_pipeline.cost.model import Estimate
-from trade_pipeline.cost.prices import BASELINE_REGION, PRICES, Price, priced_regions
+from trade_pipeline.cost.prices import (
+    AT_BASELINE,
+    PRICES,
+    REGIONAL_PRICES,
+    Price,
+    priced_regions,
+)
 from trade_pipeline.cost.profile import ProcessorProfile
 from trade_pipeline.tables import FitTable
 
-__all__ = ["estimate_line", "price_table_markdown", "render", "to_json", "unpriced_warning"]
+__all__ = [
+    "baseline_rates_note",
+    "estimate_line",
+    "price_table_markdown",
+    "regions_markdown",
+    "render",
+    "to_json",
+]
 
 
 def _usd(value: float) -> str:
     return f"${value:,.2f}" if value >= 0.01 or value == 0 else f"${value:.4f}"
 
 
-def unpriced_warning(estimate: Estimate) -> str | None:
-    """One line naming the regions the price table does not price, or None."""
-    if not estimate.unpriced_regions:
+def baseline_rates_note(estimate: Estimate) -> str | None:
+    """One line naming the regions priced at us-east-1 rates, or None."""
+    regions = estimate.regions_at_baseline_rates
+    if not regions:
         return None
     return (
-        f"warning: no prices for {', '.join(estimate.unpriced_regions)} in the price table "
-        f"(priced: {', '.join(priced_regions())}); their lines use the {BASELINE_REGION} baseline "
-        "and may be off: add the region's prices to trade_pipeline/cost/prices.py"
+        f"note: {', '.join(regions)} {AT_BASELINE}: the price table has figures of its own for "
+        f"{', '.join(priced_regions())} only; a region's own figures go in "
+        "trade_pipeline/cost/prices.py"
     )
 
 
@@ -37,8 +51,8 @@ def estimate_line(estimate: Estimate, floor: Estimate, source: str) -> str:
         f"{_usd(estimate.usd_per_million_events)} per million events "
         f"({estimate.usd_per_million_events / floor.usd_per_million_events:.1f}x the floor)"
         + (
-            f"; unpriced regions: {', '.join(estimate.unpriced_regions)}"
-            if estimate.unpriced_regions
+            f"; {', '.join(estimate.regions_at_baseline_rates)} {AT_BASELINE}"
+            if estimate.regions_at_baseline_rates
             else ""
         )
     )
@@ -64,7 +78,7 @@ def lines_table(estimate: Estimate) -> FitTable:
     ):
         table.add_column(column, justify="right" if "$" in column else "left")
     for line in sorted(estimate.lines, key=lambda x: (x.service, x.region, x.item)):
-        flag = "" if line.priced else " (unpriced region)"
+        flag = "" if line.priced else f" ({AT_BASELINE})"
         table.add_row(
             line.service,
             line.region + flag,
@@ -115,13 +129,13 @@ def render(
         f"{profile.event_bytes} B, logs {profile.handler_log_bytes} B (handler) + "
         f"{profile.platform_log_bytes} B (platform, assumed; counted at system log level INFO), "
         f"{len(profile.emf_metrics)} EMF metrics; "
-        f"processor CPU {profile.cpu_ms:.2f} ms here"
+        f"processor {profile.cpu_ms:.2f} ms at one vCPU ({profile.cpu_source})"
     )
     for note in estimate.notes:
         console.print(f"[dim]assumption: {note}[/]")
-    warning = unpriced_warning(estimate)
-    if warning:
-        console.print(f"[yellow]{warning}[/]")
+    at_baseline = baseline_rates_note(estimate)
+    if at_baseline:
+        console.print(f"[yellow]{at_baseline}[/]")
 
 
 def to_json(
@@ -138,8 +152,8 @@ def to_json(
         "monthly_usd": estimate.monthly_usd,
         "floor_usd_per_million_events": floor.usd_per_million_events,
         "ratio_to_floor": estimate.usd_per_million_events / floor.usd_per_million_events,
-        "unpriced_regions": list(estimate.unpriced_regions),
-        "warnings": [w for w in (unpriced_warning(estimate),) if w],
+        "regions_at_us_east_1_rates": list(estimate.regions_at_baseline_rates),
+        "warnings": [w for w in (baseline_rates_note(estimate),) if w],
         "services": {
             service: {"fixed_usd_per_month": fixed, "usd_per_million_events": variable}
             for service, (fixed, variable) in sorted(estimate.by_service().items())
@@ -158,7 +172,8 @@ def to_json(
             "handler_log_bytes": profile.handler_log_bytes,
             "platform_log_bytes": profile.platform_log_bytes,
             "emf_metrics": [[ns, name, list(dims)] for ns, name, dims in profile.emf_metrics],
-            "cpu_ms_measured": profile.cpu_ms,
+            "cpu_ms": profile.cpu_ms,
+            "cpu_source": profile.cpu_source,
             "duration_override_ms": profile.duration_override_ms,
         },
         "assumptions": list(estimate.notes),
@@ -175,4 +190,19 @@ def price_table_markdown() -> str:
             f"| `{price.key}` | {price.unit} | {price.usd:.10g} | <{price.source}> | "
             f"{price.read_on} | {price.note} |"
         )
+    return "\n".join(rows)
+
+
+def regions_markdown(stack_regions: dict[str, tuple[str, ...]]) -> str:
+    """docs/cost.md's list: each region of the stack files, priced on its own or at us-east-1
+    rates (``stack_regions``: stack -> its regions)."""
+    regions: dict[str, list[str]] = {}
+    for stack, names in sorted(stack_regions.items()):
+        for region in names:
+            regions.setdefault(region, []).append(stack)
+    rows = ["| region | stacks | prices |", "|---|---|---|"]
+    for region, stacks in sorted(regions.items()):
+        own = len(REGIONAL_PRICES.get(region, {}))
+        how = f"its own ({own} of {len(PRICES)} figures)" if own else AT_BASELINE
+        rows.append(f"| {region} | {', '.join(stacks)} | {how} |")
     return "\n".join(rows)
