@@ -50,6 +50,20 @@ with mock_aws():
                      "detail": json.loads(beat)}
         for each in (event, event, changed, make_event(quantity="-1"), heartbeat):
             module.handler(each, None)
+        # strong mode: one write refused by a write in another region, then retried
+        from botocore.awsrequest import AWSResponse
+        from trade_processor.observability import count_replicated_write_conflicts
+        from trade_processor.runtime import CLIENT_CONFIG
+        strong = boto3.client("dynamodb", config=CLIENT_CONFIG)
+        count_replicated_write_conflicts(strong)
+        refusals = [b'{"__type": "com.amazonaws.dynamodb.v20120810#ReplicatedWriteConflictException"}']
+        def refuse_once(request, **_):
+            if refusals:
+                raw = type("Raw", (), {"stream": lambda self, body=refusals.pop(), **_: iter([body])})()
+                return AWSResponse(request.url, 400, {}, raw)
+        strong.meta.events.register_first("before-send.dynamodb", refuse_once)
+        module.use_processor(EventProcessor(TradeEventStore(strong, TABLE), queue))
+        module.handler(make_event("OrderPlaced"), None)
         module.use_processor(EventProcessor(TradeEventStore(dynamodb, "missing"), queue))
         try:
             module.handler(make_event(), None)
