@@ -56,11 +56,15 @@ with mock_aws():
         from trade_processor.runtime import CLIENT_CONFIG
         strong = boto3.client("dynamodb", config=CLIENT_CONFIG)
         count_replicated_write_conflicts(strong)
-        refusals = [b'{"__type": "com.amazonaws.dynamodb.v20120810#ReplicatedWriteConflictException"}']
+        refusals = [b'{"__type": "x#ReplicatedWriteConflictException"}']
+        class Raw:
+            def __init__(self, body):
+                self.body = body
+            def stream(self, **_):
+                return iter([self.body])
         def refuse_once(request, **_):
             if refusals:
-                raw = type("Raw", (), {"stream": lambda self, body=refusals.pop(), **_: iter([body])})()
-                return AWSResponse(request.url, 400, {}, raw)
+                return AWSResponse(request.url, 400, {}, Raw(refusals.pop()))
         strong.meta.events.register_first("before-send.dynamodb", refuse_once)
         module.use_processor(EventProcessor(TradeEventStore(strong, TABLE), queue))
         module.handler(make_event("OrderPlaced"), None)
