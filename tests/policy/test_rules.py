@@ -23,6 +23,7 @@ from trade_pipeline.preview import Plan
 from trade_pipeline.resource_types import (
     ALARM,
     FUNCTION,
+    HEALTH_CHECK,
     INVOKE_CONFIG,
     PERMISSION,
     ROLE,
@@ -457,6 +458,18 @@ CASES: dict[str, Case] = {
         config=_FAILOVER,
         expect="role lacks events:putrule",
     ),
+    "global-endpoint-health-fails-on-silence": Case(
+        _set(
+            HEALTH_CHECK, "insufficientDataHealthStatus", "LastKnownStatus", "failover-health-check"
+        ),
+        config=_FAILOVER,
+        expect="insufficient data is 'LastKnownStatus'",
+    ),
+    "global-endpoint-health-check-tracks-alarm": Case(
+        _pop(HEALTH_CHECK, "triggers", "failover-health-check"),
+        config=_FAILOVER,
+        expect="triggers lack 'threshold'",
+    ),
 }
 
 
@@ -571,3 +584,37 @@ def test_alarm_without_ok_actions_fails(plan: Plan) -> None:
     violations = run_rule(rule_by_name("alarm-actions-to-regional-topic"), plan)
 
     assert [f.message for f in violations] == ["no okActions"]
+
+
+@pytest.mark.parametrize("missing_data", ["notBreaching", "missing", None])
+def test_health_alarm_that_ignores_silence_fails(
+    plan_for: Callable[[Case], Plan], missing_data: str | None
+) -> None:
+    # The other half of global-endpoint-health-fails-on-silence's defect: the alarm itself.
+    plan = plan_for(Case(lambda _: None, config=_FAILOVER))
+    (alarm,) = [a for a in plan.by_type(ALARM) if a.inputs["name"].endswith("-failover-health")]
+    if missing_data is None:
+        alarm.inputs.pop("treatMissingData")
+    else:
+        alarm.inputs["treatMissingData"] = missing_data
+
+    violations = run_rule(rule_by_name("global-endpoint-health-fails-on-silence"), plan)
+
+    assert [f.message for f in violations] == [
+        f"{alarm.name}: missing data is {missing_data or 'missing'!r}, not 'breaching' (a "
+        "primary that stops taking events stops the metric and reads healthy)"
+    ]
+
+
+def test_health_check_trigger_out_of_step_with_the_alarm_fails(
+    plan_for: Callable[[Case], Plan],
+) -> None:
+    plan = plan_for(Case(lambda _: None, config=_FAILOVER))
+    (check,) = plan.by_type(HEALTH_CHECK)
+    check.inputs["triggers"] = {**check.inputs["triggers"], "threshold": "1"}
+
+    violations = run_rule(rule_by_name("global-endpoint-health-check-tracks-alarm"), plan)
+
+    assert [f.message for f in violations] == [
+        f"{check.name}: trigger 'threshold' is 1, the alarm's is 30000"
+    ]

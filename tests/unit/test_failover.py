@@ -138,13 +138,17 @@ def test_silence_in_the_primary_is_unhealthy(on: Plan) -> None:
     ]
     assert alarm.inputs["treatMissingData"] == "breaching"
     assert check.inputs["insufficientDataHealthStatus"] == "Unhealthy"
-    # Besides it, only the alarms on what the heartbeat keeps fed page on silence: its own
-    # arrival and the replication it causes (each spec says why).
-    others = [a for a in on.by_type(ALARM) if a is not alarm]
+    # Besides it, only the alarms on metrics the heartbeat feeds breach on silence: heartbeat
+    # missing per region, replication latency per pair of regions.
     breaching = {
-        a.inputs["metricName"] for a in others if a.inputs["treatMissingData"] == "breaching"
+        a.inputs["name"]
+        for a in on.by_type(ALARM)
+        if a is not alarm and a.inputs["treatMissingData"] == "breaching"
     }
-    assert breaching == {"HeartbeatLatency", "ReplicationLatency"}
+    regions = {a.region for a in on.by_type(ALARM)}
+    assert breaching == {f"trade-dev-{r}-heartbeat-missing" for r in regions} | {
+        f"trade-dev-{r}-replication-latency-to-{o}" for r in regions for o in regions if o != r
+    }
 
 
 def test_the_heartbeat_shape_feeds_the_health_metric(on: Plan) -> None:
