@@ -15,7 +15,7 @@ offline preview with no override, built once per stack and shared by the entries
 Example
 -------
 >>> [a.label for a in ARTIFACTS if a.path == "README.md"]
-['README.md#preview-sample', 'README.md#config-reference']
+['README.md#preview-sample']
 """
 
 from __future__ import annotations
@@ -241,7 +241,9 @@ def _rule_changes(committed: str, rendered: str) -> list[str]:
 
 ARTIFACTS: tuple[Artifact, ...] = (
     Artifact("README.md", "preview-sample", _preview_sample, "a sample of the preview"),
-    Artifact("README.md", "config-reference", _config_reference, "config reference table"),
+    Artifact(
+        "docs/configuration.md", "config-reference", _config_reference, "config reference table"
+    ),
     Artifact("docs/architecture.md", "diagram:dev", _diagram, "Mermaid diagram of the dev plan"),
     Artifact("docs/policies.md", None, _policies, "the compliance rules' reference page"),
     Artifact("docs/cost.md", "cost:profile", _figure("profile_markdown"), "measured figures"),

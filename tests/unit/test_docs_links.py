@@ -96,3 +96,16 @@ def test_each_review_failure_names_rules_and_tests_that_exist(section: str) -> N
     assert named_rules, f"{section} names no rule"
     assert named_tests <= existing_tests, named_tests - existing_tests
     assert named_rules <= rule_names, named_rules - rule_names
+
+
+README_MAX_LINES = 400
+
+
+def test_the_readme_stays_short_enough_to_navigate() -> None:
+    """What the project is, the two commands, and links: the reference material (the config
+    table, the generated diagram) lives in docs/, where the README links it."""
+    lines = (REPO / "README.md").read_text(encoding="utf-8").splitlines()
+    assert len(lines) <= README_MAX_LINES, (
+        f"README.md has {len(lines)} lines (at most {README_MAX_LINES}): move reference "
+        "material to docs/ and link it"
+    )

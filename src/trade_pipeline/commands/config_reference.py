@@ -1,4 +1,4 @@
-"""``trade-pipeline config-reference``: the config reference README.md carries, as Markdown.
+"""``trade-pipeline config-reference``: the config reference of docs/configuration.md.
 
 One row per field of :class:`~trade_pipeline.config.model.PipelineConfig`: its stack config key, its
 environment variables, its type in the user's words, its default and its description.
