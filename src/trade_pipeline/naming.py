@@ -63,7 +63,6 @@ LIMITS: Final[dict[str, NameRule]] = {
     "signing_profile": NameRule(64, re.compile(r"^[A-Za-z0-9_]{2,}$")),  # Signer profile name
     "backup_vault": NameRule(50, re.compile(r"^[A-Za-z0-9_-]{2,}$")),  # BackupVaultName
     "backup_plan": NameRule(50, _ALNUM_DASH_DOT),  # BackupPlanName
-    "sampling_rule": NameRule(32, _ALNUM_DASH),  # X-Ray SamplingRule RuleName 1-32
     "schedule": NameRule(64, _ALNUM_DASH_DOT),  # EventBridge Scheduler CreateSchedule Name
 }
 
@@ -108,11 +107,6 @@ class Naming:
         has run (creating it then fails with ResourceAlreadyExistsException, e.g. on a redeploy
         after a destroy)."""
         return f"/trade-pipeline/{self.suffix}/{self.function}"
-
-    @property
-    def sampling_rule(self) -> str:
-        """The processor's X-Ray sampling rule (one per region; X-Ray rules are regional)."""
-        return f"{self.prefix}-{self.suffix}-xray"[:32]
 
     @property
     def topic(self) -> str:
@@ -241,7 +235,6 @@ class Naming:
             "signing_profile": lambda: [self.signing_profile],
             "backup_vault": lambda: [self.backup_vault],
             "backup_plan": lambda: [self.backup_plan],
-            "sampling_rule": lambda: [self.sampling_rule],
             "schedule": lambda: [self.heartbeat_schedule],
         }
         return {kind: list(produce()) for kind, produce in producers.items()}

@@ -52,7 +52,6 @@ __all__ = [
     "ROUTE",
     "ROUTE_TABLE",
     "ROUTE_TABLE_ASSOCIATION",
-    "SAMPLING_RULE",
     "SCHEDULE",
     "SECURITY_GROUP",
     "SECURITY_GROUP_RULE",
@@ -116,7 +115,6 @@ BACKUP_SELECTION: Final = "aws:backup/selection:Selection"
 VPC: Final = "aws:ec2/vpc:Vpc"
 SUBNET: Final = "aws:ec2/subnet:Subnet"
 VPC_ENDPOINT: Final = "aws:ec2/vpcEndpoint:VpcEndpoint"
-SAMPLING_RULE: Final = "aws:xray/samplingRule:SamplingRule"
 SCHEDULE: Final = "aws:scheduler/schedule:Schedule"
 
 # Private networking (networkMode vpc; VPC, SUBNET and VPC_ENDPOINT above)

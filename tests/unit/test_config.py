@@ -159,6 +159,12 @@ def test_environment_wins_over_stack_config() -> None:
             "at least 10 characters",
         ),
         ({**BASE, "tags": {"aws:owner": "x"}}, {}, "tags", "reserved"),
+        (
+            {**BASE, "xraySamplingRate": 0.2},
+            {},
+            "xraySamplingRate",
+            "removed: Lambda samples X-Ray traces at a fixed rate",
+        ),
         ({**BASE, "logLevel": "TRACE"}, {}, "logLevel", "TRACE is not accepted"),
         (
             # 451 + 450 fails in a default account: 99 would stay unreserved

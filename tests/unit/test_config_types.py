@@ -35,7 +35,6 @@ CASES: list[tuple[str, Any, str]] = [
     ("failoverEvaluationPeriods", 0, "greater than or equal to 1"),
     ("logRetentionDays", 10, "CloudWatch Logs retention value"),
     ("vpcFlowLogRetentionDays", 10, "CloudWatch Logs retention value"),
-    ("xraySamplingRate", 1.5, "less than or equal to 1"),
     ("expectedTradeShare", -0.1, "greater than or equal to 0"),
     ("expectedEventsPerMonth", True, "whole number of events per month"),
     ("failoverRegion", "mars-north-1", "must be an AWS region"),

@@ -401,17 +401,14 @@ def test_the_trade_guard_is_priced_by_the_share_of_trades(
     assert shares["1"] == pytest.approx(5 * 0.625)
 
 
-def test_xray_is_priced_from_the_planned_sampling_rule(
-    dev_plan: Plan, profile: ProcessorProfile
-) -> None:
-    rule = single(dev_plan, rt.SAMPLING_RULE, "us-east-1")
-    assert rule.inputs["fixedRate"] == 0.01 and rule.inputs["reservoirSize"] == 1
-    assert _variable(dev_plan, profile, "X-Ray") == pytest.approx(0.01 * 5.0)
-    edited = copy.deepcopy(dev_plan)
-    single(edited, rt.SAMPLING_RULE, "us-east-1").inputs["fixedRate"] = 0.2
-    assert _variable(edited, profile, "X-Ray") == pytest.approx(0.2 * 5.0)
-    edited.resources = [r for r in edited.resources if r.type != rt.SAMPLING_RULE]
-    assert _variable(edited, profile, "X-Ray") == pytest.approx(0.05 * 5.0)  # Lambda's default
+def test_xray_is_priced_at_lambdas_fixed_rate(dev_plan: Plan, profile: ProcessorProfile) -> None:
+    """1 request per second and 5% of the rest (Lambda developer guide, X-Ray page), whatever
+    the plan holds; without Active tracing, nothing."""
+    assert _variable(dev_plan, profile, "X-Ray") == pytest.approx(0.05 * 5.0)
+    passive = copy.deepcopy(dev_plan)
+    for fn in passive.by_type(rt.FUNCTION):
+        fn.inputs["tracingConfig"] = {"mode": "PassThrough"}
+    assert _variable(passive, profile, "X-Ray") == 0
 
 
 def test_platform_lines_are_priced_only_at_system_log_level_info(

@@ -252,26 +252,11 @@ def test_the_table_expires_items_by_the_attribute_only_canaries_carry(plan: Plan
     assert all("ttl" not in replica for replica in table.inputs["replicas"])
 
 
-def test_each_region_samples_its_processor_with_a_rule_xray_accepts(plan: Plan) -> None:
-    import re
-
-    from tests.support.plans import processor
-    from trade_pipeline.resource_types import SAMPLING_RULE
-
-    rules = plan.by_type(SAMPLING_RULE)
-    assert sorted(str(r.region) for r in rules) == sorted(
-        PipelineConfig.model_validate(plan.config).regions
-    )
-    for rule in rules:
-        inputs = rule.inputs
-        function = processor(plan, str(rule.region))
-        assert inputs["serviceName"] == function.inputs["name"]
-        assert inputs["serviceType"] == "AWS::Lambda::Function"
-        # X-Ray's CreateSamplingRule: version 1 only, priority 1-9999, name 1-32 characters
-        assert inputs["version"] == 1 and 1 <= inputs["priority"] <= 9999
-        assert re.fullmatch(r"[A-Za-z0-9_-]{1,32}", inputs["ruleName"])
-        assert 0 <= inputs["fixedRate"] <= 1 and inputs["reservoirSize"] >= 0
-        assert all(inputs[k] == "*" for k in ("host", "httpMethod", "urlPath", "resourceArn"))
+def test_no_xray_sampling_rule_is_planned(plan: Plan) -> None:
+    """Lambda samples an Active function at a fixed rate ("You can't configure the X-Ray
+    sampling rate for your functions",
+    https://docs.aws.amazon.com/lambda/latest/dg/services-xray.html): a rule would do nothing."""
+    assert [r.name for r in plan.resources if r.type.startswith("aws:xray/")] == []
 
 
 def test_every_queue_accepts_exactly_the_message_size_the_processor_sizes_rejections_for(

@@ -65,7 +65,9 @@ class RegionalPipeline(pulumi.ComponentResource):
     """Bus, archive, rule, target, queues, processor function and its role, in one region.
 
     Built in four steps, each a method: queues; bus, archive and rule; processor (log group,
-    role, function, async invoke config from ``build_function``, then its X-Ray sampling rule);
+    role, function, async invoke config from ``build_function``; no X-Ray sampling rule: Lambda
+    samples at a fixed rate a function cannot configure,
+    https://docs.aws.amazon.com/lambda/latest/dg/services-xray.html);
     wiring (delivery DLQ policy, permission, target).
     """
 
@@ -77,7 +79,6 @@ class RegionalPipeline(pulumi.ComponentResource):
     role: aws.iam.Role
     role_policy: aws.iam.RolePolicy
     function: aws.lambda_.Function
-    sampling_rule: aws.xray.SamplingRule
     invoke_config: aws.lambda_.FunctionEventInvokeConfig
     permission: aws.lambda_.Permission
     target: aws.cloudwatch.EventTarget
@@ -155,11 +156,10 @@ class RegionalPipeline(pulumi.ComponentResource):
     # --- step 3: processor --------------------------------------------------------------
     def _create_processor(self, args: RegionalPipelineArgs) -> None:
         """Log group, role and its policy, function, async invoke config (``build_function``:
-        the same for every function of the stack), then the function's X-Ray sampling rule."""
+        the same for every function of the stack)."""
         built = build_function(self._ctx, self, self._processor_spec(args))
         self.log_group, self.role, self.role_policy = built.log_group, built.role, built.role_policy
         self.function, self.invoke_config = built.function, built.invoke_config
-        self.sampling_rule = self._create_sampling_rule()
 
     def _processor_spec(self, args: RegionalPipelineArgs) -> FunctionSpec:
         """What the processor has of its own: names, handler, environment, its policy, and
@@ -215,25 +215,6 @@ class RegionalPipeline(pulumi.ComponentResource):
             )
         )
         return grants.apply(lambda g: json.dumps(iam.processor_policy(g)))
-
-    def _create_sampling_rule(self) -> aws.xray.SamplingRule:
-        """X-Ray sampling of the processor, explicit: reservoir per second, then a rate."""
-        cfg, naming = self._ctx.config, self._ctx.naming
-        return aws.xray.SamplingRule(
-            f"{self._logical_name}-sampling",
-            rule_name=naming.sampling_rule,
-            priority=1000,
-            version=1,  # the only version X-Ray accepts
-            reservoir_size=cfg.xray_sampling_reservoir,
-            fixed_rate=cfg.xray_sampling_rate,
-            service_name=naming.function,
-            service_type="AWS::Lambda::Function",
-            host="*",
-            http_method="*",
-            url_path="*",
-            resource_arn="*",
-            opts=self._child(),
-        )
 
     # --- step 4: wiring -----------------------------------------------------------------
     def _wire_rule_to_processor(self) -> None:

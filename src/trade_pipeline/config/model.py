@@ -196,17 +196,6 @@ class PipelineConfig(BaseModel):
         description="... or more than this many seconds after it (producer clocks run a "
         "little fast).",
     )
-    xray_sampling_rate: Fraction = Field(
-        default=0.01,
-        description="X-Ray: share of processor invocations traced beyond the reservoir (a "
-        "sampling rule per region).",
-    )
-    xray_sampling_reservoir: int = Field(
-        default=1,
-        ge=0,
-        le=1000,
-        description="X-Ray: invocations per second traced before the rate applies.",
-    )
     # --- delivery and retries -------------------------------------------------------------
     delivery_max_retry_attempts: int = Field(
         default=24,

@@ -154,6 +154,15 @@ def _as_read(adapter: TypeAdapter[Any], value: Any) -> Any:
         return value
 
 
+REMOVED_KEYS: Final[Mapping[str, str]] = {
+    key: "removed: Lambda samples X-Ray traces at a fixed rate (1 request per second, then 5% "
+    "of the rest) that a function cannot configure "
+    "(https://docs.aws.amazon.com/lambda/latest/dg/services-xray.html); delete the line"
+    for key in ("xraySamplingRate", "xraySamplingReservoir")
+}
+"""Keys an older release accepted, each with why it went: one line instead of "unknown key"."""
+
+
 def _read_stack_config(
     model: type[PipelineConfig],
     stack_config: Mapping[str, Any],
@@ -164,6 +173,9 @@ def _read_stack_config(
     known = {info.alias or name: name for name, info in model.model_fields.items()}
     lines = []
     for key, value in stack_config.items():
+        if key in REMOVED_KEYS:
+            lines.append(f"config error: {CONFIG_NAMESPACE}:{key} = {value!r}: {REMOVED_KEYS[key]}")
+            continue
         if key not in known:
             close = difflib.get_close_matches(key, known, n=1)
             hint = f" (did you mean {close[0]}?)" if close else ""

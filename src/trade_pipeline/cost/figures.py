@@ -20,7 +20,6 @@ from dataclasses import dataclass, replace
 
 from trade_pipeline.cost.model import (
     HOURS_PER_MONTH,
-    XRAY_FIXED_RATE,
     CostLine,
     Estimate,
     estimate,
@@ -29,6 +28,7 @@ from trade_pipeline.cost.model import (
 from trade_pipeline.cost.plan_facts import PlanFacts, read_plan
 from trade_pipeline.cost.prices import price_of
 from trade_pipeline.cost.profile import ProcessorProfile, profile_for
+from trade_pipeline.cost.xray import XRAY_FIXED_RATE, XRAY_RESERVOIR_PER_SECOND
 from trade_pipeline.preview import Plan
 
 __all__ = [
@@ -58,10 +58,9 @@ BEFORE: Mapping[str, str] = {
     ),
     "TRADE_PIPELINE_LOG_LEVEL": "DEBUG",
     "TRADE_PIPELINE_PLATFORM_LOG_LEVEL": "INFO",
-    "TRADE_PIPELINE_XRAY_SAMPLING_RATE": str(XRAY_FIXED_RATE),
 }
 """The dev stack as it was before the lean default: three indexes projecting ``ALL``,
-Lambda's platform lines, an "event stored" line per event, Lambda's default sampling rate."""
+Lambda's platform lines, an "event stored" line per event."""
 
 
 def _indexes(*indexes: dict[str, object]) -> dict[str, str]:
@@ -93,10 +92,6 @@ CHOICES: Sequence[tuple[str, Mapping[str, str]]] = (
     ),
     ("`logLevel: DEBUG`", {"TRADE_PIPELINE_LOG_LEVEL": "DEBUG"}),
     ("`platformLogLevel: INFO`", {"TRADE_PIPELINE_PLATFORM_LOG_LEVEL": "INFO"}),
-    (
-        f"`xraySamplingRate: {XRAY_FIXED_RATE}` (Lambda's default rate)",
-        {"TRADE_PIPELINE_XRAY_SAMPLING_RATE": str(XRAY_FIXED_RATE)},
-    ),
     ("`expectedTradeShare: 1` (every event a trade)", {"TRADE_PIPELINE_EXPECTED_TRADE_SHARE": "1"}),
 )
 """One config choice each, on the dev stack: what the choices section of docs/cost.md prices."""
@@ -184,16 +179,10 @@ def _by_row(lines: Sequence[CostLine]) -> dict[str, float]:
 
 
 def _sampling(facts: PlanFacts) -> str:
-    """``1%`` (one processing region) or ``1%, 2 regions``: the rate X-Ray is priced at."""
+    """``5%`` (one processing region) or ``5%, 2 regions``: Lambda's fixed X-Ray rate."""
     regions = [r for r in (facts.endpoint_region or facts.primary, facts.replication_region) if r]
-    rates = sorted(
-        {
-            (fn.sampling[1] if fn.sampling else XRAY_FIXED_RATE)
-            for fn in (facts.processors[r] for r in regions if r in facts.processors)
-        }
-    )
     where = f", {len(regions)} regions" if len(regions) > 1 else ""
-    return "/".join(f"{rate:.0%}" for rate in rates) + where
+    return f"{XRAY_FIXED_RATE:.0%}{where}"
 
 
 def _cell(value: float | None) -> str:
@@ -348,8 +337,6 @@ def profile_markdown(plan_for: PlanFor) -> str:
     """docs/cost.md's measured figures of the dev stack's processor."""
     dev = _price(plan_for("dev", {}))
     debug = _price(plan_for("dev", {"TRADE_PIPELINE_LOG_LEVEL": "DEBUG"}))
-    fn = dev.facts.processors[dev.facts.primary]
-    reservoir, rate = fn.sampling or (1, XRAY_FIXED_RATE)
     profile = dev.profile
     rows = (
         ("stored item of a typical trade (`TradeExecuted`)", f"{profile.item_bytes} B"),
@@ -365,7 +352,10 @@ def profile_markdown(plan_for: PlanFor) -> str:
             f"{debug.profile.handler_log_bytes - profile.handler_log_bytes} B",
         ),
         ("Lambda's START/END/REPORT lines (assumed)", f"{profile.platform_log_bytes} B"),
-        ("X-Ray sampling rule of the processor", f"{reservoir} per second, then {rate:.0%}"),
+        (
+            "X-Ray sampling of the processor (Lambda's, fixed)",
+            f"{XRAY_RESERVOIR_PER_SECOND} per second, then {XRAY_FIXED_RATE:.0%}",
+        ),
     )
     return "\n".join(
         [

@@ -20,6 +20,7 @@ from typing import Any
 from trade_pipeline.cost.plan_facts import IndexFacts, PlanFacts
 from trade_pipeline.cost.prices import BASELINE_REGION, Price, price_of
 from trade_pipeline.cost.profile import PLATFORM_LOG_BYTES, ProcessorProfile, attribute_size
+from trade_pipeline.cost.xray import XRAY_FIXED_RATE, lambda_trace_usage
 
 __all__ = [
     "ASSUMPTIONS",
@@ -35,17 +36,15 @@ GB = 1024**3
 EVENT_CHUNK_BYTES = 64 * 1024
 WRITE_UNIT_BYTES = 1024
 ITEM_OVERHEAD_BYTES = 100  # DynamoDB storage overhead per item and per index entry
-XRAY_RESERVOIR_PER_SECOND = 1
-XRAY_FIXED_RATE = 0.05
 LOG_COMPRESSION = 0.15
 
 ASSUMPTIONS = (
     "Events enter at the primary region's bus (the global endpoint's primary when present); "
     "other regions' pipelines stand by and receive the table's replicated writes.",
-    "X-Ray sampling: the processor's sampling rule in the plan (reservoir per second, then a "
-    "rate); without one, Lambda's default (the first request each second plus "
-    f"{XRAY_FIXED_RATE:.0%} of the rest). The reservoir is counted as fixed (traffic at least "
-    "one event per second), the rate as variable.",
+    "X-Ray: Lambda's fixed sampling of an Active function (the first request each second plus "
+    f"{XRAY_FIXED_RATE:.0%} of the rest; a function's rate cannot be configured). The "
+    "reservoir is counted as fixed (traffic at least one event per second), the rate as "
+    "variable.",
     "Event mix: expectedTradeShare of the events are trades (TradeExecuted, item + guard item "
     "in one transaction), the rest orders (sized as OrderPlaced).",
     f"Lambda's platform lines (START/END/REPORT, assumed {PLATFORM_LOG_BYTES} bytes per "
@@ -339,20 +338,9 @@ def _processing(
     metrics = len(profile.emf_metrics)
     lines.add("cloudwatch.custom_metric", f"{metrics} EMF metrics", region, fixed=metrics)
     if fn.tracing == "Active":
-        reservoir, rate = fn.sampling or (XRAY_RESERVOIR_PER_SECOND, XRAY_FIXED_RATE)
-        source = "sampling rule" if fn.sampling else "Lambda's default sampling"
-        lines.add(
-            "xray.trace_recorded",
-            f"traces: {rate:.1%} sampled ({source})",
-            region,
-            per_event=share * rate,
-        )
-        lines.add(
-            "xray.trace_recorded",
-            f"traces: {reservoir}/s reservoir ({source})",
-            region,
-            fixed=reservoir * SECONDS_PER_MONTH,
-        )
+        for usage in lambda_trace_usage(share, SECONDS_PER_MONTH):
+            kind = {"per_event": usage.per_event} if usage.per_event else {"fixed": usage.fixed}
+            lines.add("xray.trace_recorded", usage.what, region, **kind)
 
 
 def _fixed(lines: _Lines, facts: PlanFacts) -> None:

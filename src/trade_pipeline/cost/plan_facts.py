@@ -46,8 +46,6 @@ class FunctionFacts:
     """Application log level (Lambda's logging config)."""
     system_log_level: str = "INFO"
     """Lambda's own lines (START/END/REPORT are INFO): below INFO they are not written."""
-    sampling: tuple[int, float] | None = None
-    """X-Ray (reservoir per second, rate) of a sampling rule for this function; None: default."""
 
 
 @dataclass
@@ -115,22 +113,8 @@ def _processor_arns(plan: Plan) -> set[str]:
     return {str(t.inputs.get("arn")) for t in plan.by_type(rt.TARGET)}
 
 
-def _sampling_rules(plan: Plan) -> dict[tuple[str, str], tuple[int, float]]:
-    """(region, service name) -> (reservoir, rate) of each Lambda sampling rule."""
-    rules = {}
-    for rule in plan.by_type(rt.SAMPLING_RULE):
-        inputs = rule.inputs
-        if inputs.get("serviceType") in ("AWS::Lambda::Function", "*") and rule.region:
-            rules[(rule.region, str(inputs.get("serviceName")))] = (
-                int(inputs.get("reservoirSize") or 0),
-                float(inputs.get("fixedRate") or 0),
-            )
-    return rules
-
-
 def _read_processors(plan: Plan, facts: PlanFacts) -> None:
     targeted = _processor_arns(plan)
-    sampling = _sampling_rules(plan)
     retention = {
         str(g.inputs.get("name")): int(g.inputs.get("retentionInDays") or 0)
         for g in plan.by_type(rt.LOG_GROUP)
@@ -152,7 +136,6 @@ def _read_processors(plan: Plan, facts: PlanFacts) -> None:
             table_indexes=variables.get(TABLE_INDEXES_ENV),
             log_level=str(logging_config.get("applicationLogLevel") or "INFO"),
             system_log_level=str(logging_config.get("systemLogLevel") or "INFO"),
-            sampling=sampling.get((fn.region, str(inputs.get("name")))),
         )
 
 
