@@ -13,21 +13,28 @@ node, with their count). Edges come from the resources' inputs and dependencies:
   fed by the table's stream (the conflict detector); VPC endpoints in their VPC;
 - any other resource hangs on its dependencies (dotted).
 
-:func:`to_mermaid` renders Mermaid (GitHub draws it in Markdown); :func:`render_png` uses the
-``diagrams`` library (optional extra ``diagram``) and Graphviz.
+:func:`to_mermaid` renders Mermaid (GitHub draws it in Markdown), every node and edge;
+:mod:`trade_pipeline.diagram_png` draws the overview as a PNG.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from trade_pipeline import resource_types as rt
 from trade_pipeline.preview import Plan, PlannedResource
 
-__all__ = ["Edge", "Graph", "Node", "build_graph", "kind_of", "render_png", "to_mermaid"]
+__all__ = [
+    "REPLICA_KIND",
+    "Edge",
+    "Graph",
+    "Node",
+    "build_graph",
+    "kind_of",
+    "to_mermaid",
+]
 
 REPLICA_KIND = "dynamodb:Table (replica)"
 
@@ -170,17 +177,27 @@ class _Builder:
             g.add_edge(
                 rule_node, self.ref(target.region, dlq, rt.QUEUE), "undeliverable", dotted=True
             )
+        targets = {e.target for e in g.edges if e.label == "target"}
         for fn in self.plan.by_type(rt.FUNCTION):
             variables = (fn.inputs.get("environment") or {}).get("variables") or {}
             node = self.node_of.get(fn.urn)
-            if "TABLE_NAME" in variables:
+            # Only a rule's target writes events; a stream reader (the conflict detector)
+            # reads the table and sends what it finds to the same queue.
+            writes = node in targets
+            if writes and "TABLE_NAME" in variables:
                 g.add_edge(node, self.replica.get(str(fn.region)), "conditional put")
             for var in ("REJECTED_EVENTS_QUEUE_URL", "DEAD_LETTER_QUEUE_URL"):
                 if var in variables:
-                    g.add_edge(
-                        node, self.ref(fn.region, variables[var], rt.QUEUE), "rejected", dotted=True
-                    )
+                    queue = self.ref(fn.region, variables[var], rt.QUEUE)
+                    g.add_edge(node, queue, "rejected" if writes else "conflicts", dotted=True)
                     break
+        for schedule in self.plan.by_type(rt.SCHEDULE):
+            bus_arn = (schedule.inputs.get("target") or {}).get("arn")
+            g.add_edge(
+                self.node_of.get(schedule.urn),
+                self.ref(schedule.region, bus_arn, rt.BUS),
+                "heartbeat",
+            )
         for config in self.plan.by_type(
             "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig"
         ):
@@ -252,6 +269,24 @@ class _Builder:
                 dotted=True,
             )
 
+    def network(self) -> None:
+        """A function in a VPC, and the VPC's endpoints (private networking)."""
+        g = self.graph
+        vpc_of_subnet = {
+            subnet.id: subnet.inputs.get("vpcId") for subnet in self.plan.by_type(rt.SUBNET)
+        }
+        for fn in self.plan.by_type(rt.FUNCTION):
+            for subnet in (fn.inputs.get("vpcConfig") or {}).get("subnetIds") or []:
+                vpc = self.ref(fn.region, vpc_of_subnet.get(subnet), rt.VPC)
+                g.add_edge(self.node_of.get(fn.urn), vpc, "in VPC", dotted=True)
+        for endpoint in self.plan.by_type(rt.VPC_ENDPOINT):
+            service = str(endpoint.inputs.get("serviceName", "")).rsplit(".", 1)[-1]
+            g.add_edge(
+                self.ref(endpoint.region, endpoint.inputs.get("vpcId"), rt.VPC),
+                self.node_of.get(endpoint.urn),
+                service or "endpoint",
+            )
+
     def fallback(self) -> None:
         """Resources still without an edge hang on their dependencies."""
         linked = {e.source for e in self.graph.edges} | {e.target for e in self.graph.edges}
@@ -272,6 +307,7 @@ def build_graph(plan: Plan) -> Graph:
     builder.event_path()
     builder.monitoring_and_replication()
     builder.global_endpoint()
+    builder.network()
     builder.fallback()
     return builder.graph
 
@@ -295,58 +331,3 @@ def to_mermaid(graph: Graph) -> str:
         label = f"|{edge.label}|" if edge.label else ""
         lines.append(f"  {edge.source} {arrow}{label} {edge.target}")
     return "\n".join(lines) + "\n"
-
-
-_ICONS = {
-    "cloudwatch:EventBus": ("diagrams.aws.integration", "Eventbridge"),
-    "cloudwatch:EventRule": ("diagrams.aws.integration", "EventbridgeRule"),
-    "cloudwatch:EventTarget": ("diagrams.aws.integration", "Eventbridge"),
-    "cloudwatch:EventArchive": ("diagrams.aws.integration", "Eventbridge"),
-    "cloudwatch:EventEndpoint": ("diagrams.aws.integration", "Eventbridge"),
-    "lambda:Function": ("diagrams.aws.compute", "Lambda"),
-    "dynamodb:Table": ("diagrams.aws.database", "Dynamodb"),
-    REPLICA_KIND: ("diagrams.aws.database", "Dynamodb"),
-    "sqs:Queue": ("diagrams.aws.integration", "SQS"),
-    "sns:Topic": ("diagrams.aws.integration", "SNS"),
-    "cloudwatch:MetricAlarm": ("diagrams.aws.management", "Cloudwatch"),
-    "cloudwatch:Dashboard": ("diagrams.aws.management", "Cloudwatch"),
-    "cloudwatch:LogGroup": ("diagrams.aws.management", "Cloudwatch"),
-    "kms:Key": ("diagrams.aws.security", "KMS"),
-    "iam:Role": ("diagrams.aws.security", "IAMRole"),
-    "route53:HealthCheck": ("diagrams.aws.network", "Route53"),
-    "ec2:Vpc": ("diagrams.aws.network", "VPC"),
-    "ec2:VpcEndpoint": ("diagrams.aws.network", "Endpoint"),
-}
-
-
-def render_png(graph: Graph, output: Path) -> Path:
-    """Draw ``graph`` with the ``diagrams`` library (needs Graphviz's ``dot``)."""
-    import importlib
-
-    from diagrams import Cluster, Diagram
-    from diagrams import Edge as DiagramEdge
-    from diagrams.generic.blank import Blank
-
-    def icon(node: Node) -> Any:
-        module, name = _ICONS.get(node.kind, ("", ""))
-        cls = getattr(importlib.import_module(module), name) if module else Blank
-        return cls(node.label.replace("<br/>", "\n"))
-
-    made: dict[str, Any] = {}
-    stem = str(output.with_suffix(""))
-    with Diagram(graph.title, filename=stem, outformat="png", show=False, direction="LR"):
-        for region in graph.regions:
-            with Cluster(region + (" (primary)" if region == graph.primary else "")):
-                for node in graph.nodes.values():
-                    if node.region == region:
-                        made[node.id] = icon(node)
-        for node in graph.nodes.values():
-            if node.id not in made:
-                made[node.id] = icon(node)
-        for edge in graph.edges:
-            style = "dotted" if edge.dotted else "solid"
-            link = DiagramEdge(
-                label=edge.label, style=style, dir="both" if edge.both else "forward"
-            )
-            made[edge.source] >> link >> made[edge.target]
-    return Path(stem + ".png")

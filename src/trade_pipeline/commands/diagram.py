@@ -1,6 +1,7 @@
 """``trade-pipeline diagram``: the architecture of the planned stack, drawn from the plan.
 
-Mermaid by default (printed, or written with ``--output``); ``--format png`` draws it with the
+Mermaid by default (printed, or written with ``--output``): every resource; ``--format png`` draws
+the overview (one row per region, the primary on top: see ``diagram_png``) with the
 ``diagrams`` library (``pip install 'trade-pipeline[diagram]'``) and Graphviz's ``dot``. A
 missing library or ``dot`` is one line on stderr and exit code 2.
 """
@@ -16,7 +17,8 @@ from typing import Annotated
 import typer
 
 from trade_pipeline.commands import common
-from trade_pipeline.diagram import build_graph, render_png, to_mermaid
+from trade_pipeline.diagram import build_graph, to_mermaid
+from trade_pipeline.diagram_png import render_png
 from trade_pipeline.errors import UserError
 from trade_pipeline.preview import preview_stack
 
