@@ -165,6 +165,18 @@ def test_environment_wins_over_stack_config() -> None:
             "xraySamplingRate",
             "removed: Lambda samples X-Ray traces at a fixed rate",
         ),
+        (
+            {**BASE},
+            {"TRADE_PIPELINE_XRAY_SAMPLING_RATE": "0.2"},
+            "TRADE_PIPELINE_XRAY_SAMPLING_RATE (environment) = '0.2'",
+            "removed: Lambda samples X-Ray traces at a fixed rate",
+        ),
+        (
+            {**BASE},
+            {"TRADE_PIPELINE_XRAY_SAMPLING_RESERVOIR": "5"},
+            "TRADE_PIPELINE_XRAY_SAMPLING_RESERVOIR (environment) = '5'",
+            "unset the variable",
+        ),
         ({**BASE, "logLevel": "TRACE"}, {}, "logLevel", "TRACE is not accepted"),
         (
             # 451 + 450 fails in a default account: 99 would stay unreserved
