@@ -31,6 +31,7 @@ __all__ = [
     "EmailList",
     "EvaluationPeriods",
     "EventsPerMonth",
+    "Flag",
     "Fraction",
     "HttpsUrlList",
     "LambdaRuntime",
@@ -106,6 +107,23 @@ def repeated(values: Iterable[Hashable]) -> list[str]:
             twice.add(str(value))
         seen.add(value)
     return sorted(twice)
+
+
+# ----------------------------------------------------------------------------- flags --
+def _true_or_false(value: Any) -> Any:
+    """A YAML boolean, or the text ``true`` / ``false`` in any case (how the Pulumi engine and
+    the environment hand a boolean over). Nothing else: pydantic's own bool would read ``yes``,
+    ``on``, ``1`` and ``f`` too, which the docs do not promise and a reader cannot tell apart
+    from a typo."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    raise ValueError("must be true or false")
+
+
+Flag = Annotated[bool, BeforeValidator(_true_or_false), UserWords("true or false")]
+"""Every on/off key: exactly true or false."""
 
 
 # --------------------------------------------------------------------- regions, names --
