@@ -97,6 +97,24 @@ def test_environment_wins_over_stack_config() -> None:
         ),
         ({}, {"PRIMARY_REGION": "us-east-one"}, "PRIMARY_REGION", "must be an AWS region"),
         (
+            {**BASE, "primaryRegion": "cn-north-1"},
+            {},
+            "primaryRegion = 'cn-north-1'",
+            "is a region of the aws-cn partition; the pipeline deploys to the aws partition only",
+        ),
+        (
+            {**BASE},
+            {"SECONDARY_REGIONS": "us-west-2,us-gov-west-1"},
+            "SECONDARY_REGIONS",
+            "'us-gov-west-1': is a region of the aws-us-gov partition",
+        ),
+        (
+            {**BASE, "witnessRegion": "cn-northwest-1"},
+            {},
+            "witnessRegion",
+            "aws-cn partition",
+        ),
+        (
             {**BASE, "secondaryRegions": ["us-west-2", "us-west-2"]},
             {},
             "secondaryRegions",
