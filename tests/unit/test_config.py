@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from trade_pipeline.config.describe import user_type
 from trade_pipeline.config.errors import ConfigError
 from trade_pipeline.config.items import EncryptionMode
 from trade_pipeline.config.model import PipelineConfig
@@ -96,6 +97,24 @@ def test_environment_wins_over_stack_config() -> None:
         ),
         ({}, {"PRIMARY_REGION": "us-east-one"}, "PRIMARY_REGION", "must be an AWS region"),
         (
+            {**BASE, "primaryRegion": "cn-north-1"},
+            {},
+            "primaryRegion = 'cn-north-1'",
+            "is a region of the aws-cn partition; the pipeline deploys to the aws partition only",
+        ),
+        (
+            {**BASE},
+            {"SECONDARY_REGIONS": "us-west-2,us-gov-west-1"},
+            "SECONDARY_REGIONS",
+            "'us-gov-west-1': is a region of the aws-us-gov partition",
+        ),
+        (
+            {**BASE, "witnessRegion": "cn-northwest-1"},
+            {},
+            "witnessRegion",
+            "aws-cn partition",
+        ),
+        (
             {**BASE, "secondaryRegions": ["us-west-2", "us-west-2"]},
             {},
             "secondaryRegions",
@@ -164,6 +183,18 @@ def test_environment_wins_over_stack_config() -> None:
             {},
             "xraySamplingRate",
             "removed: Lambda samples X-Ray traces at a fixed rate",
+        ),
+        (
+            {**BASE},
+            {"TRADE_PIPELINE_XRAY_SAMPLING_RATE": "0.2"},
+            "TRADE_PIPELINE_XRAY_SAMPLING_RATE (environment) = '0.2'",
+            "removed: Lambda samples X-Ray traces at a fixed rate",
+        ),
+        (
+            {**BASE},
+            {"TRADE_PIPELINE_XRAY_SAMPLING_RESERVOIR": "5"},
+            "TRADE_PIPELINE_XRAY_SAMPLING_RESERVOIR (environment) = '5'",
+            "unset the variable",
         ),
         ({**BASE, "logLevel": "TRACE"}, {}, "logLevel", "TRACE is not accepted"),
         (
@@ -301,3 +332,41 @@ def test_table_indexes_default_to_none_and_name_the_processors_variable() -> Non
     )
     assert chosen.table_index_names == "by-order-time,by-symbol-time"
     assert chosen.table_indexes[0].projection.value == "KEYS_ONLY"
+
+
+# Every on/off key, found from the model: a new boolean key is covered without listing it.
+FLAGS = [
+    name
+    for name in PipelineConfig.model_fields
+    if user_type(PipelineConfig, name).startswith("true or false")
+]
+# What pydantic's own bool would read as a boolean, and a YAML number.
+NOT_TRUE_OR_FALSE = ("yes", "no", "on", "off", "1", "0", "t", "f", "y", "n", "truee")
+
+
+def test_the_flags_are_the_on_off_keys() -> None:
+    assert {"failover_enabled", "deletion_protection", "backup", "code_signing"} <= set(FLAGS)
+
+
+@pytest.mark.parametrize("field", FLAGS)
+def test_a_flag_accepts_exactly_true_or_false(field: str) -> None:
+    key = PipelineConfig.model_fields[field].alias or field
+    variable = f"TRADE_PIPELINE_{field.upper()}"
+    for written in ("false", "FALSE", "False", " false ", False):
+        stack = PipelineConfig.from_sources({**BASE, key: written}, {})
+        assert getattr(stack, field) is False, written
+    assert getattr(PipelineConfig.from_sources(BASE, {variable: "False"}), field) is False
+    for written in NOT_TRUE_OR_FALSE:
+        (line,) = rejected(BASE, {variable: written})
+        rule = "must be true or false"
+        assert line == f"config error: {variable} (environment) = {written!r}: {rule}"
+    for value in (1, 0, "yes", "on"):
+        (line,) = rejected({**BASE, key: value})
+        assert line == f"config error: trade-pipeline:{key} = {value!r}: must be true or false"
+
+
+def test_true_in_any_case_is_true() -> None:
+    for written in ("true", "TRUE", "True", True):
+        config = PipelineConfig.from_sources({**BASE, "codeSigning": written}, {})
+        assert config.code_signing is True
+    assert PipelineConfig.from_sources(BASE, {"TRADE_PIPELINE_BACKUP": "TRUE"}).backup is True

@@ -49,6 +49,7 @@ from trade_pipeline.config.types import (
     EmailList,
     EvaluationPeriods,
     EventsPerMonth,
+    Flag,
     Fraction,
     HttpsUrlList,
     LambdaRuntime,
@@ -111,7 +112,7 @@ class PipelineConfig(BaseModel):
         description="Table encryption: `aws-managed` (alias/aws/dynamodb) or `customer-managed` "
         "(one KMS key per region, rotation on).",
     )
-    deletion_protection: bool | None = Field(
+    deletion_protection: Flag | None = Field(
         default=None,
         description="Deletion protection of the table and replicas; unset means on unless the "
         "environment is `dev`.",
@@ -359,7 +360,7 @@ class PipelineConfig(BaseModel):
         "routes to the failover region.",
     )
     # --- failover (an EventBridge global endpoint) ----------------------------------------
-    failover_enabled: bool = Field(
+    failover_enabled: Flag = Field(
         default=False,
         description="Create an EventBridge global endpoint over the primary bus and the failover "
         "region's bus, with a Route 53 health check on the primary bus's latency.",
@@ -369,7 +370,7 @@ class PipelineConfig(BaseModel):
         description="Secondary region the global endpoint fails over to; unset means the first "
         "of `secondaryRegions`.",
     )
-    event_replication: bool = Field(
+    event_replication: Flag = Field(
         default=True,
         description="Global endpoint replicates every event to the failover region's bus too "
         "(that region processes it again: twice the Lambda and write work).",
@@ -411,7 +412,7 @@ class PipelineConfig(BaseModel):
         le=6,
         description="Private subnets per region, each in its own availability zone.",
     )
-    vpc_flow_logs: bool = Field(
+    vpc_flow_logs: Flag = Field(
         default=False,
         description="Flow logs of every VPC (all traffic) to a log group per region.",
     )
@@ -421,12 +422,12 @@ class PipelineConfig(BaseModel):
     # --- production features: code signing (rule lambda-code-signing), AWS Backup of the
     # table: a vault per region, a daily plan with a copy to a second region (rule
     # dynamodb-backup-plan) ----------------------------------------------------------------
-    code_signing: bool = Field(
+    code_signing: Flag = Field(
         default=False,
         description="Lambda code signing: a Signer profile and a code signing config per region "
         "(the artifact must then be signed: see docs/production.md).",
     )
-    backup: bool = Field(
+    backup: Flag = Field(
         default=False,
         description="AWS Backup plan for the table, with a copy to backupCopyRegion.",
     )

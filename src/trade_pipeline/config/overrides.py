@@ -21,6 +21,8 @@ from typing import Any, Final
 
 from pydantic import TypeAdapter, ValidationError
 
+from trade_pipeline.config.types import Flag
+
 __all__ = [
     "ALLOW_PROTECTED_OVERRIDES",
     "PROTECTED_FIELDS",
@@ -74,7 +76,7 @@ def stack_is_protected(stack_raw: Mapping[str, Any]) -> bool:
     explicit = stack_raw.get("deletion_protection")
     if explicit is not None:
         try:
-            return bool(TypeAdapter(bool).validate_python(explicit))
+            return bool(TypeAdapter(Flag).validate_python(explicit))
         except ValidationError:
             return True  # an unreadable value is reported by validation; assume protected
     environment = stack_raw.get("environment") or stack_raw.get("environment_suffix") or "dev"

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final, NamedTuple, get_origin
 
 from pydantic import TypeAdapter, ValidationError
+from pydantic.alias_generators import to_snake
 
 from trade_pipeline.config.describe import user_type
 from trade_pipeline.config.errors import CONFIG_NAMESPACE, ConfigError, error_lines
@@ -157,10 +158,19 @@ def _as_read(adapter: TypeAdapter[Any], value: Any) -> Any:
 REMOVED_KEYS: Final[Mapping[str, str]] = {
     key: "removed: Lambda samples X-Ray traces at a fixed rate (1 request per second, then 5% "
     "of the rest) that a function cannot configure "
-    "(https://docs.aws.amazon.com/lambda/latest/dg/services-xray.html); delete the line"
+    "(https://docs.aws.amazon.com/lambda/latest/dg/services-xray.html)"
     for key in ("xraySamplingRate", "xraySamplingReservoir")
 }
-"""Keys an older release accepted, each with why it went: one line instead of "unknown key"."""
+"""Keys an older release accepted, each with why it went: one line instead of "unknown key".
+
+Their environment variables (``TRADE_PIPELINE_XRAY_SAMPLING_RATE`` ...) are refused the same
+way, not ignored: a variable that silently does nothing misleads whoever set it.
+"""
+
+
+def _removed_variable(key: str) -> str:
+    """The generic environment variable of a removed stack key."""
+    return env_var_for(to_snake(key))
 
 
 def _read_stack_config(
@@ -174,7 +184,10 @@ def _read_stack_config(
     lines = []
     for key, value in stack_config.items():
         if key in REMOVED_KEYS:
-            lines.append(f"config error: {CONFIG_NAMESPACE}:{key} = {value!r}: {REMOVED_KEYS[key]}")
+            lines.append(
+                f"config error: {CONFIG_NAMESPACE}:{key} = {value!r}: {REMOVED_KEYS[key]}; "
+                "delete the line"
+            )
             continue
         if key not in known:
             close = difflib.get_close_matches(key, known, n=1)
@@ -210,7 +223,11 @@ def _read_environment(
     Returns one line per variable that cannot be read (empty, malformed JSON, a map entry
     without ``=``).
     """
-    lines = []
+    lines = [
+        f"config error: {var} (environment) = {environ[var]!r}: {reason}; unset the variable"
+        for var, reason in ((_removed_variable(key), why) for key, why in REMOVED_KEYS.items())
+        if var in environ
+    ]
     for name, info in model.model_fields.items():
         for var in (env_var_for(name), *ENV_ALIASES.get(name, ())):
             if var not in environ:

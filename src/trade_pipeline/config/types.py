@@ -31,6 +31,7 @@ __all__ = [
     "EmailList",
     "EvaluationPeriods",
     "EventsPerMonth",
+    "Flag",
     "Fraction",
     "HttpsUrlList",
     "LambdaRuntime",
@@ -108,8 +109,56 @@ def repeated(values: Iterable[Hashable]) -> list[str]:
     return sorted(twice)
 
 
+# ----------------------------------------------------------------------------- flags --
+def _true_or_false(value: Any) -> Any:
+    """A YAML boolean, or the text ``true`` / ``false`` in any case (how the Pulumi engine and
+    the environment hand a boolean over). Nothing else: pydantic's own bool would read ``yes``,
+    ``on``, ``1`` and ``f`` too, which the docs do not promise and a reader cannot tell apart
+    from a typo."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    raise ValueError("must be true or false")
+
+
+Flag = Annotated[bool, BeforeValidator(_true_or_false), UserWords("true or false")]
+"""Every on/off key: exactly true or false."""
+
+
 # --------------------------------------------------------------------- regions, names --
+PARTITION: Final = "aws"
+"""The one AWS partition the pipeline deploys to. A region of another partition (aws-cn,
+aws-us-gov, aws-iso ...) needs accounts and credentials of that partition, and ARNs that begin
+``arn:<partition>:`` ("Each AWS account is scoped to one partition", Amazon Resource Names:
+https://docs.aws.amazon.com/IAM/latest/UserGuide/reference-arns.html). The project is built
+for ``aws`` alone: the IAM call checks (``calls``) write ``arn:aws:`` ARNs, the price tables
+(``cost``) hold commercial-region prices, the Route 53 health-check metrics region is read
+from the ``aws`` partition (``components.alarm_model``)."""
+
+
+@functools.cache
+def _other_partitions() -> dict[str, str]:
+    """Region -> partition for the regions botocore knows outside :data:`PARTITION`."""
+    import botocore.session  # local: only needed when validating
+
+    session = botocore.session.get_session()
+    return {
+        region: partition
+        for partition in session.get_available_partitions()
+        if partition != PARTITION
+        for service in _REQUIRED_SERVICES
+        for region in session.get_available_regions(service, partition_name=partition)
+    }
+
+
 def _offers_every_service(value: str) -> str:
+    partition = _other_partitions().get(value)
+    if partition is not None and value not in aws_regions():
+        raise ValueError(
+            f"is a region of the {partition} partition; the pipeline deploys to the "
+            f"{PARTITION} partition only (its commercial regions, e.g. us-east-1)"
+        )
     if value not in aws_regions():
         raise ValueError(
             "must be an AWS region offering " + ", ".join(_REQUIRED_SERVICES) + " (e.g. us-east-1)"
