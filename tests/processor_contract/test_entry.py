@@ -10,8 +10,17 @@ import pytest
 
 from trade_processor import handler as handler_module
 from trade_processor import runtime
-from trade_processor.config import DEPRECATED_QUEUE_URL, ProcessorSettings
+from trade_processor.config import (
+    CONSISTENCY_MODE_ENV,
+    DEPRECATED_QUEUE_URL,
+    MAX_AGE_DAYS_ENV,
+    MAX_AHEAD_SECONDS_ENV,
+    ProcessorSettings,
+)
 from trade_processor.processor import EventProcessor
+from trade_processor.storage import ConsistencyMode
+from trade_processor.table_schema import INDEXES_BY_NAME, TABLE_INDEXES_ENV
+from trade_processor.validation import OccurredAtWindow
 
 from .support import QUEUE_URL, TABLE, Output, Stubbed, make_event
 
@@ -96,3 +105,28 @@ def test_the_real_clients_retry_in_standard_mode_within_the_function_timeout(
     assert sqs.meta.service_model.service_name == "sqs"
     assert sqs.meta.config.retries == {"mode": "standard", "total_max_attempts": 4}
     assert processor._window == settings.occurred_at_window
+
+
+def test_every_setting_reaches_the_processor_built_on_the_real_clients(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
+    settings = ProcessorSettings.from_env(
+        {
+            "TABLE_NAME": TABLE,
+            "REJECTED_EVENTS_QUEUE_URL": QUEUE_URL,
+            TABLE_INDEXES_ENV: "by-order-time",
+            CONSISTENCY_MODE_ENV: "strong",
+            MAX_AGE_DAYS_ENV: "7",
+            MAX_AHEAD_SECONDS_ENV: "60",
+        }
+    )
+
+    processor = runtime.build_processor(settings)
+
+    store: Any = processor._store
+    queue: Any = processor._rejected
+    assert store.indexes == (INDEXES_BY_NAME["by-order-time"],)
+    assert store.mode is ConsistencyMode.STRONG
+    assert queue._queue_url == QUEUE_URL
+    assert processor._window == OccurredAtWindow(7, 60)
