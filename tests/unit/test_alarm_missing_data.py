@@ -12,7 +12,7 @@ from trade_pipeline.components.alarms import MissingData, stack_alarm_specs
 from trade_pipeline.config.model import PipelineConfig
 from trade_pipeline.naming import Naming
 from trade_pipeline.preview import Plan
-from trade_pipeline.resource_types import ALARM
+from trade_pipeline.resource_types import ALARM, INVOKE_CONFIG
 
 FAILOVER = {"TRADE_PIPELINE_FAILOVER_ENABLED": "true"}
 
@@ -84,3 +84,29 @@ def test_each_alarm_in_the_plan_carries_its_specs_setting(
         spec = by_name[alarm.inputs["name"]]
         assert alarm.inputs["treatMissingData"] == spec.missing_data.value, spec.what
         assert alarm.inputs["alarmDescription"] == spec.alarm_description, spec.what
+
+
+def test_async_events_dropped_reads_as_lambda_defines_it_with_a_destination(
+    plan: Plan, config: PipelineConfig
+) -> None:
+    """With an on-failure destination, Lambda sends an event to it before counting it in
+    AsyncEventsDropped; DestinationDeliveryFailures counts the failed sends (the loss)."""
+    specs = every_spec(config)
+    dropped = [s for s in specs if s.metric_name == "AsyncEventsDropped"]
+    assert len(dropped) == 2 * len(config.regions)  # the processor and the detector
+    loss = {
+        s.dimensions["FunctionName"]: s.what
+        for s in specs
+        if s.metric_name == "DestinationDeliveryFailures"
+    }
+    for spec in dropped:
+        assert spec.source.endswith("monitoring-metrics-types.html#async-invocation-metrics")
+        assert "processing-failures queue" in spec.description, spec.what
+        # the loss alarm of the same function is the one the description defers to
+        assert f"only if {loss[spec.dimensions['FunctionName']]} fires" in spec.description
+        assert " lost " not in spec.description.replace("lost only if", ""), spec.what
+    # every function with an async invocation config has that destination
+    configs = plan.by_type(INVOKE_CONFIG)
+    assert len(configs) == 2 * len(config.regions)
+    for invoke_config in configs:
+        assert invoke_config.inputs["destinationConfig"]["onFailure"]["destination"]

@@ -100,3 +100,21 @@ def test_the_drill_is_the_command_and_reads_the_health_check_the_program_exports
     assert "trade-pipeline drill --outputs outputs.json --apply" in text
     for doc in (RUNBOOK, RUNBOOK.parents[1] / "README.md", *RUNBOOK.parent.glob("*.md")):
         assert "set-alarm-state" not in doc.read_text(), doc
+
+
+def test_async_events_dropped_entries_send_the_operator_to_the_queue_not_the_archive() -> None:
+    """Lambda sends an event to the on-failure destination before it counts it in
+    AsyncEventsDropped: the events are in processing-failures, lost only if the
+    destination-delivery-failures alarm of the same function fires too."""
+    runbook = entries()
+    processor = runbook["lambda-async-events-dropped"]
+    assert "monitoring-metrics-types.html#async-invocation-metrics" in processor
+    assert "not lost" in processor
+    assert "(#lambda-destination-delivery-failures)" in processor
+    recover = processor.split("**Recover:**", 1)[1]
+    assert (
+        recover.lstrip().startswith("fix the cause") and "(#redrive-processing-failures)" in recover
+    )
+    assert "conflicts-destination-delivery-failures" in runbook["conflicts-async-events-dropped"]
+    for key in ("lambda-async-events-dropped", "conflicts-async-events-dropped"):
+        assert "**lost**" not in runbook[key], key

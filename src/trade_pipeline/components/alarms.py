@@ -6,9 +6,10 @@ tests read the same specs, so an alarm added here reaches all four.
 
 Alarms by what they guard, per region:
 
-- the processor: errors, throttles, p99 duration, and the loss paths of an async invocation
-  (``DestinationDeliveryFailures``: the on-failure record itself was lost;
-  ``AsyncEventsDropped``: Lambda dropped the event), plus the processor's own
+- the processor: errors, throttles, p99 duration, and what becomes of an async invocation
+  Lambda gives up on (``AsyncEventsDropped``: Lambda stopped retrying the event and, with the
+  on-failure destination every function has, sent it to processing-failures first;
+  ``DestinationDeliveryFailures``: that send failed, the loss signal), plus the processor's own
   ``ProcessingFailures`` and ``DuplicateConflict`` (EMF, names in ``trade_processor.metric_names``);
 - the rule: ``FailedInvocations``, ``InvocationsFailedToBeSentToDlq``, ``DeadLetterInvocations``
   (dimensions ``EventBusName`` + ``RuleName``: a custom bus);
@@ -141,7 +142,13 @@ def alarm_specs(
 
 
 def _lambda(
-    what: str, description: str, metric: str, fn: str, threshold: float, reason: str
+    what: str,
+    description: str,
+    metric: str,
+    fn: str,
+    threshold: float,
+    reason: str,
+    source: str = LAMBDA_METRICS,
 ) -> AlarmSpec:
     return AlarmSpec(
         what,
@@ -152,8 +159,16 @@ def _lambda(
         threshold,
         missing_data=MissingData.NOT_BREACHING,
         missing_data_reason=reason,
-        source=LAMBDA_METRICS,
+        source=source,
     )
+
+
+ASYNC_METRICS: Final = f"{LAMBDA_METRICS}#async-invocation-metrics"
+"""Where Lambda defines ``AsyncEventsDropped``: "If you configure a dead-letter queue (DLQ) or
+``OnFailure`` destination, then events are sent there before they're dropped." Every function
+here has an on-failure destination (processing-failures), so the count is of events handed to
+that queue; ``DestinationDeliveryFailures`` (same page, invocation metrics) counts the sends
+that failed: the events actually lost."""
 
 
 def _processor_alarm_specs(cfg: PipelineConfig, names: Naming) -> list[AlarmSpec]:
@@ -208,8 +223,8 @@ def _processor_loss_alarm_specs(cfg: PipelineConfig, names: Naming) -> list[Alar
     return [
         _lambda(
             "lambda-destination-delivery-failures",
-            "Lambda could not write a failed event to the processing-failures queue: the event "
-            "is lost unless replayed from the archive",
+            "Lambda could not write an event it gave up on to the processing-failures queue: "
+            "the event is lost unless replayed from the archive",
             "DestinationDeliveryFailures",
             fn,
             cfg.destination_delivery_failures_threshold,
@@ -217,12 +232,14 @@ def _processor_loss_alarm_specs(cfg: PipelineConfig, names: Naming) -> list[Alar
         ),
         _lambda(
             "lambda-async-events-dropped",
-            "Lambda dropped trading events without processing them (age or retries exhausted, "
-            "no destination reached)",
+            "Lambda gave up on trading events (retries or maximum event age exhausted) and sent "
+            "each to the processing-failures queue first: redrive that queue; an event is lost "
+            "only if lambda-destination-delivery-failures fires too",
             "AsyncEventsDropped",
             fn,
             cfg.async_events_dropped_threshold,
             f"Lambda {ON_EVENT}",
+            ASYNC_METRICS,
         ),
         AlarmSpec(
             "processor-processing-failures",
@@ -358,11 +375,14 @@ def _detector_alarm_specs(cfg: PipelineConfig, names: Naming) -> list[AlarmSpec]
         ),
         _lambda(
             "conflicts-async-events-dropped",
-            "Lambda dropped an asynchronous invocation of the conflict detector",
+            "Lambda gave up on an asynchronous invocation of the conflict detector and sent it "
+            "to the processing-failures queue first; lost only if "
+            "conflicts-destination-delivery-failures fires too",
             "AsyncEventsDropped",
             fn,
             cfg.async_events_dropped_threshold,
             f"Lambda {ON_EVENT} (the detector is never invoked asynchronously)",
+            ASYNC_METRICS,
         ),
         AlarmSpec(
             "cross-region-conflicts",
