@@ -51,7 +51,7 @@ from trade_processor.observability import (
     metrics,
 )
 from trade_processor.rejections import RejectedEventQueue
-from trade_processor.storage import PutOutcome, TradeEventStore, item_for
+from trade_processor.storage import ConsistencyMode, PutOutcome, TradeEventStore, item_for
 from trade_processor.table_schema import is_heartbeat
 from trade_processor.validation import (
     DEFAULT_WINDOW,
@@ -141,7 +141,11 @@ class EventProcessor:
         except InvalidEventError as invalid:
             return self._reject(event, event_id, invalid.reason, invalid.errors)
 
-        result = self._store.put_new(item_for(trading_event, self._store.indexes))
+        # TTL only in eventual mode: MRSC tables do not support it
+        # (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/V2globaltables_HowItWorks.html)
+        ttl = self._store.mode is ConsistencyMode.EVENTUAL
+        item = item_for(trading_event, self._store.indexes, ttl=ttl)
+        result = self._store.put_new(item)
         if result.outcome is PutOutcome.STORED:
             if is_heartbeat(trading_event.source, trading_event.order_id):
                 self._heartbeat_stored(trading_event)

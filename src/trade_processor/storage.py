@@ -48,6 +48,7 @@ from trade_processor.table_schema import (
     EVENT_SORT_KEY_VALUE,
     EXPIRES_AT,
     GLOBAL_SECONDARY_INDEXES,
+    HEARTBEAT_SORT_KEY_VALUE,
     INDEX_BY_ACCOUNT_TIME,
     INDEX_BY_ORDER_TIME,
     INDEX_BY_SYMBOL_TIME,
@@ -58,7 +59,9 @@ from trade_processor.table_schema import (
     account_partition,
     canary_expires_at_utc,
     event_partition,
+    heartbeat_partition,
     is_canary,
+    is_heartbeat,
     order_partition,
     symbol_partition,
     time_sort_key,
@@ -158,14 +161,20 @@ def number_text(value: Decimal) -> str:
 
 
 def item_for(
-    event: TradingEvent, indexes: tuple[IndexSpec, ...] = GLOBAL_SECONDARY_INDEXES
+    event: TradingEvent,
+    indexes: tuple[IndexSpec, ...] = GLOBAL_SECONDARY_INDEXES,
+    *,
+    ttl: bool = True,
 ) -> Item:
     """The item stored for ``event`` (low-level attribute values; only present fields).
 
     It carries the key attributes of ``indexes`` (the table's indexes) and no others. A
     canary (:func:`~trade_processor.table_schema.is_canary`: validation rejects any other event
-    with the canary's source) gets ``expires_at`` and no index key attribute: it expires and is
-    in no index.
+    with the canary's source) gets no index key attribute (it is in no index) and, when the
+    table has TTL (``ttl``: eventual mode), ``expires_at``. Without TTL (strong mode: MRSC does
+    not support it) no item gets ``expires_at``, and a heartbeat's item has its region's one
+    key (:func:`~trade_processor.table_schema.heartbeat_partition`), overwritten by the next
+    heartbeat (:meth:`TradeEventStore.put_new`), so heartbeats keep one item per region.
     """
     item: Item = {
         PARTITION_KEY: {"S": event_partition(event.event_id)},
@@ -178,7 +187,11 @@ def item_for(
         symbol=event.symbol,
         order_id=event.order_id,
     ):
-        item[EXPIRES_AT] = {"N": str(canary_expires_at_utc(event.occurred_at_utc))}
+        if ttl:
+            item[EXPIRES_AT] = {"N": str(canary_expires_at_utc(event.occurred_at_utc))}
+        elif is_heartbeat(event.source, event.order_id):
+            item[PARTITION_KEY] = {"S": heartbeat_partition(event.order_id)}
+            item[SORT_KEY] = {"S": HEARTBEAT_SORT_KEY_VALUE}
     else:
         item.update(_index_attributes(event, indexes))
     item.update(
@@ -320,14 +333,48 @@ class TradeEventStore:
         An event is one conditional ``PutItem``. A trade (an item with ``trade_id``) is written
         with its guard item (:func:`trade_guard_for`): in one transaction (eventual mode) or
         guard first, then the item (strong mode), so the same execution under a new event id
-        is caught instead of being counted twice.
+        is caught instead of being counted twice. A region's heartbeat item (strong mode,
+        :func:`item_for`) is overwritten by a later heartbeat, never by an earlier one.
         """
+        if item[SORT_KEY]["S"] == HEARTBEAT_SORT_KEY_VALUE:
+            return self._put_latest_heartbeat(item)
         guard = trade_guard_for(item)
         if guard is None:
             return self._put_event(item)
         if self._mode is ConsistencyMode.STRONG:
             return self._put_guard_then_event(item, guard)
         return self._put_transaction(item, guard)
+
+    def _put_latest_heartbeat(self, item: Item) -> PutResult:
+        """Overwrite the region's heartbeat item unless it holds this heartbeat or a later one.
+
+        A redelivery of the stored heartbeat, or one that arrives after a later one, is a
+        duplicate (not measured again), so the item never goes back in time; another heartbeat
+        due at the same time (a new Scheduler execution) replaces it, as it is stored beside it
+        in a table with TTL.
+        """
+        try:
+            self._client.put_item(
+                TableName=self._table_name,
+                Item=item,
+                ConditionExpression=(
+                    "attribute_not_exists(#pk) OR #at < :at OR (#at = :at AND #id <> :id)"
+                ),
+                ExpressionAttributeNames={
+                    "#pk": PARTITION_KEY,
+                    "#at": "occurred_at_utc",
+                    "#id": "event_id",
+                },
+                ExpressionAttributeValues={
+                    ":at": item["occurred_at_utc"],
+                    ":id": item["event_id"],
+                },
+            )
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                raise
+            return PutResult(PutOutcome.DUPLICATE)
+        return PutResult(PutOutcome.STORED)
 
     def _put_event(self, item: Item) -> PutResult:
         """One conditional ``PutItem`` of the event item."""

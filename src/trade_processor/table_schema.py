@@ -47,10 +47,16 @@ A heartbeat (:func:`is_heartbeat`) is a canary the stack sends itself once a min
 :data:`HEARTBEAT_ORDER_PREFIX`. Being a canary, its item expires and is in no index. Its
 ``detail`` has no ``event_id`` (Scheduler cannot write a UUID): the event id is
 :func:`heartbeat_event_id` of the order id, a pure function of the event like every key.
+
+In a table without TTL (strong mode, MRSC: TTL is not supported) the order id, unique per
+Scheduler execution, would leave one item a minute per region for good. There a heartbeat's item
+has the key ``pk = HEARTBEAT#<region>`` (:func:`heartbeat_partition`), ``sk = HEARTBEAT``, no
+``expires_at``, and is overwritten by each later heartbeat of its region: one item per region.
 """
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -66,6 +72,7 @@ __all__ = [
     "EXPIRES_AT",
     "GLOBAL_SECONDARY_INDEXES",
     "HEARTBEAT_ORDER_PREFIX",
+    "HEARTBEAT_SORT_KEY_VALUE",
     "INDEXES_BY_NAME",
     "INDEX_BY_ACCOUNT_TIME",
     "INDEX_BY_ORDER_TIME",
@@ -81,6 +88,7 @@ __all__ = [
     "canary_shape_text",
     "event_partition",
     "heartbeat_event_id",
+    "heartbeat_partition",
     "indexes_named",
     "is_canary",
     "is_heartbeat",
@@ -161,6 +169,9 @@ EXPIRES_AT = "expires_at"
 
 HEARTBEAT_ORDER_PREFIX = "CANARY-HEARTBEAT-"
 """The order id of a heartbeat starts with this, then ``<region>-<unique part>``."""
+HEARTBEAT_SORT_KEY_VALUE = "HEARTBEAT"
+"""The sort key of a region's one heartbeat item in a table without TTL (strong mode)."""
+_HEARTBEAT_REGION = re.compile(r"([a-z]{2}(?:-[a-z]+)+-[0-9]+)-")
 _HEARTBEAT_NAMESPACE = uuid.UUID("6b1f3c0e-9d2a-5e47-8c1b-2f4a6d8e0b13")
 """Fixed namespace of :func:`heartbeat_event_id` (any constant UUID; never change it)."""
 
@@ -255,6 +266,21 @@ def canary_expires_at_utc(occurred_at_utc: str) -> int:
 def event_partition(event_id: str) -> str:
     """Table hash key of an event (``event_id`` already in canonical lower-case UUID form)."""
     return f"EVENT#{event_id}"
+
+
+def heartbeat_partition(order_id: str) -> str:
+    """Table hash key of a heartbeat in a table without TTL (strong mode): one per region.
+
+    The region is the one the order id names (``CANARY-HEARTBEAT-<region>-<execution id>``), so
+    the key is a pure function of the event; an order id that names no region shares one key.
+
+    >>> heartbeat_partition("CANARY-HEARTBEAT-eu-west-1-d32c5kddcf5bb8c3")
+    'HEARTBEAT#eu-west-1'
+    >>> heartbeat_partition("CANARY-HEARTBEAT-nowhere")
+    'HEARTBEAT#unknown'
+    """
+    named = _HEARTBEAT_REGION.match(order_id, len(HEARTBEAT_ORDER_PREFIX))
+    return f"HEARTBEAT#{named.group(1) if named else 'unknown'}"
 
 
 def trade_partition(order_id: str, trade_id: str) -> str:

@@ -1,5 +1,8 @@
 """Canary items (``trade-pipeline verify``'s probes) expire and stay out of every trading index.
 
+Expire where the table has TTL (eventual mode); in strong mode (MRSC: no TTL) no item carries
+``expires_at`` and a heartbeat keeps one item per region instead (``test_heartbeat_items``).
+
 A canary has the canary's shape (``source`` ``trading.canary``, an ``OrderPlaced`` of account
 and symbol ``CANARY`` with an order id starting ``CANARY-``: what ``verify`` and the heartbeat
 send); the processor gives its item ``expires_at`` (the table's TTL attribute) and no index key
@@ -19,7 +22,7 @@ from hypothesis import strategies as st
 
 from trade_processor.models import InvalidEventError, RejectReason
 from trade_processor.processor import EventProcessor, Outcome
-from trade_processor.storage import item_for, trade_guard_for
+from trade_processor.storage import ConsistencyMode, item_for, trade_guard_for
 from trade_processor.table_schema import (
     CANARY_SOURCE,
     EXPIRES_AT,
@@ -58,7 +61,7 @@ def in_indexes(aws: Aws, event_id: str) -> list[str]:
 
 
 def test_a_canary_expires_a_day_after_it_occurred_and_is_in_no_index(
-    aws: Aws, processor: EventProcessor
+    aws: Aws, processor: EventProcessor, consistency_mode: ConsistencyMode
 ) -> None:
     probe = canary(occurred_at="2026-03-02T14:30:00.750+01:00")
     trade = make_event("TradeExecuted")
@@ -70,7 +73,10 @@ def test_a_canary_expires_a_day_after_it_occurred_and_is_in_no_index(
     assert item is not None
     # 13:30:00.750 UTC, whole seconds, plus 86,400 s
     expected = int(datetime(2026, 3, 2, 13, 30, tzinfo=UTC).timestamp()) + 86_400
-    assert item[EXPIRES_AT] == {"N": str(expected)}
+    if consistency_mode is ConsistencyMode.EVENTUAL:
+        assert item[EXPIRES_AT] == {"N": str(expected)}
+    else:
+        assert EXPIRES_AT not in item  # MRSC has no TTL
     assert not INDEX_ATTRIBUTES & set(item)
     assert in_indexes(aws, probe["detail"]["event_id"]) == []
     assert in_indexes(aws, trade["detail"]["event_id"]) == [
@@ -79,7 +85,7 @@ def test_a_canary_expires_a_day_after_it_occurred_and_is_in_no_index(
 
 
 def test_the_producers_canary_gets_the_expiry_the_producer_computes(
-    aws: Aws, processor: EventProcessor
+    aws: Aws, processor: EventProcessor, consistency_mode: ConsistencyMode
 ) -> None:
     now = datetime(2026, 3, 2, 9, 15, 42, 123456, tzinfo=UTC)
     entry = valid_canary(REGION, now)
@@ -98,7 +104,11 @@ def test_the_producers_canary_gets_the_expiry_the_producer_computes(
     assert processor.process(event).outcome is Outcome.STORED
 
     item = aws.item(entry.event_id)
-    assert item is not None and item[EXPIRES_AT] == {"N": str(canary_expires_at(now))}
+    assert item is not None
+    if consistency_mode is ConsistencyMode.EVENTUAL:
+        assert item[EXPIRES_AT] == {"N": str(canary_expires_at(now))}
+    else:
+        assert EXPIRES_AT not in item
 
 
 @settings(
@@ -169,14 +179,31 @@ def test_the_canary_source_is_reserved_for_the_canary_shape(
         "CANARY-HEARTBEAT-eu-west-1-0123456789ab",  # the heartbeat's, same shape
     ],
 )
-def test_canary_shaped_events_expire(order_id: str, aws: Aws, processor: EventProcessor) -> None:
+def test_canary_shaped_events_expire_where_the_table_has_ttl(
+    order_id: str, aws: Aws, processor: EventProcessor, consistency_mode: ConsistencyMode
+) -> None:
     probe = canary(order_id=order_id)
 
     assert processor.process(probe).outcome is Outcome.STORED
 
-    item = aws.item(probe["detail"]["event_id"])
-    assert item is not None and EXPIRES_AT in item
+    [item] = aws.all_items()
+    assert (EXPIRES_AT in item) is (consistency_mode is ConsistencyMode.EVENTUAL)
     assert not INDEX_ATTRIBUTES & set(item)
+
+
+@pytest.mark.parametrize("ttl", [True, False])
+def test_no_item_carries_expires_at_without_ttl(ttl: bool) -> None:
+    events = [
+        canary(),
+        canary(order_id="CANARY-HEARTBEAT-eu-west-1-0123456789ab"),
+        make_event("TradeExecuted"),
+        make_event("OrderPlaced"),
+    ]
+    items = [item_for(parse_event(event), ttl=ttl) for event in events]
+    guards = [guard for item in items if (guard := trade_guard_for(item)) is not None]
+
+    expiring = [EXPIRES_AT in item for item in [*items, *guards]]
+    assert expiring == ([True, True, False, False, False] if ttl else [False] * 5)
 
 
 def test_a_canary_shaped_but_invalid_event_is_rejected_for_its_field() -> None:
