@@ -7,6 +7,7 @@ what they share (exit codes, options, where a user error becomes exit 2) is
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -90,5 +91,26 @@ for command in (
 ):
     command.register(app)
 
+
+def run() -> None:
+    """The ``trade-pipeline`` console command: :data:`app`, and on an error exit no teardown.
+
+    A command that stops early has already printed its one line. The interpreter's teardown
+    would then collect the offline preview's event loop (Pulumi's mocks run on it) after its
+    sockets, and asyncio can print ``Exception ignored in BaseEventLoop.__del__`` with a
+    traceback under that line, at random. After an error there is nothing left to clean up, so
+    the process ends at once, with the streams flushed.
+    """
+    try:
+        app()
+    except SystemExit as stop:
+        code = stop.code if isinstance(stop.code, int) else (0 if stop.code is None else 1)
+        if code == 0:
+            raise
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+
+
 if __name__ == "__main__":
-    app()
+    run()

@@ -264,7 +264,7 @@ def test_status_reads_failover_health_when_the_stack_has_an_endpoint(
     from trade_pipeline.ops.status import RegionStatus, _failover
 
     # The outputs the program exports with failover on (the endpoint id as the URL gives it).
-    exported = build(dev_stack_config, lambda_artifact, {"TRADE_PIPELINE_FAILOVER_ENABLED": "1"})
+    exported = build(dev_stack_config, lambda_artifact, {"TRADE_PIPELINE_FAILOVER_ENABLED": "true"})
     endpoint = exported.stack_outputs["globalEndpoint"]
     outputs = outputs_from_file_dict(exported.stack_outputs)
     clients = Clients(boto3.session.Session(aws_access_key_id="x", aws_secret_access_key="x"))
