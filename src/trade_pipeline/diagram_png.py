@@ -141,8 +141,11 @@ def region_order(graph: Graph) -> list[str]:
     return [graph.primary, *(r for r in graph.regions if r != graph.primary)]
 
 
-def render_png(graph: Graph, output: Path) -> Path:
-    """Draw the overview of ``graph`` into ``output`` (needs Graphviz's ``dot``)."""
+def render_png(graph: Graph, output: Path, outformat: str = "png") -> Path:
+    """Draw the overview of ``graph`` into ``output`` (needs Graphviz's ``dot``).
+
+    ``outformat="dot"`` writes the Graphviz source instead, which the tests lay out to read
+    where each region's row lands."""
     from diagrams import Cluster, Diagram
     from diagrams import Edge as DiagramEdge
 
@@ -158,7 +161,7 @@ def render_png(graph: Graph, output: Path) -> Path:
     with Diagram(
         graph.title,
         filename=stem,
-        outformat="png",
+        outformat=outformat,
         show=False,
         direction="LR",
         graph_attr=_GRAPH_ATTR,
@@ -182,4 +185,4 @@ def render_png(graph: Graph, output: Path) -> Path:
                 dir="both" if edge.both else "forward",
             )
             made[edge.source] >> link >> made[edge.target]
-    return Path(stem + ".png")
+    return Path(f"{stem}.{outformat}")

@@ -3,8 +3,10 @@ reads, cross-region edges written on the nodes instead of drawn across the rows.
 
 from __future__ import annotations
 
+import json
 import shutil
 import struct
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -76,6 +78,25 @@ def test_cross_region_edges_are_notes_on_both_ends_not_lines(dev_graph: Graph) -
 def test_the_primary_region_is_drawn_first(dev_graph: Graph) -> None:
     assert region_order(dev_graph)[0] == dev_graph.primary == "us-east-1"
     assert sorted(region_order(dev_graph)) == sorted(dev_graph.regions)
+
+
+def test_the_primary_regions_row_is_laid_out_on_top(dev_graph: Graph, tmp_path: Path) -> None:
+    pytest.importorskip("diagrams")
+    dot = shutil.which("dot")
+    if dot is None:
+        pytest.skip("Graphviz's dot is not installed")
+    source = render_png(dev_graph, tmp_path / "dev.png", outformat="dot")
+    laid_out = json.loads(
+        subprocess.run([dot, "-Tjson", str(source)], check=True, capture_output=True).stdout
+    )
+    # Graphviz's y axis points up: the row drawn on top has the largest lower edge.
+    bottom = {
+        obj["label"]: float(obj["bb"].split(",")[1])
+        for obj in laid_out["objects"]
+        if obj.get("name", "").startswith("cluster") and "bb" in obj
+    }
+    rows = sorted(bottom, key=bottom.__getitem__, reverse=True)
+    assert rows == [f"{dev_graph.primary} (primary)", *region_order(dev_graph)[1:]]
 
 
 @pytest.mark.parametrize(
