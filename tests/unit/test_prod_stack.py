@@ -113,7 +113,8 @@ def test_optional_features_are_off_by_default(plan: Plan) -> None:
         }
 
 
-def test_code_signing_on_enforces_a_regional_signer_profile(prod: Callable[..., Plan]) -> None:
+def test_code_signing_on_warns_with_a_regional_signer_profile(prod: Callable[..., Plan]) -> None:
+    """The functions deploy a direct upload: Warn, the only policy Lambda lets it through."""
     plan = prod(codeSigning=True)
 
     assert evaluate_plan(plan).passed
@@ -122,12 +123,58 @@ def test_code_signing_on_enforces_a_regional_signer_profile(prod: Callable[..., 
         config = single(plan, rt.CODE_SIGNING_CONFIG, region)
         function = processor(plan, region)
         assert profile.inputs["platformId"] == "AWSLambda-SHA384-ECDSA"
-        assert config.inputs["policies"] == {"untrustedArtifactOnDeployment": "Enforce"}
+        assert config.inputs["policies"] == {"untrustedArtifactOnDeployment": "Warn"}
         assert config.inputs["allowedPublishers"]["signingProfileVersionArns"] == [
             profile.outputs["versionArn"]
         ]
         assert function.inputs["codeSigningConfigArn"] == config.outputs["arn"]
     assert not plan.by_type(rt.BACKUP_PLAN)
+
+
+def test_the_signer_profile_name_is_generated_within_signers_rules(
+    prod: Callable[..., Plan],
+) -> None:
+    """A deleted profile is cancelled and keeps its name for two years: the name is generated
+    from a prefix (provider suffix: 26 characters), within ^[a-zA-Z0-9_]{2,64}."""
+    import re
+
+    plan = prod(codeSigning=True)
+    for region in REGIONS:
+        profile = single(plan, rt.SIGNING_PROFILE, region)
+        assert profile.inputs.get("name") is None
+        prefix = profile.inputs["namePrefix"]
+        assert re.fullmatch(r"[A-Za-z0-9_]{2,38}", prefix), prefix
+        assert re.fullmatch(r"[A-Za-z0-9_]{2,64}", prefix + "0" * 26)
+
+
+def test_enforce_with_the_direct_upload_is_one_config_line(prod_config: dict[str, Any]) -> None:
+    from trade_pipeline.config.errors import ConfigError
+    from trade_pipeline.config.model import PipelineConfig
+
+    stack = {
+        k.removeprefix("trade-pipeline:"): v
+        for k, v in prod_config.items()
+        if k.startswith("trade-pipeline:")
+    }
+    with pytest.raises(ConfigError) as caught:
+        PipelineConfig.from_sources(
+            {**stack, "codeSigning": True, "codeSigningPolicy": "Enforce"}, environ={}
+        )
+    (line,) = caught.value.lines
+    assert line.startswith("config error: trade-pipeline:codeSigningPolicy = 'Enforce': "), line
+    assert "refused with codeSigning on" in line and "direct upload" in line
+    # Enforce alone (code signing off) creates nothing to refuse
+    PipelineConfig.from_sources({**stack, "codeSigningPolicy": "Enforce"}, environ={})
+
+
+def test_an_enforcing_config_on_a_direct_upload_fails_the_rule(prod: Callable[..., Plan]) -> None:
+    plan = prod(codeSigning=True)
+    for config in plan.by_type(rt.CODE_SIGNING_CONFIG):
+        config.inputs["policies"] = {"untrustedArtifactOnDeployment": "Enforce"}
+
+    (result,) = [r for r in evaluate_plan(plan).results if r.rule.name == "lambda-code-signing"]
+    assert result.outcome.value != "passed"
+    assert any("deploys a direct upload under an Enforce" in m for m in result.messages)
 
 
 def test_backup_on_copies_the_table_to_a_second_region(prod: Callable[..., Plan]) -> None:
