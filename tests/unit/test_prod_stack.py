@@ -204,6 +204,48 @@ def test_backup_on_copies_the_table_to_a_second_region(prod: Callable[..., Plan]
     assert not plan.by_type(rt.CODE_SIGNING_CONFIG)
 
 
+def test_backup_and_copy_job_failures_page_the_primary_regions_topic(
+    prod: Callable[..., Plan], plan: Plan
+) -> None:
+    """AWS/Backup publishes job counts per vault (BackupVaultName): one alarm for failed
+    backup jobs, one for failed copy jobs, in the primary region (where the plan, its source
+    vault and its copy jobs are), to that region's topic; none without backup."""
+    backed_up = prod(backup=True)
+    alarms = {a.inputs["metricName"]: a for a in backed_up.by_type(rt.ALARM)}
+    (vault,) = [v for v in backed_up.by_type(rt.BACKUP_VAULT) if v.region == "us-east-1"]
+    (topic,) = [t for t in backed_up.by_type(rt.TOPIC) if t.region == "us-east-1"]
+    for metric in ("NumberOfBackupJobsFailed", "NumberOfCopyJobsFailed"):
+        alarm = alarms[metric]
+        assert alarm.region == "us-east-1"
+        assert alarm.inputs["namespace"] == "AWS/Backup"
+        assert alarm.inputs["dimensions"] == {"BackupVaultName": vault.inputs["name"]}
+        assert (alarm.inputs["statistic"], alarm.inputs["threshold"]) == ("Sum", 0)
+        assert alarm.inputs["comparisonOperator"] == "GreaterThanThreshold"
+        assert (alarm.inputs["period"], alarm.inputs["evaluationPeriods"]) == (3600, 1)
+        assert alarm.inputs["treatMissingData"] == "notBreaching"
+        assert alarm.inputs["alarmActions"] == [topic.outputs["arn"]]
+        assert "aws-backup/latest/devguide/cloudwatch.html" in alarm.inputs["alarmDescription"]
+    backup_metrics = [
+        a for a in backed_up.by_type(rt.ALARM) if a.inputs["namespace"] == "AWS/Backup"
+    ]
+    assert len(backup_metrics) == 2
+    assert not [a for a in plan.by_type(rt.ALARM) if a.inputs["namespace"] == "AWS/Backup"]
+
+
+def test_production_doc_says_advanced_dynamodb_backup_is_per_region() -> None:
+    """AWS Backup's advanced DynamoDB features are enabled per Region (advanced-ddb-backup
+    page): the doc says so, checks both regions the plan uses, and says why the stack does not
+    own the setting."""
+    text = (REPO / "docs" / "production.md").read_text()
+    section = text.split("## Optional: AWS Backup of the table", 1)[1].split("\n## ", 1)[0]
+    assert "account-wide" not in section
+    assert "**per Region**" in section
+    assert "advanced-ddb-backup.html" in section
+    assert "<primaryRegion> <backupCopyRegion>" in section
+    assert "describe-region-settings" in section and "update-region-settings" in section
+    assert "aws.backup.RegionSettings" in section and "singleton" in section
+
+
 def test_backup_copy_region_must_differ_from_the_primary(prod_config: dict[str, Any]) -> None:
     from trade_pipeline.config.errors import ConfigError
     from trade_pipeline.config.model import PipelineConfig
