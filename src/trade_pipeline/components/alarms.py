@@ -557,8 +557,11 @@ the count, short enough that the alarm returns to OK (and says so) well before t
 
 def _backup_alarm_specs(cfg: PipelineConfig, names: Naming, region: str) -> list[AlarmSpec]:
     """Failed backup and copy jobs of the primary vault, in the primary region: the plan, its
-    selection and its source vault are there, and so are the copy jobs it starts (a copy job
-    belongs to the source vault's region; its destination is the copy region's vault)."""
+    selection and its source vault are there, and so are the copy jobs it starts: a copy job
+    is run from the source vault's region (``StartCopyJob`` takes the source vault by name and
+    the destination by ARN, https://docs.aws.amazon.com/aws-backup/latest/devguide/
+    API_StartCopyJob.html). Both vaults have the same name, so the dimension is right in either
+    region; the region is the one assumption a real account should confirm."""
     if not cfg.backup or region != cfg.primary_region:
         return []
     vault = {"BackupVaultName": names.backup_vault}
