@@ -60,7 +60,10 @@ LIMITS: Final[dict[str, NameRule]] = {
     "policy": NameRule(128, re.compile(r"^[A-Za-z0-9+=,.@_-]+$")),  # IAM PolicyName
     "dashboard": NameRule(255, _ALNUM_DASH),  # CloudWatch DashboardName
     "security_group": NameRule(255, _ALNUM_DASH),  # EC2 GroupName (never starting "sg-")
-    "signing_profile": NameRule(64, re.compile(r"^[A-Za-z0-9_]{2,}$")),  # Signer profile name
+    # Signer profile names are ^[a-zA-Z0-9_]{2,64} (PutSigningProfile); the provider appends a
+    # 26-character unique suffix to name_prefix and so takes at most 38 (pulumi-aws
+    # signer.SigningProfile name_prefix; terraform-provider-aws signer/signing_profile.go)
+    "signing_profile_prefix": NameRule(38, re.compile(r"^[A-Za-z0-9_]{2,}$")),
     "backup_vault": NameRule(50, re.compile(r"^[A-Za-z0-9_-]{2,}$")),  # BackupVaultName
     "backup_plan": NameRule(50, _ALNUM_DASH_DOT),  # BackupPlanName
     "schedule": NameRule(64, _ALNUM_DASH_DOT),  # EventBridge Scheduler CreateSchedule Name
@@ -152,9 +155,15 @@ class Naming:
         return f"alias/{self.prefix}-{self.suffix}-{purpose}"
 
     @property
-    def signing_profile(self) -> str:
-        """Signer profile names allow letters, digits and underscores only (no hyphens)."""
-        return f"{self.prefix}_{self.suffix}_processor".replace("-", "_")
+    def signing_profile_prefix(self) -> str:
+        """The Signer profile's name prefix; the provider adds a unique suffix at creation.
+
+        A fixed name cannot survive ``pulumi destroy`` and a new ``pulumi up``: deleting a
+        profile cancels it, and "a canceled profile is still viewable ... and is deleted two
+        years after cancelation" (https://docs.aws.amazon.com/signer/latest/api/
+        API_CancelSigningProfile.html), so its name stays taken. Letters, digits and
+        underscores only (no hyphens)."""
+        return f"{self.prefix}_{self.suffix}_processor_".replace("-", "_")
 
     @property
     def backup_vault(self) -> str:
@@ -232,7 +241,7 @@ class Naming:
             "endpoint": lambda: [self.endpoint],
             "policy": lambda: [self.producer_policy],
             "dashboard": lambda: [self.dashboard],
-            "signing_profile": lambda: [self.signing_profile],
+            "signing_profile_prefix": lambda: [self.signing_profile_prefix],
             "backup_vault": lambda: [self.backup_vault],
             "backup_plan": lambda: [self.backup_plan],
             "schedule": lambda: [self.heartbeat_schedule],

@@ -234,6 +234,9 @@ def _mock_state(
             )
             return str(inputs.get("dashboardName")), state
         case rt.SIGNING_PROFILE:
+            # name_prefix + the provider's 26-character unique suffix (naming.LIMITS)
+            physical = str(inputs.get("name") or f"{inputs.get('namePrefix', '')}{'0' * 26}")
+            state["name"] = physical
             arn = _arn("signer", region, f"/signing-profiles/{physical}")
             state["version"] = "v1"
             state["versionArn"] = f"{arn}/v1"

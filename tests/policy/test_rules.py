@@ -394,7 +394,7 @@ CASES: dict[str, Case] = {
     "lambda-code-signing": Case(
         _function_without_code_signing,
         config=PRODUCTION_OPTIONS,
-        expect="has no enforcing code signing config",
+        expect="has no code signing config of this stack",
     ),
     "dynamodb-backup-plan": Case(
         _backup_copy_in_same_region,

@@ -45,7 +45,9 @@ def _strings(value: Any) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def failover_plan(dev_stack_config: dict[str, Any], lambda_artifact: Any) -> Plan:
-    return build(dev_stack_config, lambda_artifact, {"TRADE_PIPELINE_FAILOVER_ENABLED": "true"})
+    # backup on too: the runbook's backup entries name the vault
+    env = {"TRADE_PIPELINE_FAILOVER_ENABLED": "true", "TRADE_PIPELINE_BACKUP": "true"}
+    return build(dev_stack_config, lambda_artifact, env)
 
 
 def _runbook_names(plan: Plan) -> dict[str, str]:

@@ -113,7 +113,8 @@ def test_optional_features_are_off_by_default(plan: Plan) -> None:
         }
 
 
-def test_code_signing_on_enforces_a_regional_signer_profile(prod: Callable[..., Plan]) -> None:
+def test_code_signing_on_warns_with_a_regional_signer_profile(prod: Callable[..., Plan]) -> None:
+    """The functions deploy a direct upload: Warn, the only policy Lambda lets it through."""
     plan = prod(codeSigning=True)
 
     assert evaluate_plan(plan).passed
@@ -122,12 +123,58 @@ def test_code_signing_on_enforces_a_regional_signer_profile(prod: Callable[..., 
         config = single(plan, rt.CODE_SIGNING_CONFIG, region)
         function = processor(plan, region)
         assert profile.inputs["platformId"] == "AWSLambda-SHA384-ECDSA"
-        assert config.inputs["policies"] == {"untrustedArtifactOnDeployment": "Enforce"}
+        assert config.inputs["policies"] == {"untrustedArtifactOnDeployment": "Warn"}
         assert config.inputs["allowedPublishers"]["signingProfileVersionArns"] == [
             profile.outputs["versionArn"]
         ]
         assert function.inputs["codeSigningConfigArn"] == config.outputs["arn"]
     assert not plan.by_type(rt.BACKUP_PLAN)
+
+
+def test_the_signer_profile_name_is_generated_within_signers_rules(
+    prod: Callable[..., Plan],
+) -> None:
+    """A deleted profile is cancelled and keeps its name for two years: the name is generated
+    from a prefix (provider suffix: 26 characters), within ^[a-zA-Z0-9_]{2,64}."""
+    import re
+
+    plan = prod(codeSigning=True)
+    for region in REGIONS:
+        profile = single(plan, rt.SIGNING_PROFILE, region)
+        assert profile.inputs.get("name") is None
+        prefix = profile.inputs["namePrefix"]
+        assert re.fullmatch(r"[A-Za-z0-9_]{2,38}", prefix), prefix
+        assert re.fullmatch(r"[A-Za-z0-9_]{2,64}", prefix + "0" * 26)
+
+
+def test_enforce_with_the_direct_upload_is_one_config_line(prod_config: dict[str, Any]) -> None:
+    from trade_pipeline.config.errors import ConfigError
+    from trade_pipeline.config.model import PipelineConfig
+
+    stack = {
+        k.removeprefix("trade-pipeline:"): v
+        for k, v in prod_config.items()
+        if k.startswith("trade-pipeline:")
+    }
+    with pytest.raises(ConfigError) as caught:
+        PipelineConfig.from_sources(
+            {**stack, "codeSigning": True, "codeSigningPolicy": "Enforce"}, environ={}
+        )
+    (line,) = caught.value.lines
+    assert line.startswith("config error: trade-pipeline:codeSigningPolicy = 'Enforce': "), line
+    assert "refused with codeSigning on" in line and "direct upload" in line
+    # Enforce alone (code signing off) creates nothing to refuse
+    PipelineConfig.from_sources({**stack, "codeSigningPolicy": "Enforce"}, environ={})
+
+
+def test_an_enforcing_config_on_a_direct_upload_fails_the_rule(prod: Callable[..., Plan]) -> None:
+    plan = prod(codeSigning=True)
+    for config in plan.by_type(rt.CODE_SIGNING_CONFIG):
+        config.inputs["policies"] = {"untrustedArtifactOnDeployment": "Enforce"}
+
+    (result,) = [r for r in evaluate_plan(plan).results if r.rule.name == "lambda-code-signing"]
+    assert result.outcome.value != "passed"
+    assert any("deploys a direct upload under an Enforce" in m for m in result.messages)
 
 
 def test_backup_on_copies_the_table_to_a_second_region(prod: Callable[..., Plan]) -> None:
@@ -155,6 +202,48 @@ def test_backup_on_copies_the_table_to_a_second_region(prod: Callable[..., Plan]
     granted = json.dumps([policy_doc(p) for p in policies])
     assert vaults["us-west-2"].outputs["arn"] in granted and "table/*" not in granted
     assert not plan.by_type(rt.CODE_SIGNING_CONFIG)
+
+
+def test_backup_and_copy_job_failures_page_the_primary_regions_topic(
+    prod: Callable[..., Plan], plan: Plan
+) -> None:
+    """AWS/Backup publishes job counts per vault (BackupVaultName): one alarm for failed
+    backup jobs, one for failed copy jobs, in the primary region (where the plan, its source
+    vault and its copy jobs are), to that region's topic; none without backup."""
+    backed_up = prod(backup=True)
+    alarms = {a.inputs["metricName"]: a for a in backed_up.by_type(rt.ALARM)}
+    (vault,) = [v for v in backed_up.by_type(rt.BACKUP_VAULT) if v.region == "us-east-1"]
+    (topic,) = [t for t in backed_up.by_type(rt.TOPIC) if t.region == "us-east-1"]
+    for metric in ("NumberOfBackupJobsFailed", "NumberOfCopyJobsFailed"):
+        alarm = alarms[metric]
+        assert alarm.region == "us-east-1"
+        assert alarm.inputs["namespace"] == "AWS/Backup"
+        assert alarm.inputs["dimensions"] == {"BackupVaultName": vault.inputs["name"]}
+        assert (alarm.inputs["statistic"], alarm.inputs["threshold"]) == ("Sum", 0)
+        assert alarm.inputs["comparisonOperator"] == "GreaterThanThreshold"
+        assert (alarm.inputs["period"], alarm.inputs["evaluationPeriods"]) == (3600, 1)
+        assert alarm.inputs["treatMissingData"] == "notBreaching"
+        assert alarm.inputs["alarmActions"] == [topic.outputs["arn"]]
+        assert "aws-backup/latest/devguide/cloudwatch.html" in alarm.inputs["alarmDescription"]
+    backup_metrics = [
+        a for a in backed_up.by_type(rt.ALARM) if a.inputs["namespace"] == "AWS/Backup"
+    ]
+    assert len(backup_metrics) == 2
+    assert not [a for a in plan.by_type(rt.ALARM) if a.inputs["namespace"] == "AWS/Backup"]
+
+
+def test_production_doc_says_advanced_dynamodb_backup_is_per_region() -> None:
+    """AWS Backup's advanced DynamoDB features are enabled per Region (advanced-ddb-backup
+    page): the doc says so, checks both regions the plan uses, and says why the stack does not
+    own the setting."""
+    text = (REPO / "docs" / "production.md").read_text()
+    section = text.split("## Optional: AWS Backup of the table", 1)[1].split("\n## ", 1)[0]
+    assert "account-wide" not in section
+    assert "**per Region**" in section
+    assert "advanced-ddb-backup.html" in section
+    assert "<primaryRegion> <backupCopyRegion>" in section
+    assert "describe-region-settings" in section and "update-region-settings" in section
+    assert "aws.backup.RegionSettings" in section and "singleton" in section
 
 
 def test_backup_copy_region_must_differ_from_the_primary(prod_config: dict[str, Any]) -> None:

@@ -30,6 +30,7 @@ STACKS = {
         "ENVIRONMENT_SUFFIX": "prod",
         "TRADE_PIPELINE_ENVIRONMENT": "prod",
         "TRADE_PIPELINE_LAMBDA_RESERVED_CONCURRENCY": "50",
+        "TRADE_PIPELINE_BACKUP": "true",  # the backup and copy job alarms
     },
     "no-us-east-1": {
         "TRADE_PIPELINE_FAILOVER_ENABLED": "true",

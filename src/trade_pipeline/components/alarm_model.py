@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import Final
 
 __all__ = [
+    "BACKUP_METRICS",
     "DETECTOR_INVOCATION",
     "DYNAMODB_METRICS",
     "EMF_METRICS",
@@ -70,6 +71,10 @@ DYNAMODB_METRICS: Final = (
 ROUTE53_METRICS: Final = (
     "https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/monitoring-health-checks.html"
 )
+BACKUP_METRICS: Final = "https://docs.aws.amazon.com/aws-backup/latest/devguide/cloudwatch.html"
+"""AWS Backup's job metrics (``AWS/Backup``, dimension ``BackupVaultName``, optionally with
+``ResourceType``; the list of each namespace's metrics and dimensions is also in the CloudWatch
+User Guide's "AWS services that publish CloudWatch metrics")."""
 EMF_METRICS: Final = (
     "https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/"
     "CloudWatch_Embedded_Metric_Format_Specification.html"

@@ -22,7 +22,9 @@ Alarms by what they guard, per region:
   which Route 53 publishes in us-east-1 only, so that alarm exists only when us-east-1 is one
   of the stack's regions (an alarm can notify a topic of its own region only);
 - the heartbeat (``components/heartbeat.py``): missing for ``heartbeatMissingMinutes``, and its
-  latency above ``heartbeatLatencyThresholdMs``.
+  latency above ``heartbeatLatencyThresholdMs``;
+- AWS Backup (primary region, when ``backup`` is on): failed backup jobs and failed copy jobs
+  of the primary vault (``NumberOfBackupJobsFailed``, ``NumberOfCopyJobsFailed``).
 
 Missing data: every spec states what a period without data means (``missing_data``) and why
 (``missing_data_reason``). A metric that exists while the stack is healthy (the heartbeat's,
@@ -41,6 +43,7 @@ from collections.abc import Mapping, Sequence
 from typing import Final
 
 from trade_pipeline.components.alarm_model import (
+    BACKUP_METRICS,
     DETECTOR_INVOCATION,
     DYNAMODB_METRICS,
     EMF_METRICS,
@@ -138,6 +141,7 @@ def alarm_specs(
         *_table_mode_alarm_specs(cfg, names, region, other_regions),
         *_failover_alarm_specs(cfg, names, region),
         *_heartbeat_alarm_specs(cfg, region),
+        *_backup_alarm_specs(cfg, names, region),
     ]
 
 
@@ -540,5 +544,60 @@ def _heartbeat_alarm_specs(cfg: PipelineConfig, region: str) -> list[AlarmSpec]:
                 "no heartbeat is heartbeat-missing's page; this alarm is about slow ones only"
             ),
             source=EMF_METRICS,
+        ),
+    ]
+
+
+BACKUP_JOB_PERIOD: Final = 3600
+"""The backup alarms' period: the plan runs once a day (``components.backup.BACKUP_SCHEDULE``)
+and one failed job is already a missed day of recovery points, so the alarms count failures
+(``Sum`` above 0) over an hour, once: long enough to hold AWS Backup's periodic publication of
+the count, short enough that the alarm returns to OK (and says so) well before the next run."""
+
+
+def _backup_alarm_specs(cfg: PipelineConfig, names: Naming, region: str) -> list[AlarmSpec]:
+    """Failed backup and copy jobs of the primary vault, in the primary region: the plan, its
+    selection and its source vault are there, and so are the copy jobs it starts: a copy job
+    is run from the source vault's region (``StartCopyJob`` takes the source vault by name and
+    the destination by ARN, https://docs.aws.amazon.com/aws-backup/latest/devguide/
+    API_StartCopyJob.html). Both vaults have the same name, so the dimension is right in either
+    region; the region is the one assumption a real account should confirm."""
+    if not cfg.backup or region != cfg.primary_region:
+        return []
+    vault = {"BackupVaultName": names.backup_vault}
+    reason = (
+        "AWS Backup publishes the count only when jobs run (once a day here) and a failure is "
+        "published as a count above zero: no data is no failed job; a plan that never runs is "
+        "not this alarm's to see"
+    )
+    copy_target = cfg.backup_copy_target
+    return [
+        AlarmSpec(
+            "backup-job-failures",
+            f"An AWS Backup job of the trade table into {names.backup_vault} ({region}) "
+            "failed: no recovery point for that day",
+            "AWS/Backup",
+            "NumberOfBackupJobsFailed",
+            vault,
+            0,
+            period=BACKUP_JOB_PERIOD,
+            evaluation_periods=1,
+            missing_data=MissingData.NOT_BREACHING,
+            missing_data_reason=reason,
+            source=BACKUP_METRICS,
+        ),
+        AlarmSpec(
+            "backup-copy-job-failures",
+            f"Copying a recovery point of the trade table from {region} to {copy_target} "
+            "failed: that day has no copy outside the primary region",
+            "AWS/Backup",
+            "NumberOfCopyJobsFailed",
+            vault,
+            0,
+            period=BACKUP_JOB_PERIOD,
+            evaluation_periods=1,
+            missing_data=MissingData.NOT_BREACHING,
+            missing_data_reason=reason,
+            source=BACKUP_METRICS,
         ),
     ]

@@ -6,8 +6,12 @@ a selection naming the table by ARN, and a role AWS Backup assumes, with the per
 AWS's backup service role scoped to this table, these vaults and these keys.
 
 DynamoDB backups can be copied across regions only with AWS Backup's advanced DynamoDB
-features turned on in the account (an account-wide setting this stack does not own): see
-``docs/production.md``.
+features on, a setting per account and Region ("After you enable AWS Backup's advanced
+features in your AWS Region", https://docs.aws.amazon.com/aws-backup/latest/devguide/
+advanced-ddb-backup.html), needed in the primary region and the copy region. The stack does
+not own it (``aws.backup.RegionSettings`` is an account-and-Region singleton shared with every
+other stack of the account): ``docs/production.md`` has it as a prerequisite, with the command
+that checks it. Failed backup and copy jobs are alarmed (``components.alarms``).
 """
 
 from __future__ import annotations

@@ -1,9 +1,12 @@
 """Lambda code signing in one region (optional, ``trade-pipeline:codeSigning``).
 
-An AWS Signer signing profile for the Lambda platform, and a code signing config that lets the
-function run only code signed by that profile (``Enforce``: an unsigned or tampered artifact is
-refused at deployment). Signing the artifact needs a signing job in a real account; what a user
-does is in ``docs/production.md``.
+An AWS Signer signing profile for the Lambda platform (a generated name: a deleted profile's
+name stays taken), and a code signing config naming that profile as the only publisher, with
+``codeSigningPolicy``: ``Warn`` (Lambda deploys unsigned code and records a warning) or
+``Enforce`` (Lambda blocks it). The functions deploy the zip the program builds as a direct
+upload, which no signing job signed, so config refuses ``Enforce`` for now
+(https://docs.aws.amazon.com/lambda/latest/dg/configuration-codesigning.html); what a user
+does to sign the artifact is in ``docs/production.md``.
 """
 
 from __future__ import annotations
@@ -34,18 +37,23 @@ class RegionalCodeSigning(pulumi.ComponentResource):
         super().__init__("trade-pipeline:index:RegionalCodeSigning", name, None, opts)
         self.profile = aws.signer.SigningProfile(
             f"{name}-profile",
-            name=context.naming.signing_profile,
+            # a generated name: a deleted (cancelled) profile keeps its name for two years
+            # (Naming.signing_profile_prefix)
+            name_prefix=context.naming.signing_profile_prefix,
             platform_id=SIGNING_PLATFORM,
             opts=context.child_options(self),
         )
         self.config = aws.lambda_.CodeSigningConfig(
             f"{name}-config",
-            description=f"Trade processor: code signed by {context.naming.signing_profile} only",
+            description="Trade processor: code signed by "
+            f"{context.naming.signing_profile_prefix}* only",
             allowed_publishers=aws.lambda_.CodeSigningConfigAllowedPublishersArgs(
                 signing_profile_version_arns=[self.profile.version_arn]
             ),
             policies=aws.lambda_.CodeSigningConfigPoliciesArgs(
-                untrusted_artifact_on_deployment="Enforce"
+                # Warn: config refuses Enforce while the functions deploy a direct upload
+                # (rules.code_signing_enforced_only_on_signed_code)
+                untrusted_artifact_on_deployment=context.config.code_signing_policy.value
             ),
             opts=context.child_options(self),
         )

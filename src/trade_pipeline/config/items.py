@@ -15,6 +15,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 from trade_pipeline.config.types import repeated
 
 __all__ = [
+    "CodeSigningPolicy",
     "EncryptionMode",
     "IndexProjection",
     "LambdaArchitecture",
@@ -29,6 +30,15 @@ class EncryptionMode(StrEnum):
 
     AWS_MANAGED = "aws-managed"
     CUSTOMER_MANAGED = "customer-managed"
+
+
+class CodeSigningPolicy(StrEnum):
+    """What Lambda does with code that fails a signature check (``UntrustedArtifactOnDeployment``,
+    https://docs.aws.amazon.com/lambda/latest/dg/configuration-codesigning.html): ``Warn``
+    deploys it and records a CloudWatch metric and a CloudTrail entry; ``Enforce`` blocks it."""
+
+    WARN = "Warn"
+    ENFORCE = "Enforce"
 
 
 class LambdaArchitecture(StrEnum):

@@ -35,6 +35,7 @@ from pydantic.alias_generators import to_camel
 
 from trade_pipeline.config.consistency import ConsistencyMode
 from trade_pipeline.config.items import (
+    CodeSigningPolicy,
     EncryptionMode,
     LambdaArchitecture,
     PolicyWaiver,
@@ -426,6 +427,13 @@ class PipelineConfig(BaseModel):
         default=False,
         description="Lambda code signing: a Signer profile and a code signing config per region "
         "(the artifact must then be signed: see docs/production.md).",
+    )
+    code_signing_policy: CodeSigningPolicy = Field(
+        default=CodeSigningPolicy.WARN,
+        description="What Lambda does with code its Signer profile did not sign: `Warn` "
+        "deploys it and records a SignatureValidationErrors metric; `Enforce` blocks it, and "
+        "is refused while the functions deploy the zip this program uploads directly "
+        "(docs/production.md).",
     )
     backup: Flag = Field(
         default=False,

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 __all__ = [
     "CROSS_FIELD_RULES",
     "backup_copy_goes_to_another_region",
+    "code_signing_enforced_only_on_signed_code",
     "failover_goes_to_a_secondary_region",
     "names_fit_aws_limits",
     "oldest_message_alarm_fires_before_expiry",
@@ -78,6 +79,25 @@ def backup_copy_goes_to_another_region(config: PipelineConfig) -> None:
     if target == config.primary_region:
         raise ValueError(
             f"backupCopyRegion: {target} is the primary region; the copy must go to another one"
+        )
+
+
+def code_signing_enforced_only_on_signed_code(config: PipelineConfig) -> None:
+    """``Enforce`` needs code signed by AWS Signer; the functions deploy the zip the program
+    builds as a direct upload, which no signing job has signed, so Lambda would refuse every
+    function with ``CodeVerificationFailedException`` ("Enforce: Lambda ... blocks the
+    deployment of the code package",
+    https://docs.aws.amazon.com/lambda/latest/dg/configuration-codesigning.html; a signing job
+    signs an S3 object version: https://docs.aws.amazon.com/signer/latest/developerguide/
+    lambda-workflow.html). Refused here, before any resource is registered."""
+    from trade_pipeline.config.items import CodeSigningPolicy
+
+    if config.code_signing and config.code_signing_policy is CodeSigningPolicy.ENFORCE:
+        raise ValueError(
+            "codeSigningPolicy: refused with codeSigning on: the functions deploy the zip this "
+            "program builds as a direct upload, unsigned, and Enforce makes Lambda block it "
+            "(it accepts only code signed by AWS Signer, from S3); use Warn until the delivery "
+            "pipeline signs the artifact (docs/production.md)"
         )
 
 
@@ -161,6 +181,7 @@ CROSS_FIELD_RULES: Final[tuple[Callable[[PipelineConfig], None], ...]] = (
     failover_goes_to_a_secondary_region,
     oldest_message_alarm_fires_before_expiry,
     backup_copy_goes_to_another_region,
+    code_signing_enforced_only_on_signed_code,
     names_fit_aws_limits,
     private_network_is_consistent,
     reserved_concurrency_leaves_the_unreserved_minimum,

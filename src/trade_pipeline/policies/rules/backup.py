@@ -47,7 +47,13 @@ def _plan_problems(plan: ResourceView, vault_arns: set[object]) -> Iterator[str]
     message="With trade-pipeline:backup on, back the table up with TableBackup: a plan with "
     "lifecycle.deleteAfter and a copy action to another region's vault, and a selection naming "
     "the table's ARN with the stack's own backup role.",
-    sources=("checkov CKV_AWS_166", "AWS Backup 'Creating backup copies across AWS Regions'"),
+    sources=(
+        "checkov CKV_AWS_166",
+        "AWS Backup 'Creating backup copies across AWS Regions'",
+        # the copy needs advanced DynamoDB backup on in both regions (a per-Region setting,
+        # a prerequisite in docs/production.md, not a resource of the plan)
+        "https://docs.aws.amazon.com/aws-backup/latest/devguide/advanced-ddb-backup.html",
+    ),
 )
 def dynamodb_backup_plan(stack: StackView) -> Iterator[Finding]:
     """When backups are on (a backup plan, selection or vault exists), the plan copies the

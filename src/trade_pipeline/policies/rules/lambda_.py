@@ -175,40 +175,55 @@ def lambda_reproducible_artifact(fn: ResourceView) -> Iterator[str]:
 
 
 def _code_signing_configs(stack: StackView) -> dict[Any, ResourceView]:
-    """ARN -> code signing config, for the configs that enforce a profile of their region."""
+    """ARN -> code signing config, for the configs whose only publishers are Signer profiles
+    of their region."""
     profiles = {
         (p.region, p.output("versionArn")) for p in stack.of_type(SIGNING_PROFILE) if p.region
     }
-    enforcing = {}
+    configs = {}
     for csc in stack.of_type(CODE_SIGNING_CONFIG):
-        policy = get(csc.props, "policies", "untrustedArtifactOnDeployment")
         publishers = as_list(get(csc.props, "allowedPublishers", "signingProfileVersionArns"))
-        if policy == "Enforce" and any((csc.region, arn) in profiles for arn in publishers):
-            enforcing[csc.output("arn")] = csc
-    return enforcing
+        if publishers and all((csc.region, arn) in profiles for arn in publishers):
+            configs[csc.output("arn")] = csc
+    return configs
 
 
 @stack_rule(
     "lambda-code-signing",
     types=[FUNCTION, CODE_SIGNING_CONFIG, SIGNING_PROFILE],
     message="With trade-pipeline:codeSigning on, give every function the code signing config "
-    "of its region (RegionalCodeSigning): Enforce, allowed publisher = the region's Signer "
-    "profile.",
-    sources=("checkov CKV_AWS_272", "AWS Security Hub Lambda controls (code signing)"),
+    "of its region (RegionalCodeSigning): allowed publisher = the region's Signer profile; "
+    "Enforce only for code deployed from a signed S3 object (a direct upload is unsigned).",
+    sources=(
+        "checkov CKV_AWS_272",
+        "AWS Security Hub Lambda controls (code signing)",
+        "https://docs.aws.amazon.com/lambda/latest/dg/configuration-codesigning.html",
+        "https://docs.aws.amazon.com/signer/latest/developerguide/lambda-workflow.html",
+    ),
 )
 def lambda_code_signing(stack: StackView) -> Iterator[Finding]:
     """When code signing is on (a code signing config or signing profile exists), every
-    function enforces it with a Signer profile of its own region."""
+    function names a config of its own region that trusts that region's Signer profile only;
+    a config that enforces is named only by functions whose code comes from S3 (Lambda
+    refuses an unsigned direct upload with CodeVerificationFailedException)."""
     if not stack.of_type(CODE_SIGNING_CONFIG, SIGNING_PROFILE):
         return  # code signing is off (trade-pipeline:codeSigning)
-    enforcing = _code_signing_configs(stack)
+    configs = _code_signing_configs(stack)
 
     def check(fn: ResourceView) -> Iterator[str]:
         arn = read(fn.props, "codeSigningConfigArn")
-        csc = enforcing.get(arn)
+        csc = configs.get(arn)
         if csc is None:
-            yield f"code signing is on but {fn.name} has no enforcing code signing config"
+            yield f"code signing is on but {fn.name} has no code signing config of this stack"
         elif csc.region != fn.region:
             yield f"code signing config {arn} is in {csc.region}, the function in {fn.region}"
+        elif (
+            get(csc.props, "policies", "untrustedArtifactOnDeployment") == "Enforce"
+            and read(fn.props, "s3Bucket") is None
+        ):
+            yield (
+                f"{fn.name} deploys a direct upload under an Enforce code signing config: "
+                "Lambda refuses unsigned code (deploy the signed S3 object, or use Warn)"
+            )
 
     yield from run_per_resource(stack.of_type(FUNCTION), check)

@@ -143,6 +143,11 @@ def _minimums(stack: StackView) -> dict[str, int]:
 # in the primary region, policies where the vaults are); regional completeness ignores them.
 PARTIAL_REGION_COMPONENTS: Final = ("trade-pipeline:index:TableBackup",)
 
+# Alarm namespaces whose metrics exist in one region only, by design: Route 53 publishes health
+# check metrics in us-east-1; AWS Backup's job counts are the primary region's (the backup plan,
+# its source vault and its copy jobs are there).
+ONE_REGION_ALARM_NAMESPACES: Final = ("AWS/Route53", "AWS/Backup")
+
 
 def _in_partial_component(resource: ResourceView) -> bool:
     parents = resource.urn.split("::")[2] if resource.urn.count("::") >= 3 else ""
@@ -161,7 +166,8 @@ def _missing(region: str, have: Counter[str], minimums: dict[str, int]) -> Itera
 
 def _failover_extras(stack: StackView) -> set[str]:
     """URNs of the resources a global endpoint adds to one region only, by design: its role
-    and role policy, the alarm its health check follows, and alarms on Route 53 metrics."""
+    and role policy, the alarm its health check follows; and the alarms on metrics of one
+    region only (:data:`ONE_REGION_ALARM_NAMESPACES`)."""
     role_arns = {str(e.props.get("roleArn")) for e in stack.of_type(rt.EVENT_ENDPOINT)}
     roles = [r for r in stack.of_type(rt.ROLE) if str(r.output("arn")) in role_arns]
     role_keys = {str(v) for r in roles for v in (r.props.get("name"), r.output("id")) if v}
@@ -176,7 +182,7 @@ def _failover_extras(stack: StackView) -> set[str]:
     for alarm in stack.of_type(rt.ALARM):
         if (str(alarm.props.get("name")), alarm.region) in followed or alarm.props.get(
             "namespace"
-        ) == "AWS/Route53":
+        ) in ONE_REGION_ALARM_NAMESPACES:
             extras.add(alarm.urn)
     return extras
 
