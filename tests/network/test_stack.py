@@ -113,17 +113,46 @@ def test_each_role_gets_the_eni_permissions_scoped_to_its_network(private_plan: 
         statements = {s["Sid"]: s for s in policy_doc(policy)["Statement"]}
         assert len(statements) == 3
         create = statements["CreateInterfacesInOwnSubnets"]
-        manage = statements["ManageInterfacesInOwnVpc"]
+        manage = statements["ManageInterfacesAllResourceIds"]
         describe = statements["DescribeNoResourceType"]
         assert_same_items(
             (r.rsplit("/", 1)[-1] for r in create["Resource"] if ":subnet/" in r),
             (s.id for s in of(private_plan, rt.SUBNET, region)),
             "subnets the function may create interfaces in",
         )
-        (vpc,) = of(private_plan, rt.VPC, region)
-        assert manage["Condition"]["ArnEquals"]["ec2:Vpc"].endswith(f":vpc/{vpc.id}")
+        # Lambda checks these at creation, before any interface exists: "either specify a unique
+        # resource ID, or include all resource IDs" (its VPC page); no interface condition
+        assert manage["Resource"] == [f"arn:aws:ec2:{region}:123456789012:*/*"]
+        assert "Condition" not in manage
+        assert set(manage["Action"]) == {
+            "ec2:DeleteNetworkInterface",
+            "ec2:AssignPrivateIpAddresses",
+            "ec2:UnassignPrivateIpAddresses",
+        }
         assert describe["Resource"] == "*"
         assert describe["Condition"] == {"StringEquals": {"ec2:Region": region}}
+
+
+@pytest.mark.parametrize("region", REGIONS)
+def test_destroy_moves_interfaces_to_the_ruleless_default_group_which_creation_may_use(
+    private_plan: Plan, region: str
+) -> None:
+    (default_sg,) = of(private_plan, rt.DEFAULT_SECURITY_GROUP, region)
+    for fn in of(private_plan, rt.FUNCTION, region):
+        assert fn.inputs["replaceSecurityGroupsOnDestroy"] is True
+        assert fn.inputs["replacementSecurityGroupIds"] == [default_sg.id]
+        assert default_sg.urn in fn.dependencies
+        (policy,) = [
+            p for p in of(private_plan, rt.ROLE_POLICY, region) if p.name == f"{fn.name}-vpc-access"
+        ]
+        (create,) = [
+            s for s in policy_doc(policy)["Statement"] if s["Sid"] == "CreateInterfacesInOwnSubnets"
+        ]
+        # the provider's update to the default group makes Lambda create interfaces in it
+        assert (
+            f"arn:aws:ec2:{region}:123456789012:security-group/{default_sg.id}"
+            in (create["Resource"])
+        )
 
 
 def test_flow_logs_go_to_a_log_group_with_retention_through_a_scoped_role(

@@ -56,6 +56,7 @@ class RegionalNetwork(pulumi.ComponentResource):
     vpc: aws.ec2.Vpc
     subnets: list[aws.ec2.Subnet]
     route_table: aws.ec2.RouteTable
+    default_security_group: aws.ec2.DefaultSecurityGroup
     function_security_group: aws.ec2.SecurityGroup
     endpoint_security_group: aws.ec2.SecurityGroup
     flow_log: aws.ec2.FlowLog | None
@@ -101,8 +102,9 @@ class RegionalNetwork(pulumi.ComponentResource):
             opts=self._child(),
         )
         # AWS gives every VPC a default group that allows all egress; nothing uses it, and
-        # managing it with no rules removes them.
-        aws.ec2.DefaultSecurityGroup(
+        # managing it with no rules removes them. It is also what a function's interfaces are
+        # moved to before the function is deleted (components/attachment.py): no rule, no traffic.
+        self.default_security_group = aws.ec2.DefaultSecurityGroup(
             f"{self._logical_name}-default-sg",
             vpc_id=self.vpc.id,
             ingress=[],
