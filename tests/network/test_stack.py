@@ -214,11 +214,26 @@ def test_three_zones_give_three_subnets_and_more_than_a_region_has_fails(
     assert vpc_monthly_cost(plan, "us-east-1") == (3 * 730, pytest.approx(3 * 730 * 0.01), True)
     # Asking for more zones than a region offers stops the deployment naming the region (tested
     # on the picker itself: a failing program leaves the in-process mock engine unusable).
-    from trade_pipeline.components.network import _zone_at
+    from trade_pipeline.components.network import _usable_zone_ids
 
-    assert _zone_at(1, 3, "r")(["r-az2", "r-az1", "r-az3"]) == "r-az2"  # by sorted zone id
+    names, ids = ["r-a", "r-b", "r-c"], ["r-az2", "r-az1", "r-az3"]  # names map per account
+    assert _usable_zone_ids(2, "r", ["sqs"])([names, ids, names]) == ["r-az1", "r-az2"]
     with pytest.raises(ConfigError, match="availabilityZones = 4: r offers 3 zones"):
-        _zone_at(0, 4, "r")(["r-az1", "r-az2", "r-az3"])
+        _usable_zone_ids(4, "r", ["sqs"])([names, ids, names])
+
+
+def test_zones_are_chosen_where_the_interface_endpoint_service_is_offered() -> None:
+    from trade_pipeline.components.network import _usable_zone_ids
+
+    names, ids = ["r-a", "r-b", "r-c"], ["r-az2", "r-az1", "r-az3"]
+    # the endpoint service is not offered in r-b (r-az1): the first two usable ids are az2, az3
+    assert _usable_zone_ids(2, "r", ["sqs"])([names, ids, ["r-a", "r-c"]]) == ["r-az2", "r-az3"]
+    with pytest.raises(ConfigError) as error:
+        _usable_zone_ids(3, "r", ["sqs"])([names, ids, ["r-a", "r-c"]])
+    assert error.value.lines == [
+        "config error: trade-pipeline:availabilityZones = 3: r offers 2 zones without opt-in "
+        "where the sqs endpoint service is offered"
+    ]
 
 
 def test_the_preview_states_what_vpc_mode_adds_per_region(private_plan: Plan) -> None:
