@@ -299,6 +299,35 @@ def _availability_zones(region: str) -> dict[str, Any]:
     }
 
 
+def _vpc_endpoint_service(region: str, name: str) -> dict[str, Any]:
+    """An AWS service's interface endpoint service, offered in every zone of the preview's
+    region (DescribeVpcEndpointServices answers with zone names)."""
+    prefix = f"com.amazonaws.{region}."
+    if not name.startswith(prefix):
+        raise ValueError(f"no endpoint service {name!r} in {region}")
+    service = name.removeprefix(prefix)
+    id_ = f"vpce-svc-{uuid.uuid5(uuid.NAMESPACE_URL, name).hex[:17]}"
+    return {
+        "id": name,
+        "serviceName": name,
+        "serviceType": "Interface",
+        "service": service,
+        "serviceId": id_,
+        "owner": "amazon",
+        "acceptanceRequired": False,
+        "managesVpcEndpoints": False,
+        "vpcEndpointPolicySupported": True,
+        "availabilityZones": _availability_zones(region)["names"],
+        "baseEndpointDnsNames": [f"{service}.{region}.vpce.amazonaws.com"],
+        "privateDnsName": f"{service}.{region}.amazonaws.com",
+        "privateDnsNames": [f"{service}.{region}.amazonaws.com"],
+        "supportedIpAddressTypes": ["ipv4"],
+        "region": region,
+        "serviceRegion": region,
+        "tags": {},
+    }
+
+
 def _managed_prefix_list(region: str, name: str) -> dict[str, Any]:
     id_ = f"pl-{uuid.uuid5(uuid.NAMESPACE_URL, f'{region}/{name}').hex[:8]}"
     return {
@@ -360,6 +389,8 @@ class _AwsMocks(Mocks):
                 return {"name": region, "region": region, "id": region}, []
             case "aws:index/getAvailabilityZones:getAvailabilityZones":
                 return _availability_zones(region), []
+            case "aws:ec2/getVpcEndpointService:getVpcEndpointService":
+                return _vpc_endpoint_service(region, str(args.args.get("serviceName") or "")), []
             case "aws:ec2/getManagedPrefixList:getManagedPrefixList":
                 name = str(args.args.get("name") or "")
                 if name != f"com.amazonaws.{region}.dynamodb" and not name.endswith(".s3"):

@@ -180,16 +180,32 @@ def test_overlapping_vpcs_fail(plan: Plan) -> None:
     ]
 
 
-def test_an_eni_wildcard_is_accepted_only_when_pinned_to_the_vpc(plan: Plan) -> None:
+def test_an_eni_wildcard_is_accepted_only_in_the_shapes_aws_documents(plan: Plan) -> None:
     policy = one(plan, rt.ROLE_POLICY, name="pipeline-us-east-1-function-vpc-access")
     rule = "iam-no-wildcard-resource-arns"
     assert messages(rule, plan) == []
-    edit_policy(policy, "policy", lambda doc: doc["Statement"][1].pop("Condition"))
-    assert len(messages(rule, plan)) == 1
+    assert messages("iam-parliament-clean", plan) == []
+    # creation: network-interface/* only beside the exact subnets
     edit_policy(
         policy,
         "policy",
         lambda doc: doc["Statement"][0].update(Resource=doc["Statement"][0]["Resource"][:1]),
+    )
+    assert len(messages(rule, plan)) == 1
+    # the allowlisted all-resource-ids form: for the three interface actions only...
+    edit_policy(
+        policy,
+        "policy",
+        lambda doc: doc["Statement"][1]["Action"].append("ec2:DeleteSubnet"),
+    )
+    assert len(messages(rule, plan)) == 2
+    # ...and in one region of one account
+    edit_policy(
+        policy,
+        "policy",
+        lambda doc: doc["Statement"][1].update(
+            Action=["ec2:DeleteNetworkInterface"], Resource=["arn:aws:ec2:*:123456789012:*/*"]
+        ),
     )
     assert len(messages(rule, plan)) == 2
 

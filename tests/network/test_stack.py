@@ -113,17 +113,46 @@ def test_each_role_gets_the_eni_permissions_scoped_to_its_network(private_plan: 
         statements = {s["Sid"]: s for s in policy_doc(policy)["Statement"]}
         assert len(statements) == 3
         create = statements["CreateInterfacesInOwnSubnets"]
-        manage = statements["ManageInterfacesInOwnVpc"]
+        manage = statements["ManageInterfacesAllResourceIds"]
         describe = statements["DescribeNoResourceType"]
         assert_same_items(
             (r.rsplit("/", 1)[-1] for r in create["Resource"] if ":subnet/" in r),
             (s.id for s in of(private_plan, rt.SUBNET, region)),
             "subnets the function may create interfaces in",
         )
-        (vpc,) = of(private_plan, rt.VPC, region)
-        assert manage["Condition"]["ArnEquals"]["ec2:Vpc"].endswith(f":vpc/{vpc.id}")
+        # Lambda checks these at creation, before any interface exists: "either specify a unique
+        # resource ID, or include all resource IDs" (its VPC page); no interface condition
+        assert manage["Resource"] == [f"arn:aws:ec2:{region}:123456789012:*/*"]
+        assert "Condition" not in manage
+        assert set(manage["Action"]) == {
+            "ec2:DeleteNetworkInterface",
+            "ec2:AssignPrivateIpAddresses",
+            "ec2:UnassignPrivateIpAddresses",
+        }
         assert describe["Resource"] == "*"
         assert describe["Condition"] == {"StringEquals": {"ec2:Region": region}}
+
+
+@pytest.mark.parametrize("region", REGIONS)
+def test_destroy_moves_interfaces_to_the_ruleless_default_group_which_creation_may_use(
+    private_plan: Plan, region: str
+) -> None:
+    (default_sg,) = of(private_plan, rt.DEFAULT_SECURITY_GROUP, region)
+    for fn in of(private_plan, rt.FUNCTION, region):
+        assert fn.inputs["replaceSecurityGroupsOnDestroy"] is True
+        assert fn.inputs["replacementSecurityGroupIds"] == [default_sg.id]
+        assert default_sg.urn in fn.dependencies
+        (policy,) = [
+            p for p in of(private_plan, rt.ROLE_POLICY, region) if p.name == f"{fn.name}-vpc-access"
+        ]
+        (create,) = [
+            s for s in policy_doc(policy)["Statement"] if s["Sid"] == "CreateInterfacesInOwnSubnets"
+        ]
+        # the provider's update to the default group makes Lambda create interfaces in it
+        assert (
+            f"arn:aws:ec2:{region}:123456789012:security-group/{default_sg.id}"
+            in (create["Resource"])
+        )
 
 
 def test_flow_logs_go_to_a_log_group_with_retention_through_a_scoped_role(
@@ -185,11 +214,26 @@ def test_three_zones_give_three_subnets_and_more_than_a_region_has_fails(
     assert vpc_monthly_cost(plan, "us-east-1") == (3 * 730, pytest.approx(3 * 730 * 0.01), True)
     # Asking for more zones than a region offers stops the deployment naming the region (tested
     # on the picker itself: a failing program leaves the in-process mock engine unusable).
-    from trade_pipeline.components.network import _zone_at
+    from trade_pipeline.components.network import _usable_zone_ids
 
-    assert _zone_at(1, 3, "r")(["r-az2", "r-az1", "r-az3"]) == "r-az2"  # by sorted zone id
+    names, ids = ["r-a", "r-b", "r-c"], ["r-az2", "r-az1", "r-az3"]  # names map per account
+    assert _usable_zone_ids(2, "r", ["sqs"])([names, ids, names]) == ["r-az1", "r-az2"]
     with pytest.raises(ConfigError, match="availabilityZones = 4: r offers 3 zones"):
-        _zone_at(0, 4, "r")(["r-az1", "r-az2", "r-az3"])
+        _usable_zone_ids(4, "r", ["sqs"])([names, ids, names])
+
+
+def test_zones_are_chosen_where_the_interface_endpoint_service_is_offered() -> None:
+    from trade_pipeline.components.network import _usable_zone_ids
+
+    names, ids = ["r-a", "r-b", "r-c"], ["r-az2", "r-az1", "r-az3"]
+    # the endpoint service is not offered in r-b (r-az1): the first two usable ids are az2, az3
+    assert _usable_zone_ids(2, "r", ["sqs"])([names, ids, ["r-a", "r-c"]]) == ["r-az2", "r-az3"]
+    with pytest.raises(ConfigError) as error:
+        _usable_zone_ids(3, "r", ["sqs"])([names, ids, ["r-a", "r-c"]])
+    assert error.value.lines == [
+        "config error: trade-pipeline:availabilityZones = 3: r offers 2 zones without opt-in "
+        "where the sqs endpoint service is offered"
+    ]
 
 
 def test_the_preview_states_what_vpc_mode_adds_per_region(private_plan: Plan) -> None:

@@ -148,7 +148,12 @@ def _vpc(plan: Plan, row: Row) -> Iterator[Request]:
         interfaces = f"{prefix}:network-interface/*"  # created and checked before any exists
         create = [interfaces]
         create += [f"{prefix}:subnet/{s}" for s in vpc["subnetIds"]]
-        create += [f"{prefix}:security-group/{g}" for g in vpc.get("securityGroupIds") or []]
+        groups = list(vpc.get("securityGroupIds") or [])
+        if function.inputs.get("replaceSecurityGroupsOnDestroy"):
+            # on destroy the provider moves the interfaces to these groups first: Lambda creates
+            # interfaces in them (terraform-provider-aws replaceSecurityGroupsOnDestroy)
+            groups += function.inputs.get("replacementSecurityGroupIds") or []
+        create += [f"{prefix}:security-group/{g}" for g in groups]
         for resource in create:
             yield _as_role(row, function, "ec2:CreateNetworkInterface", resource)
         yield _as_role(row, function, "ec2:DescribeNetworkInterfaces", "*")

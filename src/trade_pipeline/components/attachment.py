@@ -77,6 +77,13 @@ class _Attacher:
             subnet_ids=network.subnet_ids,
             security_group_ids=[network.function_security_group.id],
         )
+        # Before deleting the function the provider moves its interfaces to the VPC's default
+        # group (no rules) and waits for that update, so the functions' group is free of them
+        # and can be deleted (terraform-provider-aws, lambda/function.go,
+        # replaceSecurityGroupsOnDestroy; the arguments are not deprecated in pulumi-aws 7).
+        # The group is named explicitly rather than looked up by name at destroy time.
+        props["replace_security_groups_on_destroy"] = True
+        props["replacement_security_group_ids"] = [network.default_security_group.id]
         opts = pulumi.ResourceOptions.merge(args.opts, pulumi.ResourceOptions(depends_on=[access]))
         return pulumi.ResourceTransformationResult(props, opts)
 
@@ -92,6 +99,7 @@ class _Attacher:
             context.account_id,
             network.vpc.id,
             network.function_security_group.id,
+            network.default_security_group.id,
             *network.subnet_ids,
         ).apply(
             lambda a: iam.FunctionNetwork(
@@ -99,8 +107,10 @@ class _Attacher:
                 region=context.region,
                 account_id=a[1],
                 vpc_id=a[2],
-                security_group_ids=[a[3]],
-                subnet_ids=a[4:],
+                # the default group too: moving the interfaces to it on destroy makes Lambda
+                # create interfaces in it, which CreateNetworkInterface must allow
+                security_group_ids=[a[3], a[4]],
+                subnet_ids=a[5:],
             )
         )
         return aws.iam.RolePolicy(

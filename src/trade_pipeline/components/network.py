@@ -10,7 +10,8 @@
       optional flow logs (all traffic) into a log group with bounded retention
 
 Availability zones are chosen by id (``use1-az1``...), the first ``availabilityZones`` of the
-region's zones that need no opt-in, in id order: ids name the same physical zone in every
+region's zones that need no opt-in and where the interface endpoint services are offered, in id
+order: ids name the same physical zone in every
 account (names like ``us-east-1a`` are shuffled per account), so two accounts of one firm land
 in the same zones. The endpoints come in :mod:`~trade_pipeline.components.endpoints`, once the
 resources they grant access to exist; functions are attached by
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -29,25 +31,49 @@ from trade_pipeline import iam
 from trade_pipeline.components.context import RegionalContext
 from trade_pipeline.config.errors import CONFIG_NAMESPACE, ConfigError
 from trade_pipeline.config.network import parse_cidr, private_subnets
+from trade_pipeline.iam.network_services import endpoint_service_name
 
 __all__ = ["HTTPS", "RegionalNetwork"]
 
 HTTPS = 443
 
 
-def _zone_at(index: int, wanted: int, region: str) -> Callable[[Sequence[str]], str]:
-    def pick(zone_ids: Sequence[str]) -> str:
-        ids = sorted(zone_ids)
-        if len(ids) < wanted:  # the config asks for more than the region has: the user's input
+# The interface endpoints go into every private subnet (components/endpoints.py), and an
+# endpoint service is offered only in some zones: "The VPC endpoint service ... does not support
+# the Availability Zone of the subnet" otherwise. Its zones are what DescribeVpcEndpointServices
+# returns (https://repost.aws/knowledge-center/interface-endpoint-availability-zone).
+INTERFACE_ENDPOINT_SERVICES = ("sqs",)
+
+
+def _usable_zone_ids(
+    wanted: int, region: str, services: Sequence[str]
+) -> Callable[[Sequence[Any]], list[str]]:
+    """The first ``wanted`` zone ids, in id order, among the region's zones without opt-in that
+    every interface endpoint service is offered in (the services answer with zone names, which
+    differ per account: they are mapped to ids through the account's own zone list)."""
+
+    def pick(answers: Sequence[Any]) -> list[str]:
+        names, ids, *offered = answers
+        by_name = dict(zip(names, ids, strict=True))
+        usable = set(by_name)
+        for zones in offered:
+            usable &= set(zones)
+        chosen = sorted(by_name[name] for name in usable)
+        if len(chosen) < wanted:  # the config asks for more than the region has: the user's input
             raise ConfigError(
                 [
                     f"config error: {CONFIG_NAMESPACE}:availabilityZones = {wanted}: {region} "
-                    f"offers {len(ids)} zones without opt-in"
+                    f"offers {len(chosen)} zones without opt-in where the "
+                    f"{', '.join(services)} endpoint service is offered"
                 ]
             )
-        return ids[index]
+        return chosen[:wanted]
 
     return pick
+
+
+def _nth(index: int) -> Callable[[Sequence[str]], str]:
+    return lambda ids: ids[index]
 
 
 class RegionalNetwork(pulumi.ComponentResource):
@@ -56,6 +82,7 @@ class RegionalNetwork(pulumi.ComponentResource):
     vpc: aws.ec2.Vpc
     subnets: list[aws.ec2.Subnet]
     route_table: aws.ec2.RouteTable
+    default_security_group: aws.ec2.DefaultSecurityGroup
     function_security_group: aws.ec2.SecurityGroup
     endpoint_security_group: aws.ec2.SecurityGroup
     flow_log: aws.ec2.FlowLog | None
@@ -101,8 +128,9 @@ class RegionalNetwork(pulumi.ComponentResource):
             opts=self._child(),
         )
         # AWS gives every VPC a default group that allows all egress; nothing uses it, and
-        # managing it with no rules removes them.
-        aws.ec2.DefaultSecurityGroup(
+        # managing it with no rules removes them. It is also what a function's interfaces are
+        # moved to before the function is deleted (components/attachment.py): no rule, no traffic.
+        self.default_security_group = aws.ec2.DefaultSecurityGroup(
             f"{self._logical_name}-default-sg",
             vpc_id=self.vpc.id,
             ingress=[],
@@ -123,6 +151,17 @@ class RegionalNetwork(pulumi.ComponentResource):
             ],
             opts=self._ctx.providers.invoke_opts(region),
         )
+        services = [
+            aws.ec2.get_vpc_endpoint_service_output(
+                service_name=endpoint_service_name(region, service),
+                service_type="Interface",
+                opts=self._ctx.providers.invoke_opts(region),
+            )
+            for service in INTERFACE_ENDPOINT_SERVICES
+        ]
+        zone_ids = pulumi.Output.all(
+            zones.names, zones.zone_ids, *(s.availability_zones for s in services)
+        ).apply(_usable_zone_ids(cfg.availability_zones, region, INTERFACE_ENDPOINT_SERVICES))
         blocks = private_subnets(parse_cidr(cfg.vpc_cidrs[region]), cfg.availability_zones)
         self.route_table = aws.ec2.RouteTable(
             f"{self._logical_name}-private-routes",
@@ -136,9 +175,7 @@ class RegionalNetwork(pulumi.ComponentResource):
                 f"{self._logical_name}-private-{index}",
                 vpc_id=self.vpc.id,
                 cidr_block=str(block),
-                availability_zone_id=zones.zone_ids.apply(
-                    _zone_at(index, cfg.availability_zones, region)
-                ),
+                availability_zone_id=zone_ids.apply(_nth(index)),
                 map_public_ip_on_launch=False,
                 tags=self._tags(f"private-{index}"),
                 opts=self._child(),

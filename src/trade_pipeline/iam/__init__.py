@@ -30,7 +30,9 @@ from trade_pipeline.iam.functions import (
     xray_statements,
 )
 from trade_pipeline.iam.network import (
+    ENI_MANAGE_ACTIONS,
     LAMBDA_VPC_ACTIONS,
+    LAMBDA_VPC_PERMISSIONS_PAGE,
     FunctionNetwork,
     flow_logs_policy,
     flow_logs_trust_policy,
@@ -67,7 +69,9 @@ from trade_pipeline.iam.resilience import (
 __all__ = [
     "ENDPOINT_MANAGED_RULE_ACTIONS",
     "ENDPOINT_MANAGED_RULE_PREFIX",
+    "ENI_MANAGE_ACTIONS",
     "LAMBDA_VPC_ACTIONS",
+    "LAMBDA_VPC_PERMISSIONS_PAGE",
     "LOGS_KEY_ACTIONS",
     "QUEUE_SEND_ACTIONS",
     "SNS_TOPIC_ACTIONS",

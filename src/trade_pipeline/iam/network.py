@@ -7,14 +7,24 @@ from dataclasses import dataclass
 
 from trade_pipeline.iam._base import PolicyDocument, _doc, _service_allow
 
+# Lambda's VPC page lists the execution role's permissions and the shape each must take:
+# https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html (Required IAM permissions).
+LAMBDA_VPC_PERMISSIONS_PAGE = "https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html"
 ENI_CREATE_ACTIONS = ("ec2:CreateNetworkInterface",)
+# Lambda checks these when the function is created, before any interface exists, so no interface
+# id (and no ec2:Vpc / ec2:Subnet, keys of an interface that does not exist yet) can satisfy the
+# check: "Either specify a unique resource ID, or include all resource IDs, for example
+# arn:aws:ec2:us-west-2:123456789012:*/*" (the page above). The refusal a network-interface/*
+# grant gets: https://github.com/hashicorp/terraform-provider-aws/issues/20698. The allowlist
+# entry LAMBDA_ENI_ALL_RESOURCES (policies/rules/iam.py) admits that form, for these actions only.
 ENI_MANAGE_ACTIONS = (
     "ec2:AssignPrivateIpAddresses",
     "ec2:DeleteNetworkInterface",
     "ec2:UnassignPrivateIpAddresses",
 )
 # No resource type (the Service Authorization Reference): Resource "*" is the only form AWS
-# accepts, so they are scoped by the ec2:Region condition instead.
+# accepts, and Lambda's page says DescribeNetworkInterfaces "only works if it's allowed on all
+# resources"; ec2:Region is a condition key the reference lists for both, so it stays.
 ENI_DESCRIBE_ACTIONS = ("ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets")
 LAMBDA_VPC_ACTIONS = (*ENI_CREATE_ACTIONS, *ENI_MANAGE_ACTIONS, *ENI_DESCRIBE_ACTIONS)
 
@@ -34,33 +44,38 @@ class FunctionNetwork:
         return f"arn:{self.partition}:ec2:{self.region}:{self.account_id}:{resource}"
 
 
+def all_resource_ids(partition: str, region: str, account_id: str) -> str:
+    """``arn:<partition>:ec2:<region>:<account>:*/*``: the "all resource IDs" form Lambda's VPC
+    page gives for the interface actions, limited to one region of one account."""
+    return f"arn:{partition}:ec2:{region}:{account_id}:*/*"
+
+
 def function_vpc_access_policy(net: FunctionNetwork) -> PolicyDocument:
     """The network permissions Lambda uses, through a function's role, to attach it to a VPC.
 
-    AWS picks the network interfaces' ids at run time, so they are named ``network-interface/*``
-    and scoped by what AWS does let a policy name: creation needs the exact subnets and security
-    group as well (the request names them, and each is a resource of the action); the other ENI
-    actions carry an ``ec2:Vpc`` condition (the interface must be in this VPC); the two Describe
-    actions have no resource type and are limited to this region.
+    In the shape Lambda's creation-time check accepts (LAMBDA_VPC_PERMISSIONS_PAGE): creation
+    names the exact subnets and security group (each is a resource of CreateNetworkInterface and
+    the request names them); delete / assign / unassign name all resource ids of this region and
+    account, without condition (the check runs before an interface exists, so an interface ARN
+    or an ``ec2:Vpc`` condition fails it); the two Describe actions have no resource type and
+    are limited to this region.
     """
-    interfaces = net.arn("network-interface/*")
     return _doc(
         {
             "Sid": "CreateInterfacesInOwnSubnets",
             "Effect": "Allow",
             "Action": list(ENI_CREATE_ACTIONS),
             "Resource": [
-                interfaces,
+                net.arn("network-interface/*"),
                 *sorted(net.arn(f"subnet/{s}") for s in net.subnet_ids),
                 *sorted(net.arn(f"security-group/{g}") for g in net.security_group_ids),
             ],
         },
         {
-            "Sid": "ManageInterfacesInOwnVpc",
+            "Sid": "ManageInterfacesAllResourceIds",
             "Effect": "Allow",
             "Action": list(ENI_MANAGE_ACTIONS),
-            "Resource": [interfaces],
-            "Condition": {"ArnEquals": {"ec2:Vpc": net.arn(f"vpc/{net.vpc_id}")}},
+            "Resource": [all_resource_ids(net.partition, net.region, net.account_id)],
         },
         {
             "Sid": "DescribeNoResourceType",

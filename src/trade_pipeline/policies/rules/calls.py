@@ -24,12 +24,8 @@ __all__ = ["KNOWN_GAPS_FIXED_BY_ISSUE_19_PART_2", "known_gap", "recorded_calls_p
 # Gaps this check found that issue 19 part 2 fixes on its own branch. Each is reported as a
 # note, not a violation, until that fix lands; then the integrator empties this tuple (a test
 # fails for every entry no stack exhibits any more). (service-side row or origin, action)
-KNOWN_GAPS_FIXED_BY_ISSUE_19_PART_2: Final[tuple[tuple[str, str], ...]] = (
-    # Lambda's creation-time check of the interface statements scoped by ec2:Vpc (vpc mode)
-    ("lambda-manages-vpc-interfaces", "ec2:DeleteNetworkInterface"),
-    ("lambda-manages-vpc-interfaces", "ec2:AssignPrivateIpAddresses"),
-    ("lambda-manages-vpc-interfaces", "ec2:UnassignPrivateIpAddresses"),
-)
+# (The VPC interface statements scoped by ec2:Vpc were one: they now name all resource ids.)
+KNOWN_GAPS_FIXED_BY_ISSUE_19_PART_2: Final[tuple[tuple[str, str], ...]] = ()
 
 POLICY_TYPES = (
     "aws:iam/rolePolicy:RolePolicy",

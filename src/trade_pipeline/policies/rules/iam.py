@@ -7,9 +7,15 @@ import json
 import re
 import warnings
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any, Final
 
-from trade_pipeline.iam import ENDPOINT_MANAGED_RULE_ACTIONS, ENDPOINT_MANAGED_RULE_PREFIX
+from trade_pipeline.iam import (
+    ENDPOINT_MANAGED_RULE_ACTIONS,
+    ENDPOINT_MANAGED_RULE_PREFIX,
+    ENI_MANAGE_ACTIONS,
+    LAMBDA_VPC_PERMISSIONS_PAGE,
+)
 from trade_pipeline.policies.model import ResourceView
 from trade_pipeline.policies.registry import resource_rule
 from trade_pipeline.policies.rules.sources import review_failure
@@ -27,6 +33,9 @@ from trade_pipeline.policies.values import (
 from trade_pipeline.resource_types import POLICY_ATTACHMENTS, ROLE
 
 __all__ = [
+    "LAMBDA_ENI_ALL_RESOURCES",
+    "WILDCARD_ALLOWLIST",
+    "WildcardAllowance",
     "iam_no_aws_managed_policies",
     "iam_no_wildcard_actions",
     "iam_no_wildcard_resource_arns",
@@ -122,6 +131,34 @@ _ENI_WILDCARD: Final = re.compile(r"^arn:aws[a-z-]*:ec2:[^:*]+:\d{12}:network-in
 _EXACT_SUBNET: Final = re.compile(r"^arn:aws[a-z-]*:ec2:[^:*]+:\d{12}:subnet/subnet-[0-9a-f]+$")
 
 
+# The allowlist of wildcard ARNs AWS itself requires, one named entry each, with its page.
+@dataclass(frozen=True)
+class WildcardAllowance:
+    """A wildcard ARN accepted for exactly these actions (a statement of them alone)."""
+
+    name: str
+    arn: re.Pattern[str]
+    actions: frozenset[str]
+    source: str
+
+    def admits(self, arn: str, statement: Mapping[str, object]) -> bool:
+        actions = {str(a).lower() for a in as_list(statement.get("Action"))}
+        return bool(self.arn.match(arn)) and bool(actions) and actions <= self.actions
+
+
+# Lambda checks a VPC function's interface permissions when the function is created, before
+# any interface exists: "Either specify a unique resource ID, or include all resource IDs, for
+# example arn:aws:ec2:us-west-2:123456789012:*/*". One region of one account, these three
+# actions only (trade_pipeline.iam.function_vpc_access_policy).
+LAMBDA_ENI_ALL_RESOURCES: Final = WildcardAllowance(
+    name="lambda-eni-all-resource-ids",
+    arn=re.compile(r"^arn:aws[a-z-]*:ec2:[a-z]{2}(-[a-z]+)+-\d:\d{12}:\*/\*$"),
+    actions=frozenset(a.lower() for a in ENI_MANAGE_ACTIONS),
+    source=LAMBDA_VPC_PERMISSIONS_PAGE,
+)
+WILDCARD_ALLOWLIST: Final = (LAMBDA_ENI_ALL_RESOURCES,)
+
+
 # A global endpoint's managed replication rules: EventBridge names them at run time
 # (GlobalEndpointManagedRule-<suffix>, trade_pipeline.iam.endpoint_replication_policy). Accepted
 # only as that exact prefix on one named bus, in a statement of the rule actions alone.
@@ -150,11 +187,14 @@ def _interfaces_pinned(statement: Mapping[str, object]) -> bool:
     "<account>:table/<name>, no index ARNs: the processor only puts and gets items), its "
     "queues, its log group; no '*' in ARNs (except log streams, network interfaces pinned "
     "to the stack's VPC by an ec2:Vpc condition or exact subnet ARNs, and a global endpoint's "
-    "rule/<bus>/GlobalEndpointManagedRule-* for the four rule actions only).",
+    "rule/<bus>/GlobalEndpointManagedRule-* for the four rule actions only, and the "
+    "allowlist's entries: arn:aws:ec2:<region>:<account>:*/* for a VPC function's "
+    "DeleteNetworkInterface / AssignPrivateIpAddresses / UnassignPrivateIpAddresses).",
     sources=(
         "cdk-nag AwsSolutions-IAM5",
         "cdk-nag Serverless-IAMNoWildcardPermissions",
         review_failure(5),
+        LAMBDA_VPC_PERMISSIONS_PAGE,
     ),
 )
 def iam_no_wildcard_resource_arns(resource: ResourceView) -> Iterator[str]:
@@ -169,6 +209,8 @@ def iam_no_wildcard_resource_arns(resource: ResourceView) -> Iterator[str]:
                 continue  # interfaces are named by EC2 at run time, pinned to our VPC
             if _MANAGED_RULES.match(arn) and _managed_rules_only(statement):
                 continue  # the endpoint's replication rules, named by EventBridge
+            if any(entry.admits(arn, statement) for entry in WILDCARD_ALLOWLIST):
+                continue  # a form AWS documents as the only one it accepts (entry's source)
             yield f"{where}: wildcard ARN {arn}"
 
 
@@ -230,11 +272,31 @@ _STREAM_LABEL: Final = re.compile(
 )
 
 
+def _as_parliament_reads(doc: Mapping[str, Any]) -> Mapping[str, Any]:
+    if not isinstance(doc.get("Statement"), list):
+        return doc
+    out = []
+    for statement in doc["Statement"]:
+        if isinstance(statement, Mapping):
+            resources = [str(r) for r in as_list(statement.get("Resource"))]
+            if resources and all(LAMBDA_ENI_ALL_RESOURCES.admits(r, statement) for r in resources):
+                statement = {
+                    **statement,
+                    "Resource": [r.replace(":*/*", ":network-interface/*") for r in resources],
+                }
+        out.append(statement)
+    return {**doc, "Statement": out}
+
+
 def parliament_findings(doc: Mapping[str, Any]) -> list[Any]:
-    """parliament's findings on a policy document, stream labels' colons read as dots."""
+    """parliament's findings on a policy document, stream labels' colons read as dots, and an
+    allowlisted ARN read as the resource type it stands for (parliament's matcher does not
+    expand a wildcard resource type: ``*/*`` fails its ``network-interface/*`` format)."""
     parliament = _parliament()
 
-    text = _STREAM_LABEL.sub(lambda m: m.group(1) + m.group(2).replace(":", "."), json.dumps(doc))
+    text = _STREAM_LABEL.sub(
+        lambda m: m.group(1) + m.group(2).replace(":", "."), json.dumps(_as_parliament_reads(doc))
+    )
     return list(parliament.analyze_policy_string(text).findings)
 
 
