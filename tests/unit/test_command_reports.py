@@ -189,3 +189,16 @@ def test_verify_json_names_the_region_of_every_hop_the_rejected_one_included() -
 
     assert rejected.to_dict()["seen_in_region"] == "eu-west-1"
     assert replica.to_dict()["seen_in_region"] == "us-east-1"
+
+
+def test_a_replay_interrupted_before_it_asked_to_start_reports_no_replay(
+    monkeypatch: pytest.MonkeyPatch, outputs_file: Path
+) -> None:
+    clients = replay_clients(_interrupt, lambda **_: {})
+    clients.services["events"].list_archives = _interrupt  # Ctrl-C while finding the archive
+    use(monkeypatch, clients)
+    args = ["replay", "--region", "us-east-1", "--last", "5", "--outputs", str(outputs_file)]
+    result = runner.invoke(app, args)
+
+    assert result.exit_code == EXIT_INTERRUPTED
+    assert result.stderr == "interrupted\n"

@@ -105,9 +105,9 @@ def replay(
     seen: dict[str, Any] = {}  # what _started_line reports
     common.report_done(lambda: _started_line(name, region, seen))
     try:
-        ops.start(aws, stack_out, region, window, name)
+        ops.start(aws, stack_out, region, window, name, lambda: seen.update(requested=True))
     except KeyboardInterrupt:
-        seen["interrupted_starting"] = True
+        seen["interrupted_starting"] = seen.get("requested", False)
         raise
     seen["started"] = True
 

@@ -85,12 +85,17 @@ def start(
     region: str,
     window: tuple[datetime, datetime],
     name: str | None = None,
+    on_request: Callable[[], None] | None = None,
 ) -> str:
-    """Start the replay ``name`` (default: a new :func:`replay_name`); return its name."""
+    """Start the replay ``name`` (default: a new :func:`replay_name`); return its name.
+    ``on_request()`` is called just before ``StartReplay`` is sent (from then on the replay
+    may exist although the call did not return)."""
     name = name or replay_name()
     request = replay_request(
         archive_arn(clients, outputs, region), outputs, region, window[0], window[1], name
     )
+    if on_request:
+        on_request()
     clients.events(region).start_replay(**request)
     return name
 
