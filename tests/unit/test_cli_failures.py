@@ -10,7 +10,8 @@ processes run side by side (a pool), each case waits for its own.
 
 What each case must end with, the convention of ``trade_pipeline.commands.common``: exactly one
 line on stderr naming the problem (progress bars aside), no traceback, exit 1 (AWS failed),
-2 (bad input) or 130 (interrupted).
+2 (bad input) or 130 (interrupted), and nothing on stdout (no result was reached; an output path
+is refused before the work starts).
 """
 
 from __future__ import annotations
@@ -136,6 +137,7 @@ def _closed_port() -> int:
 
 @dataclass
 class Run:
+    stdout: str
     stderr: str
     returncode: int
     output: Path | None
@@ -213,7 +215,7 @@ class Matrix:
             timeout=240,
             check=False,
         )
-        return Run(done.stderr, done.returncode, output)
+        return Run(done.stdout, done.stderr, done.returncode, output)
 
     def result(self, command: str, failure: str) -> Run:
         return self.futures[command, failure].result()
@@ -254,3 +256,4 @@ def test_a_failure_is_one_line_naming_it_and_the_exit_code(
     assert len(lines) == 1, run.stderr
     assert lines[0].startswith(says.format(output=run.output)), run.stderr
     assert run.returncode == exit_code, run.stderr
+    assert run.stdout == "", "stopped before any result: an --output path is checked first"
