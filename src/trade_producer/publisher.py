@@ -307,7 +307,10 @@ class Publisher:
             message = error.response.get("Error", {}).get("Message", str(error))
             return [(code, message, None)] * len(pending)
         except (NoCredentialsError, PartialCredentialsError, BotoConnectionError):
-            raise  # no request can succeed: the caller's to report, once
+            # botocore has retried connection errors already (both retry modes do:
+            # https://docs.aws.amazon.com/boto3/latest/guide/retries.html); no request can
+            # succeed now: the caller's to report, once
+            raise
         except BotoCoreError as error:
             return [(type(error).__name__, str(error), None)] * len(pending)
         answers = response.get("Entries", [])

@@ -131,7 +131,8 @@ def _queries(outputs: StackOutputs, region: str) -> dict[str, dict[str, Any]]:
 
 
 def _count(values: Sequence[float]) -> int:
-    """A sum of CloudWatch datapoints that count things (CloudWatch answers floats)."""
+    """A sum of CloudWatch datapoints that count things: CloudWatch answers doubles
+    (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_MetricDataResult.html)."""
     return round(sum(values))
 
 
@@ -168,7 +169,8 @@ def _queues(clients: Clients, outputs: StackOutputs, status: RegionStatus, regio
             AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
         )["Attributes"]
         entry = status.queues.setdefault(kind, {})
-        # SQS answers attribute values as strings ("3")
+        # SQS answers attribute values as strings ("3"): a string-to-string map,
+        # https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_GetQueueAttributes.html
         entry["visible"] = int(attributes.get("ApproximateNumberOfMessages", 0))
         entry["in_flight"] = int(attributes.get("ApproximateNumberOfMessagesNotVisible", 0))
 
