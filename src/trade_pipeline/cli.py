@@ -1,115 +1,63 @@
-"""The ``trade-pipeline`` command: the Typer app, its ``--version``, and its commands.
+"""The ``trade-pipeline`` console command: :func:`run`; the Typer app is :data:`app`.
 
-Each command lives in :mod:`trade_pipeline.commands` and adds itself with ``register(app)``;
-what they share (exit codes, options, where a user error becomes exit 2) is
-:mod:`trade_pipeline.commands.common`.
+This module imports nothing heavy of its own: the app (typer, rich, every command's module)
+is loaded inside :func:`run`, so that Ctrl-C while it loads ends like an interrupt anywhere
+else, ``interrupted`` and exit 130, not a traceback. ``app`` and ``package_version`` are
+:mod:`trade_pipeline.commands.app`'s, loaded when first asked for.
 """
 
 from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Any
 
-import typer
+if TYPE_CHECKING:
+    from trade_pipeline.commands.app import app, package_version
 
-from trade_pipeline.commands import (
-    config_reference,
-    cost,
-    diagram,
-    drill,
-    preview,
-    redrive,
-    replay,
-    send,
-    status,
-    verify,
-)
-from trade_pipeline.commands.common import CommandGroup
+__all__ = ["app", "package_version", "run"]
 
-__all__ = ["app", "package_version"]
-
-app = typer.Typer(
-    cls=CommandGroup,
-    help="Multi-region trading-event pipeline: offline preview and operator commands.",
-    no_args_is_help=True,
-    add_completion=False,
-    # Plain help: typer's rich panels print a type for every option, `<bool>` on each flag
-    # (--help included), which says nothing a flag does not; plain help keeps `<str>`/`<path>`.
-    rich_markup_mode=None,
-)
+_EXIT_INTERRUPTED = 130
+"""``commands.common.EXIT_INTERRUPTED``, which cannot be imported before the app is loaded."""
 
 
-def package_version() -> str:
-    """The installed distribution's version; from pyproject.toml when run from a checkout."""
-    from importlib.metadata import PackageNotFoundError, version
+def __getattr__(name: str) -> Any:
+    if name in ("app", "package_version"):
+        from trade_pipeline.commands import app as module
 
-    try:
-        return version("trade-pipeline")
-    except PackageNotFoundError:  # `pulumi install` venvs run the program from src/
-        import tomllib
-
-        pyproject = Path(__file__).resolve().parents[2] / "pyproject.toml"
-        return str(tomllib.loads(pyproject.read_text())["project"]["version"])
+        return getattr(module, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def _print_version(value: bool) -> None:
-    if value:
-        sys.stdout.write(f"trade-pipeline {package_version()}\n")
-        raise typer.Exit()
-
-
-@app.callback()
-def main(
-    version: Annotated[
-        bool,
-        typer.Option(
-            "--version",
-            help="Print the version and exit.",
-            callback=_print_version,
-            is_eager=True,
-            expose_value=False,
-        ),
-    ] = False,
-) -> None:
-    """Multi-region trading-event pipeline: offline preview and operator commands."""
-
-
-# In the order `trade-pipeline --help` lists them.
-for command in (
-    preview,
-    config_reference,
-    cost,
-    diagram,
-    send,
-    verify,
-    redrive,
-    replay,
-    status,
-    drill,
-):
-    command.register(app)
+def _end(code: int) -> None:
+    """End at once, streams flushed, without the interpreter's teardown (see :func:`run`)."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 def run() -> None:
-    """The ``trade-pipeline`` console command: :data:`app`, and on an error exit no teardown.
+    """The ``trade-pipeline`` console command: the app, and on an error exit no teardown.
 
-    A command that stops early has already printed its one line. The interpreter's teardown
-    would then collect the offline preview's event loop (Pulumi's mocks run on it) after its
-    sockets, and asyncio can print ``Exception ignored in BaseEventLoop.__del__`` with a
-    traceback under that line, at random. After an error there is nothing left to clean up, so
-    the process ends at once, with the streams flushed.
+    A command that stops early has already printed its one line (the app's command group
+    decides it: :class:`~trade_pipeline.commands.common.CommandGroup`). The interpreter's
+    teardown would then collect the offline preview's event loop (Pulumi's mocks run on it)
+    after its sockets, and asyncio can print ``Exception ignored in BaseEventLoop.__del__``
+    with a traceback under that line, at random. After an error there is nothing left to clean
+    up, so the process ends at once, with the streams flushed.
     """
     try:
-        app()
+        from trade_pipeline.commands.app import app as loaded
+
+        loaded()
+    except KeyboardInterrupt:  # while the app loads, before its command group is running
+        sys.stderr.write("interrupted\n")
+        _end(_EXIT_INTERRUPTED)
     except SystemExit as stop:
         code = stop.code if isinstance(stop.code, int) else (0 if stop.code is None else 1)
         if code == 0:
             raise
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(code)
+        _end(code)
 
 
 if __name__ == "__main__":

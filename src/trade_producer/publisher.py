@@ -8,7 +8,10 @@
   ``ErrorCode`` per failed entry. Only those entries are sent again, with full-jitter
   exponential backoff, for a bounded number of attempts; codes that cannot succeed on retry
   (access, validation) are not retried. A request that fails as a whole (after botocore's own
-  retries) fails its entries with the AWS error code.
+  retries) fails its entries with the AWS error code. No credentials, or an endpoint that
+  cannot be reached after botocore's retries, is raised instead (``NoCredentialsError``,
+  botocore's ``ConnectionError``...): no later request could succeed; the entries settled
+  before it were reported through ``on_done``.
 - **Global endpoint**: with ``endpoint_id`` every request carries ``EndpointId``, and
   EventBridge routes it to the healthy region. Such requests are signed with SigV4a, which
   botocore does only with its CRT extra (``pip install 'botocore[crt]'``);
@@ -23,7 +26,13 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    NoCredentialsError,
+    PartialCredentialsError,
+)
+from botocore.exceptions import ConnectionError as BotoConnectionError
 
 from trade_producer import jsonio
 from trade_producer.endpoint import check_endpoint_id
@@ -217,10 +226,15 @@ class Publisher:
         self,
         events: Iterable[TradingEventEntry | dict[str, Any]],
         on_done: Callable[[int], None] | None = None,
+        result: PublishResult | None = None,
     ) -> PublishResult:
-        """Send every event; ``on_done(n)`` is called as n more entries are settled."""
+        """Send every event; ``on_done(n)`` is called as n more entries are settled.
+
+        ``result``, when given, is filled as the entries are settled and returned: after an
+        exception (an interrupt, AWS unreachable) it says what was sent before it.
+        """
         entries = [self._entry(event) for event in events]
-        result = PublishResult()
+        result = PublishResult() if result is None else result
         for index, entry in enumerate(entries):
             if entry_size(entry) > MAX_REQUEST_BYTES:
                 result.failed.append(
@@ -292,6 +306,11 @@ class Publisher:
             code = error.response.get("Error", {}).get("Code", "ClientError")
             message = error.response.get("Error", {}).get("Message", str(error))
             return [(code, message, None)] * len(pending)
+        except (NoCredentialsError, PartialCredentialsError, BotoConnectionError):
+            # botocore has retried connection errors already (both retry modes do:
+            # https://docs.aws.amazon.com/boto3/latest/guide/retries.html); no request can
+            # succeed now: the caller's to report, once
+            raise
         except BotoCoreError as error:
             return [(type(error).__name__, str(error), None)] * len(pending)
         answers = response.get("Entries", [])

@@ -30,6 +30,7 @@ import inspect
 import json
 import os
 import sys
+import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -60,6 +61,7 @@ __all__ = [
     "StackFileOption",
     "StackOption",
     "StackProjectDirOption",
+    "check_output",
     "clients",
     "emit_json",
     "help_text",
@@ -142,6 +144,33 @@ class CommandGroup(TyperGroup):
             raise _stop([line], EXIT_FAILED) from None
         finally:
             _done.clear()
+
+
+def check_output(option: str, path: Path | None) -> None:
+    """Refuse an output path that cannot be written before the command does its work (a
+    preview takes seconds, a drill changes a health check): one line naming the option, the
+    path and why. ``None``: no file asked for.
+
+    The folder is tried by creating a scratch file in it (removed at once): permission bits
+    alone say nothing of a read-only mount, and nothing at all for root.
+    """
+    if path is None:
+        return
+    if path.is_dir():
+        raise UserError(f"{option} {path}: is a directory; give a file path")
+    folder = next((p for p in (path.parent, *path.parent.parents) if p.exists()), Path("."))
+    if not folder.is_dir():
+        raise UserError(f"{option} {path}: {folder} is a file, not a directory")
+    try:
+        if path.exists():
+            with path.open("a"):
+                pass
+        else:
+            with tempfile.TemporaryFile(dir=folder):
+                pass
+    except OSError as error:
+        reason = error.strerror or str(error)
+        raise UserError(f"{option} {path}: cannot write in {folder}: {reason}") from None
 
 
 def write_output(option: str, path: Path, write: Callable[[Path], object]) -> None:

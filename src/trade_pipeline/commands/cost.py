@@ -113,6 +113,7 @@ def cost(
     --json prints the estimate as one JSON document instead of the tables; --output PATH writes
     that document to a file.
     """
+    common.check_output("--output", output)  # before the (slow) preview runs
     console = common.report_console(180)
     result = run_cost(
         stack,

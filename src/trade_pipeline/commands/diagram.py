@@ -65,6 +65,7 @@ def diagram(
     """Draw the planned stack: regions, event path, loss paths, alarms, replication."""
     if format_ is DiagramFormat.PNG:
         _check_png_tools()
+    common.check_output("--output", output)  # before the (slow) preview runs
     graph = build_graph(preview_stack(stack, project_dir))
     if format_ is DiagramFormat.PNG:
         written = [output or Path(f"build/diagram-{stack}.png")]

@@ -116,6 +116,7 @@ def drill(
 
     Example: trade-pipeline drill --stack prod --apply --json --output drill.json
     """
+    common.check_output("--output", output)  # before the health check is touched
     stack_out = load_outputs(outputs, stack, project_dir)
     timing = {
         "interval": interval,

@@ -9,7 +9,6 @@ writes the full plan as JSON with ``--json``. Exit 3 when a mandatory rule fails
 from __future__ import annotations
 
 import json
-import os
 import sys
 import time
 from pathlib import Path
@@ -20,7 +19,6 @@ from rich.console import Console
 
 from trade_pipeline.commands import common
 from trade_pipeline.commands.plan_summary import region_tables, render_overrides, types_table
-from trade_pipeline.errors import UserError
 from trade_pipeline.preview import Plan, preview_stack
 
 __all__ = ["register"]
@@ -47,22 +45,6 @@ def _render(plan: Plan, console: Console, elapsed: float) -> None:
     )
 
 
-def _json_path_problem(path: Path | None) -> str | None:
-    """Why the plan cannot be written to ``path`` (None: it can, or no path was given)."""
-    if path is None:
-        return None
-    if path.is_dir():
-        return "is a directory; give a file path such as build/plan-dev.json"
-    parent = next((p for p in (path.parent, *path.parent.parents) if p.exists()), Path("."))
-    if not parent.is_dir():
-        return f"{parent} is a file, not a directory"
-    if path.exists() and not os.access(path, os.W_OK):
-        return "is not writable"
-    if not path.exists() and not os.access(parent, os.W_OK | os.X_OK):
-        return f"cannot create it: {parent} is not writable"
-    return None
-
-
 def _document(plan: Plan, compliance: object) -> dict[str, Any]:
     """The full plan (type, name, region, inputs, deps of each resource) and its compliance."""
     document: dict[str, Any] = json.loads(plan.to_json())
@@ -84,9 +66,7 @@ def preview(
     from trade_pipeline.commands.cost import preview_estimate_line
     from trade_pipeline.policies import compliance_table, evaluate_plan
 
-    problem = _json_path_problem(output)
-    if problem:  # before the (slow) preview runs
-        raise UserError(f"--output {output}: {problem}")
+    common.check_output("--output", output)  # before the (slow) preview runs
     console = common.report_console(160)
     started = time.perf_counter()
     plan = preview_stack(stack, project_dir)

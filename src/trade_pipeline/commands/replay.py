@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from rich.progress import Progress, TaskID
 
 from trade_pipeline.commands import common
 from trade_pipeline.errors import UserError
@@ -60,6 +61,23 @@ def _render(result: ops.ReplayResult) -> None:
     common.stdout().print(replay_table(result))
 
 
+def _started_line(name: str, region: str, seen: dict[str, Any]) -> str | None:
+    """What a replay run had done, printed if it stops early: the replay to cancel."""
+    cancel = f"aws events cancel-replay --region {region} --replay-name {name}"
+    if seen.get("interrupted_starting"):  # StartReplay may have reached EventBridge
+        return (
+            f"replay {name} may have been started in {region} (stopped while starting it); "
+            f"if `aws events describe-replay --region {region} --replay-name {name}` finds "
+            f"it, stop it with: {cancel}"
+        )
+    if not seen.get("started"):  # refused, or never sent: nothing to cancel
+        return None
+    state = seen.get("state")
+    fraction = seen.get("fraction")
+    how_far = "" if state is None else f" ({state}, {fraction:.0%} of the window replayed)"
+    return f"replay {name} was started in {region}{how_far}; to stop it: {cancel}"
+
+
 def replay(
     region: Annotated[str, typer.Option(help="Region whose archive and rule are used.")],
     start: Annotated[str | None, typer.Option(help="Window start, RFC 3339.")] = None,
@@ -83,13 +101,20 @@ def replay(
     stack_out = load_outputs(outputs, stack, project_dir)
     window = _window(start, end, last)
     aws = common.clients()
-    name = ops.start(aws, stack_out, region, window)
-    common.report_done(
-        lambda: (
-            f"replay {name} was started in {region}; to stop it: "
-            f"aws events cancel-replay --region {region} --replay-name {name}"
-        )
-    )
+    name = ops.replay_name()
+    seen: dict[str, Any] = {}  # what _started_line reports
+    common.report_done(lambda: _started_line(name, region, seen))
+    try:
+        ops.start(aws, stack_out, region, window, name, lambda: seen.update(requested=True))
+    except KeyboardInterrupt:
+        seen["interrupted_starting"] = seen.get("requested", False)
+        raise
+    seen["started"] = True
+
+    def followed(bar: Progress, task: TaskID, fraction: float, state: str) -> None:
+        seen.update(state=state, fraction=fraction)
+        bar.update(task, completed=round(fraction * 100), description=f"replay {state}")
+
     with common.progress(not json_output) as bar:
         task = bar.add_task(f"replay {name}", total=100)
         result = ops.follow(
@@ -99,9 +124,7 @@ def replay(
             window,
             timeout=timeout,
             poll_interval=poll_interval,
-            on_progress=lambda fraction, state: bar.update(
-                task, completed=round(fraction * 100), description=f"replay {state}"
-            ),
+            on_progress=lambda fraction, state: followed(bar, task, fraction, state),
         )
     if json_output:
         common.emit_json(result.to_dict())

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -19,6 +19,7 @@ from trade_pipeline.ops.send import (
     targets_for,
 )
 from trade_pipeline.tables import FitTable
+from trade_producer import PublishResult
 
 __all__ = ["register"]
 
@@ -37,6 +38,19 @@ def send_table(reports: list[SendReport]) -> FitTable:
 
 def _render(reports: list[SendReport]) -> None:
     common.stdout().print(send_table(reports))
+
+
+def _sent_line(results: list[PublishResult], total: int) -> str | None:
+    """How far a send got, printed if it stops early: what EventBridge accepted is in the bus.
+    Nothing when no entry was settled (the error line says why none could be)."""
+    sent = sum(r.sent for r in results)
+    refused = sum(len(r.failed) for r in results)
+    if not sent and not refused:
+        return None
+    return (
+        f"send stopped after {sent} of {total} event(s) were sent ({refused} refused, "
+        f"{total - sent - refused} not sent)"
+    )
 
 
 def send(
@@ -68,13 +82,8 @@ def send(
         raise UserError(f"--rate {rate}: must be > 0 events per second")
     events = read_jsonl(events_file) if events_file else sample_events(sample or 0)
     targets = targets_for(stack_out, region=region, all_regions=all_regions, endpoint=endpoint)
-    handled = [0]
-
-    def advanced(bar: Any, task: Any, count: int) -> None:
-        handled[0] += count
-        bar.advance(task, count)
-
-    common.report_done(lambda: f"{handled[0]} of {len(events)} event(s) put (sent or refused)")
+    results: list[PublishResult] = []
+    common.report_done(lambda: _sent_line(results, len(events)))
     with common.progress(not json_output) as bar:
         task = bar.add_task("sending", total=len(events))
         reports = send_events(
@@ -82,7 +91,8 @@ def send(
             targets,
             events,
             rate=rate,
-            on_done=lambda n: advanced(bar, task, n),
+            on_done=lambda n: bar.advance(task, n),
+            results=results,
         )
     if json_output:
         common.emit_json(

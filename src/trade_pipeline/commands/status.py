@@ -66,7 +66,7 @@ def _unhealthy(statuses: list[RegionStatus]) -> list[str]:
     for s in statuses:
         problems += [f"{s.region}: alarm {name} is ALARM" for name in s.alarms_firing]
         problems += [
-            f"{s.region}: {kind} holds {q['visible']:.0f} message(s)"
+            f"{s.region}: {kind} holds {q['visible']} message(s)"
             for kind, q in s.queues.items()
             if q.get("visible")
         ]

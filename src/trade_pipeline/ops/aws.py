@@ -2,17 +2,26 @@
 
 Credentials, profile and endpoint come from boto3's own configuration (``AWS_PROFILE``,
 ``AWS_ENDPOINT_URL``, ``~/.aws/config``...), so the commands behave like the AWS CLI does.
-Clients are built with the ``standard`` retry mode: throttling and 5xx are retried by botocore
-before a command sees an error.
+Clients are built with the ``standard`` retry mode: throttling, 5xx and connection errors are
+retried by botocore before a command sees an error, 5 attempts in all unless ``AWS_MAX_ATTEMPTS``
+says otherwise, as for the AWS CLI (https://docs.aws.amazon.com/boto3/latest/guide/retries.html).
 """
 
 from __future__ import annotations
 
+import os
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
 import boto3
 from botocore.config import Config
+from botocore.exceptions import (
+    ConnectionError as BotoConnectionError,
+)
+from botocore.exceptions import (
+    NoCredentialsError,
+    PartialCredentialsError,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_cloudwatch.client import CloudWatchClient
@@ -21,11 +30,24 @@ if TYPE_CHECKING:
     from mypy_boto3_route53.client import Route53Client
     from mypy_boto3_sqs.client import SQSClient
 
-__all__ = ["Clients", "queue_name"]
+__all__ = ["Clients", "cannot_reach_aws", "queue_name"]
 
-_CONFIG = Config(
-    retries={"mode": "standard", "max_attempts": 5}, connect_timeout=5, read_timeout=20
-)
+DEFAULT_MAX_ATTEMPTS = 5
+
+
+def _config() -> Config:
+    """Standard retries; a ``max_attempts`` given here would override ``AWS_MAX_ATTEMPTS``."""
+    retries: dict[str, Any] = {"mode": "standard"}
+    if not os.environ.get("AWS_MAX_ATTEMPTS"):
+        retries["max_attempts"] = DEFAULT_MAX_ATTEMPTS
+    return Config(retries=retries, connect_timeout=5, read_timeout=20)  # type: ignore[arg-type]
+
+
+def cannot_reach_aws(error: BaseException) -> bool:
+    """No credentials, or the endpoint cannot be reached (after botocore's retries): no other
+    request of the command can succeed either, so it stops with this error instead of
+    recording it per request."""
+    return isinstance(error, NoCredentialsError | PartialCredentialsError | BotoConnectionError)
 
 
 class Clients:
@@ -36,7 +58,7 @@ class Clients:
 
     @cache  # noqa: B019 - one Clients per command run; the cache lives as long as it does
     def _client(self, service: str, region: str) -> Any:
-        return self._session.client(service, region_name=region, config=_CONFIG)  # type: ignore[call-overload]
+        return self._session.client(service, region_name=region, config=_config())  # type: ignore[call-overload]
 
     def events(self, region: str) -> EventBridgeClient:
         return self._client("events", region)  # type: ignore[no-any-return]

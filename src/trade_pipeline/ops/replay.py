@@ -74,14 +74,28 @@ def replay_request(
     }
 
 
+def replay_name() -> str:
+    """A new replay's name: ``trade-replay-<utc>-<random>`` (at most 64 characters)."""
+    return f"trade-replay-{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
+
+
 def start(
-    clients: Clients, outputs: StackOutputs, region: str, window: tuple[datetime, datetime]
+    clients: Clients,
+    outputs: StackOutputs,
+    region: str,
+    window: tuple[datetime, datetime],
+    name: str | None = None,
+    on_request: Callable[[], None] | None = None,
 ) -> str:
-    """Start the replay; return its name (``trade-replay-<utc>-<random>``, at most 64)."""
-    name = f"trade-replay-{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
+    """Start the replay ``name`` (default: a new :func:`replay_name`); return its name.
+    ``on_request()`` is called just before ``StartReplay`` is sent (from then on the replay
+    may exist although the call did not return)."""
+    name = name or replay_name()
     request = replay_request(
         archive_arn(clients, outputs, region), outputs, region, window[0], window[1], name
     )
+    if on_request:
+        on_request()
     clients.events(region).start_replay(**request)
     return name
 

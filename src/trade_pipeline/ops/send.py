@@ -24,6 +24,7 @@ from trade_pipeline.ops.outputs import OutputsError, StackOutputs
 from trade_producer import (
     InvalidEventError,
     Publisher,
+    PublishResult,
     SigV4aUnavailableError,
     TradingEventEntry,
     event_from_json,
@@ -153,8 +154,12 @@ def send_events(
     *,
     rate: float | None = None,
     on_done: Callable[[int], None] | None = None,
+    results: list[PublishResult] | None = None,
 ) -> list[SendReport]:
     """Send ``events`` spread round robin over ``targets``; one report per target.
+
+    ``results``, when given, gets each target's :class:`~trade_producer.PublishResult` as its
+    sending starts, filled as it goes: what was sent if the run stops early.
 
     The global endpoint needs SigV4a (botocore's CRT extra): without it, a
     :class:`~trade_pipeline.errors.UserError` saying what to install, before anything is sent.
@@ -173,7 +178,10 @@ def send_events(
             )
         except SigV4aUnavailableError as missing:
             raise UserError(str(missing)) from None
-        result = publisher.publish(share, on_done=on_done)
+        result = PublishResult()
+        if results is not None:
+            results.append(result)
+        publisher.publish(share, on_done=on_done, result=result)
         reports.append(
             SendReport(
                 target=target.label,

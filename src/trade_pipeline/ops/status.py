@@ -24,7 +24,7 @@ from typing import Any, Final, cast
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from trade_pipeline.ops.aws import Clients, queue_name
+from trade_pipeline.ops.aws import Clients, cannot_reach_aws, queue_name
 from trade_pipeline.ops.outputs import StackOutputs
 from trade_pipeline.ops.redrive import QUEUE_KINDS
 from trade_processor.metric_names import (
@@ -51,8 +51,9 @@ class RegionStatus:
     region: str
     alarms: dict[str, int] = field(default_factory=dict)
     alarms_firing: list[str] = field(default_factory=list)
-    queues: dict[str, dict[str, float | None]] = field(default_factory=dict)
-    last_hour: dict[str, float] = field(default_factory=dict)
+    # counts and ages are ints (JSON integers); latencies are floats (ms, one decimal)
+    queues: dict[str, dict[str, int | None]] = field(default_factory=dict)
+    last_hour: dict[str, int] = field(default_factory=dict)
     replication_latency_ms: dict[str, float | None] = field(default_factory=dict)
     failover: dict[str, Any] | None = None
     errors: list[str] = field(default_factory=list)
@@ -129,6 +130,12 @@ def _queries(outputs: StackOutputs, region: str) -> dict[str, dict[str, Any]]:
     return queries
 
 
+def _count(values: Sequence[float]) -> int:
+    """A sum of CloudWatch datapoints that count things: CloudWatch answers doubles
+    (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_MetricDataResult.html)."""
+    return round(sum(values))
+
+
 def _metrics(clients: Clients, outputs: StackOutputs, status: RegionStatus, region: str) -> None:
     queries = _queries(outputs, region)
     end = datetime.now(UTC)
@@ -141,13 +148,13 @@ def _metrics(clients: Clients, outputs: StackOutputs, status: RegionStatus, regi
         ScanBy="TimestampDescending",
     )
     values = {r["Id"]: r.get("Values", []) for r in response.get("MetricDataResults", [])}
-    heartbeats = sum(values.get("heartbeats", []))
-    status.last_hour["events_in"] = max(0.0, sum(values.get("events_in", [])) - heartbeats)
+    heartbeats = _count(values.get("heartbeats", []))
+    status.last_hour["events_in"] = max(0, _count(values.get("events_in", [])) - heartbeats)
     for key in PROCESSOR_METRICS:
-        status.last_hour[key] = sum(values.get(key, []))
+        status.last_hour[key] = _count(values.get(key, []))
     for n, kind in enumerate(QUEUE_KINDS):
         ages = values.get(f"age{n}", [])
-        status.queues.setdefault(kind, {})["oldest_age_s"] = ages[0] if ages else None
+        status.queues.setdefault(kind, {})["oldest_age_s"] = round(ages[0]) if ages else None
     for n, other in enumerate(r for r in outputs.regions if r != region):
         latencies = values.get(f"repl{n}", [])
         status.replication_latency_ms[other] = (
@@ -162,8 +169,10 @@ def _queues(clients: Clients, outputs: StackOutputs, status: RegionStatus, regio
             AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
         )["Attributes"]
         entry = status.queues.setdefault(kind, {})
-        entry["visible"] = float(attributes.get("ApproximateNumberOfMessages", 0))
-        entry["in_flight"] = float(attributes.get("ApproximateNumberOfMessagesNotVisible", 0))
+        # SQS answers attribute values as strings ("3"): a string-to-string map,
+        # https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_GetQueueAttributes.html
+        entry["visible"] = int(attributes.get("ApproximateNumberOfMessages", 0))
+        entry["in_flight"] = int(attributes.get("ApproximateNumberOfMessagesNotVisible", 0))
 
 
 def _failover(clients: Clients, outputs: StackOutputs, status: RegionStatus) -> None:
@@ -199,7 +208,8 @@ def _failover(clients: Clients, outputs: StackOutputs, status: RegionStatus) -> 
 def region_status(
     clients: Clients, outputs: StackOutputs, regions: Sequence[str]
 ) -> list[RegionStatus]:
-    """One :class:`RegionStatus` per region; a step that fails is recorded, not fatal."""
+    """One :class:`RegionStatus` per region; a step that fails is recorded, not fatal, unless
+    AWS cannot be reached at all (no credentials, no endpoint): that is raised."""
     statuses = []
     for region in regions:
         status = RegionStatus(region)
@@ -217,6 +227,8 @@ def region_status(
             try:
                 step()
             except (ClientError, BotoCoreError) as error:
+                if cannot_reach_aws(error):
+                    raise
                 status.errors.append(f"{name}: {error}")
         statuses.append(status)
     return statuses

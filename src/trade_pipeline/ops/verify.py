@@ -50,6 +50,12 @@ class Hop:
     error: str | None = None
 
     @property
+    def seen_in_region(self) -> str:
+        """The region where the hop is observed: the replica's, or the sending region's for
+        its rejected-events queue."""
+        return self.sent_in if self.seen_in == REJECTED else self.seen_in
+
+    @property
     def done(self) -> bool:
         return self.latency_ms is not None or self.error is not None
 
@@ -57,6 +63,7 @@ class Hop:
         return {
             "sent_in": self.sent_in,
             "seen_in": self.seen_in,
+            "seen_in_region": self.seen_in_region,
             "event_id": self.event_id,
             "hop": self.description,
             "latency_ms": None if self.latency_ms is None else round(self.latency_ms, 1),
