@@ -50,7 +50,7 @@ AWS_DIMENSIONS: Final[dict[tuple[str, str], tuple[str, ...]]] = {
     **{
         ("AWS/Events", m): ("EventBusName", "RuleName")
         for m in (
-            "TriggeredRules",
+            "MatchedEvents",
             "Invocations",
             "FailedInvocations",
             "InvocationsFailedToBeSentToDlq",
