@@ -28,7 +28,8 @@ Alarms by what they guard, per region:
 
 Missing data: every spec states what a period without data means (``missing_data``) and why
 (``missing_data_reason``). A metric that exists while the stack is healthy (the heartbeat's,
-fed once a minute per region) breaches when it is missing: silence is the failure. Every
+fed once a minute per region, into the region's table and into every other replica) breaches
+when it is missing: silence is the failure. Every
 other metric is published only when something happens (an error, a message, a replicated
 write), so its silence is the healthy state and does not breach; the heartbeat-missing alarm
 is what pages when the whole path goes quiet. Each spec names the AWS page that defines its
