@@ -202,7 +202,11 @@ def heartbeat_arrival(record: Mapping[str, Any], replica_region: str) -> Heartbe
     scheduled, created = _text(image, "occurred_at_utc"), change.get("ApproximateCreationDateTime")
     if origin in ("unknown", replica_region) or scheduled is None or created is None:
         return None
-    latency = float(created) - datetime.fromisoformat(scheduled[:26] + "+00:00").timestamp()
+    try:  # occurred_at_utc is fixed-width (nanoseconds, "Z"); fromisoformat takes microseconds
+        at = datetime.fromisoformat(scheduled[:26] + "+00:00").timestamp()
+        latency = float(created) - at
+    except (TypeError, ValueError):
+        return None  # not the item the processor writes: nothing to measure, not a failure
     return HeartbeatArrival(origin, replica_region, max(0, round(latency * 1000)))
 
 
