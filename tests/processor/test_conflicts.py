@@ -275,3 +275,18 @@ def test_this_regions_own_heartbeat_is_not_measured_again(
     finally:
         conflicts.use_detector(None)
     assert "HeartbeatReplicaLatency" not in emf_metrics(json_lines(capsys.readouterr().out))
+
+
+def test_a_heartbeat_without_a_readable_scheduled_time_is_skipped_not_failed(
+    aws: Aws, capsys: pytest.CaptureFixture[str]
+) -> None:
+    record = heartbeat_insert("us-west-2", 1772461802.0)
+    record["dynamodb"]["NewImage"]["occurred_at_utc"] = {"S": "yesterday"}
+    conflicts.use_detector(
+        ConflictDetector(RejectedEventQueue(aws.queue_url, lambda: aws.sqs), "eu-central-1")
+    )
+    try:
+        assert conflicts.handler({"Records": [record]}, None) == {"batchItemFailures": []}
+    finally:
+        conflicts.use_detector(None)
+    assert "HeartbeatReplicaLatency" not in emf_metrics(json_lines(capsys.readouterr().out))
