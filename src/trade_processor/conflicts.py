@@ -16,6 +16,18 @@ items (:func:`~trade_processor.table_schema.is_heartbeat`) are excluded: each he
 key of its own, so replication only ever inserts them, and a replaced heartbeat would be no
 trade record for anyone to resolve.
 
+Heartbeat arrival: a second filter passes the INSERT of another region's heartbeat item into
+this replica (``order_id`` starting with ``CANARY-HEARTBEAT-<other region>-``; Lambda filters a
+DynamoDB stream on its ``dynamodb`` key, https://docs.aws.amazon.com/lambda/latest/dg/with-ddb-filtering.html).
+For each, the detector emits ``HeartbeatReplicaLatency`` (dimensions ``region``: this replica,
+``origin``: the heartbeat's region): milliseconds from the heartbeat's scheduled time
+(``occurred_at_utc``) to the record's ``ApproximateCreationDateTime`` (when the replica wrote
+it, epoch seconds rounded down to the second, "StreamRecord",
+https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_streams_StreamRecord.html).
+The processor measures the heartbeat into its own region's table (``HeartbeatLatency``); this
+is the same heartbeat observed in every other region, so each region pair has a latency a
+minute and an alarm on its silence.
+
 Failures: the function reports the first record it could not handle (``ReportBatchItemFailures``);
 Lambda retries from there, halving the batch on errors, then records the batch's location in
 the processing-failures queue. Message body (built by :mod:`trade_processor.rejections`)::
@@ -34,15 +46,26 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from aws_lambda_powertools.metrics import single_metric
+
 from trade_processor.config import ProcessorSettings
+from trade_processor.metric_names import ORIGIN_DIMENSION, REGION_DIMENSION, SERVICE_DIMENSION
 from trade_processor.models import FieldError, RejectReason
-from trade_processor.observability import MetricName, MetricUnit, logger, metrics
+from trade_processor.observability import (
+    METRIC_NAMESPACE,
+    SERVICE_NAME,
+    MetricName,
+    MetricUnit,
+    logger,
+    metrics,
+)
 from trade_processor.rejections import RejectedEventQueue
 from trade_processor.storage import Item
-from trade_processor.table_schema import is_heartbeat
+from trade_processor.table_schema import heartbeat_partition, is_heartbeat
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs.client import SQSClient
@@ -51,9 +74,11 @@ __all__ = [
     "DIFFERS",
     "Conflict",
     "ConflictDetector",
+    "HeartbeatArrival",
     "build_detector",
     "conflict_of",
     "handler",
+    "heartbeat_arrival",
     "image_differences",
     "use_detector",
 ]
@@ -140,19 +165,64 @@ def conflict_of(record: Mapping[str, Any]) -> Conflict | None:
 
 def _heartbeat(image: Mapping[str, Any]) -> bool:
     """Whether a stream image is a heartbeat item."""
+    return is_heartbeat(_text(image, "source"), _text(image, "order_id"))
 
-    def text(name: str) -> object:
-        value = image.get(name)
-        return value.get("S") if isinstance(value, Mapping) else None
 
-    return is_heartbeat(text("source"), text("order_id"))
+@dataclass(frozen=True, slots=True)
+class HeartbeatArrival:
+    """Another region's heartbeat written in this region's replica, and how long it took."""
+
+    origin: str
+    replica: str
+    latency_ms: int
+
+
+def heartbeat_arrival(record: Mapping[str, Any], replica_region: str) -> HeartbeatArrival | None:
+    """The arrival a stream record shows: another region's heartbeat written in this replica.
+
+    None for anything else: no new image, not a heartbeat, this region's own heartbeat (the
+    processor measures that one), or a record without its creation time.
+
+    >>> record = {"eventName": "INSERT", "dynamodb": {"ApproximateCreationDateTime": 1767225602.0,
+    ...     "NewImage": {"source": {"S": "trading.canary"},
+    ...                  "order_id": {"S": "CANARY-HEARTBEAT-us-west-2-a1"},
+    ...                  "occurred_at_utc": {"S": "2026-01-01T00:00:00.000000000Z"}}}}
+    >>> heartbeat_arrival(record, "eu-central-1")
+    HeartbeatArrival(origin='us-west-2', replica='eu-central-1', latency_ms=2000)
+    >>> heartbeat_arrival(record, "us-west-2") is None
+    True
+    """
+    change = record.get("dynamodb") or {}
+    image = change.get("NewImage")
+    if record.get("eventName") not in ("INSERT", "MODIFY") or not isinstance(image, Mapping):
+        return None
+    if not _heartbeat(image):
+        return None
+    origin = heartbeat_partition(_text(image, "order_id") or "").removeprefix("HEARTBEAT#")
+    scheduled, created = _text(image, "occurred_at_utc"), change.get("ApproximateCreationDateTime")
+    if origin in ("unknown", replica_region) or scheduled is None or created is None:
+        return None
+    try:  # occurred_at_utc is fixed-width (nanoseconds, "Z"); fromisoformat takes microseconds
+        at = datetime.fromisoformat(scheduled[:26] + "+00:00").timestamp()
+        latency = float(created) - at
+    except (TypeError, ValueError):
+        return None  # not the item the processor writes: nothing to measure, not a failure
+    return HeartbeatArrival(origin, replica_region, max(0, round(latency * 1000)))
+
+
+def _text(image: Mapping[str, Any], name: str) -> str | None:
+    value = image.get(name)
+    text = value.get("S") if isinstance(value, Mapping) else None
+    return text if isinstance(text, str) else None
 
 
 class ConflictDetector:
-    """Turns MODIFY records into rejected-events messages and a metric."""
+    """Turns MODIFY records into rejected-events messages and a metric, and other regions'
+    heartbeats into their replica latency."""
 
-    def __init__(self, rejected: RejectedEventQueue) -> None:
+    def __init__(self, rejected: RejectedEventQueue, region: str | None = None) -> None:
         self._rejected = rejected
+        self._region = region if region is not None else os.environ.get("AWS_REGION", "")
 
     def handle(self, event: Mapping[str, Any]) -> dict[str, list[dict[str, str]]]:
         """Process a stream batch; report the first record that failed (Lambda retries from it).
@@ -163,11 +233,30 @@ class ConflictDetector:
         for record in event.get("Records") or []:
             try:
                 self.report(conflict_of(record))
+                self.measure(heartbeat_arrival(record, self._region))
             except Exception:
                 sequence = str((record.get("dynamodb") or {}).get("SequenceNumber", ""))
                 logger.exception("stream record failed", extra={"sequence_number": sequence})
                 return {"batchItemFailures": [{"itemIdentifier": sequence}]}
         return {"batchItemFailures": []}
+
+    def measure(self, arrival: HeartbeatArrival | None) -> None:
+        """``HeartbeatReplicaLatency`` of one heartbeat arrived from another region."""
+        if arrival is None:
+            return
+        with single_metric(
+            name=MetricName.HEARTBEAT_REPLICA_LATENCY,
+            unit=MetricUnit.Milliseconds,
+            value=arrival.latency_ms,
+            namespace=METRIC_NAMESPACE,
+            default_dimensions={SERVICE_DIMENSION: SERVICE_NAME},
+        ) as metric:
+            metric.add_dimension(name=REGION_DIMENSION, value=arrival.replica)
+            metric.add_dimension(name=ORIGIN_DIMENSION, value=arrival.origin)
+        logger.debug(
+            "heartbeat replicated",
+            extra={"origin": arrival.origin, "latency_ms": arrival.latency_ms},
+        )
 
     def report(self, conflict: Conflict | None) -> str | None:
         """Send one conflict to the rejected-events queue; return the SQS message id."""

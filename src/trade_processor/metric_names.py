@@ -17,6 +17,7 @@ from typing import Final
 __all__ = [
     "DETECTOR_SERVICE",
     "NAMESPACE",
+    "ORIGIN_DIMENSION",
     "PROCESSOR_SERVICE",
     "REASON_DIMENSION",
     "REGION_DIMENSION",
@@ -37,6 +38,9 @@ REASON_DIMENSION: Final = "reason"
 REGION_DIMENSION: Final = "region"
 """The extra dimension of ``HeartbeatLatency``: the region whose table the heartbeat reached
 (the metric lives in that region; the dimension makes a cross-region dashboard readable)."""
+ORIGIN_DIMENSION: Final = "origin"
+"""The extra dimension of ``HeartbeatReplicaLatency`` besides :data:`REGION_DIMENSION`: the
+region whose heartbeat replicated into this region's replica."""
 
 
 class MetricName:
@@ -61,3 +65,9 @@ class MetricName:
     """Milliseconds from a heartbeat's scheduled time to its item stored in the region's table
     (extra dimension :data:`REGION_DIMENSION`). Emitted instead of ``EventsStored`` for a
     heartbeat, once a minute per region while the pipeline works: its absence is the alarm."""
+    HEARTBEAT_REPLICA_LATENCY: Final = "HeartbeatReplicaLatency"
+    """Milliseconds from another region's heartbeat's scheduled time to its item written in this
+    region's replica (the replica stream record's ``ApproximateCreationDateTime``, whole
+    seconds), dimensions :data:`REGION_DIMENSION` (this replica) and :data:`ORIGIN_DIMENSION`.
+    Emitted by the conflict detector (service :data:`DETECTOR_SERVICE`), once a minute per
+    region pair while the heartbeat and replication work (eventual mode only)."""

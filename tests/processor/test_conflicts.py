@@ -222,3 +222,71 @@ def test_two_versions_written_in_two_regions_are_reported_where_one_replaced_the
     assert [e["field"] for e in message["errors"]] == ["price"]
     assert message["event"]["replaced"]["price"] == {"N": "412.1"}
     assert message["event"]["kept"]["price"] == {"N": "413.5"}
+
+
+def heartbeat_insert(origin: str, created: float) -> dict[str, Any]:
+    """The INSERT a replica's stream has for a heartbeat item written in ``origin``."""
+    return {
+        "eventName": "INSERT",
+        "awsRegion": "eu-central-1",
+        "dynamodb": {
+            "ApproximateCreationDateTime": created,
+            "SequenceNumber": "7",
+            "NewImage": {
+                "source": {"S": "trading.canary"},
+                "order_id": {"S": f"CANARY-HEARTBEAT-{origin}-d32c5kddcf5bb8c3"},
+                "occurred_at_utc": {"S": "2026-03-02T14:30:00.250000000Z"},
+            },
+        },
+    }
+
+
+def test_another_regions_heartbeat_is_measured_into_this_replica(
+    aws: Aws, capsys: pytest.CaptureFixture[str]
+) -> None:
+    conflicts.use_detector(
+        ConflictDetector(RejectedEventQueue(aws.queue_url, lambda: aws.sqs), "eu-central-1")
+    )
+    try:
+        # scheduled 14:30:00.25, written in this replica at 14:30:02 (whole seconds)
+        batch = {"Records": [heartbeat_insert("us-west-2", 1772461802.0)]}
+        assert conflicts.handler(batch, None) == {"batchItemFailures": []}
+    finally:
+        conflicts.use_detector(None)
+    metrics = emf_metrics(json_lines(capsys.readouterr().out))
+    value, dimensions = metrics["HeartbeatReplicaLatency"]
+    assert value == 1750
+    assert dimensions == {
+        "service": "trade-processor",  # the test's Powertools service; the detector sets its own
+        "region": "eu-central-1",
+        "origin": "us-west-2",
+    }
+    assert aws.rejections() == []  # a heartbeat is never a conflict
+
+
+def test_this_regions_own_heartbeat_is_not_measured_again(
+    aws: Aws, capsys: pytest.CaptureFixture[str]
+) -> None:
+    conflicts.use_detector(
+        ConflictDetector(RejectedEventQueue(aws.queue_url, lambda: aws.sqs), "us-west-2")
+    )
+    try:
+        conflicts.handler({"Records": [heartbeat_insert("us-west-2", 1772461802.0)]}, None)
+    finally:
+        conflicts.use_detector(None)
+    assert "HeartbeatReplicaLatency" not in emf_metrics(json_lines(capsys.readouterr().out))
+
+
+def test_a_heartbeat_without_a_readable_scheduled_time_is_skipped_not_failed(
+    aws: Aws, capsys: pytest.CaptureFixture[str]
+) -> None:
+    record = heartbeat_insert("us-west-2", 1772461802.0)
+    record["dynamodb"]["NewImage"]["occurred_at_utc"] = {"S": "yesterday"}
+    conflicts.use_detector(
+        ConflictDetector(RejectedEventQueue(aws.queue_url, lambda: aws.sqs), "eu-central-1")
+    )
+    try:
+        assert conflicts.handler({"Records": [record]}, None) == {"batchItemFailures": []}
+    finally:
+        conflicts.use_detector(None)
+    assert "HeartbeatReplicaLatency" not in emf_metrics(json_lines(capsys.readouterr().out))

@@ -7,6 +7,7 @@ from tests.support.emitted import emitted_metrics
 from trade_processor.metric_names import (
     DETECTOR_SERVICE,
     NAMESPACE,
+    ORIGIN_DIMENSION,
     PROCESSOR_SERVICE,
     REASON_DIMENSION,
     REGION_DIMENSION,
@@ -39,6 +40,7 @@ def test_every_metric_name_is_emitted_under_its_namespace_and_service() -> None:
             extra = {
                 MetricName.REJECTED_BY_REASON: {REASON_DIMENSION},
                 MetricName.HEARTBEAT_LATENCY: {REGION_DIMENSION},
+                MetricName.HEARTBEAT_REPLICA_LATENCY: {REGION_DIMENSION, ORIGIN_DIMENSION},
             }.get(metric, set())
             assert keys == {SERVICE_DIMENSION, *extra}, metric
     assert emitted == names

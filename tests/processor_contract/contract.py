@@ -68,6 +68,13 @@ def heartbeat(region: str, latency_ms: float) -> list[Metric]:
     return [Metric(NAMESPACE, "HeartbeatLatency", latency_ms, "Milliseconds", dimensions)]
 
 
+def heartbeat_replica(region: str, origin: str, latency_ms: float) -> list[Metric]:
+    """What the detector emits for another region's heartbeat written in its replica: the
+    latency in milliseconds, by this replica's region and the heartbeat's."""
+    dimensions = tuple(sorted({**DETECTOR, "region": region, "origin": origin}.items()))
+    return [Metric(NAMESPACE, "HeartbeatReplicaLatency", latency_ms, "Milliseconds", dimensions)]
+
+
 WRITE_CONFLICT_RETRIED: Final = metric("ReplicatedWriteConflicts", PROCESSOR)
 """Added, per retried attempt, to an invocation whose write met ``ReplicatedWriteConflictException``
 (strong mode)."""

@@ -34,6 +34,7 @@ from .contract import (
     REJECT_REASONS,
     WRITE_CONFLICT_RETRIED,
     heartbeat,
+    heartbeat_replica,
 )
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
@@ -43,6 +44,11 @@ EMITTED = {(m.name, m.dimensions) for m in DETECTOR_METRICS} | {
 # the readers' stack (below) has these two regions; the heartbeat's metric is per region
 EMITTED |= {(WRITE_CONFLICT_RETRIED.name, WRITE_CONFLICT_RETRIED.dimensions)}
 EMITTED |= {(m.name, m.dimensions) for r in ("us-east-1", "eu-west-1") for m in heartbeat(r, 0)}
+EMITTED |= {
+    (m.name, m.dimensions)
+    for r, o in (("us-east-1", "eu-west-1"), ("eu-west-1", "us-east-1"))
+    for m in heartbeat_replica(r, o, 0)
+}
 NAMES = {name for name, _ in EMITTED}
 
 
@@ -122,7 +128,8 @@ def _observability_bullet(name: str) -> str:
 
 def test_the_documented_metrics_are_the_emitted_ones() -> None:
     named = set(re.findall(r"`([A-Z][A-Za-z]+)`", _observability_bullet("Metrics")))
-    assert named - {"ColdStart", "Metrics", NAMESPACE} == NAMES - {"CrossRegionConflicts"}
+    detectors = {"CrossRegionConflicts", "HeartbeatReplicaLatency"}  # the conflict detector's
+    assert named - {"ColdStart", "Metrics", NAMESPACE} == NAMES - detectors
 
 
 def test_the_documented_log_keys_are_on_every_line() -> None:

@@ -75,8 +75,14 @@ with mock_aws():
             pass
     else:
         from trade_processor import conflicts as module
-        module.use_detector(module.ConflictDetector(queue))
+        module.use_detector(module.ConflictDetector(queue, region="eu-west-1"))
         batch = json.load(open(sys.argv[3]))
+        # and another region's heartbeat written in this replica
+        batch["Records"].append({"eventName": "INSERT", "awsRegion": "eu-west-1", "dynamodb": {
+            "ApproximateCreationDateTime": 1772461801.0, "SequenceNumber": "9",
+            "NewImage": {"source": {"S": "trading.canary"},
+                         "order_id": {"S": "CANARY-HEARTBEAT-us-east-1-d32c5kddcf5bb8c3"},
+                         "occurred_at_utc": {"S": "2026-03-02T14:30:00.000000000Z"}}}})
         module.handler(batch, None)
 """
 

@@ -49,12 +49,38 @@ def test_only_what_the_heartbeat_feeds_breaches_when_missing(config: PipelineCon
     breaching = {s.what for s in every_spec(config) if s.missing_data is MissingData.BREACHING}
     assert len(config.regions) > 1  # so every region is some other region's replica
     # the heartbeat's own count, the primary rule's latency (the rule matches the heartbeat)
-    # and replication (every region writes a heartbeat item a minute, replicated everywhere)
+    # and replication (every region writes a heartbeat item a minute, replicated everywhere),
+    # as DynamoDB measures it and as the heartbeat's arrival in each other replica shows it
     assert breaching == {
         "heartbeat-missing",
         "failover-health",
         *(f"replication-latency-to-{r}" for r in config.regions),
+        *(f"heartbeat-replica-from-{r}" for r in config.regions),
     }
+
+
+def test_every_replica_alarms_on_every_other_regions_heartbeat(config: PipelineConfig) -> None:
+    names = Naming(config.name_prefix, config.environment_suffix)
+    for region, specs in stack_alarm_specs(config, names).items():
+        replica = {s.what: s for s in specs if s.what.startswith("heartbeat-replica-from-")}
+        assert set(replica) == {
+            f"heartbeat-replica-from-{r}" for r in config.regions if r != region
+        }
+        for what, spec in replica.items():
+            origin = what.removeprefix("heartbeat-replica-from-")
+            assert (spec.namespace, spec.metric_name) == (
+                "TradePipeline",
+                "HeartbeatReplicaLatency",
+            )
+            assert spec.dimensions == {
+                "service": "trade-conflict-detector",
+                "region": region,
+                "origin": origin,
+            }
+            assert (spec.statistic, spec.comparison) == ("Maximum", "GreaterThanThreshold")
+            assert spec.threshold == config.heartbeat_latency_threshold_ms
+            assert (spec.period, spec.evaluation_periods) == (60, config.heartbeat_missing_minutes)
+            assert spec.runbook_key == "heartbeat-replica"
 
 
 def test_the_heartbeat_missing_alarm_fires_on_silence_only(config: PipelineConfig) -> None:

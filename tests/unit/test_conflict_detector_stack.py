@@ -48,14 +48,19 @@ def detector(plan: Plan, region: str) -> Any:
 
 
 @pytest.mark.parametrize("region", REGIONS)
-def test_the_mapping_reads_the_regions_own_replica_stream_modify_only(
+def test_the_mapping_reads_the_regions_own_replica_stream_modify_and_remote_heartbeats(
     plan: Plan, region: str
 ) -> None:
     mapping = single(plan, EVENT_SOURCE_MAPPING, region)
     assert mapping.inputs["eventSourceArn"] == reported_stream_arn(plan, region)
     assert mapping.inputs["functionName"] == detector(plan, region).outputs["arn"]
-    (only,) = mapping.inputs["filterCriteria"]["filters"]
-    assert json.loads(only["pattern"]) == {"eventName": ["MODIFY"]}
+    modify, heartbeats = mapping.inputs["filterCriteria"]["filters"]
+    assert json.loads(modify["pattern"]) == {"eventName": ["MODIFY"]}
+    # and every other region's heartbeat item written here, never this region's own
+    others = [{"prefix": f"CANARY-HEARTBEAT-{r}-"} for r in REGIONS if r != region]
+    assert json.loads(heartbeats["pattern"]) == {
+        "dynamodb": {"NewImage": {"order_id": {"S": others}}}
+    }
     assert mapping.inputs["bisectBatchOnFunctionError"] is True
     assert 0 <= mapping.inputs["maximumRetryAttempts"] <= 10
     assert 60 <= mapping.inputs["maximumRecordAgeInSeconds"] <= 86400

@@ -106,7 +106,10 @@ def test_a_region_adds_its_replicated_writes_and_indexes(
     added = [line for line in four.lines if line.region == "eu-central-1"]
     per_event = sum(line.usd_per_million_events for line in added)
     assert four.usd_per_million_events - three.usd_per_million_events == pytest.approx(per_event)
-    writes = [line for line in added if "write" in line.item or "guard" in line.item]
+    # the per-event writes (the heartbeat's writes are fixed lines)
+    writes = [
+        line for line in added if line.per_event and ("write" in line.item or "guard" in line.item)
+    ]
     facts = read_plan(dev_plan)
     indexes = len(facts.indexes)
     # one replicated write, the trades' replicated guard item, one write per index
@@ -420,3 +423,36 @@ def test_platform_lines_are_priced_only_at_system_log_level_info(
         fn.inputs["loggingConfig"]["systemLogLevel"] = "INFO"
     chatty = _variable(edited, profile, "CloudWatch Logs", "logs")
     assert chatty - lean == pytest.approx(profile.platform_log_bytes / 1024**3 * 0.5 * 1e6)
+
+
+def test_the_heartbeat_is_a_fixed_line_per_region_with_a_schedule(
+    dev_plan: Plan, profile: ProcessorProfile
+) -> None:
+    facts = read_plan(dev_plan)
+    regions = facts.regions
+    assert facts.heartbeat_regions == regions  # every region has a heartbeat schedule
+    result = estimate(facts, profile, VOLUME)
+    beats = 60 * 730  # one a minute, for a month
+    for region in regions:
+        mine = {
+            line.item: line
+            for line in result.lines
+            if line.region == region and "eartbeat" in line.item
+        }
+        fixed = {item: line.fixed for item, line in mine.items()}
+        assert fixed["heartbeat schedule (1/min)"] == beats
+        assert mine["heartbeat schedule (1/min)"].price.key == "scheduler.invocation"
+        assert fixed["heartbeat PutEvents (1/min)"] == beats
+        assert fixed["heartbeat: processor invocation"] == beats
+        assert fixed["heartbeat item write"] == beats
+        others = len(regions) - 1
+        assert fixed[f"heartbeats of {others} other regions, replicated here"] == beats * others
+        assert fixed[f"heartbeat: detector invocations ({others} other regions)"] == beats * others
+        assert fixed["HeartbeatLatency"] == 1
+        assert fixed[f"HeartbeatReplicaLatency ({others} origins)"] == others
+        assert all(line.per_event == 0 for line in mine.values())  # nothing per event
+    # and without schedules, no heartbeat line at all
+    quiet = estimate(replace(facts, heartbeat_regions=()), profile, VOLUME)
+    assert not [line for line in quiet.lines if "eartbeat" in line.item]
+    assert quiet.fixed_usd_per_month < result.fixed_usd_per_month
+    assert quiet.usd_per_million_events == result.usd_per_million_events

@@ -351,3 +351,23 @@ def test_status_and_every_command_load_without_powertools() -> None:
     [heartbeats] = [m for m in custom if m not in by_service]
     assert heartbeats["MetricName"] == "HeartbeatLatency"
     assert heartbeats["Dimensions"] == [service, {"Name": "region", "Value": OUTPUTS["regions"][0]}]
+
+
+def test_status_events_in_reads_the_per_rule_event_count_of_the_processor_rule() -> None:
+    """``MatchedEvents`` with ``EventBusName`` + ``RuleName`` counts the events that matched
+    this rule of this bus (EventBridge's metrics table); ``TriggeredRules`` counts rules that
+    ran and the ``PutEvents*`` metrics have no dimension, so neither would do."""
+    from trade_pipeline.ops.outputs import StackOutputs
+    from trade_pipeline.ops.status import _queries
+
+    for region in OUTPUTS["regions"]:
+        query = _queries(StackOutputs.model_validate(OUTPUTS), region)["events_in"]
+        assert query["Metric"] == {
+            "Namespace": "AWS/Events",
+            "MetricName": "MatchedEvents",
+            "Dimensions": [
+                {"Name": "EventBusName", "Value": "trade-events-prod"},
+                {"Name": "RuleName", "Value": "to-processor"},
+            ],
+        }
+        assert query["Stat"] == "Sum"

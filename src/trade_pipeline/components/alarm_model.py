@@ -91,9 +91,10 @@ ON_INVOCATION: Final = (
     "never invoked is the heartbeat-missing alarm's to report"
 )
 DETECTOR_INVOCATION: Final = (
-    "the detector's mapping passes MODIFY records only and Lambda discards filtered records "
-    "without invoking it (https://docs.aws.amazon.com/lambda/latest/dg/"
-    "invocation-eventfiltering.html): a healthy detector has no data for days"
+    "the detector's mapping passes MODIFY records and other regions' heartbeats only, and "
+    "Lambda discards filtered records without invoking it (https://docs.aws.amazon.com/lambda/"
+    "latest/dg/invocation-eventfiltering.html): a healthy detector has no error for days, "
+    "and its silence is heartbeat-replica-from-*'s page (fed every minute)"
 )
 EMF_ON_EVENT: Final = "the function writes it only when it happens: no data is the healthy state"
 QUEUE_ACTIVITY: Final = (

@@ -22,13 +22,16 @@ Alarms by what they guard, per region:
   which Route 53 publishes in us-east-1 only, so that alarm exists only when us-east-1 is one
   of the stack's regions (an alarm can notify a topic of its own region only);
 - the heartbeat (``components/heartbeat.py``): missing for ``heartbeatMissingMinutes``, and its
-  latency above ``heartbeatLatencyThresholdMs``;
+  latency above ``heartbeatLatencyThresholdMs``; in eventual mode also every other region's
+  heartbeat arriving in this region's replica (``HeartbeatReplicaLatency`` per origin region,
+  measured by the conflict detector), late or missing for ``heartbeatMissingMinutes``;
 - AWS Backup (primary region, when ``backup`` is on): failed backup jobs and failed copy jobs
   of the primary vault (``NumberOfBackupJobsFailed``, ``NumberOfCopyJobsFailed``).
 
 Missing data: every spec states what a period without data means (``missing_data``) and why
 (``missing_data_reason``). A metric that exists while the stack is healthy (the heartbeat's,
-fed once a minute per region) breaches when it is missing: silence is the failure. Every
+fed once a minute per region, into the region's table and into every other replica) breaches
+when it is missing: silence is the failure. Every
 other metric is published only when something happens (an error, a message, a replicated
 write), so its silence is the healthy state and does not breach; the heartbeat-missing alarm
 is what pages when the whole path goes quiet. Each spec names the AWS page that defines its
@@ -364,7 +367,8 @@ def _detector_alarm_specs(cfg: PipelineConfig, names: Naming) -> list[AlarmSpec]
             statistic="Maximum",
             missing_data=MissingData.NOT_BREACHING,
             # IteratorAge is measured when the mapping sends a batch to the function (Lambda
-            # metrics page): the heartbeat's INSERT records are filtered out, so none is sent
+            # metrics page); a stalled mapping is heartbeat-replica-from-*'s page (its
+            # metric is fed every minute), so a gap here does not breach
             missing_data_reason=f"IteratorAge is measured per batch sent: {DETECTOR_INVOCATION}",
             source=LAMBDA_METRICS,
         ),
@@ -414,6 +418,7 @@ def _table_mode_alarm_specs(
         return [
             *_detector_alarm_specs(cfg, names),
             *_replication_alarm_specs(cfg, names, region, other_regions),
+            *_heartbeat_replica_alarm_specs(cfg, region, other_regions),
         ]
     return [replicated_write_conflicts_spec(cfg)]
 
@@ -442,6 +447,49 @@ def _replication_alarm_specs(
         )
         for other in other_regions
         if other != region
+    ]
+
+
+def _heartbeat_replica_alarm_specs(
+    cfg: PipelineConfig, region: str, other_regions: Sequence[str]
+) -> list[AlarmSpec]:
+    """Every other region's heartbeat arriving in this region's replica: late or missing.
+
+    ``HeartbeatReplicaLatency`` exists continuously for a healthy pair (the origin writes a
+    heartbeat item every minute, replication brings it here, the detector measures it), so a
+    minute without it breaches, for ``heartbeatMissingMinutes`` minutes, as heartbeat-missing;
+    a slow one breaches as well. Eventual mode only (strong mode has no stream consumer: an
+    MRSC write returns once replicated)."""
+    minutes = cfg.heartbeat_missing_minutes
+    threshold = cfg.heartbeat_latency_threshold_ms
+    return [
+        AlarmSpec(
+            f"heartbeat-replica-from-{origin}",
+            f"{origin}'s heartbeat has not reached {region}'s replica within {threshold} ms "
+            f"(or not at all) for {minutes} minutes: replication {origin} -> {region}, the "
+            f"heartbeat in {origin}, or this region's conflict detector is broken",
+            metric_names.NAMESPACE,
+            metric_names.MetricName.HEARTBEAT_REPLICA_LATENCY,
+            {
+                metric_names.SERVICE_DIMENSION: metric_names.DETECTOR_SERVICE,
+                metric_names.REGION_DIMENSION: region,
+                metric_names.ORIGIN_DIMENSION: origin,
+            },
+            threshold,
+            statistic="Maximum",
+            period=60,
+            evaluation_periods=minutes,
+            runbook="heartbeat-replica",
+            missing_data=MissingData.BREACHING,
+            missing_data_reason=(
+                f"{origin} writes a heartbeat item every minute and each replicates here, where "
+                "the detector measures it: a healthy pair has a data point every minute, so "
+                "a minute without one is the failure this alarm exists for"
+            ),
+            source=EMF_METRICS,
+        )
+        for origin in other_regions
+        if origin != region
     ]
 
 

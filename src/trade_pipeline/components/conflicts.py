@@ -1,7 +1,8 @@
 """One region's cross-region conflict detector: its replica's stream -> a small Lambda.
 
-    replica stream (NEW_AND_OLD_IMAGES) --event source mapping, filter eventName=MODIFY-->
-        Lambda ``trade_processor.conflicts.handler`` --> rejected-events queue (+ metric)
+    replica stream (NEW_AND_OLD_IMAGES) --event source mapping, filter eventName=MODIFY, or
+    another region's heartbeat--> Lambda ``trade_processor.conflicts.handler`` -->
+        rejected-events queue (+ metric); HeartbeatReplicaLatency per origin region
         failed batches: retried (bounded, bisected), then their location -> processing-failures
 
 Same artifact as the processor, and built by the same ``build_function``
@@ -9,13 +10,16 @@ Same artifact as the processor, and built by the same ``build_function``
 runtime, architecture, memory, X-Ray ``Active``, JSON logs at the configured levels into its
 own log group with retention, async bounds. Its role has one inline policy on the exact stream
 ARN of its own region (and ``kms:Decrypt`` on the region's table key when it is
-customer-managed) and its two queues. Filtered records cost no invocation, so a quiet
-detector costs nothing; it runs only when replication replaced a stored version.
+customer-managed) and its two queues. Filtered records cost no invocation: the detector runs
+when replication replaced a stored version, and for each heartbeat another region's heartbeat
+wrote here (once a minute per other region, batched up to a second): that measures the
+heartbeat's arrival in this replica (``HeartbeatReplicaLatency``, ``docs/cost.md``).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pulumi
@@ -25,12 +29,32 @@ from trade_pipeline import iam
 from trade_pipeline.components.context import RegionalContext
 from trade_pipeline.components.functions import FunctionSpec, LambdaArtifactLike, build_function
 from trade_processor.metric_names import DETECTOR_SERVICE
+from trade_processor.table_schema import HEARTBEAT_ORDER_PREFIX
 
-__all__ = ["HANDLER", "MODIFY_FILTER", "RegionalConflictDetector", "RegionalConflictDetectorArgs"]
+__all__ = [
+    "HANDLER",
+    "MODIFY_FILTER",
+    "RegionalConflictDetector",
+    "RegionalConflictDetectorArgs",
+    "heartbeat_filter",
+]
 
 HANDLER = "trade_processor.conflicts.handler"
 MODIFY_FILTER = json.dumps({"eventName": ["MODIFY"]})
-"""Only MODIFY records reach the function (INSERT and REMOVE are filtered out, unbilled)."""
+"""MODIFY records reach the function; of the INSERTs only other regions' heartbeats
+(:func:`heartbeat_filter`), and no REMOVE (filtered records are unbilled)."""
+
+
+def heartbeat_filter(region: str, regions: Sequence[str]) -> str:
+    """The filter that passes the other regions' heartbeat items written in this replica, and
+    none of this region's own (its order id names its region right after the prefix). Filters
+    are ORed; a DynamoDB stream is filtered on its ``dynamodb`` key, prefix matching included:
+    https://docs.aws.amazon.com/lambda/latest/dg/with-ddb-filtering.html and
+    https://docs.aws.amazon.com/lambda/latest/dg/invocation-eventfiltering.html"""
+    prefixes = [
+        {"prefix": f"{HEARTBEAT_ORDER_PREFIX}{other}-"} for other in regions if other != region
+    ]
+    return json.dumps({"dynamodb": {"NewImage": {"order_id": {"S": prefixes}}}})
 
 
 @dataclass(frozen=True)
@@ -114,6 +138,15 @@ class RegionalConflictDetector(pulumi.ComponentResource):
         ).apply(lambda a: iam.DetectorGrants(a[0], a[1], a[3:], table_key_arn=a[2]))
         return grants.apply(lambda g: json.dumps(iam.detector_policy(g)))
 
+    def _filters(self) -> list[str]:
+        """MODIFY records, and the other regions' heartbeats when there are other regions."""
+        ctx = self._ctx
+        others = [r for r in ctx.config.regions if r != ctx.region]
+        return [
+            MODIFY_FILTER,
+            *([heartbeat_filter(ctx.region, ctx.config.regions)] if others else []),
+        ]
+
     def _create_mapping(self) -> aws.lambda_.EventSourceMapping:
         """The stream, MODIFY records only; a failing batch is halved and retried a bounded
         number of times, then its location goes to the processing-failures queue."""
@@ -127,7 +160,8 @@ class RegionalConflictDetector(pulumi.ComponentResource):
             maximum_batching_window_in_seconds=1,
             filter_criteria=aws.lambda_.EventSourceMappingFilterCriteriaArgs(
                 filters=[
-                    aws.lambda_.EventSourceMappingFilterCriteriaFilterArgs(pattern=MODIFY_FILTER)
+                    aws.lambda_.EventSourceMappingFilterCriteriaFilterArgs(pattern=pattern)
+                    for pattern in self._filters()
                 ]
             ),
             function_response_types=["ReportBatchItemFailures"],

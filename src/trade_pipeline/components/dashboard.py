@@ -86,7 +86,9 @@ def _unalarmed(names: Naming) -> list[MetricSpec]:
         (metric.CROSS_REGION_CONFLICT, detector),
     )
     return [
-        MetricSpec("Events in", "AWS/Events", "TriggeredRules", rule),
+        # MatchedEvents per rule counts events; TriggeredRules counts rules that ran
+        # (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-monitoring.html)
+        MetricSpec("Events in", "AWS/Events", "MatchedEvents", rule),
         MetricSpec("Events in", "AWS/Events", "Invocations", rule),
         *(MetricSpec("Outcomes", metric_names.NAMESPACE, m, dims) for m, dims in outcomes),
     ]

@@ -6,7 +6,11 @@
 The heartbeat travels the real path, so a disabled rule, a removed permission, a stuck function
 or a stalled table shows as a missing heartbeat within minutes (the ``heartbeat-missing``
 alarm, which treats missing data as breaching). The processor measures each heartbeat's
-end-to-end latency (``HeartbeatLatency``, :mod:`trade_processor.metric_names`).
+end-to-end latency into its own region's table (``HeartbeatLatency``); in eventual mode every
+other region's conflict detector measures its arrival in that region's replica
+(``HeartbeatReplicaLatency``, dimensions ``region`` and ``origin``; alarm
+``heartbeat-replica-from-<origin>``, also breaching on missing data), names in
+:mod:`trade_processor.metric_names`.
 
 Why EventBridge Scheduler: its templated EventBridge target puts an event on a custom bus
 without any code of ours, and costs a schedule invocation per minute (``docs/cost.md``); a

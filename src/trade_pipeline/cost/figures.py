@@ -245,9 +245,8 @@ def comparison_markdown(plan_for: PlanFor) -> str:
     lines.append("| ratio to the floor | " + " | ".join(ratios) + " |")
     fixed = ["-"] + [f"{p.estimate.fixed_usd_per_month:,.2f}" for _, p, _ in columns[1:]]
     lines.append(
-        "| fixed USD per month (alarms, dashboard, keys, metrics, X-Ray reservoir, health check) | "
-        + " | ".join(fixed)
-        + " |"
+        "| fixed USD per month (alarms, dashboard, keys, metrics, X-Ray reservoir, health check, "
+        "heartbeat) | " + " | ".join(fixed) + " |"
     )
     monthly = ["-"] + [f"{p.estimate.monthly_usd:,.2f}" for _, p, _ in columns[1:]]
     lines.append(

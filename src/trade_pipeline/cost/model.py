@@ -58,8 +58,12 @@ ASSUMPTIONS = (
     "rejected event adds 3 SQS requests (send, receive, delete).",
     "Free tiers are not applied; KMS requests of the AWS services using the keys (cached data "
     "keys) and SNS notifications are negligible and not counted.",
-    "Other functions of the stack (the conflict detector) run only on MODIFY stream records, "
-    "not per event; their stream reads by Lambda are not billed.",
+    "Other functions of the stack (the conflict detector) run only on MODIFY stream records "
+    "and on other regions' heartbeats, not per event; their stream reads by Lambda are not "
+    "billed.",
+    "The heartbeat (one canary a minute per region, 43,800 a month) is a fixed cost: its "
+    "schedule, event, processor run, item write and replicated writes, the detectors' runs "
+    "and metrics in the other regions (the detector is sized as the processor).",
 )
 
 
@@ -343,6 +347,66 @@ def _processing(
             lines.add("xray.trace_recorded", usage.what, region, **kind)
 
 
+HEARTBEATS_PER_MONTH = 60 * HOURS_PER_MONTH
+"""One heartbeat a minute per region (``components/heartbeat.py``)."""
+
+
+def _heartbeat(lines: _Lines, facts: PlanFacts, profile: ProcessorProfile) -> None:
+    """The heartbeat's own bill, a fixed monthly figure per region with a schedule.
+
+    Per heartbeat: one scheduled invocation, one custom event on the region's bus, one
+    processor invocation, one write in the region's table and a replicated write in every
+    other replica; in eventual mode each other region's detector is invoked once for it
+    (its stream filter lets other regions' heartbeats through) and publishes one latency per
+    region pair. The alarms on these metrics are in the alarm lines already.
+    """
+    n = HEARTBEATS_PER_MONTH
+    wru = _units(profile.order_item_bytes, WRITE_UNIT_BYTES)
+    for region in facts.heartbeat_regions:
+        lines.add("scheduler.invocation", "heartbeat schedule (1/min)", region, fixed=n)
+        lines.add("eventbridge.custom_event", "heartbeat PutEvents (1/min)", region, fixed=n)
+        fn = facts.processors.get(region)
+        if fn is not None:
+            duration_s = profile.duration_ms(fn.memory_mb) / 1000
+            lines.add("lambda.request", "heartbeat: processor invocation", region, fixed=n)
+            lines.add(
+                f"lambda.gb_second.{fn.architecture}",
+                f"heartbeat: processor {fn.memory_mb} MB x {duration_s * 1000:.0f} ms",
+                region,
+                fixed=n * fn.memory_mb / 1024 * duration_s,
+            )
+        lines.add("dynamodb.write_request_unit", "heartbeat item write", region, fixed=n * wru)
+        lines.add("cloudwatch.custom_metric", "HeartbeatLatency", region, fixed=1)
+        others = [r for r in facts.heartbeat_regions if r != region]
+        replicas = [r for r in others if r in facts.table_regions]
+        lines.add(
+            "dynamodb.replicated_write_request_unit",
+            f"heartbeats of {len(replicas)} other regions, replicated here",
+            region,
+            fixed=n * wru * len(replicas),
+        )
+        if region in facts.detector_regions and others and fn is not None:
+            duration_s = profile.duration_ms(fn.memory_mb) / 1000
+            lines.add(
+                "lambda.request",
+                f"heartbeat: detector invocations ({len(others)} other regions)",
+                region,
+                fixed=n * len(others),
+            )
+            lines.add(
+                f"lambda.gb_second.{fn.architecture}",
+                f"heartbeat: detector (sized as the processor, {duration_s * 1000:.0f} ms)",
+                region,
+                fixed=n * len(others) * fn.memory_mb / 1024 * duration_s,
+            )
+            lines.add(
+                "cloudwatch.custom_metric",
+                f"HeartbeatReplicaLatency ({len(others)} origins)",
+                region,
+                fixed=len(others),
+            )
+
+
 def _fixed(lines: _Lines, facts: PlanFacts) -> None:
     for region in facts.regions:
         metric_count = sum(facts.alarms.get(region, []))
@@ -391,6 +455,7 @@ def estimate(facts: PlanFacts, profile: ProcessorProfile, events_per_month: int)
             per_event=_units(profile.item_bytes, WRITE_UNIT_BYTES),
         )
     _writes(lines, facts, profile, ingest)
+    _heartbeat(lines, facts, profile)
     _fixed(lines, facts)
     result = Estimate(facts.stack, events_per_month, lines.lines, facts.regions)
     result.notes = list(ASSUMPTIONS)

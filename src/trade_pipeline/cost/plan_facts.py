@@ -70,6 +70,10 @@ class PlanFacts:
     replication_region: str | None = None  # secondary that processes replicated events
     interface_endpoint_azs: dict[str, int] = field(default_factory=dict)
     queues: dict[str, int] = field(default_factory=dict)
+    heartbeat_regions: tuple[str, ...] = ()
+    """Regions with a heartbeat schedule (one canary event a minute)."""
+    detector_regions: tuple[str, ...] = ()
+    """Regions with a conflict detector (it measures the other regions' heartbeats)."""
     trade_share: float = 1.0
     """Share of events that are trades (``expectedTradeShare``); the rest are orders."""
 
@@ -199,4 +203,8 @@ def read_plan(plan: Plan) -> PlanFacts:
     _read_monitoring(plan, facts)
     _read_endpoint(plan, facts)
     _read_network(plan, facts)
+    facts.heartbeat_regions = tuple(r for r in regions if r in _count(plan.resources, rt.SCHEDULE))
+    facts.detector_regions = tuple(
+        r for r in regions if r in _count(plan.resources, rt.EVENT_SOURCE_MAPPING)
+    )
     return facts

@@ -130,6 +130,15 @@ _TABLE: tuple[Price, ...] = (
         _EVENTBRIDGE,
         "archive: $0.023 per GB-month stored",
     ),
+    _assumed(
+        "scheduler.invocation",
+        "EventBridge Scheduler",
+        "scheduled invocation",
+        1.00e-6,
+        _EVENTBRIDGE,
+        "$1.00 per million scheduled invocations after the first 14 million a month (free "
+        "tiers not applied): the us-east-1 figure, not in the excerpt read",
+    ),
     _p("lambda.request", "Lambda", "request", 0.20e-6, _LAMBDA, "$0.20 per million requests"),
     _p(
         "lambda.gb_second.arm64",

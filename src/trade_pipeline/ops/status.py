@@ -4,7 +4,7 @@
   by state, naming those in ``ALARM``;
 - **queues**: visible and in-flight messages of the three queues (``GetQueueAttributes``) and
   the oldest message's age (``AWS/SQS ApproximateAgeOfOldestMessage``, last 5 minutes);
-- **last hour**: events matched by the processor rule (``AWS/Events MatchedEvents``, custom-bus
+- **last hour**: events matched by the processor rule (:data:`EVENTS_IN_METRIC`, custom-bus
   dimensions ``EventBusName`` + ``RuleName``), and the processor's own EMF metrics
   (``TradePipeline``, dimension ``service``; the names of :mod:`trade_processor.metric_names`):
   stored, rejected, duplicate conflicts, failures. Heartbeats (the stack's own canary, once a
@@ -35,7 +35,15 @@ from trade_processor.metric_names import (
     MetricName,
 )
 
-__all__ = ["PROCESSOR_METRICS", "RegionStatus", "region_status"]
+__all__ = ["EVENTS_IN_METRIC", "PROCESSOR_METRICS", "RegionStatus", "region_status"]
+
+EVENTS_IN_METRIC: Final = "MatchedEvents"
+"""``AWS/Events`` metric of "events in": with ``RuleName`` (and, for a custom bus,
+``EventBusName``) it is "the number of events that matched with a specific rule"; with only
+``EventBusName``, events that matched any rule of the bus. ``TriggeredRules`` counts rules
+that ran, not events, and the ``PutEvents*`` metrics have no dimension at all (the account's
+whole region), so neither counts this stack's events. "Monitoring Amazon EventBridge", metrics
+table: https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-monitoring.html"""
 
 PROCESSOR_METRICS: Final = {
     "stored": MetricName.STORED,
@@ -96,7 +104,7 @@ def _queries(outputs: StackOutputs, region: str) -> dict[str, dict[str, Any]]:
     queries = {
         "events_in": _metric(
             "AWS/Events",
-            "MatchedEvents",
+            EVENTS_IN_METRIC,
             {"EventBusName": regional.bus_name, "RuleName": regional.rule_name},
             "Sum",
             3600,
