@@ -92,3 +92,8 @@ def test_the_dashboard_draws_what_a_strong_stack_emits(plan: Plan) -> None:
             continue
         dims = {**dims, "region": US[0]} if "region" in dims else dims
         assert (namespace, metric, frozenset(dims.items())) in emitted, (region, metric, dims)
+
+
+def test_the_outputs_name_the_mode(plan: Plan) -> None:
+    """``status`` reads it: no ReplicationLatency to ask for in strong mode."""
+    assert plan.stack_outputs["consistencyMode"] == "strong"

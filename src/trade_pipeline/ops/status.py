@@ -10,7 +10,14 @@
   stored, rejected, duplicate conflicts, failures. Heartbeats (the stack's own canary, once a
   minute per region) are left out: "events in" subtracts the region's ``HeartbeatLatency``
   sample count, and the processor counts a heartbeat in no other metric;
-- **replication latency** to every other region (``AWS/DynamoDB ReplicationLatency``, average);
+- **replication latency** to every other region (``AWS/DynamoDB ReplicationLatency``, average).
+  Strong mode (``consistencyMode`` output ``strong``, MRSC) has none: a write returns once it is
+  replicated, and DynamoDB's ``ReplicationLatency`` describes the asynchronous replication of
+  the eventual mode
+  (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/V2globaltables_monitoring.html,
+  https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/globaltables-CoreConcepts.html);
+  the status says so and reads instead the processor's ``ReplicatedWriteConflicts`` (writes
+  refused by a racing write in another region, each retried), last hour;
 - **failover**: the global endpoint's state when the stack has one.
 """
 
@@ -24,6 +31,7 @@ from typing import Any, Final, cast
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from trade_pipeline.config.consistency import ConsistencyMode
 from trade_pipeline.ops.aws import Clients, queue_name
 from trade_pipeline.ops.outputs import StackOutputs
 from trade_pipeline.ops.redrive import QUEUE_KINDS
@@ -35,7 +43,7 @@ from trade_processor.metric_names import (
     MetricName,
 )
 
-__all__ = ["PROCESSOR_METRICS", "RegionStatus", "region_status"]
+__all__ = ["NOT_PUBLISHED_STRONG", "PROCESSOR_METRICS", "RegionStatus", "region_status"]
 
 PROCESSOR_METRICS: Final = {
     "stored": MetricName.STORED,
@@ -44,6 +52,11 @@ PROCESSOR_METRICS: Final = {
     "failures": MetricName.FAILED,
 }
 """``last_hour`` key -> the processor's metric it sums."""
+
+NOT_PUBLISHED_STRONG: Final = "not published in strong mode"
+"""``RegionStatus.replication`` of a strong-mode stack: no ``ReplicationLatency`` to read."""
+WRITE_CONFLICTS: Final = "write_conflicts"
+"""``last_hour`` key of a strong-mode stack: the processor's ``ReplicatedWriteConflicts``."""
 
 
 @dataclass
@@ -54,6 +67,7 @@ class RegionStatus:
     queues: dict[str, dict[str, float | None]] = field(default_factory=dict)
     last_hour: dict[str, float] = field(default_factory=dict)
     replication_latency_ms: dict[str, float | None] = field(default_factory=dict)
+    replication: str | None = None  # why replication_latency_ms is empty (strong mode)
     failover: dict[str, Any] | None = None
     errors: list[str] = field(default_factory=list)
 
@@ -118,6 +132,15 @@ def _queries(outputs: StackOutputs, region: str) -> dict[str, dict[str, Any]]:
             "Maximum",
             300,
         )
+    if outputs.consistency_mode is ConsistencyMode.STRONG:
+        queries[WRITE_CONFLICTS] = _metric(
+            NAMESPACE,
+            MetricName.REPLICATED_WRITE_CONFLICTS,
+            {SERVICE_DIMENSION: PROCESSOR_SERVICE},
+            "Sum",
+            3600,
+        )
+        return queries
     for n, other in enumerate(r for r in outputs.regions if r != region):
         queries[f"repl{n}"] = _metric(
             "AWS/DynamoDB",
@@ -148,6 +171,10 @@ def _metrics(clients: Clients, outputs: StackOutputs, status: RegionStatus, regi
     for n, kind in enumerate(QUEUE_KINDS):
         ages = values.get(f"age{n}", [])
         status.queues.setdefault(kind, {})["oldest_age_s"] = ages[0] if ages else None
+    if outputs.consistency_mode is ConsistencyMode.STRONG:
+        status.last_hour[WRITE_CONFLICTS] = sum(values.get(WRITE_CONFLICTS, []))
+        status.replication = NOT_PUBLISHED_STRONG
+        return
     for n, other in enumerate(r for r in outputs.regions if r != region):
         latencies = values.get(f"repl{n}", [])
         status.replication_latency_ms[other] = (
