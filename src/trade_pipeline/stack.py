@@ -413,6 +413,7 @@ def _export_outputs(stack: PipelineStack, artifact: LambdaArtifactLike) -> None:
     )
     pulumi.export("lambdaArtifactSha256", artifact.source_code_hash)
     pulumi.export("producerPolicyArn", stack.producer_policy.arn)
+    pulumi.export("consistencyMode", stack.config.consistency_mode.value)
     if stack.endpoint is not None:
         endpoint = stack.endpoint.endpoint
         pulumi.export(

@@ -64,7 +64,10 @@ class MetricName:
     HEARTBEAT_LATENCY: Final = "HeartbeatLatency"
     """Milliseconds from a heartbeat's scheduled time to its item stored in the region's table
     (extra dimension :data:`REGION_DIMENSION`). Emitted instead of ``EventsStored`` for a
-    heartbeat, once a minute per region while the pipeline works: its absence is the alarm."""
+    heartbeat, once a minute per region while the pipeline works: its absence is the alarm.
+    In strong mode (MRSC) the store returns only once the write is replicated to another
+    region, so the figure includes the synchronous cross-region round trip a strong write
+    costs (there is no ``ReplicationLatency`` to read in that mode)."""
     HEARTBEAT_REPLICA_LATENCY: Final = "HeartbeatReplicaLatency"
     """Milliseconds from another region's heartbeat's scheduled time to its item written in this
     region's replica (the replica stream record's ``ApproximateCreationDateTime``, whole

@@ -20,7 +20,10 @@ table's consistency mode (:class:`ConsistencyMode`):
 
 * ``eventual`` (multi-Region eventual consistency): the event item and the guard are one
   ``TransactWriteItems``, all or nothing.
-* ``strong`` (multi-Region strong consistency, MRSC): transactions are not supported, so the
+* ``strong`` (multi-Region strong consistency, MRSC): transactions are not supported (a
+  transaction operation on an MRSC replica returns an error,
+  https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/globaltables-CoreConcepts.html),
+  so the
   guard and the event item are two conditional ``PutItem`` calls, **guard first**. Under MRSC a
   conditional write is evaluated against the latest version of the item in every region
   (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/V2globaltables_HowItWorks.html

@@ -139,6 +139,7 @@ def deploy(plan: Plan, regions: tuple[str, ...]) -> tuple[dict[str, Any], dict[s
         "regional": {region: deployed[region]["outputs"] for region in regions},
         "lambdaArtifactSha256": plan.stack_outputs["lambdaArtifactSha256"],
         "producerPolicyArn": plan.stack_outputs["producerPolicyArn"],  # IAM: the planned ARN
+        "consistencyMode": plan.stack_outputs["consistencyMode"],
     }
     endpoint = _deploy_endpoint(plan)
     if endpoint is not None:

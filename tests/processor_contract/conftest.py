@@ -11,6 +11,7 @@ import pytest
 from trade_processor import conflicts
 from trade_processor import handler as handler_module
 from trade_processor.observability import logger, metrics
+from trade_processor.storage import ConsistencyMode
 
 from .support import Output, Stubbed, clients
 
@@ -20,10 +21,15 @@ def aws_clients() -> tuple[Any, Any]:
     return clients()
 
 
-@pytest.fixture
-def stubbed(aws_clients: tuple[Any, Any]) -> Iterator[Stubbed]:
-    """Stubbers on the shared clients; every queued response must be used by the test."""
-    with Stubbed(*aws_clients) as stubs:
+@pytest.fixture(params=list(ConsistencyMode), ids=lambda mode: str(mode.value))
+def stubbed(request: pytest.FixtureRequest, aws_clients: tuple[Any, Any]) -> Iterator[Stubbed]:
+    """Stubbers on the shared clients; every queued response must be used by the test. Every
+    contract test runs in both consistency modes (``Stubbed.mode``): a test whose behaviour
+    differs asserts each mode's, or (``only_mode``) is one mode's test beside the other's."""
+    only = request.node.get_closest_marker("only_mode")
+    if only is not None and only.args[0] != request.param.value:
+        pytest.skip(f"a {only.args[0]}-mode test (the {request.param.value} mode's is beside it)")
+    with Stubbed(*aws_clients, mode=request.param) as stubs:
         yield stubs
         stubs.db.assert_no_pending_responses()
         stubs.queue.assert_no_pending_responses()

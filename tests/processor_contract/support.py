@@ -21,7 +21,7 @@ from botocore.stub import Stubber
 from tests.processor.support import make_event
 from trade_processor.processor import EventProcessor
 from trade_processor.rejections import RejectedEventQueue
-from trade_processor.storage import TradeEventStore
+from trade_processor.storage import ConsistencyMode, TradeEventStore
 from trade_processor.table_schema import GLOBAL_SECONDARY_INDEXES, IndexSpec
 
 from .contract import Metric
@@ -48,10 +48,15 @@ def clients() -> tuple[Any, Any]:
 
 @dataclass
 class Stubbed:
-    """Stubbers on both clients, and every request the code made (operation, parameters)."""
+    """Stubbers on both clients, and every request the code made (operation, parameters).
+
+    ``mode``: the table's consistency mode the processor is built for (the contract tests run
+    in both: ``conftest.stubbed``); :meth:`trade_stored` queues what storing a trade takes in
+    that mode (one transaction, or the guard's put then the item's)."""
 
     dynamodb: Any
     sqs: Any
+    mode: ConsistencyMode = ConsistencyMode.EVENTUAL
     requests: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -77,7 +82,7 @@ class Stubbed:
     def processor(
         self, indexes: tuple[IndexSpec, ...] = GLOBAL_SECONDARY_INDEXES
     ) -> EventProcessor:
-        store = TradeEventStore(self.dynamodb, TABLE, indexes)
+        store = TradeEventStore(self.dynamodb, TABLE, indexes, mode=self.mode)
         return EventProcessor(store, RejectedEventQueue(QUEUE_URL, lambda: self.sqs))
 
     def sent(self) -> list[dict[str, Any]]:
@@ -97,6 +102,46 @@ class Stubbed:
             elif name == "TransactWriteItems":
                 items.extend(each["Put"]["Item"] for each in params["TransactItems"])
         return items
+
+    @property
+    def strong(self) -> bool:
+        return self.mode is ConsistencyMode.STRONG
+
+    def trade_stored(self) -> None:
+        """A new trade's writes succeed: its transaction (eventual), or its guard's put and
+        its item's put (strong: MRSC has no transactions)."""
+        if self.strong:
+            self.db.add_response("put_item", {})
+            self.db.add_response("put_item", {})
+        else:
+            self.db.add_response("transact_write_items", {})
+
+    def trade_items(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        """(event item, guard item) of the one trade written: the transaction's order
+        (eventual), or the reverse order of the puts (strong: guard first)."""
+        first, second = self.written_items()
+        return (second, first) if self.strong else (first, second)
+
+    def guard_taken(self, guard: dict[str, Any]) -> None:
+        """A trade's guard is held by ``guard`` (another event id): the transaction cancelled
+        on its guard (eventual), or the guard's put refused with the stored guard returned,
+        then the consistent read of the event's own item finding none (strong)."""
+        if self.strong:
+            self.db.add_client_error(
+                "put_item", "ConditionalCheckFailedException", modeled_fields={"Item": guard}
+            )
+            self.db.add_response("get_item", {})
+            return
+        self.db.add_client_error(
+            "transact_write_items",
+            "TransactionCanceledException",
+            modeled_fields={
+                "CancellationReasons": [
+                    {"Code": "None"},
+                    {"Code": "ConditionalCheckFailed", "Item": guard},
+                ]
+            },
+        )
 
     def accept_message(self, message_id: str = "msg-1") -> None:
         self.queue.add_response("send_message", {"MessageId": message_id})

@@ -88,6 +88,8 @@ def test_an_item_carries_the_keys_of_the_declared_indexes_only(
 
 
 def test_a_canary_item_expires_and_is_in_no_index(stubbed: Stubbed, output: Output) -> None:
+    """Eventual mode: ``expires_at`` for the table's TTL. Strong mode: none (MRSC has no TTL),
+    the same item otherwise."""
     canary = {"account_id": "CANARY", "symbol": "CANARY", "order_id": "CANARY-eu-west-1-0a1b"}
     event = make_event("OrderPlaced", event_id=EVENT_ID, **canary)
     event["source"] = "trading.canary"
@@ -99,21 +101,28 @@ def test_a_canary_item_expires_and_is_in_no_index(stubbed: Stubbed, output: Outp
         **CONTENT,
         **{key: {"S": value} for key, value in canary.items()},
         "source": {"S": "trading.canary"},
-        "expires_at": {"N": "1772544600"},
+        **({} if stubbed.strong else {"expires_at": {"N": "1772544600"}}),
     }
 
 
 def test_a_trade_is_written_with_its_guard_in_one_transaction(
     stubbed: Stubbed, output: Output
 ) -> None:
+    """Eventual mode: one transaction of the item and its guard. Strong mode (no transactions
+    in MRSC): the same two puts, guard first, and no ``TransactWriteItems``."""
     event = make_event("TradeExecuted", event_id=EVENT_ID, trade_id="TRD-1", venue=...)
-    stubbed.db.add_response("transact_write_items", {})
+    stubbed.trade_stored()
 
     assert invoke(stubbed, event, indexes=())[0]["outcome"] == "stored"
 
-    [(operation, params)] = stubbed.requests
-    assert operation == "TransactWriteItems"
-    puts = [each["Put"] for each in params["TransactItems"]]
+    if stubbed.strong:
+        assert [operation for operation, _ in stubbed.requests] == ["PutItem", "PutItem"]
+        guard_put, event_put = (params for _, params in stubbed.requests)
+        puts = [event_put, guard_put]
+    else:
+        [(operation, params)] = stubbed.requests
+        assert operation == "TransactWriteItems"
+        puts = [each["Put"] for each in params["TransactItems"]]
     assert [put["TableName"] for put in puts] == ["trade-events-test"] * 2
     assert all(put["ConditionExpression"] == "attribute_not_exists(#pk)" for put in puts)
     content = {

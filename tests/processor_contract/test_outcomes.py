@@ -135,23 +135,14 @@ def test_a_trade_sent_again_under_another_event_id_is_a_duplicate_naming_the_sto
     stubbed: Stubbed, output: Output
 ) -> None:
     first = make_event("TradeExecuted")
-    stubbed.db.add_response("transact_write_items", {})
+    stubbed.trade_stored()
     invoke(stubbed, first)
     output.read()
-    event_item, guard = stubbed.written_items()
+    event_item, guard = stubbed.trade_items()
     assert event_item["pk"] == {"S": f"EVENT#{first['detail']['event_id']}"}
     again = copy.deepcopy(first)
     again["detail"]["event_id"] = str(uuid.uuid4())
-    stubbed.db.add_client_error(
-        "transact_write_items",
-        "TransactionCanceledException",
-        modeled_fields={
-            "CancellationReasons": [
-                {"Code": "None"},
-                {"Code": "ConditionalCheckFailed", "Item": guard},
-            ]
-        },
-    )
+    stubbed.guard_taken(guard)
 
     result, context = invoke(stubbed, again)
 
@@ -167,22 +158,13 @@ def test_a_trade_sent_again_with_other_content_is_a_conflict_naming_the_stored_e
     stubbed: Stubbed, output: Output
 ) -> None:
     first = make_event("TradeExecuted")
-    stubbed.db.add_response("transact_write_items", {})
+    stubbed.trade_stored()
     invoke(stubbed, first)
     output.read()
-    _, guard = stubbed.written_items()
+    _, guard = stubbed.trade_items()
     again = copy.deepcopy(first)
     again["detail"].update(event_id=str(uuid.uuid4()), price=412.2)
-    stubbed.db.add_client_error(
-        "transact_write_items",
-        "TransactionCanceledException",
-        modeled_fields={
-            "CancellationReasons": [
-                {"Code": "None"},
-                {"Code": "ConditionalCheckFailed", "Item": guard},
-            ]
-        },
-    )
+    stubbed.guard_taken(guard)
     stubbed.accept_message()
 
     result, _ = invoke(stubbed, again)

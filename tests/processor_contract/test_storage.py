@@ -30,7 +30,7 @@ def items(detail_type: str = "OrderPlaced", **detail: Any) -> tuple[Any, Any]:
 
 
 def store(stubbed: Stubbed) -> TradeEventStore:
-    return TradeEventStore(stubbed.dynamodb, TABLE)
+    return TradeEventStore(stubbed.dynamodb, TABLE, mode=stubbed.mode)
 
 
 def key_of(item: Any) -> dict[str, Any]:
@@ -108,6 +108,7 @@ def test_any_other_error_propagates(code: str, stubbed: Stubbed) -> None:
         store(stubbed).put_new(item)
 
 
+@pytest.mark.only_mode("eventual")  # strong mode: test_strong_guard.py
 def test_a_trade_is_one_transaction_of_its_item_and_its_guard(stubbed: Stubbed) -> None:
     item, guard = items("TradeExecuted", trade_id="TRD-1")
     stubbed.db.add_response("transact_write_items", {})
@@ -119,6 +120,7 @@ def test_a_trade_is_one_transaction_of_its_item_and_its_guard(stubbed: Stubbed) 
     assert guard == {**content, **GUARD_KEY, "schema_version": {"N": "1"}}
 
 
+@pytest.mark.only_mode("eventual")  # strong mode: test_strong_guard.py
 def test_a_trade_whose_event_is_stored_is_compared_with_that_event(stubbed: Stubbed) -> None:
     item, _ = items("TradeExecuted", trade_id="TRD-1")
     cancelled(
@@ -129,6 +131,7 @@ def test_a_trade_whose_event_is_stored_is_compared_with_that_event(stubbed: Stub
     assert store(stubbed).put_new(item) == PutResult(PutOutcome.CONFLICT, ("price",))
 
 
+@pytest.mark.only_mode("eventual")  # strong mode: test_strong_guard.py
 def test_a_trade_whose_event_is_stored_without_the_item_returned_reads_the_event(
     stubbed: Stubbed,
 ) -> None:
@@ -138,6 +141,7 @@ def test_a_trade_whose_event_is_stored_without_the_item_returned_reads_the_event
     assert store(stubbed).put_new(item) == PutResult(PutOutcome.DUPLICATE)
 
 
+@pytest.mark.only_mode("eventual")  # strong mode: test_strong_guard.py
 def test_a_trade_stored_under_another_event_id_is_compared_with_its_guard(
     stubbed: Stubbed,
 ) -> None:
@@ -149,6 +153,7 @@ def test_a_trade_stored_under_another_event_id_is_compared_with_its_guard(
     )
 
 
+@pytest.mark.only_mode("eventual")  # strong mode: test_strong_guard.py
 def test_a_guard_failing_without_its_item_is_read_back(stubbed: Stubbed) -> None:
     item, guard = items("TradeExecuted", trade_id="TRD-1")
     earlier = {
@@ -163,6 +168,7 @@ def test_a_guard_failing_without_its_item_is_read_back(stubbed: Stubbed) -> None
     )
 
 
+@pytest.mark.only_mode("eventual")  # strong mode: test_strong_guard.py
 @pytest.mark.parametrize(
     "reasons",
     [

@@ -20,6 +20,8 @@ from trade_processor.validation import parse_event
 
 from .support import TABLE, Stubbed, make_event
 
+pytestmark = pytest.mark.only_mode("strong")  # eventual mode's guard: test_storage.py
+
 
 def trade(**detail: Any) -> tuple[Any, Any]:
     item = item_for(parse_event(make_event("TradeExecuted", trade_id="TRD-1", **detail)))

@@ -32,6 +32,11 @@ STACKS = {
         "TRADE_PIPELINE_LAMBDA_RESERVED_CONCURRENCY": "50",
         "TRADE_PIPELINE_BACKUP": "true",  # the backup and copy job alarms
     },
+    "strong": {
+        "PRIMARY_REGION": "us-east-1",
+        "SECONDARY_REGIONS": "us-east-2,us-west-2",
+        "TRADE_PIPELINE_CONSISTENCY_MODE": "strong",
+    },
     "no-us-east-1": {
         "TRADE_PIPELINE_FAILOVER_ENABLED": "true",
         "PRIMARY_REGION": "eu-west-1",

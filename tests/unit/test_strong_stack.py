@@ -70,3 +70,30 @@ def test_eventual_keeps_ttl_and_sets_no_mode(
     assert all("consistencyMode" not in r for r in table.inputs["replicas"])
     env = processor_of(plan, "us-east-1").inputs["environment"]["variables"]
     assert env["TABLE_CONSISTENCY_MODE"] == "eventual"
+
+
+def test_the_dashboard_draws_what_a_strong_stack_emits(plan: Plan) -> None:
+    """No detector's CrossRegionConflicts, no ReplicationLatency widget (neither exists for an
+    MRSC table); the processor's retried write conflicts, as the real processor emits them."""
+    from tests.support.emitted import emitted_metrics
+    from tests.unit.test_dashboard import lines
+
+    shown = list(lines(plan))
+    metrics = {metric for _, _, metric, _ in shown}
+    assert MetricName.CROSS_REGION_CONFLICT not in metrics
+    assert "ReplicationLatency" not in metrics
+    assert MetricName.REPLICATED_WRITE_CONFLICTS in metrics
+    function = processor_of(plan, US[0])
+    emitted = emitted_metrics(
+        function.inputs["handler"], function.inputs["environment"]["variables"]
+    )
+    for region, namespace, metric, dims in shown:
+        if namespace.startswith("AWS/"):
+            continue
+        dims = {**dims, "region": US[0]} if "region" in dims else dims
+        assert (namespace, metric, frozenset(dims.items())) in emitted, (region, metric, dims)
+
+
+def test_the_outputs_name_the_mode(plan: Plan) -> None:
+    """``status`` reads it: no ReplicationLatency to ask for in strong mode."""
+    assert plan.stack_outputs["consistencyMode"] == "strong"

@@ -40,6 +40,9 @@ def status_table(statuses: list[RegionStatus]) -> FitTable:
         keys = ("events_in", "stored", "rejected", "conflicts")
         counts = " / ".join(_cell(hour.get(k)) for k in keys)
         replication = "\n".join(f"-> {r}: {_cell(v)}" for r, v in s.replication_latency_ms.items())
+        if s.replication is not None:  # strong mode: no ReplicationLatency, write conflicts
+            conflicts = _cell(hour.get("write_conflicts"))
+            replication = f"{s.replication}\nwrite conflicts (retried): {conflicts}"
         table.add_row(
             s.region,
             "/".join(str(s.alarms.get(k, 0)) for k in ("OK", "ALARM", "INSUFFICIENT_DATA")),
@@ -84,7 +87,8 @@ def status(
     """Show the state of the stack per region, at a glance.
 
     Alarms, queue depths and oldest message, the last hour's events in / stored / rejected /
-    conflicts (CloudWatch), replication latency, failover health.
+    conflicts (CloudWatch), replication latency (strong mode: not published; the processor's
+    retried write conflicts instead), failover health.
 
     Exit 1 when an alarm is firing, a queue holds messages, or a reading failed.
 

@@ -2,12 +2,17 @@
 
 DynamoDB publishes no ``ReplicationLatency`` for an MRSC table (a write returns once it is
 replicated, so there is no lag to measure:
-https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/V2globaltables_HowItWorks.html).
+https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/V2globaltables_HowItWorks.html;
+the metric is defined as the time until an item written to one replica appears in another,
+https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/V2globaltables_monitoring.html).
 What MRSC can still do to an event is refuse its write with
 ``ReplicatedWriteConflictException`` ("one or more items in the request are being modified by
 a request in another Region":
 https://docs.aws.amazon.com/botocore/latest/reference/services/dynamodb/client/exceptions/ReplicatedWriteConflictException.html;
-retry-safe per https://docs.aws.amazon.com/sdk-for-python/v1/reference/clients/dynamodb/errors/ReplicatedWriteConflictException/);
+retry-safe per https://docs.aws.amazon.com/sdk-for-python/v1/reference/clients/dynamodb/errors/ReplicatedWriteConflictException/,
+and such a write can be retried and succeeds once the item is no longer being modified in
+another region, per "Global tables core concepts",
+https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/globaltables-CoreConcepts.html);
 the processor retries it and counts it as ``ReplicatedWriteConflicts``.
 """
 

@@ -18,6 +18,7 @@ import pulumi_aws as aws
 
 from trade_pipeline.components.alarms import HEALTH_CHECK_ID, AlarmSpec, stack_alarm_specs
 from trade_pipeline.components.context import RegionalContext
+from trade_pipeline.config.consistency import ConsistencyMode
 from trade_pipeline.config.model import PipelineConfig
 from trade_pipeline.naming import Naming
 from trade_processor import metric_names
@@ -63,6 +64,8 @@ def _section(spec: AlarmSpec) -> str:
         return "Queues: depth" if "Visible" in spec.metric_name else "Queues: oldest message (s)"
     if spec.namespace == "AWS/DynamoDB":
         return "Replication latency (ms)"
+    if spec.metric_name == metric_names.MetricName.REPLICATED_WRITE_CONFLICTS:
+        return "Replicated write conflicts (retried)"
     if spec.what.startswith("failover"):
         return "Failover health"
     if spec.metric_name in ("Errors", "Throttles"):
@@ -72,8 +75,14 @@ def _section(spec: AlarmSpec) -> str:
     return "Loss paths"
 
 
-def _unalarmed(names: Naming) -> list[MetricSpec]:
-    """Metrics shown but not alarmed: traffic in, and what became of it."""
+def _unalarmed(cfg: PipelineConfig, names: Naming) -> list[MetricSpec]:
+    """Metrics shown but not alarmed: traffic in, and what became of it.
+
+    Strong mode (MRSC) has no conflict detector, so no ``CrossRegionConflicts`` line: its
+    conflicts are the processor's retried ``ReplicatedWriteConflicts``, alarmed and drawn
+    with the alarms; and DynamoDB publishes no ``ReplicationLatency`` for it (no alarm, no
+    widget: docs/architecture.md, "Consistency modes").
+    """
     rule = {"EventBusName": names.bus, "RuleName": names.rule}
     metric = metric_names.MetricName
     processor = {metric_names.SERVICE_DIMENSION: metric_names.PROCESSOR_SERVICE}
@@ -83,7 +92,11 @@ def _unalarmed(names: Naming) -> list[MetricSpec]:
         (metric.DUPLICATE, processor),
         (metric.REJECTED, processor),
         (metric.DUPLICATE_CONFLICT, processor),
-        (metric.CROSS_REGION_CONFLICT, detector),
+        *(
+            ((metric.CROSS_REGION_CONFLICT, detector),)
+            if cfg.consistency_mode is not ConsistencyMode.STRONG
+            else ()
+        ),
     )
     return [
         # MatchedEvents per rule counts events; TriggeredRules counts rules that ran
@@ -98,7 +111,7 @@ def dashboard_metrics(cfg: PipelineConfig, names: Naming) -> dict[str, list[Metr
     """region -> every metric its widgets show."""
     specs = stack_alarm_specs(cfg, names)
     return {
-        region: [*_unalarmed(names), *(MetricSpec.of_alarm(s) for s in specs[region])]
+        region: [*_unalarmed(cfg, names), *(MetricSpec.of_alarm(s) for s in specs[region])]
         for region in cfg.regions
     }
 

@@ -9,6 +9,11 @@ Sources:
 
 - Modes, "You cannot change a global table's consistency mode after creation":
   https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/V2globaltables_HowItWorks.html
+- "Global tables core concepts": an MRSC table has three replicas, or two and a witness (in a
+  region other than the replicas'), cannot span region sets, and supports no TTL, no local
+  secondary index and no transaction; a write racing one in another region fails with a
+  conflict exception and can be retried:
+  https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/globaltables-CoreConcepts.html
 - Three replicas, or two replicas and a witness, in one region set (the sets listed there):
   https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-globaltable-globaltablewitness.html
 """

@@ -255,7 +255,12 @@ def _writes(lines: _Lines, facts: PlanFacts, profile: ProcessorProfile, ingest: 
 
     A trade is one transaction of its item and its guard item: DynamoDB bills a transactional
     write twice (2 units per KB per item) where it is made; every replica receives both items
-    as ordinary replicated writes.
+    as ordinary replicated writes. In strong mode (MRSC supports no transactions) a trade is two
+    plain conditional puts, guard then item, each billed once where it is made; the witness,
+    if any, receives both items' replicated writes (``dynamodb.witness_write_request_unit``:
+    its price is an assumption, docs/cost.md) and stores nothing. A strong table has no TTL:
+    no TTL delete is replicated (a canary's or heartbeat's, neither of which the per-event
+    estimate counts).
     """
     mix = _Mix.of(facts, profile)
     share = mix.trade_share if mix.guard_wru else 0.0
@@ -274,12 +279,16 @@ def _writes(lines: _Lines, facts: PlanFacts, profile: ProcessorProfile, ingest: 
             region,
             per_event=mix.item_wru,
         )
-        guard_wru = share * (mix.trade_wru + 2 * mix.guard_wru) if local else share * mix.guard_wru
+        if not local:
+            guard_wru, guard_item = share * mix.guard_wru, "replicated guard item"
+        elif facts.strong:
+            guard_wru, guard_item = share * mix.guard_wru, "guard put, no transaction"
+        else:
+            guard_wru = share * (mix.trade_wru + 2 * mix.guard_wru)
+            guard_item = "transaction x2 + guard item"
         lines.add(
             "dynamodb.write_request_unit" if local else "dynamodb.replicated_write_request_unit",
-            f"trade guard ({share:.0%} trades: transaction x2 + guard item)"
-            if local
-            else f"trade guard ({share:.0%} trades: replicated guard item)",
+            f"trade guard ({share:.0%} trades: {guard_item})",
             region,
             # local: (item + guard) x 2 for a transaction, minus the item's plain write above
             per_event=guard_wru,
@@ -294,6 +303,13 @@ def _writes(lines: _Lines, facts: PlanFacts, profile: ProcessorProfile, ingest: 
             lines.add(
                 "dynamodb.pitr_gb_month", "PITR (one month)", region, per_event=table_bytes / GB
             )
+    if facts.witness_region is not None:
+        lines.add(
+            "dynamodb.witness_write_request_unit",
+            "witness: replicated item and guard writes",
+            facts.witness_region,
+            per_event=mix.item_wru + share * mix.guard_wru,
+        )
 
 
 def _processing(

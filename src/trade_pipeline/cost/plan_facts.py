@@ -59,6 +59,11 @@ class PlanFacts:
     indexes: tuple[IndexFacts, ...] = ()
     table_regions: tuple[str, ...] = ()
     pitr_regions: tuple[str, ...] = ()
+    strong: bool = False
+    """The table is in multi-Region strong consistency (its replicas' ``consistencyMode``)."""
+    witness_region: str | None = None
+    """Strong mode's witness (``globalTableWitness``): receives replicated writes, holds no
+    table to read, store or back up."""
     processors: dict[str, FunctionFacts] = field(default_factory=dict)
     archive_retention_days: dict[str, int] = field(default_factory=dict)
     alarms: dict[str, list[int]] = field(default_factory=dict)  # region -> metric count per alarm
@@ -108,6 +113,9 @@ def _read_table(plan: Plan, facts: PlanFacts) -> None:
     facts.indexes = tuple(indexes)
     replicas = inputs.get("replicas") or []
     facts.table_regions = (str(table.region), *(str(r["regionName"]) for r in replicas))
+    facts.strong = any(str(r.get("consistencyMode", "")).upper() == "STRONG" for r in replicas)
+    witness = (inputs.get("globalTableWitness") or {}).get("regionName")
+    facts.witness_region = str(witness) if witness else None
     pitr = [str(table.region)] if (inputs.get("pointInTimeRecovery") or {}).get("enabled") else []
     pitr += [str(r["regionName"]) for r in replicas if r.get("pointInTimeRecovery")]
     facts.pitr_regions = tuple(pitr)

@@ -173,6 +173,17 @@ _TABLE: tuple[Price, ...] = (
         "global tables, on-demand: replicated writes cost as much as writes since November 2024",
     ),
     _assumed(
+        "dynamodb.witness_write_request_unit",
+        "DynamoDB",
+        "write replicated to an MRSC witness (1 KB)",
+        0.625e-6,
+        _DYNAMODB,
+        "multi-Region strong consistency: AWS prices MRSC tables as global tables (replicated "
+        "writes in each replica region, the same rate as MREC); no figure for the witness was "
+        "readable offline, so each write it receives is assumed billed as a replicated write "
+        "(an upper bound) and it is given no storage, reads or backups (it serves none)",
+    ),
+    _assumed(
         "dynamodb.stream_read_request_unit",
         "DynamoDB",
         "streams read request unit",

@@ -5,7 +5,9 @@ The model mirrors what the program exports (``trade_pipeline.stack``): ``tableNa
 ``functionArn``, ``queueUrls`` by queue kind, ``alarmTopicArn``), ``lambdaArtifactSha256``, and
 the optional ``globalEndpoint`` (``id``: the endpoint id ``PutEvents`` takes, ``name``, ``arn``,
 ``url``, ``regions``, ``healthCheckId``) and
-``producerPolicyArn``. A file that does not fit is refused with one line naming the key.
+``producerPolicyArn``, and ``consistencyMode`` (``eventual`` or ``strong``; eventual when
+absent: stacks deployed before it was exported are eventual).
+A file that does not fit is refused with one line naming the key.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from trade_pipeline.config.consistency import ConsistencyMode
 from trade_pipeline.errors import UserError
 from trade_producer import jsonio
 from trade_producer.endpoint import check_endpoint_id
@@ -100,6 +103,9 @@ class StackOutputs(_Model):
     lambda_artifact_sha256: str | None = Field(alias="lambdaArtifactSha256", default=None)
     global_endpoint: GlobalEndpoint | None = Field(alias="globalEndpoint", default=None)
     producer_policy_arn: str | None = Field(alias="producerPolicyArn", default=None)
+    consistency_mode: ConsistencyMode = Field(
+        alias="consistencyMode", default=ConsistencyMode.EVENTUAL
+    )
 
     @property
     def primary_region(self) -> str:

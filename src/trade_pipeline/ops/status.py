@@ -10,7 +10,14 @@
   stored, rejected, duplicate conflicts, failures. Heartbeats (the stack's own canary, once a
   minute per region) are left out: "events in" subtracts the region's ``HeartbeatLatency``
   sample count, and the processor counts a heartbeat in no other metric;
-- **replication latency** to every other region (``AWS/DynamoDB ReplicationLatency``, average);
+- **replication latency** to every other region (``AWS/DynamoDB ReplicationLatency``, average).
+  Strong mode (``consistencyMode`` output ``strong``, MRSC) has none: a write returns once it is
+  replicated, and DynamoDB's ``ReplicationLatency`` describes the asynchronous replication of
+  the eventual mode
+  (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/V2globaltables_monitoring.html,
+  https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/globaltables-CoreConcepts.html);
+  the status says so and reads instead the processor's ``ReplicatedWriteConflicts`` (writes
+  refused by a racing write in another region, each retried), last hour;
 - **failover**: the global endpoint's state when the stack has one.
 """
 
@@ -24,6 +31,7 @@ from typing import Any, Final, cast
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from trade_pipeline.config.consistency import ConsistencyMode
 from trade_pipeline.ops.aws import Clients, cannot_reach_aws, queue_name
 from trade_pipeline.ops.outputs import StackOutputs
 from trade_pipeline.ops.redrive import QUEUE_KINDS
@@ -35,7 +43,13 @@ from trade_processor.metric_names import (
     MetricName,
 )
 
-__all__ = ["EVENTS_IN_METRIC", "PROCESSOR_METRICS", "RegionStatus", "region_status"]
+__all__ = [
+    "EVENTS_IN_METRIC",
+    "NOT_PUBLISHED_STRONG",
+    "PROCESSOR_METRICS",
+    "RegionStatus",
+    "region_status",
+]
 
 EVENTS_IN_METRIC: Final = "MatchedEvents"
 """``AWS/Events`` metric of "events in": with ``RuleName`` (and, for a custom bus,
@@ -53,6 +67,11 @@ PROCESSOR_METRICS: Final = {
 }
 """``last_hour`` key -> the processor's metric it sums."""
 
+NOT_PUBLISHED_STRONG: Final = "not published in strong mode"
+"""``RegionStatus.replication`` of a strong-mode stack: no ``ReplicationLatency`` to read."""
+WRITE_CONFLICTS: Final = "write_conflicts"
+"""``last_hour`` key of a strong-mode stack: the processor's ``ReplicatedWriteConflicts``."""
+
 
 @dataclass
 class RegionStatus:
@@ -63,6 +82,7 @@ class RegionStatus:
     queues: dict[str, dict[str, int | None]] = field(default_factory=dict)
     last_hour: dict[str, int] = field(default_factory=dict)
     replication_latency_ms: dict[str, float | None] = field(default_factory=dict)
+    replication: str | None = None  # why replication_latency_ms is empty (strong mode)
     failover: dict[str, Any] | None = None
     errors: list[str] = field(default_factory=list)
 
@@ -127,6 +147,15 @@ def _queries(outputs: StackOutputs, region: str) -> dict[str, dict[str, Any]]:
             "Maximum",
             300,
         )
+    if outputs.consistency_mode is ConsistencyMode.STRONG:
+        queries[WRITE_CONFLICTS] = _metric(
+            NAMESPACE,
+            MetricName.REPLICATED_WRITE_CONFLICTS,
+            {SERVICE_DIMENSION: PROCESSOR_SERVICE},
+            "Sum",
+            3600,
+        )
+        return queries
     for n, other in enumerate(r for r in outputs.regions if r != region):
         queries[f"repl{n}"] = _metric(
             "AWS/DynamoDB",
@@ -163,6 +192,10 @@ def _metrics(clients: Clients, outputs: StackOutputs, status: RegionStatus, regi
     for n, kind in enumerate(QUEUE_KINDS):
         ages = values.get(f"age{n}", [])
         status.queues.setdefault(kind, {})["oldest_age_s"] = round(ages[0]) if ages else None
+    if outputs.consistency_mode is ConsistencyMode.STRONG:
+        status.last_hour[WRITE_CONFLICTS] = _count(values.get(WRITE_CONFLICTS, []))
+        status.replication = NOT_PUBLISHED_STRONG
+        return
     for n, other in enumerate(r for r in outputs.regions if r != region):
         latencies = values.get(f"repl{n}", [])
         status.replication_latency_ms[other] = (

@@ -11,6 +11,15 @@ In each region it puts one valid and one deliberately invalid canary event (sour
 
 Every (sent in, visible in) pair gets a latency in milliseconds, measured from the moment
 ``PutEvents`` returned. A timeout names the hop that did not complete.
+
+Every read is strongly consistent (``ConsistentRead``): the point is to see the latest write.
+In strong mode (outputs ``consistencyMode: strong``, MRSC) a strongly consistent read in any
+replica returns the latest version of the item, and a write returns only once it is
+replicated to another region
+(https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/globaltables-CoreConcepts.html):
+there is no replication lag to measure, so the other regions' hops are named "strong read",
+and the local hop's latency includes the synchronous cross-region round trip a strong write
+costs.
 """
 
 from __future__ import annotations
@@ -21,6 +30,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from trade_pipeline.config.consistency import ConsistencyMode
 from trade_pipeline.ops.aws import Clients
 from trade_pipeline.ops.outputs import StackOutputs
 from trade_processor.table_schema import (
@@ -83,7 +93,9 @@ class VerifyResult:
         return [f"{hop.description}: {hop.error}" for hop in self.hops if hop.error]
 
 
-def _hops_for(region: str, regions: Sequence[str], valid: str, invalid: str) -> list[Hop]:
+def _hops_for(region: str, outputs: StackOutputs, valid: str, invalid: str) -> list[Hop]:
+    strong = outputs.consistency_mode is ConsistencyMode.STRONG
+    remote = "strong read" if strong else "replication"
     hops = [
         Hop(
             region,
@@ -91,9 +103,9 @@ def _hops_for(region: str, regions: Sequence[str], valid: str, invalid: str) -> 
             valid,
             f"bus -> processor -> table in {region}"
             if other == region
-            else f"replication {region} -> {other}",
+            else f"{remote} {region} -> {other}",
         )
-        for other in regions
+        for other in outputs.regions
     ]
     hops.append(Hop(region, REJECTED, invalid, f"processor -> rejected-events queue in {region}"))
     return hops
@@ -197,7 +209,7 @@ def run_canary(
     occurred_at = datetime.now(UTC)
     for region in regions:
         valid, invalid = valid_canary(region, occurred_at), invalid_canary(region, occurred_at)
-        hops = _hops_for(region, outputs.regions, valid.event_id, invalid.event_id)
+        hops = _hops_for(region, outputs, valid.event_id, invalid.event_id)
         error = _send(clients, outputs, region, [valid, invalid])
         sent_at = clock()
         for hop in hops:

@@ -1,9 +1,12 @@
 """DynamoDB strong consistency (MRSC): what AWS requires of a table in that mode.
 
 A table is in strong mode when a replica has ``consistencyMode`` STRONG. Sources: the modes and
-what MRSC does not support (TTL, local secondary indexes, transactions):
+what MRSC does not support (TTL and local secondary indexes; transaction operations return an
+error; an MRSC table cannot span region sets), AWS's
+"Global tables core concepts" (formerly "How global tables work"):
+https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/globaltables-CoreConcepts.html,
 https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/V2globaltables_HowItWorks.html;
-three replicas, or two and a witness, in one region set:
+three replicas, or two and a witness, in one region set (the sets listed):
 https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-globaltable-globaltablewitness.html.
 """
 
@@ -24,6 +27,7 @@ __all__ = [
 ]
 
 _MODES_PAGE = "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/V2globaltables_HowItWorks.html"
+_CORE_PAGE = "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/globaltables-CoreConcepts.html"
 _WITNESS_PAGE = (
     "https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/"
     "aws-properties-dynamodb-globaltable-globaltablewitness.html"
@@ -50,7 +54,7 @@ def _witness(table: ResourceView) -> str | None:
     types=[TABLE],
     message="A strong-consistency table: every replica STRONG, exactly three regions (three "
     "replicas, or two and global_table_witness), all in one MRSC region set (US, EU or AP).",
-    sources=(_MODES_PAGE, _WITNESS_PAGE),
+    sources=(_CORE_PAGE, _MODES_PAGE, _WITNESS_PAGE),
 )
 def dynamodb_strong_three_regions_one_set(table: ResourceView) -> Iterator[str]:
     """Strong mode has the regions MRSC requires; a witness only in strong mode."""
@@ -74,7 +78,7 @@ def dynamodb_strong_three_regions_one_set(table: ResourceView) -> Iterator[str]:
     "dynamodb-strong-no-ttl",
     types=[TABLE],
     message="A strong-consistency table has no ttl block: MRSC does not support TTL.",
-    sources=(_MODES_PAGE,),
+    sources=(_CORE_PAGE, _MODES_PAGE),
 )
 def dynamodb_strong_no_ttl(table: ResourceView) -> Iterator[str]:
     """No TTL on a table in strong mode."""
@@ -87,7 +91,7 @@ def dynamodb_strong_no_ttl(table: ResourceView) -> Iterator[str]:
     types=[TABLE],
     message="A strong-consistency table has no local secondary index: MRSC does not support "
     "them (use tableIndexes, which are global secondary indexes).",
-    sources=(_MODES_PAGE,),
+    sources=(_CORE_PAGE, _MODES_PAGE),
 )
 def dynamodb_strong_no_lsi(table: ResourceView) -> Iterator[str]:
     """No local secondary index on a table in strong mode."""
