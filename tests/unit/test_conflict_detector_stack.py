@@ -55,7 +55,10 @@ def test_the_mapping_reads_the_regions_own_replica_stream_modify_and_remote_hear
     assert mapping.inputs["eventSourceArn"] == reported_stream_arn(plan, region)
     assert mapping.inputs["functionName"] == detector(plan, region).outputs["arn"]
     modify, heartbeats = mapping.inputs["filterCriteria"]["filters"]
-    assert json.loads(modify["pattern"]) == {"eventName": ["MODIFY"]}
+    both_images = {"pk": {"S": [{"exists": True}]}}
+    assert json.loads(modify["pattern"]) == {
+        "dynamodb": {"OldImage": both_images, "NewImage": both_images}
+    }
     # and every other region's heartbeat item written here, never this region's own
     others = [{"prefix": f"CANARY-HEARTBEAT-{r}-"} for r in REGIONS if r != region]
     assert json.loads(heartbeats["pattern"]) == {
@@ -72,6 +75,42 @@ def test_the_mapping_reads_the_regions_own_replica_stream_modify_and_remote_hear
     ]
     destination = mapping.inputs["destinationConfig"]["onFailure"]["destinationArn"]
     assert destination == failures.outputs["arn"]
+
+
+def _record(name: str, old: str | None, new: str | None) -> dict[str, Any]:
+    """A NEW_AND_OLD_IMAGES stream record: the images a change of that kind has."""
+    images = {
+        key: {"pk": {"S": "EVENT#1"}, "sk": {"S": "EVENT"}, "order_id": {"S": order}}
+        for key, order in (("OldImage", old), ("NewImage", new))
+        if order is not None
+    }
+    return {"eventName": name, "eventSource": "aws:dynamodb", "dynamodb": images}
+
+
+@pytest.mark.parametrize(
+    ("record", "invokes"),
+    [
+        (_record("INSERT", None, "ORD-1"), False),  # a trade written here or replicated
+        (_record("MODIFY", "ORD-1", "ORD-1"), True),  # replication replaced a version
+        (_record("REMOVE", "ORD-1", None), False),  # TTL or a delete
+        (_record("INSERT", None, "CANARY-HEARTBEAT-us-west-2-1"), True),  # another region's
+        (_record("INSERT", None, "CANARY-HEARTBEAT-us-east-1-1"), False),  # its own
+        (_record("MODIFY", "CANARY-HEARTBEAT-us-east-1-1", "CANARY-HEARTBEAT-us-east-1-2"), True),
+    ],
+    ids=["insert", "modify", "remove", "remote-heartbeat", "own-heartbeat", "heartbeat-modify"],
+)
+def test_the_filters_pass_what_the_detector_handles_and_only_on_the_dynamodb_key(
+    plan: Plan, record: dict[str, Any], invokes: bool
+) -> None:
+    """Lambda filters a DynamoDB stream on the record's ``dynamodb`` key only; the patterns are
+    EventBridge's syntax, so moto's matcher of that syntax evaluates them (filters are ORed)."""
+    from moto.events.models import EventPattern
+
+    mapping = single(plan, EVENT_SOURCE_MAPPING, "us-east-1")
+    patterns = [json.loads(f["pattern"]) for f in mapping.inputs["filterCriteria"]["filters"]]
+    assert all(set(pattern) == {"dynamodb"} for pattern in patterns)
+    matched = [EventPattern.load(json.dumps(p)).matches_event(record) for p in patterns]
+    assert any(matched) is invokes
 
 
 @pytest.mark.parametrize("region", REGIONS)

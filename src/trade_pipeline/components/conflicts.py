@@ -1,6 +1,6 @@
 """One region's cross-region conflict detector: its replica's stream -> a small Lambda.
 
-    replica stream (NEW_AND_OLD_IMAGES) --event source mapping, filter eventName=MODIFY, or
+    replica stream (NEW_AND_OLD_IMAGES) --event source mapping, filter: MODIFY (both images), or
     another region's heartbeat--> Lambda ``trade_processor.conflicts.handler`` -->
         rejected-events queue (+ metric); HeartbeatReplicaLatency per origin region
         failed batches: retried (bounded, bisected), then their location -> processing-failures
@@ -29,7 +29,7 @@ from trade_pipeline import iam
 from trade_pipeline.components.context import RegionalContext
 from trade_pipeline.components.functions import FunctionSpec, LambdaArtifactLike, build_function
 from trade_processor.metric_names import DETECTOR_SERVICE
-from trade_processor.table_schema import HEARTBEAT_ORDER_PREFIX
+from trade_processor.table_schema import HEARTBEAT_ORDER_PREFIX, PARTITION_KEY
 
 __all__ = [
     "HANDLER",
@@ -40,9 +40,21 @@ __all__ = [
 ]
 
 HANDLER = "trade_processor.conflicts.handler"
-MODIFY_FILTER = json.dumps({"eventName": ["MODIFY"]})
+_PRESENT = {"S": [{"exists": True}]}  # the item's partition key (a string) is in this image
+MODIFY_FILTER = json.dumps(
+    {"dynamodb": {"OldImage": {PARTITION_KEY: _PRESENT}, "NewImage": {PARTITION_KEY: _PRESENT}}}
+)
 """MODIFY records reach the function; of the INSERTs only other regions' heartbeats
-(:func:`heartbeat_filter`), and no REMOVE (filtered records are unbilled)."""
+(:func:`heartbeat_filter`), and no REMOVE (filtered records are unbilled).
+
+A MODIFY is told by its images, not by ``eventName``: "DynamoDB event source mappings only
+support filtering on the ``dynamodb`` key"
+(https://docs.aws.amazon.com/lambda/latest/dg/with-ddb-filtering.html). On a
+NEW_AND_OLD_IMAGES stream a record has the item as it was before (``OldImage``) and after
+(``NewImage``) the change: an INSERT has nothing before, a REMOVE nothing after, a MODIFY
+both (``StreamRecord`` in the DynamoDB Streams API reference). ``exists`` matches a leaf (the
+key's ``S``), as that Lambda page's "Using the Exists operator" shows. A test evaluates the
+filters over each kind of record with an EventBridge pattern matcher (the same syntax)."""
 
 
 def heartbeat_filter(region: str, regions: Sequence[str]) -> str:
