@@ -257,3 +257,26 @@ def test_a_failure_is_one_line_naming_it_and_the_exit_code(
     assert lines[0].startswith(says.format(output=run.output)), run.stderr
     assert run.returncode == exit_code, run.stderr
     assert run.stdout == "", "stopped before any result: an --output path is checked first"
+
+
+@pytest.mark.parametrize("where", ["the group's options", "the command's options"])
+def test_an_interrupt_while_options_are_parsed_is_an_interrupt(
+    where: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Ctrl-C while click parses the command line: ``interrupted`` and 130, not click's
+    ``Aborted!`` and 1 (the group's options are parsed before any command runs)."""
+    import typer.core
+
+    group = typer.main.get_command(app)
+    parsing = typer.core.TyperGroup if where == "the group's options" else typer.core.TyperCommand
+    assert isinstance(group.commands["config-reference"], typer.core.TyperCommand)  # type: ignore[attr-defined]
+
+    def interrupted(self: object, ctx: object, args: list[str]) -> list[str]:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(parsing, "parse_args", interrupted)
+    with pytest.raises(SystemExit) as stop:
+        group.main(["config-reference"], prog_name="trade-pipeline")
+
+    assert stop.value.code == EXIT_INTERRUPTED
+    assert capsys.readouterr().err == "interrupted\n"

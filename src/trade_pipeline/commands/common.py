@@ -127,6 +127,17 @@ def _stop(lines: list[str], code: int) -> typer.Exit:
 class CommandGroup(TyperGroup):
     """The ``trade-pipeline`` group: the one place a command ending early becomes one line."""
 
+    def make_context(
+        self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any
+    ) -> Any:
+        """Parse the group's own options; Ctrl-C meanwhile is an interrupt like any other
+        (click would print ``Aborted!`` and exit 1). A command's options are parsed inside
+        :meth:`invoke`."""
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except KeyboardInterrupt:
+            raise _stop(["interrupted"], EXIT_INTERRUPTED) from None
+
     def invoke(self, ctx: Any) -> Any:
         _done.clear()
         try:
