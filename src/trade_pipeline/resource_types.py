@@ -106,7 +106,7 @@ HEALTH_CHECK: Final = "aws:route53/healthCheck:HealthCheck"
 KMS_KEY: Final = "aws:kms/key:Key"
 ALIAS: Final = "aws:kms/alias:Alias"
 AWS_PROVIDER: Final = "pulumi:providers:aws"
-# Optional production features (issue 8): code signing, backups.
+# Optional production features: code signing, backups.
 SIGNING_PROFILE: Final = "aws:signer/signingProfile:SigningProfile"
 CODE_SIGNING_CONFIG: Final = "aws:lambda/codeSigningConfig:CodeSigningConfig"
 BACKUP_VAULT: Final = "aws:backup/vault:Vault"

@@ -173,7 +173,7 @@ def test_flow_logs_go_to_a_log_group_with_retention_through_a_scoped_role(
 def test_a_function_added_later_is_attached_too(
     private_stack_config: dict[str, Any], lambda_artifact: Any
 ) -> None:
-    """What issue 9's conflict detector will do: one more function per region, no network code."""
+    """What the conflict detector does: one more function per region, no network code."""
     from trade_pipeline.stack import build_stack
 
     def with_extra_function(config: PipelineConfig) -> None:

@@ -12,7 +12,7 @@ import pytest
 
 from trade_pipeline.calls.check import check_plan
 from trade_pipeline.policies.registry import rule_by_name
-from trade_pipeline.policies.rules.calls import KNOWN_GAPS_FIXED_BY_ISSUE_19_PART_2, known_gap
+from trade_pipeline.policies.rules.calls import KNOWN_GAPS, known_gap
 from trade_pipeline.policies.views import stack_view_from_plan
 from trade_pipeline.preview import Plan, load_stack_config, run_preview
 
@@ -100,7 +100,7 @@ def test_the_prod_detector_decrypts_its_stream_and_fails_without_its_kms_stateme
     plans: dict[str, Plan],
 ) -> None:
     """The prod detector's role decrypts its region's table key; take the statement away and
-    the rule fails naming the stream's decrypt (the Done-when of issue 19)."""
+    the rule fails naming the stream's decrypt."""
     prod = plans["prod"]
     assert violations(prod) == []
     (key,) = [k for k in prod.by_type("aws:kms/key:Key") if k.name == "table-us-east-1-key"]
@@ -120,14 +120,12 @@ def test_the_prod_detector_decrypts_its_stream_and_fails_without_its_kms_stateme
 
 
 def test_every_known_gap_is_still_found_somewhere(plans: dict[str, Plan]) -> None:
-    """When issue 19 part 2 lands, this names the entries to delete from the list."""
+    """When a gap's fix lands, this names the entry to delete from the list."""
     found = {
         (v.request.origin, v.request.action)
         for plan in plans.values()
         for v in check_plan(plan)
         if not v.decision.allowed and known_gap(v)
     }
-    fixed = set(KNOWN_GAPS_FIXED_BY_ISSUE_19_PART_2) - found
-    assert not fixed, (
-        f"no longer found: remove from KNOWN_GAPS_FIXED_BY_ISSUE_19_PART_2: {sorted(fixed)}"
-    )
+    fixed = set(KNOWN_GAPS) - found
+    assert not fixed, f"no longer found: remove from KNOWN_GAPS: {sorted(fixed)}"

@@ -1,6 +1,6 @@
 """Keys and ids are canonical, and every input that cannot be stored becomes a rejection.
 
-Issue 17 part 4: four-digit years in every key (``999-...`` sorted after ``2026-...`` and
+Four-digit years in every key (``999-...`` sorted after ``2026-...`` and
 crashed canary expiry), an ``occurred_at`` plausibility window, the producer's reported id equal
 to the stored key, and strict-JSON rejection bodies for inputs that once raised (a lone
 surrogate, deep nesting, ``1e400``, ``NaN``).

@@ -1,5 +1,5 @@
 """Every alarm states what a period without data means, why, and the AWS page of its metric;
-only the metrics the heartbeat keeps fed breach when missing (issue 19 part 3)."""
+only the metrics the heartbeat keeps fed breach when missing."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Bad input of issue 8 (item 3): each is one stderr line naming the key, the value and the
+"""Bad input: each is one stderr line naming the key, the value and the
 rule, exit code 2, no traceback, from `trade-pipeline preview` as a user runs it."""
 
 from __future__ import annotations

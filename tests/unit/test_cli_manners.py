@@ -1,4 +1,4 @@
-"""CLI manners (issue 8, item 10): the preview's tables stay readable at 80 and 120 columns
+"""CLI manners: the preview's tables stay readable at 80 and 120 columns
 (no value cut, rule names and region settings whole), and the README lists every output."""
 
 from __future__ import annotations

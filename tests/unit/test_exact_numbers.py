@@ -1,5 +1,5 @@
 """Numbers are never changed on the way in: read as Decimal, sent as strings, stored exactly or
-refused (issue 17 part 3).
+refused.
 
 Each class has held-out inputs: numbers a binary float rounds (20 digits, 17 digits, tiny
 fractions), integers PutEvents refuses (beyond 2**63), in every reader: the producer's

@@ -1,4 +1,4 @@
-"""Environment overrides: announced, never empty, refused on a protected stack (issue 8, 2)."""
+"""Environment overrides: announced, never empty, refused on a protected stack."""
 
 from __future__ import annotations
 

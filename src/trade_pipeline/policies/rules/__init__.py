@@ -31,9 +31,9 @@ MODULES: Final = (
     "loss_alarms",  # an alarm on every loss path
     "stack",  # providers, regions, completeness
     "network",  # private networking (networkMode vpc); after the others, so their rows stay
-    "protection",  # protect on what holds data (issue 22); added last for the same reason
-    "calls",  # recorded and service-side calls permitted (issue 19); last, for the same reason
-    "failover",  # global endpoint: replication role, health check (issue 20); the same reason
+    "protection",  # protect on what holds data; added last for the same reason
+    "calls",  # recorded and service-side calls permitted; last, for the same reason
+    "failover",  # global endpoint: replication role, health check; the same reason
     "consistency",  # strong-consistency (MRSC) tables; last, for the same reason
 )
 

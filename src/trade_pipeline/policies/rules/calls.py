@@ -19,13 +19,13 @@ from trade_pipeline.policies.model import Finding, ResourceView, StackView, is_u
 from trade_pipeline.policies.registry import stack_rule
 from trade_pipeline.preview import Plan, PlannedResource
 
-__all__ = ["KNOWN_GAPS_FIXED_BY_ISSUE_19_PART_2", "known_gap", "recorded_calls_permitted"]
+__all__ = ["KNOWN_GAPS", "known_gap", "recorded_calls_permitted"]
 
-# Gaps this check found that issue 19 part 2 fixes on its own branch. Each is reported as a
-# note, not a violation, until that fix lands; then the integrator empties this tuple (a test
-# fails for every entry no stack exhibits any more). (service-side row or origin, action)
+# Gaps this check finds whose fix is under way elsewhere. Each is reported as a note, not a
+# violation, until that fix lands; then its entry goes (a test fails for every entry no stack
+# exhibits any more). (service-side row or origin, action)
 # (The VPC interface statements scoped by ec2:Vpc were one: they now name all resource ids.)
-KNOWN_GAPS_FIXED_BY_ISSUE_19_PART_2: Final[tuple[tuple[str, str], ...]] = ()
+KNOWN_GAPS: Final[tuple[tuple[str, str], ...]] = ()
 
 POLICY_TYPES = (
     "aws:iam/rolePolicy:RolePolicy",
@@ -67,7 +67,7 @@ def _has_unknown(resource: ResourceView) -> bool:
 
 
 def known_gap(verdict: Verdict) -> bool:
-    return (verdict.request.origin, verdict.request.action) in KNOWN_GAPS_FIXED_BY_ISSUE_19_PART_2
+    return (verdict.request.origin, verdict.request.action) in KNOWN_GAPS
 
 
 def _plan_of(stack: StackView) -> Plan:
