@@ -107,6 +107,7 @@ def test_each_production_only_choice_is_explained_in_a_comment() -> None:
 
 def test_optional_features_are_off_by_default(plan: Plan) -> None:
     assert [r.type for r in plan.resources if r.type in OPTIONAL_TYPES] == []
+    assert "backupRegions" not in plan.stack_outputs  # status reads no backup setting
     for region in REGIONS:
         assert "codeSigningConfigArn" not in {
             k for k, v in processor(plan, region).inputs.items() if v is not None
@@ -202,6 +203,8 @@ def test_backup_on_copies_the_table_to_a_second_region(prod: Callable[..., Plan]
     granted = json.dumps([policy_doc(p) for p in policies])
     assert vaults["us-west-2"].outputs["arn"] in granted and "table/*" not in granted
     assert not plan.by_type(rt.CODE_SIGNING_CONFIG)
+    # what `status` reads AWS Backup's per-Region setting in: the plan's region and the copy's
+    assert plan.stack_outputs["backupRegions"] == ["us-east-1", "us-west-2"]
 
 
 def test_backup_and_copy_job_failures_page_the_primary_regions_topic(
