@@ -141,6 +141,12 @@ def _parse(document: Any, origin: str) -> StackOutputs:
     missing = [region for region in outputs.regions if region not in outputs.regional]
     if missing or not outputs.regions:
         raise OutputsError(f"{origin}: regional: no outputs for region(s) {missing or '(none)'}")
+    strangers = [region for region in outputs.backup_regions if region not in outputs.regions]
+    if strangers:
+        raise OutputsError(
+            f"{origin}: backupRegions: {', '.join(strangers)} not a region of the stack "
+            f"({', '.join(outputs.regions)})"
+        )
     return outputs
 
 
