@@ -266,6 +266,30 @@ def test_backup_copy_region_must_differ_from_the_primary(prod_config: dict[str, 
     assert "backupCopyRegion" in line and "primary region" in line
 
 
+def test_backup_copy_region_must_be_a_region_of_the_stack(prod_config: dict[str, Any]) -> None:
+    """Vaults exist only in the stack's regions: a copy elsewhere would have no vault (the
+    program failed with a ``KeyError`` building the plan's copy action)."""
+    from trade_pipeline.config.errors import ConfigError
+    from trade_pipeline.config.model import PipelineConfig
+
+    stack = {
+        k.removeprefix("trade-pipeline:"): v
+        for k, v in prod_config.items()
+        if k.startswith("trade-pipeline:")
+    }
+    with pytest.raises(ConfigError) as caught:
+        PipelineConfig.from_sources(
+            {**stack, "backup": True, "backupCopyRegion": "ap-south-1"}, environ={}
+        )
+    (line,) = caught.value.lines
+    assert line == (
+        "config error: trade-pipeline:backupCopyRegion = 'ap-south-1': ap-south-1 is not one "
+        "of secondaryRegions "
+        "(us-west-2, eu-west-1); the copy goes to the backup vault the stack creates in each "
+        "of its regions"
+    )
+
+
 def test_prod_exports_the_endpoint_id_producers_need(plan: Plan) -> None:
     """The outputs reader checks ``globalEndpoint.id`` against botocore's ``EndpointId``
     pattern: the prod stack's exports pass it, and the id is the URL's, not the name."""
