@@ -414,6 +414,10 @@ def _export_outputs(stack: PipelineStack, artifact: LambdaArtifactLike) -> None:
     pulumi.export("lambdaArtifactSha256", artifact.source_code_hash)
     pulumi.export("producerPolicyArn", stack.producer_policy.arn)
     pulumi.export("consistencyMode", stack.config.consistency_mode.value)
+    copy_region = stack.config.backup_copy_target
+    if stack.config.backup and copy_region is not None:
+        # the regions whose AWS Backup settings the copy needs: `trade-pipeline status` reads them
+        pulumi.export("backupRegions", [stack.config.primary_region, copy_region])
     if stack.endpoint is not None:
         endpoint = stack.endpoint.endpoint
         pulumi.export(

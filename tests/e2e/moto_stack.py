@@ -141,6 +141,8 @@ def deploy(plan: Plan, regions: tuple[str, ...]) -> tuple[dict[str, Any], dict[s
         "producerPolicyArn": plan.stack_outputs["producerPolicyArn"],  # IAM: the planned ARN
         "consistencyMode": plan.stack_outputs["consistencyMode"],
     }
+    if "backupRegions" in plan.stack_outputs:  # only with backup on
+        outputs["backupRegions"] = plan.stack_outputs["backupRegions"]
     endpoint = _deploy_endpoint(plan)
     if endpoint is not None:
         outputs["globalEndpoint"] = endpoint

@@ -6,9 +6,10 @@ runs the real code the way AWS and an operator would: the processor's handler on
 event, a duplicate, a trade (a transaction), the same trade again and a rejected event, built
 from the function's planned environment; the detector's handler on a recorded MODIFY batch;
 and every operator command that calls AWS, through the CLI, against an outputs file shaped as
-the program exports. ``drill --apply`` runs against the same stack with a failover health check
-added in moto's Route 53 and a ``globalEndpoint`` output, through the end-to-end tests' endpoint
-stand-in and fake clock (moto has no global endpoints).
+the program exports (``status`` once more with a ``backupRegions`` output, as with backup on).
+``drill --apply`` runs against the same stack with a failover health check added in moto's
+Route 53 and a ``globalEndpoint`` output, through the end-to-end tests' endpoint stand-in and
+fake clock (moto has no global endpoints).
 The processor also runs as the function in a thread (the rule's capture queue stands in for
 the invocation), so ``verify`` and ``replay`` see their events stored.
 
@@ -164,6 +165,23 @@ def _drill_outputs(outputs: dict[str, Any], folder: Path) -> Path:
     return path
 
 
+def _run_backup_status(outputs: dict[str, Any], folder: Path) -> None:
+    """``status`` of a stack with backup on (the dev plan has it off): the same outputs with a
+    ``backupRegions`` output, so status reads AWS Backup's setting in the primary and the copy
+    region. moto does not implement ``DescribeRegionSettings`` (it answers 404, which status
+    reports as a failed reading); the call is recorded before it is sent."""
+    from typer.testing import CliRunner
+
+    from trade_pipeline.cli import app
+
+    path = folder / "backup-outputs.json"
+    backup_regions = outputs["regions"][:2]
+    path.write_text(json.dumps({**outputs, "backupRegions": backup_regions}), encoding="utf-8")
+    result = CliRunner().invoke(app, ["status", "--outputs", str(path)])
+    if result.exit_code not in (0, 1):
+        raise RuntimeError(f"status (backup on): exit {result.exit_code}\n{result.output}")
+
+
 def _run_drill(path: Path) -> None:
     from typer.testing import CliRunner
 
@@ -226,6 +244,7 @@ def record_calls(plan: Plan) -> list[Call]:
                 _run_processor(plan, primary)
                 _run_detector(plan, primary)
                 _run_commands(outputs, path, primary)
+                _run_backup_status(outputs, Path(folder))
                 _run_drill(_drill_outputs(outputs, Path(folder)))
             finally:
                 stop.set()

@@ -107,6 +107,7 @@ def test_each_production_only_choice_is_explained_in_a_comment() -> None:
 
 def test_optional_features_are_off_by_default(plan: Plan) -> None:
     assert [r.type for r in plan.resources if r.type in OPTIONAL_TYPES] == []
+    assert "backupRegions" not in plan.stack_outputs  # status reads no backup setting
     for region in REGIONS:
         assert "codeSigningConfigArn" not in {
             k for k, v in processor(plan, region).inputs.items() if v is not None
@@ -202,6 +203,8 @@ def test_backup_on_copies_the_table_to_a_second_region(prod: Callable[..., Plan]
     granted = json.dumps([policy_doc(p) for p in policies])
     assert vaults["us-west-2"].outputs["arn"] in granted and "table/*" not in granted
     assert not plan.by_type(rt.CODE_SIGNING_CONFIG)
+    # what `status` reads AWS Backup's per-Region setting in: the plan's region and the copy's
+    assert plan.stack_outputs["backupRegions"] == ["us-east-1", "us-west-2"]
 
 
 def test_backup_and_copy_job_failures_page_the_primary_regions_topic(
@@ -261,6 +264,30 @@ def test_backup_copy_region_must_differ_from_the_primary(prod_config: dict[str, 
         )
     (line,) = caught.value.lines
     assert "backupCopyRegion" in line and "primary region" in line
+
+
+def test_backup_copy_region_must_be_a_region_of_the_stack(prod_config: dict[str, Any]) -> None:
+    """Vaults exist only in the stack's regions: a copy elsewhere would have no vault (the
+    program failed with a ``KeyError`` building the plan's copy action)."""
+    from trade_pipeline.config.errors import ConfigError
+    from trade_pipeline.config.model import PipelineConfig
+
+    stack = {
+        k.removeprefix("trade-pipeline:"): v
+        for k, v in prod_config.items()
+        if k.startswith("trade-pipeline:")
+    }
+    with pytest.raises(ConfigError) as caught:
+        PipelineConfig.from_sources(
+            {**stack, "backup": True, "backupCopyRegion": "ap-south-1"}, environ={}
+        )
+    (line,) = caught.value.lines
+    assert line == (
+        "config error: trade-pipeline:backupCopyRegion = 'ap-south-1': ap-south-1 is not one "
+        "of secondaryRegions "
+        "(us-west-2, eu-west-1); the copy goes to the backup vault the stack creates in each "
+        "of its regions"
+    )
 
 
 def test_prod_exports_the_endpoint_id_producers_need(plan: Plan) -> None:

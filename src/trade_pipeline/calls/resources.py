@@ -3,7 +3,9 @@
 ARNs come out with ``${Region}`` and ``${Account}`` in their region and account fields, so a
 call recorded in one region and account stands for the same call in every region of a plan.
 Operations not listed here authorise against ``*`` (their action has no resource type, or the
-code names none: ``cloudwatch:GetMetricData``, ``cloudwatch:DescribeAlarms``...).
+code names none: ``cloudwatch:GetMetricData``, ``cloudwatch:DescribeAlarms``,
+``backup:DescribeRegionSettings``, which AWS Backup's table lists with no resource type:
+https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsbackup.html...).
 
 Sources:
 - ARN formats per service: "Actions, resources, and condition keys for AWS services"

@@ -10,7 +10,13 @@ import typer
 
 from trade_pipeline.commands import common
 from trade_pipeline.ops.outputs import load_outputs
-from trade_pipeline.ops.status import RegionStatus, region_status
+from trade_pipeline.ops.status import (
+    BACKUP_OFF,
+    BACKUP_UNSET,
+    RegionStatus,
+    backup_fix,
+    region_status,
+)
 from trade_pipeline.tables import FitTable
 
 __all__ = ["register"]
@@ -62,6 +68,26 @@ def _render(statuses: list[RegionStatus]) -> None:
                 f"failover: endpoint {s.failover['endpoint']} {s.failover['state']}, primary "
                 f"health {s.failover['primary_health'] or 'unknown'}"
             )
+    for s in statuses:
+        if s.backup is not None:
+            common.stdout().print(
+                f"backup: {s.region}: AWS Backup's advanced DynamoDB features: {s.backup['state']}"
+            )
+
+
+def _backup_problem(s: RegionStatus) -> list[str]:
+    """The line of a backup region whose advanced DynamoDB features are not on, with the fix."""
+    state = None if s.backup is None else s.backup["state"]
+    if state == BACKUP_OFF:
+        said = "are off (ResourceTypeManagementPreference DynamoDB=false)"
+    elif state == BACKUP_UNSET:
+        said = "are not on (ResourceTypeManagementPreference lists no DynamoDB)"
+    else:  # on, unread (its error is a line of its own), or not a backup region
+        return []
+    return [
+        f"{s.region}: AWS Backup's advanced DynamoDB features {said}, so copying the table's "
+        f"recovery points across regions fails; run: {backup_fix(s.region)}"
+    ]
 
 
 def _unhealthy(statuses: list[RegionStatus]) -> list[str]:
@@ -73,6 +99,7 @@ def _unhealthy(statuses: list[RegionStatus]) -> list[str]:
             for kind, q in s.queues.items()
             if q.get("visible")
         ]
+        problems += _backup_problem(s)
         problems += [f"{s.region}: could not read {error}" for error in s.errors]
     return problems
 
@@ -88,9 +115,11 @@ def status(
 
     Alarms, queue depths and oldest message, the last hour's events in / stored / rejected /
     conflicts (CloudWatch), replication latency (strong mode: not published; the processor's
-    retried write conflicts instead), failover health.
+    retried write conflicts instead), failover health; with backup on, AWS Backup's advanced
+    DynamoDB features in the primary and the copy region (the copy needs them).
 
-    Exit 1 when an alarm is firing, a queue holds messages, or a reading failed.
+    Exit 1 when an alarm is firing, a queue holds messages, the advanced DynamoDB backup
+    features are not on in a backup region, or a reading failed.
 
     Example: trade-pipeline status --outputs outputs.json
     """

@@ -441,8 +441,8 @@ class PipelineConfig(BaseModel):
     )
     backup_copy_region: Region | None = Field(
         default=None,
-        description="Region the backup plan copies each recovery point to; unset means the "
-        "first secondary region.",
+        description="Region the backup plan copies each recovery point to, one of "
+        "secondaryRegions; unset means the first secondary region.",
     )
     backup_retention_days: int = Field(
         default=35,

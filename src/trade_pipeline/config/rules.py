@@ -67,7 +67,8 @@ def oldest_message_alarm_fires_before_expiry(config: PipelineConfig) -> None:
 
 
 def backup_copy_goes_to_another_region(config: PipelineConfig) -> None:
-    """A backup copy goes to a second region: one other than the primary."""
+    """A backup copy goes to a second region: one other than the primary, among the stack's
+    secondary regions (the copy lands in the vault the stack creates in each of its regions)."""
     if not config.backup:
         return
     target = config.backup_copy_target
@@ -79,6 +80,12 @@ def backup_copy_goes_to_another_region(config: PipelineConfig) -> None:
     if target == config.primary_region:
         raise ValueError(
             f"backupCopyRegion: {target} is the primary region; the copy must go to another one"
+        )
+    if target not in config.secondary_regions:
+        raise ValueError(
+            f"backupCopyRegion: {target} is not one of secondaryRegions "
+            f"({', '.join(config.secondary_regions) or 'none'}); the copy goes to the backup "
+            "vault the stack creates in each of its regions"
         )
 
 

@@ -72,6 +72,10 @@ class Clients:
     def cloudwatch(self, region: str) -> CloudWatchClient:
         return self._client("cloudwatch", region)  # type: ignore[no-any-return]
 
+    def backup(self, region: str) -> Any:
+        """AWS Backup (no type stubs installed for it: its answers are read as plain dicts)."""
+        return self._client("backup", region)
+
     def route53(self, region: str) -> Route53Client:
         """Route 53 is global: any region's client reaches the one endpoint."""
         return self._client("route53", region)  # type: ignore[no-any-return]

@@ -6,7 +6,9 @@ The model mirrors what the program exports (``trade_pipeline.stack``): ``tableNa
 the optional ``globalEndpoint`` (``id``: the endpoint id ``PutEvents`` takes, ``name``, ``arn``,
 ``url``, ``regions``, ``healthCheckId``) and
 ``producerPolicyArn``, and ``consistencyMode`` (``eventual`` or ``strong``; eventual when
-absent: stacks deployed before it was exported are eventual).
+absent: stacks deployed before it was exported are eventual), and ``backupRegions`` (with
+``backup`` on: the primary region and the copy region; absent means backup is off, as for
+stacks deployed before it was exported).
 A file that does not fit is refused with one line naming the key.
 """
 
@@ -106,6 +108,7 @@ class StackOutputs(_Model):
     consistency_mode: ConsistencyMode = Field(
         alias="consistencyMode", default=ConsistencyMode.EVENTUAL
     )
+    backup_regions: list[str] = Field(alias="backupRegions", default_factory=list)
 
     @property
     def primary_region(self) -> str:
@@ -138,6 +141,12 @@ def _parse(document: Any, origin: str) -> StackOutputs:
     missing = [region for region in outputs.regions if region not in outputs.regional]
     if missing or not outputs.regions:
         raise OutputsError(f"{origin}: regional: no outputs for region(s) {missing or '(none)'}")
+    strangers = [region for region in outputs.backup_regions if region not in outputs.regions]
+    if strangers:
+        raise OutputsError(
+            f"{origin}: backupRegions: {', '.join(strangers)} not a region of the stack "
+            f"({', '.join(outputs.regions)})"
+        )
     return outputs
 
 

@@ -18,7 +18,19 @@
   https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/globaltables-CoreConcepts.html);
   the status says so and reads instead the processor's ``ReplicatedWriteConflicts`` (writes
   refused by a racing write in another region, each retried), last hour;
-- **failover**: the global endpoint's state when the stack has one.
+- **failover**: the global endpoint's state when the stack has one;
+- **backup setting**: with ``backup`` on (output ``backupRegions``: the primary region and the
+  copy region), whether AWS Backup's advanced DynamoDB features are on in that region
+  (``DescribeRegionSettings``, ``ResourceTypeManagementPreference["DynamoDB"]``; "If
+  "DynamoDB":false, you can enable full AWS Backup management for DynamoDB backup by enabling
+  AWS Backup's advanced DynamoDB backup features",
+  https://docs.aws.amazon.com/aws-backup/latest/devguide/API_DescribeRegionSettings.html).
+  A cross-region copy of a DynamoDB recovery point needs them in both regions
+  (https://docs.aws.amazon.com/aws-backup/latest/devguide/advanced-ddb-backup.html); the stack
+  does not manage this account-and-Region singleton, so status checks it. The opt-in map
+  (``ResourceTypeOptInPreference``) is not read: the plan's selection names the table by ARN,
+  and a resource assigned explicitly is backed up whatever its type's opt-in
+  (https://docs.aws.amazon.com/aws-backup/latest/devguide/API_UpdateRegionSettings.html).
 """
 
 from __future__ import annotations
@@ -44,10 +56,15 @@ from trade_processor.metric_names import (
 )
 
 __all__ = [
+    "BACKUP_OFF",
+    "BACKUP_ON",
+    "BACKUP_UNREAD",
+    "BACKUP_UNSET",
     "EVENTS_IN_METRIC",
     "NOT_PUBLISHED_STRONG",
     "PROCESSOR_METRICS",
     "RegionStatus",
+    "backup_fix",
     "region_status",
 ]
 
@@ -72,6 +89,22 @@ NOT_PUBLISHED_STRONG: Final = "not published in strong mode"
 WRITE_CONFLICTS: Final = "write_conflicts"
 """``last_hour`` key of a strong-mode stack: the processor's ``ReplicatedWriteConflicts``."""
 
+BACKUP_ON: Final = "on"
+BACKUP_OFF: Final = "off"
+BACKUP_UNSET: Final = "missing"  # the answer's map has no "DynamoDB" key
+BACKUP_UNREAD: Final = "unread"  # DescribeRegionSettings failed (the error is in ``errors``)
+BACKUP_RESOURCE_TYPE: Final = "DynamoDB"
+
+
+def backup_fix(region: str) -> str:
+    """What the operator runs to turn the advanced DynamoDB features on in ``region``: the
+    command of docs/production.md ("Optional: AWS Backup of the table")."""
+    return (
+        f"aws backup update-region-settings --region {region} "
+        f"--resource-type-opt-in-preference {BACKUP_RESOURCE_TYPE}=true "
+        f"--resource-type-management-preference {BACKUP_RESOURCE_TYPE}=true"
+    )
+
 
 @dataclass
 class RegionStatus:
@@ -84,6 +117,9 @@ class RegionStatus:
     replication_latency_ms: dict[str, float | None] = field(default_factory=dict)
     replication: str | None = None  # why replication_latency_ms is empty (strong mode)
     failover: dict[str, Any] | None = None
+    # only in a region of ``backupRegions``: {"state": on/off/missing/unread,
+    # "advanced_dynamodb": ResourceTypeManagementPreference["DynamoDB"] (None: missing/unread)}
+    backup: dict[str, Any] | None = None
     errors: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
@@ -246,6 +282,14 @@ def _failover(clients: Clients, outputs: StackOutputs, status: RegionStatus) -> 
     }
 
 
+def _backup(clients: Clients, status: RegionStatus, region: str) -> None:
+    status.backup = {"state": BACKUP_UNREAD, "advanced_dynamodb": None}
+    settings = clients.backup(region).describe_region_settings()
+    value = settings.get("ResourceTypeManagementPreference", {}).get(BACKUP_RESOURCE_TYPE)
+    state = BACKUP_UNSET if value is None else (BACKUP_ON if value else BACKUP_OFF)
+    status.backup = {"state": state, "advanced_dynamodb": value}
+
+
 def region_status(
     clients: Clients, outputs: StackOutputs, regions: Sequence[str]
 ) -> list[RegionStatus]:
@@ -264,6 +308,8 @@ def region_status(
         ]
         if region == outputs.primary_region:
             steps.append(("failover", partial(_failover, clients, outputs, status)))
+        if region in outputs.backup_regions:
+            steps.append(("backup settings", partial(_backup, clients, status, region)))
         for name, step in steps:
             try:
                 step()
