@@ -314,3 +314,25 @@ def test_cidrs_alone_build_nothing_the_mode_decides(
         artifact=lambda_artifact,
     )
     assert not [r for r in plan.resources if r.type in NETWORK_TYPES]
+
+
+def test_a_teardown_grant_after_the_network_has_registered_is_refused() -> None:
+    """A function created inside an ``apply`` comes after the subnets' dependencies resolved:
+    its grant could not be among them, so it is refused in one line rather than left out."""
+    import asyncio
+    from types import SimpleNamespace
+
+    from trade_pipeline.components.network import RegionalNetwork
+
+    loop = asyncio.new_event_loop()
+    try:
+        network = object.__new__(RegionalNetwork)
+        network._logical_name, network._teardown_grants = "network-r", []
+        network._teardown_closed = loop.create_future()
+        network.add_teardown_grant(SimpleNamespace(pulumi_resource_name="early"))  # type: ignore[arg-type]
+        network._close_teardown_grants()
+        assert network._teardown_closed.result() == network._teardown_grants
+        with pytest.raises(ValueError, match=r"^network-r: teardown grant late comes after"):
+            network.add_teardown_grant(SimpleNamespace(pulumi_resource_name="late"))  # type: ignore[arg-type]
+    finally:
+        loop.close()
