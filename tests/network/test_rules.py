@@ -58,7 +58,9 @@ def test_a_function_in_one_zone_or_another_vpc_or_without_eni_permissions_fails(
     fn.inputs["vpcConfig"]["subnetIds"] = fn.inputs["vpcConfig"]["subnetIds"][:1]
     other = one(plan, rt.FUNCTION, "us-west-2", "pipeline")
     other.inputs["vpcConfig"]["securityGroupIds"] = ["sg-0somewhereelse"]
-    plan.resources.remove(one(plan, rt.ROLE_POLICY, "eu-west-1", "pipeline-eu-west-1-function-vpc"))
+    plan.resources.remove(
+        one(plan, rt.ROLE_POLICY, "eu-west-1", "pipeline-eu-west-1-function-vpc-a")
+    )
     found = messages("network-functions-in-vpc", plan)
     assert "subnets in 1 availability zone(s); at least 2" in found
     assert "security groups ['sg-0somewhereelse'] are not groups of network-us-west-2-vpc" in found
@@ -182,6 +184,7 @@ def test_overlapping_vpcs_fail(plan: Plan) -> None:
 
 def test_an_eni_wildcard_is_accepted_only_in_the_shapes_aws_documents(plan: Plan) -> None:
     policy = one(plan, rt.ROLE_POLICY, name="pipeline-us-east-1-function-vpc-access")
+    teardown = one(plan, rt.ROLE_POLICY, name="pipeline-us-east-1-function-vpc-teardown")
     rule = "iam-no-wildcard-resource-arns"
     assert messages(rule, plan) == []
     assert messages("iam-parliament-clean", plan) == []
@@ -194,16 +197,16 @@ def test_an_eni_wildcard_is_accepted_only_in_the_shapes_aws_documents(plan: Plan
     assert len(messages(rule, plan)) == 1
     # the allowlisted all-resource-ids form: for the three interface actions only...
     edit_policy(
-        policy,
+        teardown,
         "policy",
-        lambda doc: doc["Statement"][1]["Action"].append("ec2:DeleteSubnet"),
+        lambda doc: doc["Statement"][0]["Action"].append("ec2:DeleteSubnet"),
     )
     assert len(messages(rule, plan)) == 2
     # ...and in one region of one account
     edit_policy(
-        policy,
+        teardown,
         "policy",
-        lambda doc: doc["Statement"][1].update(
+        lambda doc: doc["Statement"][0].update(
             Action=["ec2:DeleteNetworkInterface"], Resource=["arn:aws:ec2:*:123456789012:*/*"]
         ),
     )
@@ -211,10 +214,10 @@ def test_an_eni_wildcard_is_accepted_only_in_the_shapes_aws_documents(plan: Plan
 
 
 def test_eni_actions_with_a_resource_type_are_refused_on_star(plan: Plan) -> None:
-    policy = one(plan, rt.ROLE_POLICY, name="pipeline-us-east-1-function-vpc-access")
+    policy = one(plan, rt.ROLE_POLICY, name="pipeline-us-east-1-function-vpc-teardown")
     rule = "iam-resource-star-scoped"
     assert messages(rule, plan) == []  # the two Describe actions have no resource type
-    edit_policy(policy, "policy", lambda doc: doc["Statement"][1].update(Resource="*"))
+    edit_policy(policy, "policy", lambda doc: doc["Statement"][0].update(Resource="*"))
     found = messages(rule, plan)
     assert len(found) == 3 and all("can be scoped to network-interface" in m for m in found)
 
@@ -234,3 +237,22 @@ def test_calls_made_by_another_service_need_no_endpoint() -> None:
     statements = processor_policy(grants)["Statement"]
     assert any(a.startswith("kms:") for s in statements for a in s["Action"])
     assert services_called(statements) == ["dynamodb", "sqs"]
+
+
+def test_a_subnet_or_group_that_does_not_outlive_the_teardown_grant_fails(plan: Plan) -> None:
+    """Lambda deletes a deleted function's interfaces afterwards, with its role: a subnet or
+    group not depending on the role's delete permission is deleted after that permission."""
+    rule = "network-functions-in-vpc"
+    assert messages(rule, plan) == []
+    teardown = one(plan, rt.ROLE_POLICY, "us-west-2", "pipeline-us-west-2-function-vpc-teardown")
+    subnet = one(plan, rt.SUBNET, "us-west-2", "private-1")
+    subnet.dependencies = [d for d in subnet.dependencies if d != teardown.urn]
+    assert messages(rule, plan) == [
+        "network-us-west-2-private-1 depend on no policy of its role allowing "
+        "ec2:DeleteNetworkInterface: a destroy deletes that permission before Lambda has "
+        "released the function's interfaces in them"
+    ]
+    # a grant without the delete permission does not count
+    edit_policy(teardown, "policy", lambda doc: doc["Statement"][0].update(Action=["ec2:Nope"]))
+    assert len(messages(rule, plan)) == 1
+    assert "network-us-west-2-default-sg, network-us-west-2-functions-sg" in messages(rule, plan)[0]

@@ -3,6 +3,7 @@ security groups and every function attached; the dev stack has none of it."""
 
 from __future__ import annotations
 
+import graphlib
 import ipaddress
 import json
 from typing import Any
@@ -103,22 +104,32 @@ def test_endpoints_are_dynamodb_gateway_and_sqs_interface_with_scoped_policies(
         assert statement["Condition"] == {"StringEquals": {"aws:PrincipalAccount": "123456789012"}}
 
 
+def _network_policies(plan: Plan, region: str, fn: Any) -> tuple[Any, Any]:
+    """A function's ``<function>-vpc-access`` and ``<function>-vpc-teardown`` policies."""
+    policies = {p.name: p for p in of(plan, rt.ROLE_POLICY, region)}
+    return policies[f"{fn.name}-vpc-access"], policies[f"{fn.name}-vpc-teardown"]
+
+
 def test_each_role_gets_the_eni_permissions_scoped_to_its_network(private_plan: Plan) -> None:
     for region, fn in ((r, f) for r in REGIONS for f in of(private_plan, rt.FUNCTION, r)):
-        (policy,) = [
-            p for p in of(private_plan, rt.ROLE_POLICY, region) if p.name == f"{fn.name}-vpc-access"
-        ]
-        assert fn.inputs["role"].endswith("/" + policy.inputs["role"])
-        assert policy.urn in fn.dependencies  # Lambda checks the permissions at creation
-        statements = {s["Sid"]: s for s in policy_doc(policy)["Statement"]}
-        assert len(statements) == 3
-        create = statements["CreateInterfacesInOwnSubnets"]
-        manage = statements["ManageInterfacesAllResourceIds"]
-        describe = statements["DescribeNoResourceType"]
+        access, teardown = _network_policies(private_plan, region, fn)
+        for policy in (access, teardown):
+            assert fn.inputs["role"].endswith("/" + policy.inputs["role"])
+            # Lambda checks every interface permission when it creates the function
+            assert policy.urn in fn.dependencies
+        (create,) = policy_doc(access)["Statement"]
+        assert create["Sid"] == "CreateInterfacesInOwnSubnets"
+        assert create["Action"] == ["ec2:CreateNetworkInterface"]
         assert_same_items(
             (r.rsplit("/", 1)[-1] for r in create["Resource"] if ":subnet/" in r),
             (s.id for s in of(private_plan, rt.SUBNET, region)),
             "subnets the function may create interfaces in",
+        )
+        statements = {s["Sid"]: s for s in policy_doc(teardown)["Statement"]}
+        assert set(statements) == {"ManageInterfacesAllResourceIds", "DescribeNoResourceType"}
+        manage, describe = (
+            statements["ManageInterfacesAllResourceIds"],
+            statements["DescribeNoResourceType"],
         )
         # Lambda checks these at creation, before any interface exists: "either specify a unique
         # resource ID, or include all resource IDs" (its VPC page); no interface condition
@@ -142,17 +153,59 @@ def test_destroy_moves_interfaces_to_the_ruleless_default_group_which_creation_m
         assert fn.inputs["replaceSecurityGroupsOnDestroy"] is True
         assert fn.inputs["replacementSecurityGroupIds"] == [default_sg.id]
         assert default_sg.urn in fn.dependencies
-        (policy,) = [
-            p for p in of(private_plan, rt.ROLE_POLICY, region) if p.name == f"{fn.name}-vpc-access"
-        ]
-        (create,) = [
-            s for s in policy_doc(policy)["Statement"] if s["Sid"] == "CreateInterfacesInOwnSubnets"
-        ]
+        access, _ = _network_policies(private_plan, region, fn)
+        (create,) = policy_doc(access)["Statement"]
         # the provider's update to the default group makes Lambda create interfaces in it
         assert (
             f"arn:aws:ec2:{region}:123456789012:security-group/{default_sg.id}"
             in (create["Resource"])
         )
+
+
+def _delete_order(plan: Plan) -> list[str]:
+    """URNs in an order ``pulumi destroy`` may delete them in: a resource only after every
+    resource that depends on it and every child of it (the engine schedules deletes from
+    dependencies and parents, pkg/resource/graph/dependency_graph.go, pulumi/pulumi). Raises
+    ``graphlib.CycleError`` on a dependency cycle, which the engine could not register."""
+    first: dict[str, set[str]] = {r.urn: set() for r in plan.resources}
+    for resource in plan.resources:
+        for needed in [*resource.dependencies, *([resource.parent] if resource.parent else [])]:
+            first.setdefault(needed, set()).add(resource.urn)
+    return list(graphlib.TopologicalSorter(first).static_order())
+
+
+def assert_destroy_keeps_the_teardown_grants_last(plan: Plan) -> None:
+    """In every region: each function, then the subnets and groups its interfaces sit in, then
+    its teardown grant and its role. Each step is a direct dependency edge, so it holds in every
+    order the engine may choose, not only in the one :func:`_delete_order` returns."""
+    by_urn = plan.by_urn()
+    position = {urn: index for index, urn in enumerate(_delete_order(plan))}
+    for region in REGIONS:
+        holders = [
+            *of(plan, rt.SUBNET, region),
+            *of(plan, rt.DEFAULT_SECURITY_GROUP, region),
+            *[g for g in of(plan, rt.SECURITY_GROUP, region) if g.name.endswith("-functions-sg")],
+        ]
+        assert len(holders) == len(of(plan, rt.SUBNET, region)) + 2, region
+        for fn in of(plan, rt.FUNCTION, region):
+            access, teardown = _network_policies(plan, region, fn)
+            role = by_urn[teardown.dependencies[0]] if len(teardown.dependencies) == 1 else None
+            # the grant reads the role and nothing of the network (no cycle)
+            assert role is not None and role.type == rt.ROLE, teardown.dependencies
+            assert fn.inputs["role"] == role.outputs["arn"]
+            for holder in holders:
+                assert holder.urn in fn.dependencies  # the function goes first
+                assert teardown.urn in holder.dependencies, (holder.name, teardown.name)
+                assert position[fn.urn] < position[holder.urn] < position[teardown.urn]
+            assert position[teardown.urn] < position[role.urn]
+            # the access policy names the subnets: it goes before them, and is not needed then
+            assert position[access.urn] < min(position[h.urn] for h in holders)
+
+
+def test_destroy_deletes_the_network_before_the_grants_lambda_releases_interfaces_with(
+    private_plan: Plan,
+) -> None:
+    assert_destroy_keeps_the_teardown_grants_last(private_plan)
 
 
 def test_flow_logs_go_to_a_log_group_with_retention_through_a_scoped_role(
@@ -197,6 +250,7 @@ def test_a_function_added_later_is_attached_too(
         subnets = {s.id for s in of(plan, rt.SUBNET, region)}
         assert all(set(f.inputs["vpcConfig"]["subnetIds"]) == subnets for f in functions)
         assert network_summary(plan, region)["functions"] == "3/3"
+    assert_destroy_keeps_the_teardown_grants_last(plan)  # the extra ones' grants too
 
 
 def test_three_zones_give_three_subnets_and_more_than_a_region_has_fails(
@@ -260,3 +314,25 @@ def test_cidrs_alone_build_nothing_the_mode_decides(
         artifact=lambda_artifact,
     )
     assert not [r for r in plan.resources if r.type in NETWORK_TYPES]
+
+
+def test_a_teardown_grant_after_the_network_has_registered_is_refused() -> None:
+    """A function created inside an ``apply`` comes after the subnets' dependencies resolved:
+    its grant could not be among them, so it is refused in one line rather than left out."""
+    import asyncio
+    from types import SimpleNamespace
+
+    from trade_pipeline.components.network import RegionalNetwork
+
+    loop = asyncio.new_event_loop()
+    try:
+        network = object.__new__(RegionalNetwork)
+        network._logical_name, network._teardown_grants = "network-r", []
+        network._teardown_closed = loop.create_future()
+        network.add_teardown_grant(SimpleNamespace(pulumi_resource_name="early"))  # type: ignore[arg-type]
+        network._close_teardown_grants()
+        assert network._teardown_closed.result() == network._teardown_grants
+        with pytest.raises(ValueError, match=r"^network-r: teardown grant late comes after"):
+            network.add_teardown_grant(SimpleNamespace(pulumi_resource_name="late"))  # type: ignore[arg-type]
+    finally:
+        loop.close()

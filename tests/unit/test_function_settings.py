@@ -119,6 +119,18 @@ def _function_security_group(stack: Stack, region: str) -> Any:
     return [group.outputs["id"]]
 
 
+def _replaces_groups_on_destroy(stack: Stack, region: str) -> Any:
+    return True if stack.config["networkMode"] == "vpc" else None
+
+
+def _replacement_security_group(stack: Stack, region: str) -> Any:
+    """On destroy the interfaces move to the VPC's default group (no rules) first."""
+    if stack.config["networkMode"] != "vpc":
+        return None
+    (group,) = _in_region(stack, rt.DEFAULT_SECURITY_GROUP, region)
+    return [group.outputs["id"]]
+
+
 def _log_key_arn(stack: Stack, region: str) -> Any:
     """Customer-managed mode: the region's table key (its policy lets CloudWatch Logs use it)."""
     if stack.config["encryption"] != "customer-managed":
@@ -229,6 +241,8 @@ PARTS = {
             ("codeSigningConfigArn",): _signing_config_arn,
             ("vpcConfig", "subnetIds"): _private_subnets,
             ("vpcConfig", "securityGroupIds"): _function_security_group,
+            ("replaceSecurityGroupsOnDestroy",): _replaces_groups_on_destroy,
+            ("replacementSecurityGroupIds",): _replacement_security_group,
         },
     ),
     "log group": Part(
@@ -376,7 +390,8 @@ def test_every_functions_role_writes_its_own_log_group_and_traces(stack: Stack) 
             (policy,) = [
                 p
                 for p in _in_region(stack, rt.ROLE_POLICY, region)
-                if p.inputs["role"] == role.id and not p.name.endswith("-vpc-access")
+                if p.inputs["role"] == role.id
+                and not p.name.endswith(("-vpc-access", "-vpc-teardown"))
             ]
             statements = {s["Sid"]: s for s in policy_doc(policy)["Statement"]}
             log_group_arn = _log_group(stack, fn).outputs["arn"].removesuffix(":*")

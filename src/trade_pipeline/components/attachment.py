@@ -3,10 +3,20 @@
 Attachment is not left to each component that creates a function: a stack transformation,
 registered once before any function exists, gives every ``aws:lambda/function:Function`` of a
 region the ``vpc_config`` of that region's network (its private subnets, the functions' security
-group), and gives the function's role an inline policy, ``<function>-vpc-access``, with
-the network permissions Lambda needs to attach it (``iam.function_vpc_access_policy``). The
-function waits for that policy: Lambda checks it when the function is created, and needs it to
-remove the function's network interfaces when the function is deleted.
+group), and gives the function's role two inline policies with the network permissions Lambda
+needs to attach it: ``<function>-vpc-access`` (``iam.function_vpc_access_policy``: create
+interfaces in the region's subnets, with its groups) and ``<function>-vpc-teardown``
+(``iam.function_vpc_teardown_policy``: describe, delete, assign and unassign, naming no network
+resource). The function waits for both: Lambda checks them when the function is created.
+
+Lambda removes a deleted function's interfaces later, asynchronously, with the function's role
+("Lambda uses your function's permissions to create and manage network interfaces",
+https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html), and the subnets and
+groups cannot be deleted while an interface is in them. So the teardown grant is handed to the
+network (``RegionalNetwork.add_teardown_grant``): its subnets and groups depend on it, and
+Pulumi deletes them before it (and before the role it belongs to). ``<function>-vpc-access``
+names the subnets, so it depends on them and goes right after the function; deleting
+interfaces does not need it.
 
 A function added later (another processor, a conflict detector) is attached without a line of
 network code; the ``network-functions-in-vpc`` rule fails the preview if one is not.
@@ -72,6 +82,8 @@ class _Attacher:
         region = self._region_of(args)
         network, context = self._networks[region], self._contexts[region]
         access = self._access_policy(args, context, network)
+        teardown = self._teardown_policy(args, context)
+        network.add_teardown_grant(teardown)
         props = dict(args.props)
         props["vpc_config"] = aws.lambda_.FunctionVpcConfigArgs(
             subnet_ids=network.subnet_ids,
@@ -84,7 +96,9 @@ class _Attacher:
         # The group is named explicitly rather than looked up by name at destroy time.
         props["replace_security_groups_on_destroy"] = True
         props["replacement_security_group_ids"] = [network.default_security_group.id]
-        opts = pulumi.ResourceOptions.merge(args.opts, pulumi.ResourceOptions(depends_on=[access]))
+        opts = pulumi.ResourceOptions.merge(
+            args.opts, pulumi.ResourceOptions(depends_on=[access, teardown])
+        )
         return pulumi.ResourceTransformationResult(props, opts)
 
     @staticmethod
@@ -120,6 +134,24 @@ class _Attacher:
             name=f"{args.name}-vpc-access"[:128],
             role=role_arn.apply(_role_name),
             policy=grants.apply(lambda g: json.dumps(iam.function_vpc_access_policy(g))),
+            opts=context.providers.opts(context.region, parent=args.opts.parent),
+        )
+
+    @staticmethod
+    def _teardown_policy(
+        args: pulumi.ResourceTransformationArgs, context: RegionalContext
+    ) -> aws.iam.RolePolicy:
+        """Reads the role, the account and the partition, nothing of the network: the network
+        depends on it, so it must not depend on the network (that would be a cycle)."""
+        role_arn = pulumi.Output.from_input(args.props["role"])
+        document = pulumi.Output.all(context.partition, context.account_id).apply(
+            lambda a: json.dumps(iam.function_vpc_teardown_policy(a[0], context.region, a[1]))
+        )
+        return aws.iam.RolePolicy(
+            f"{args.name}-vpc-teardown",
+            name=f"{args.name}-vpc-teardown"[:128],
+            role=role_arn.apply(_role_name),
+            policy=document,
             opts=context.providers.opts(context.region, parent=args.opts.parent),
         )
 

@@ -16,10 +16,20 @@ account (names like ``us-east-1a`` are shuffled per account), so two accounts of
 in the same zones. The endpoints come in :mod:`~trade_pipeline.components.endpoints`, once the
 resources they grant access to exist; functions are attached by
 :mod:`~trade_pipeline.components.attachment`.
+
+Teardown: the subnets and the security groups Lambda's interfaces sit in depend on every
+function's teardown grant (``<function>-vpc-teardown``, the interface permissions that name no
+network resource), so ``pulumi destroy`` deletes them before the grants, while Lambda still
+releases a deleted function's interfaces with the function's role. The grants are made after
+the network (with the functions), so these dependencies are an output that resolves once the
+program has declared everything (the program's code runs without yielding to the event loop,
+so a callback scheduled on it runs after the last declaration; a resource created inside an
+``apply`` comes later, and a function created there is refused with one line).
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -92,6 +102,9 @@ class RegionalNetwork(pulumi.ComponentResource):
     ) -> None:
         super().__init__("trade-pipeline:index:RegionalNetwork", name, None, opts)
         self._logical_name, self._ctx = name, context
+        self._teardown_grants: list[pulumi.Resource] = []
+        self._teardown_closed: asyncio.Future[list[pulumi.Resource]] = asyncio.Future()
+        asyncio.get_event_loop().call_soon(self._close_teardown_grants)
         self._create_vpc()
         self._create_subnets()
         self._create_security_groups()
@@ -110,6 +123,32 @@ class RegionalNetwork(pulumi.ComponentResource):
 
     def _child(self, *depends_on: pulumi.Resource) -> pulumi.ResourceOptions:
         return self._ctx.child_options(self, *depends_on)
+
+    # --- teardown: what holds Lambda's interfaces is deleted before the teardown grants ----
+    def add_teardown_grant(self, grant: pulumi.Resource) -> None:
+        """``grant`` (a function's ``<function>-vpc-teardown``) is deleted only after this
+        network's subnets and security groups. It must not depend on the network."""
+        if self._teardown_closed.done():
+            raise ValueError(
+                f"{self._logical_name}: teardown grant {grant.pulumi_resource_name} comes after "
+                "the network's subnets were registered; declare every function in the "
+                "program's own code, not inside an apply"
+            )
+        self._teardown_grants.append(grant)
+
+    def _close_teardown_grants(self) -> None:
+        """The program has declared everything: the subnets and groups register, depending on
+        every grant added so far (also when the program failed: nothing waits forever)."""
+        if not self._teardown_closed.done():
+            self._teardown_closed.set_result(list(self._teardown_grants))
+
+    def _holds_interfaces(self) -> pulumi.ResourceOptions:
+        """Options of a subnet or group Lambda's interfaces sit in: deleted before the grants
+        Lambda releases them with (Pulumi deletes a resource before what it depends on)."""
+        after: pulumi.Output[list[pulumi.Resource]] = pulumi.Output.from_input(
+            self._teardown_closed
+        )
+        return pulumi.ResourceOptions.merge(self._child(), pulumi.ResourceOptions(depends_on=after))
 
     def _tags(self, what: str) -> dict[str, str]:
         names = self._ctx.naming
@@ -136,7 +175,7 @@ class RegionalNetwork(pulumi.ComponentResource):
             ingress=[],
             egress=[],
             tags=self._tags("default-no-rules"),
-            opts=self._child(),
+            opts=self._holds_interfaces(),
         )
 
     # --- step 2: private subnets and their route table ------------------------------------
@@ -178,7 +217,7 @@ class RegionalNetwork(pulumi.ComponentResource):
                 availability_zone_id=zone_ids.apply(_nth(index)),
                 map_public_ip_on_launch=False,
                 tags=self._tags(f"private-{index}"),
-                opts=self._child(),
+                opts=self._holds_interfaces(),
             )
             aws.ec2.RouteTableAssociation(
                 f"{self._logical_name}-private-{index}-routes",
@@ -197,7 +236,7 @@ class RegionalNetwork(pulumi.ComponentResource):
             description="Functions: HTTPS to the VPC endpoints and DynamoDB only",
             vpc_id=self.vpc.id,
             revoke_rules_on_delete=True,
-            opts=self._child(),
+            opts=self._holds_interfaces(),
         )
         self.endpoint_security_group = aws.ec2.SecurityGroup(
             f"{name}-endpoints-sg",

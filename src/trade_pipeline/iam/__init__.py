@@ -37,6 +37,7 @@ from trade_pipeline.iam.network import (
     flow_logs_policy,
     flow_logs_trust_policy,
     function_vpc_access_policy,
+    function_vpc_teardown_policy,
     vpc_endpoint_policy,
 )
 from trade_pipeline.iam.pipeline import (
@@ -97,6 +98,7 @@ __all__ = [
     "flow_logs_trust_policy",
     "function_log_statements",
     "function_vpc_access_policy",
+    "function_vpc_teardown_policy",
     "heartbeat_policy",
     "heartbeat_trust_policy",
     "lambda_trust_policy",

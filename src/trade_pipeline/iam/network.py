@@ -51,14 +51,12 @@ def all_resource_ids(partition: str, region: str, account_id: str) -> str:
 
 
 def function_vpc_access_policy(net: FunctionNetwork) -> PolicyDocument:
-    """The network permissions Lambda uses, through a function's role, to attach it to a VPC.
+    """The one network permission of a function's role that names the network: interfaces may
+    be created only in its subnets, with its security groups (each is a resource of
+    CreateNetworkInterface and the request names them; LAMBDA_VPC_PERMISSIONS_PAGE).
 
-    In the shape Lambda's creation-time check accepts (LAMBDA_VPC_PERMISSIONS_PAGE): creation
-    names the exact subnets and security group (each is a resource of CreateNetworkInterface and
-    the request names them); delete / assign / unassign name all resource ids of this region and
-    account, without condition (the check runs before an interface exists, so an interface ARN
-    or an ``ec2:Vpc`` condition fails it); the two Describe actions have no resource type and
-    are limited to this region.
+    The other interface actions are in :func:`function_vpc_teardown_policy`, which names no
+    network resource, so that it can outlive the subnets and groups on destroy.
     """
     return _doc(
         {
@@ -71,18 +69,34 @@ def function_vpc_access_policy(net: FunctionNetwork) -> PolicyDocument:
                 *sorted(net.arn(f"security-group/{g}") for g in net.security_group_ids),
             ],
         },
+    )
+
+
+def function_vpc_teardown_policy(partition: str, region: str, account_id: str) -> PolicyDocument:
+    """The interface permissions Lambda uses, through a function's role, to release (and
+    manage) its interfaces, in the shape its creation-time check accepts
+    (LAMBDA_VPC_PERMISSIONS_PAGE): delete / assign / unassign on all resource ids of this region
+    and account, without condition (the check runs before an interface exists, so an interface
+    ARN or an ``ec2:Vpc`` condition fails it); the two Describe actions, which have no resource
+    type, limited to this region.
+
+    It takes no network on purpose: a policy that names no subnet or group depends on none, so
+    the subnets and groups can depend on it and Pulumi deletes it only after them, while Lambda
+    removes a deleted function's interfaces with this role (components/attachment.py).
+    """
+    return _doc(
         {
             "Sid": "ManageInterfacesAllResourceIds",
             "Effect": "Allow",
             "Action": list(ENI_MANAGE_ACTIONS),
-            "Resource": [all_resource_ids(net.partition, net.region, net.account_id)],
+            "Resource": [all_resource_ids(partition, region, account_id)],
         },
         {
             "Sid": "DescribeNoResourceType",
             "Effect": "Allow",
             "Action": list(ENI_DESCRIBE_ACTIONS),
             "Resource": "*",
-            "Condition": {"StringEquals": {"ec2:Region": net.region}},
+            "Condition": {"StringEquals": {"ec2:Region": region}},
         },
     )
 

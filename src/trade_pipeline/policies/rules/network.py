@@ -12,6 +12,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any, Final
 
 from trade_pipeline import resource_types as rt
+from trade_pipeline.iam.network import LAMBDA_VPC_PERMISSIONS_PAGE
 from trade_pipeline.iam.network_services import (
     GATEWAY_SERVICES,
     endpoint_service_name,
@@ -68,16 +69,47 @@ def _in_vpc(stack: StackView, type_: str, vpc: ResourceView) -> dict[str, Resour
     }
 
 
+def _role_policy_resources(stack: StackView, fn: ResourceView) -> list[ResourceView]:
+    """The ``RolePolicy`` resources of a function's role."""
+    role_arn = read(fn.props, "role")
+    roles = [r for r in stack.of_type(rt.ROLE) if r.output("arn") == role_arn]
+    names = {str(role_arn).rsplit("/", 1)[-1]} | {str(r.props.get("name")) for r in roles}
+    return [p for p in stack.of_type(rt.ROLE_POLICY) if read(p.props, "role") in names]
+
+
 def _role_policies(stack: StackView, fn: ResourceView) -> list[dict[str, Any]]:
     """The permission policy documents of a function's role (inline and RolePolicy)."""
     role_arn = read(fn.props, "role")
     roles = [r for r in stack.of_type(rt.ROLE) if r.output("arn") == role_arn]
     docs = [doc for role in roles for _, doc in permission_policies(role)]
-    names = {str(role_arn).rsplit("/", 1)[-1]} | {str(r.props.get("name")) for r in roles}
-    for policy in stack.of_type(rt.ROLE_POLICY):
-        if read(policy.props, "role") in names:
-            docs.extend(doc for _, doc in permission_policies(policy))
+    for policy in _role_policy_resources(stack, fn):
+        docs.extend(doc for _, doc in permission_policies(policy))
     return docs
+
+
+def _allows(policy: ResourceView, action: str) -> bool:
+    return any(
+        s.get("Effect") == "Allow" and action in {str(a).lower() for a in as_list(s.get("Action"))}
+        for _, doc in permission_policies(policy)
+        for s in statements(doc)
+    )
+
+
+# Lambda releases a deleted function's interfaces afterwards, with the function's role ("Lambda
+# uses your function's permissions to create and manage network interfaces",
+# LAMBDA_VPC_PERMISSIONS_PAGE); a subnet or group that
+# still holds one cannot be deleted (DependencyViolation,
+# https://github.com/terraform-aws-modules/terraform-aws-lambda/issues/310). Pulumi deletes a
+# resource before what it depends on: what holds the interfaces must depend on the permission.
+def _not_outliving_the_network(
+    stack: StackView, fn: ResourceView, holders: list[ResourceView]
+) -> list[str]:
+    """Names of ``holders`` that depend on no policy of ``fn``'s role allowing
+    ``ec2:DeleteNetworkInterface``."""
+    grants = {
+        p.urn for p in _role_policy_resources(stack, fn) if _allows(p, "ec2:deletenetworkinterface")
+    }
+    return sorted(h.name for h in holders if not grants & set(h.dependencies))
 
 
 # ---------------------------------------------------------------------------- rules --
@@ -85,12 +117,20 @@ def _role_policies(stack: StackView, fn: ResourceView) -> list[dict[str, Any]]:
     "network-functions-in-vpc",
     types=[rt.FUNCTION, rt.VPC],
     message="Let components/attachment.py attach every function: create it with its region's "
-    "provider after build_stack's _private_networks; never set vpc_config by hand.",
-    sources=("checkov CKV_AWS_117", "AWS Security Hub Lambda.3"),
+    "provider after build_stack's _private_networks; never set vpc_config by hand (the "
+    "attachment also makes the subnets and groups depend on the function's teardown grant).",
+    sources=(
+        "checkov CKV_AWS_117",
+        "AWS Security Hub Lambda.3",
+        LAMBDA_VPC_PERMISSIONS_PAGE,
+        "https://github.com/terraform-aws-modules/terraform-aws-lambda/issues/310",
+    ),
 )
 def network_functions_in_vpc(stack: StackView) -> Iterator[Finding]:
     """With a VPC in the stack, every region has one and every function runs in its region's
-    private subnets (two zones at least), with its security group and the ENI permissions."""
+    private subnets (two zones at least), with its security group and the ENI permissions; the
+    subnets and groups its interfaces sit in depend on the policy that lets Lambda delete them,
+    so that a destroy deletes that policy only after them."""
     vpcs = _vpc_of_region(stack)
     if not vpcs:
         return iter(())
@@ -123,6 +163,19 @@ def network_functions_in_vpc(stack: StackView) -> Iterator[Finding]:
         }
         if "ec2:createnetworkinterface" not in actions:
             yield "its role cannot create the network interfaces Lambda attaches it with"
+        replacements = as_list(read(fn.props, "replacementSecurityGroupIds"))
+        defaults = {_id(d): d for d in stack.of_type(rt.DEFAULT_SECURITY_GROUP)}
+        holders = [
+            *(subnets[s] for s in subnet_ids if s in subnets),
+            *(groups[g] for g in group_ids if g in groups),
+            *(defaults[g] for g in replacements if g in defaults),
+        ]
+        if early := _not_outliving_the_network(stack, fn, holders):
+            yield (
+                f"{', '.join(early)} depend on no policy of its role allowing "
+                "ec2:DeleteNetworkInterface: a destroy deletes that permission before Lambda "
+                "has released the function's interfaces in them"
+            )
 
     findings = [Finding(f"{r} has no VPC", f"region {r}") for r in missing]
     return iter([*findings, *run_per_resource(stack.of_type(rt.FUNCTION), check)])
