@@ -163,7 +163,7 @@ class Naming:
         years after cancelation" (https://docs.aws.amazon.com/signer/latest/api/
         API_CancelSigningProfile.html), so its name stays taken. Letters, digits and
         underscores only (no hyphens)."""
-        return f"{self.prefix}_{self.suffix}_processor_".replace("-", "_")
+        return f"{self.prefix}_{self.suffix}_code_".replace("-", "_")
 
     @property
     def backup_vault(self) -> str:

@@ -139,16 +139,20 @@ def test_silence_in_the_primary_is_unhealthy(on: Plan) -> None:
     assert alarm.inputs["treatMissingData"] == "breaching"
     assert check.inputs["insufficientDataHealthStatus"] == "Unhealthy"
     # Besides it, only the alarms on metrics the heartbeat feeds breach on silence: heartbeat
-    # missing per region, replication latency per pair of regions.
+    # missing per region; per pair of regions, replication latency and the heartbeat's arrival
+    # in the other replica.
     breaching = {
         a.inputs["name"]
         for a in on.by_type(ALARM)
         if a is not alarm and a.inputs["treatMissingData"] == "breaching"
     }
     regions = {a.region for a in on.by_type(ALARM)}
-    assert breaching == {f"trade-dev-{r}-heartbeat-missing" for r in regions} | {
-        f"trade-dev-{r}-replication-latency-to-{o}" for r in regions for o in regions if o != r
-    }
+    pairs = [(r, o) for r in regions for o in regions if o != r]
+    assert breaching == (
+        {f"trade-dev-{r}-heartbeat-missing" for r in regions}
+        | {f"trade-dev-{r}-replication-latency-to-{o}" for r, o in pairs}
+        | {f"trade-dev-{r}-heartbeat-replica-from-{o}" for r, o in pairs}
+    )
 
 
 def test_the_heartbeat_shape_feeds_the_health_metric(on: Plan) -> None:

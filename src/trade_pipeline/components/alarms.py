@@ -344,6 +344,26 @@ def _queue(what: str, description: str, metric: str, queue: str, threshold: floa
     )
 
 
+def _detector_iterator_age(cfg: PipelineConfig, fn: str) -> AlarmSpec:
+    """How far the conflict detector is behind its stream."""
+    return AlarmSpec(
+        "conflicts-iterator-age",
+        f"Conflict detector {cfg.stream_iterator_age_threshold_seconds} s behind its "
+        "stream; records expire after 24 h",
+        "AWS/Lambda",
+        "IteratorAge",
+        {"FunctionName": fn},
+        cfg.stream_iterator_age_threshold_seconds * 1000,
+        statistic="Maximum",
+        missing_data=MissingData.NOT_BREACHING,
+        # IteratorAge is measured when the mapping sends a batch to the function (Lambda
+        # metrics page); a stalled mapping is heartbeat-replica-from-*'s page (its
+        # metric is fed every minute), so a gap here does not breach
+        missing_data_reason=f"IteratorAge is measured per batch sent: {DETECTOR_INVOCATION}",
+        source=LAMBDA_METRICS,
+    )
+
+
 def _detector_alarm_specs(cfg: PipelineConfig, names: Naming) -> list[AlarmSpec]:
     fn = names.detector_function
     return [
@@ -356,22 +376,7 @@ def _detector_alarm_specs(cfg: PipelineConfig, names: Naming) -> list[AlarmSpec]
             cfg.lambda_errors_threshold,
             DETECTOR_INVOCATION,
         ),
-        AlarmSpec(
-            "conflicts-iterator-age",
-            f"Conflict detector {cfg.stream_iterator_age_threshold_seconds} s behind its "
-            "stream; records expire after 24 h",
-            "AWS/Lambda",
-            "IteratorAge",
-            {"FunctionName": fn},
-            cfg.stream_iterator_age_threshold_seconds * 1000,
-            statistic="Maximum",
-            missing_data=MissingData.NOT_BREACHING,
-            # IteratorAge is measured when the mapping sends a batch to the function (Lambda
-            # metrics page); a stalled mapping is heartbeat-replica-from-*'s page (its
-            # metric is fed every minute), so a gap here does not breach
-            missing_data_reason=f"IteratorAge is measured per batch sent: {DETECTOR_INVOCATION}",
-            source=LAMBDA_METRICS,
-        ),
+        _detector_iterator_age(cfg, fn),
         _lambda(
             "conflicts-destination-delivery-failures",
             "The conflict detector could not record a failed stream batch in the "
