@@ -30,12 +30,9 @@ import pulumi
 import pulumi_aws as aws
 
 from trade_pipeline import iam
-from trade_pipeline.components.alarms import (
-    AlarmSpec,
-    health_check_triggers,
-    route53_alarm_settings,
-)
+from trade_pipeline.components.alarms import AlarmSpec
 from trade_pipeline.components.context import RegionalContext
+from trade_pipeline.components.health_alarms import health_check_triggers, route53_alarm_settings
 from trade_pipeline.components.monitoring import RegionalMonitoring
 from trade_producer.endpoint import endpoint_id_from_url
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any, Final
 
-from trade_pipeline.components.alarms import health_check_triggers, route53_alarm_settings
+from trade_pipeline.components.health_alarms import health_check_triggers, route53_alarm_settings
 from trade_pipeline.iam import ENDPOINT_MANAGED_RULE_ACTIONS, endpoint_managed_rules_arn
 from trade_pipeline.policies.model import (
     Finding,
@@ -237,7 +237,7 @@ def global_endpoint_health_fails_on_silence(stack: StackView) -> Iterator[Findin
 @stack_rule(
     "global-endpoint-health-check-tracks-alarm",
     types=[EVENT_ENDPOINT],
-    message="Give the health check triggers=alarms.health_check_triggers(<the alarm's "
+    message="Give the health check triggers=health_alarms.health_check_triggers(<the alarm's "
     "settings>), one entry per CloudWatchAlarmConfiguration member, from the alarm itself.",
     sources=TRACKING_SOURCES,
 )
