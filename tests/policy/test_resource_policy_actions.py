@@ -15,7 +15,8 @@ from trade_pipeline import resource_types as rt
 from trade_pipeline.naming import Naming
 from trade_pipeline.policies import rule_by_name, stack_view_from_plan
 from trade_pipeline.policies.rules.resource_policies import ACCEPTED_ACTIONS
-from trade_pipeline.preview import MOCK_ACCOUNT_ID, Plan
+from trade_pipeline.preview import Plan
+from trade_pipeline.preview_mocks import MOCK_ACCOUNT_ID
 
 RULE = "resource-policy-actions-in-scope"
 

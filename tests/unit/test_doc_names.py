@@ -25,7 +25,8 @@ from tests.support.plans import build
 from tests.support.repository import REPO, repository_files
 from trade_pipeline import packaging
 from trade_pipeline.cli import app
-from trade_pipeline.preview import MOCK_ACCOUNT_ID, Plan
+from trade_pipeline.preview import Plan
+from trade_pipeline.preview_mocks import MOCK_ACCOUNT_ID
 
 DOCS = [*sorted((REPO / "docs").glob("*.md")), REPO / "README.md"]
 RUNBOOK = REPO / "docs" / "operations.md"

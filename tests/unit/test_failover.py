@@ -18,7 +18,8 @@ from tests.support.plans import build, policy_doc, single
 from trade_pipeline.ops.outputs import OutputsError, outputs_from_file
 from trade_pipeline.policies import evaluate_plan
 from trade_pipeline.policies.model import Outcome
-from trade_pipeline.preview import MOCK_ACCOUNT_ID, Plan
+from trade_pipeline.preview import Plan
+from trade_pipeline.preview_mocks import MOCK_ACCOUNT_ID
 from trade_pipeline.resource_types import (
     ALARM,
     BUS,

@@ -35,12 +35,12 @@ from trade_pipeline.components.conflicts import HANDLER as DETECTOR_HANDLER
 from trade_pipeline.components.pipeline import HANDLER as PROCESSOR_HANDLER
 from trade_pipeline.config.types import newest_python_runtime
 from trade_pipeline.preview import (
-    MOCK_ACCOUNT_ID,
     Plan,
     PlannedResource,
     load_stack_config,
     run_preview,
 )
+from trade_pipeline.preview_mocks import MOCK_ACCOUNT_ID
 from trade_processor.metric_names import NAMESPACE as METRIC_NAMESPACE
 
 REPO = Path(__file__).resolve().parents[2]

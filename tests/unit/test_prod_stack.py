@@ -15,7 +15,8 @@ from tests.support.order import assert_same_items
 from tests.support.plans import policy_doc, processor, single
 from trade_pipeline import resource_types as rt
 from trade_pipeline.policies import evaluate_plan
-from trade_pipeline.preview import MOCK_ACCOUNT_ID, Plan, load_stack_config, run_preview
+from trade_pipeline.preview import Plan, load_stack_config, run_preview
+from trade_pipeline.preview_mocks import MOCK_ACCOUNT_ID
 
 REPO = Path(__file__).resolve().parents[2]
 REGIONS = ("us-east-1", "us-west-2", "eu-west-1")

@@ -33,7 +33,8 @@ from trade_pipeline.components import ReplicaCoverageError, check_replica_covera
 from trade_pipeline.components.alarms import alarm_specs
 from trade_pipeline.config.model import PipelineConfig
 from trade_pipeline.naming import Naming
-from trade_pipeline.preview import Plan, _AwsMocks
+from trade_pipeline.preview import Plan
+from trade_pipeline.preview_mocks import AwsMocks
 from trade_pipeline.providers import AWSProviderManager
 from trade_pipeline.resource_types import (
     ALARM,
@@ -83,7 +84,7 @@ def test_provider_helper_returns_a_provider_for_every_region_including_primary()
         with pytest.raises(KeyError, match="not configured"):
             manager.get("ap-south-1")
 
-    pulumi.runtime.set_mocks(_AwsMocks(), preview=False)
+    pulumi.runtime.set_mocks(AwsMocks(), preview=False)
     check()
 
 
@@ -250,9 +251,9 @@ def test_program_refuses_a_table_whose_reported_replicas_drifted(
     dev_stack_config: dict[str, Any], lambda_artifact: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Given an engine that reports the table back without its eu-west-1 replica
-    from trade_pipeline import preview
+    from trade_pipeline import preview_mocks
 
-    real = preview._mock_state
+    real = preview_mocks._mock_state
 
     def drop_a_replica(typ: str, name: str, inputs: dict[str, Any], region: str) -> Any:
         id_, state = real(typ, name, inputs, region)
@@ -260,7 +261,7 @@ def test_program_refuses_a_table_whose_reported_replicas_drifted(
             state["replicas"] = [r for r in state["replicas"] if r["regionName"] != "eu-west-1"]
         return id_, state
 
-    monkeypatch.setattr(preview, "_mock_state", drop_a_replica)
+    monkeypatch.setattr(preview_mocks, "_mock_state", drop_a_replica)
     # Then the program fails, naming the missing region (the engine wraps the error it
     # raised in the resources that depended on it, hence ValueError)
     with pytest.raises(ValueError, match="no replica in eu-west-1"):
