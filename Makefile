@@ -123,7 +123,7 @@ bench: $(STAMP) ## run the benchmarks (ratios against baselines measured in the 
 
 # mutmut runs each mutant against the fast tests that reach the mutated function
 # (tests/processor_contract and the doctests; [tool.mutmut] in pyproject.toml), on every core,
-# keeping earlier results for unchanged functions. The whole package: about 10 minutes on 2
+# keeping earlier results for unchanged functions. The whole package: about 4 minutes on 2
 # cores (docs/processor.md, "Mutation testing"); then the score per module, and the figures
 # in docs/processor.md (a whole-package run only).
 mutate: $(STAMP) ## mutation testing of src/trade_processor (MODULE=name: one module); prints the score

@@ -195,13 +195,33 @@ def test_an_eni_wildcard_is_accepted_only_in_the_shapes_aws_documents(plan: Plan
         lambda doc: doc["Statement"][0].update(Resource=doc["Statement"][0]["Resource"][:1]),
     )
     assert len(messages(rule, plan)) == 1
+    # ...and for creation only: not for another interface action, beside subnets or under an
+    # ec2:Vpc condition, a shape Lambda's creation-time check refuses
+    edit_policy(
+        teardown,
+        "policy",
+        lambda doc: doc["Statement"].append(
+            {
+                "Effect": "Allow",
+                "Action": ["ec2:DeleteNetworkInterface"],
+                "Resource": [
+                    "arn:aws:ec2:us-east-1:123456789012:network-interface/*",
+                    "arn:aws:ec2:us-east-1:123456789012:subnet/subnet-0a1b2c3d",
+                ],
+                "Condition": {
+                    "ArnEquals": {"ec2:Vpc": "arn:aws:ec2:us-east-1:123456789012:vpc/vpc-1"}
+                },
+            }
+        ),
+    )
+    assert len(messages(rule, plan)) == 2
     # the allowlisted all-resource-ids form: for the three interface actions only...
     edit_policy(
         teardown,
         "policy",
         lambda doc: doc["Statement"][0]["Action"].append("ec2:DeleteSubnet"),
     )
-    assert len(messages(rule, plan)) == 2
+    assert len(messages(rule, plan)) == 3
     # ...and in one region of one account
     edit_policy(
         teardown,
@@ -210,7 +230,7 @@ def test_an_eni_wildcard_is_accepted_only_in_the_shapes_aws_documents(plan: Plan
             Action=["ec2:DeleteNetworkInterface"], Resource=["arn:aws:ec2:*:123456789012:*/*"]
         ),
     )
-    assert len(messages(rule, plan)) == 2
+    assert len(messages(rule, plan)) == 3
 
 
 def test_eni_actions_with_a_resource_type_are_refused_on_star(plan: Plan) -> None:

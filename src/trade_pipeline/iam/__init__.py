@@ -30,6 +30,7 @@ from trade_pipeline.iam.functions import (
     xray_statements,
 )
 from trade_pipeline.iam.network import (
+    ENI_CREATE_ACTIONS,
     ENI_MANAGE_ACTIONS,
     LAMBDA_VPC_ACTIONS,
     LAMBDA_VPC_PERMISSIONS_PAGE,
@@ -70,6 +71,7 @@ from trade_pipeline.iam.resilience import (
 __all__ = [
     "ENDPOINT_MANAGED_RULE_ACTIONS",
     "ENDPOINT_MANAGED_RULE_PREFIX",
+    "ENI_CREATE_ACTIONS",
     "ENI_MANAGE_ACTIONS",
     "LAMBDA_VPC_ACTIONS",
     "LAMBDA_VPC_PERMISSIONS_PAGE",

@@ -13,6 +13,7 @@ from typing import Any, Final
 from trade_pipeline.iam import (
     ENDPOINT_MANAGED_RULE_ACTIONS,
     ENDPOINT_MANAGED_RULE_PREFIX,
+    ENI_CREATE_ACTIONS,
     ENI_MANAGE_ACTIONS,
     LAMBDA_VPC_PERMISSIONS_PAGE,
 )
@@ -124,9 +125,11 @@ _LOG_STREAM_WILDCARD: Final = re.compile(
 )
 
 
-# Network interfaces of a VPC function: AWS picks their ids at run time. Accepted only where the
-# statement pins them to this stack's network: an ec2:Vpc / ec2:Subnet condition, or (creation)
-# exact subnet ARNs in the same statement (trade_pipeline.iam.function_vpc_access_policy).
+# Network interfaces of a VPC function: AWS picks their ids at run time. Accepted only for
+# creation, beside the exact subnet ARNs it is pinned to (trade_pipeline.iam.
+# function_vpc_access_policy). Not under an ec2:Vpc / ec2:Subnet condition for the other
+# interface actions: Lambda checks those when the function is created, before any interface
+# has such keys, and accepts only a unique id or all ids (LAMBDA_ENI_ALL_RESOURCES below).
 _ENI_WILDCARD: Final = re.compile(r"^arn:aws[a-z-]*:ec2:[^:*]+:\d{12}:network-interface/\*$")
 _EXACT_SUBNET: Final = re.compile(r"^arn:aws[a-z-]*:ec2:[^:*]+:\d{12}:subnet/subnet-[0-9a-f]+$")
 
@@ -175,9 +178,12 @@ def _managed_rules_only(statement: Mapping[str, object]) -> bool:
 
 
 def _interfaces_pinned(statement: Mapping[str, object]) -> bool:
-    if condition_keys(statement) & {"ec2:vpc", "ec2:subnet"}:
-        return True
-    return any(_EXACT_SUBNET.match(str(arn)) for arn in as_list(statement.get("Resource")))
+    """A creation statement alone, naming the exact subnets the interfaces go in."""
+    actions = {str(a).lower() for a in as_list(statement.get("Action"))}
+    creates_only = bool(actions) and actions <= {a.lower() for a in ENI_CREATE_ACTIONS}
+    return creates_only and any(
+        _EXACT_SUBNET.match(str(arn)) for arn in as_list(statement.get("Resource"))
+    )
 
 
 @resource_rule(
@@ -185,8 +191,8 @@ def _interfaces_pinned(statement: Mapping[str, object]) -> bool:
     types=PERMISSION_POLICY_TYPES,
     message="Grant exact ARNs: the function's own-region replica (arn:aws:dynamodb:<region>:"
     "<account>:table/<name>, no index ARNs: the processor only puts and gets items), its "
-    "queues, its log group; no '*' in ARNs (except log streams, network interfaces pinned "
-    "to the stack's VPC by an ec2:Vpc condition or exact subnet ARNs, and a global endpoint's "
+    "queues, its log group; no '*' in ARNs (except log streams, network-interface/* in a "
+    "CreateNetworkInterface statement beside its exact subnet ARNs, a global endpoint's "
     "rule/<bus>/GlobalEndpointManagedRule-* for the four rule actions only, and the "
     "allowlist's entries: arn:aws:ec2:<region>:<account>:*/* for a VPC function's "
     "DeleteNetworkInterface / AssignPrivateIpAddresses / UnassignPrivateIpAddresses).",
