@@ -28,7 +28,8 @@ from trade_pipeline.components import (
     TradeTableArgs,
     regional_contexts,
 )
-from trade_pipeline.components.alarms import alarm_specs, route53_metrics_region
+from trade_pipeline.components.alarm_model import route53_metrics_region
+from trade_pipeline.components.alarms import alarm_specs
 from trade_pipeline.components.attachment import attach_every_function
 from trade_pipeline.components.conflicts import (
     RegionalConflictDetector,

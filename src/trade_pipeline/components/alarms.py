@@ -46,7 +46,6 @@ from trade_pipeline.components.alarm_model import (
     EMF_METRICS,
     EMF_ON_EVENT,
     EVENTBRIDGE_METRICS,
-    HEALTH_CHECK_ID,
     LAMBDA_METRICS,
     ON_EVENT,
     ON_INVOCATION,
@@ -54,7 +53,6 @@ from trade_pipeline.components.alarm_model import (
     SQS_METRICS,
     AlarmSpec,
     MissingData,
-    route53_metrics_region,
 )
 from trade_pipeline.components.consistency_alarms import replicated_write_conflicts_spec
 from trade_pipeline.components.health_alarms import (
@@ -68,11 +66,9 @@ from trade_pipeline.naming import Naming, QueueKind
 from trade_processor import metric_names
 
 __all__ = [
-    "HEALTH_CHECK_ID",
     "AlarmSpec",
     "MissingData",
     "alarm_specs",
-    "route53_metrics_region",
     "stack_alarm_specs",
 ]
 

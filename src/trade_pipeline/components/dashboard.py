@@ -16,7 +16,8 @@ from typing import Any, Final
 import pulumi
 import pulumi_aws as aws
 
-from trade_pipeline.components.alarms import HEALTH_CHECK_ID, AlarmSpec, stack_alarm_specs
+from trade_pipeline.components.alarm_model import HEALTH_CHECK_ID
+from trade_pipeline.components.alarms import AlarmSpec, stack_alarm_specs
 from trade_pipeline.components.context import RegionalContext
 from trade_pipeline.config.consistency import ConsistencyMode
 from trade_pipeline.config.model import PipelineConfig

@@ -18,7 +18,8 @@ import pulumi
 import pulumi_aws as aws
 
 from trade_pipeline import iam
-from trade_pipeline.components.alarms import HEALTH_CHECK_ID, AlarmSpec, alarm_specs
+from trade_pipeline.components.alarm_model import HEALTH_CHECK_ID
+from trade_pipeline.components.alarms import AlarmSpec, alarm_specs
 from trade_pipeline.components.context import RegionalContext
 from trade_pipeline.components.keys import RegionalKey, RegionalKeyArgs
 from trade_pipeline.secrets import keep_secret
