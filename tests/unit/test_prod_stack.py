@@ -149,15 +149,17 @@ def test_the_signer_profile_name_is_generated_within_signers_rules(
         assert re.fullmatch(r"[A-Za-z0-9_]{2,64}", prefix + "0" * 26)
 
 
+def project_keys(config: dict[str, Any]) -> dict[str, Any]:
+    """The stack file's ``trade-pipeline:`` keys without their namespace, as config reads them."""
+    prefix = "trade-pipeline:"
+    return {k.removeprefix(prefix): v for k, v in config.items() if k.startswith(prefix)}
+
+
 def test_enforce_with_the_direct_upload_is_one_config_line(prod_config: dict[str, Any]) -> None:
     from trade_pipeline.config.errors import ConfigError
     from trade_pipeline.config.model import PipelineConfig
 
-    stack = {
-        k.removeprefix("trade-pipeline:"): v
-        for k, v in prod_config.items()
-        if k.startswith("trade-pipeline:")
-    }
+    stack = project_keys(prod_config)
     with pytest.raises(ConfigError) as caught:
         PipelineConfig.from_sources(
             {**stack, "codeSigning": True, "codeSigningPolicy": "Enforce"}, environ={}
@@ -254,11 +256,7 @@ def test_backup_copy_region_must_differ_from_the_primary(prod_config: dict[str, 
     from trade_pipeline.config.errors import ConfigError
     from trade_pipeline.config.model import PipelineConfig
 
-    stack = {
-        k.removeprefix("trade-pipeline:"): v
-        for k, v in prod_config.items()
-        if k.startswith("trade-pipeline:")
-    }
+    stack = project_keys(prod_config)
     with pytest.raises(ConfigError) as caught:
         PipelineConfig.from_sources(
             {**stack, "backup": True, "backupCopyRegion": "us-east-1"}, environ={}
@@ -273,11 +271,7 @@ def test_backup_copy_region_must_be_a_region_of_the_stack(prod_config: dict[str,
     from trade_pipeline.config.errors import ConfigError
     from trade_pipeline.config.model import PipelineConfig
 
-    stack = {
-        k.removeprefix("trade-pipeline:"): v
-        for k, v in prod_config.items()
-        if k.startswith("trade-pipeline:")
-    }
+    stack = project_keys(prod_config)
     with pytest.raises(ConfigError) as caught:
         PipelineConfig.from_sources(
             {**stack, "backup": True, "backupCopyRegion": "ap-south-1"}, environ={}

@@ -417,40 +417,41 @@ def _backup_alarm_specs(cfg: PipelineConfig, names: Naming, region: str) -> list
     region; the region is the one assumption a real account should confirm."""
     if not cfg.backup or region != cfg.primary_region:
         return []
-    vault = {"BackupVaultName": names.backup_vault}
-    reason = (
-        "AWS Backup publishes the count only when jobs run (once a day here) and a failure is "
-        "published as a count above zero: no data is no failed job; a plan that never runs is "
-        "not this alarm's to see"
-    )
     copy_target = cfg.backup_copy_target
     return [
-        AlarmSpec(
+        _backup_job_alarm(
             "backup-job-failures",
             f"An AWS Backup job of the trade table into {names.backup_vault} ({region}) "
             "failed: no recovery point for that day",
-            "AWS/Backup",
             "NumberOfBackupJobsFailed",
-            vault,
-            0,
-            period=BACKUP_JOB_PERIOD,
-            evaluation_periods=1,
-            missing_data=MissingData.NOT_BREACHING,
-            missing_data_reason=reason,
-            source=BACKUP_METRICS,
+            names.backup_vault,
         ),
-        AlarmSpec(
+        _backup_job_alarm(
             "backup-copy-job-failures",
             f"Copying a recovery point of the trade table from {region} to {copy_target} "
             "failed: that day has no copy outside the primary region",
-            "AWS/Backup",
             "NumberOfCopyJobsFailed",
-            vault,
-            0,
-            period=BACKUP_JOB_PERIOD,
-            evaluation_periods=1,
-            missing_data=MissingData.NOT_BREACHING,
-            missing_data_reason=reason,
-            source=BACKUP_METRICS,
+            names.backup_vault,
         ),
     ]
+
+
+def _backup_job_alarm(what: str, description: str, metric: str, vault: str) -> AlarmSpec:
+    """Any failed job of ``metric``'s kind in one period of the vault's jobs."""
+    return AlarmSpec(
+        what,
+        description,
+        "AWS/Backup",
+        metric,
+        {"BackupVaultName": vault},
+        0,
+        period=BACKUP_JOB_PERIOD,
+        evaluation_periods=1,
+        missing_data=MissingData.NOT_BREACHING,
+        missing_data_reason=(
+            "AWS Backup publishes the count only when jobs run (once a day here) and a failure "
+            "is published as a count above zero: no data is no failed job; a plan that never "
+            "runs is not this alarm's to see"
+        ),
+        source=BACKUP_METRICS,
+    )
