@@ -24,7 +24,7 @@ processed in two regions produces the same item, and a redelivery hits the same 
 - "Trades of a symbol in a time range" is one Query on ``by-symbol-time`` with
   ``gsi1pk = SYMBOL#<symbol>#TradeExecuted`` and ``gsi1sk BETWEEN <from> AND <to>~``; the
   detail-type in the hash key keeps orders out of a trade query without a filter.
-- ``<occurred_at UTC>`` is :func:`trade_processor.validation.to_utc_sort_time`'s fixed-width form
+- ``<occurred_at UTC>`` is :func:`trade_processor.scalars.to_utc_sort_time`'s fixed-width form
   (``2026-03-02T14:30:00.123456789Z``) so that string order is time order.
 
 Which indexes exist is the stack's choice (``tableIndexes``, none by default: reads by event id

@@ -47,8 +47,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone
-from decimal import Decimal, InvalidOperation
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from trade_processor.currencies import ISO_4217_CODES
@@ -62,6 +62,13 @@ from trade_processor.models import (
     TradingEvent,
 )
 from trade_processor.nesting import MAX_DEPTH, depth
+from trade_processor.scalars import (
+    RuleBroken,
+    significant_digits,
+    to_decimal,
+    to_utc_sort_time,
+    utc_sort_text,
+)
 from trade_processor.table_schema import (
     CANARY_SOURCE,
     canary_shape_text,
@@ -76,34 +83,17 @@ __all__ = [
     "envelope_of",
     "parse_event",
     "readable_event_id",
-    "significant_digits",
-    "to_decimal",
-    "to_utc_sort_time",
-    "utc_sort_text",
 ]
 
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _IDENTIFIER = re.compile(r"[!-~]{1,128}")
 _SYMBOL = re.compile(r"[A-Z0-9]{1,12}(?:[./-][A-Z0-9]{1,12}){0,3}")
-# Digits are ASCII only: ``\d`` would also match any Unicode digit (Arabic-Indic, full-width),
-# which int() and Decimal() accept but which would put non-ASCII text into sort keys. re.ASCII
-# makes ``\d`` mean [0-9] in every pattern of this module that reads digits.
-_RFC3339 = re.compile(
-    r"(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(?:([Zz])|([+-])(\d{2}):(\d{2}))",
-    re.ASCII,
-)
-_DECIMAL_TEXT = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
 _SIDES = ("BUY", "SELL")
 
 # What boto3's TypeDeserializer (prec=38, Emin=-128) reads back exactly: see the module docstring.
 _MAX_DIGITS = 38
 _MIN_MAGNITUDE = Decimal("1E-128")
 _MAX_MAGNITUDE = Decimal("1E+38")
-
-_FLOAT_DIGITS = 15
-"""Significant digits a binary64 float holds exactly for any decimal (C's ``DBL_DIG``)."""
-
-_FRACTION_DIGITS = 9  # nanoseconds: the most any trading venue timestamps with
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,10 +112,6 @@ class OccurredAtWindow:
 DEFAULT_WINDOW = OccurredAtWindow()
 """About ten years back, five minutes ahead (the stack's defaults, ``occurredAtMaxAgeDays`` and
 ``occurredAtMaxAheadSeconds``)."""
-
-
-class _Rule(Exception):
-    """A broken rule for the field being checked (internal: becomes a FieldError)."""
 
 
 def parse_event(
@@ -346,138 +332,27 @@ def envelope_of(event: Any) -> EventEnvelope:
     )
 
 
-def to_decimal(value: Any) -> Decimal:
-    """An exact Decimal from a JSON number or numeric string.
-
-    A float arrives when the Lambda runtime parsed a JSON number with a fraction or exponent.
-    Every decimal of at most 15 significant digits survives that parse (a binary64 float holds
-    15 decimal digits exactly: ``DBL_DIG``), so a float whose shortest round-trip text
-    (``repr``) has at most 15 digits is the number the producer wrote: ``0.1`` becomes
-    ``Decimal("0.1")``. A longer ``repr`` (16-17 digits) may be the rounding of a longer number
-    and is refused: such a number must be sent as a string, which is read exactly.
-
-    >>> to_decimal(0.1), to_decimal("0.10"), to_decimal(3)
-    (Decimal('0.1'), Decimal('0.10'), Decimal('3'))
-    """
-    if isinstance(value, bool):
-        raise _Rule("must be a number or a numeric string, not a boolean")
-    if isinstance(value, Decimal):
-        number = value
-    elif isinstance(value, int):
-        number = Decimal(value)
-    elif isinstance(value, float):
-        number = Decimal(repr(value))
-        if number.is_finite() and len(significant_digits(number)) > _FLOAT_DIGITS:
-            raise _Rule(
-                f"has more than {_FLOAT_DIGITS} significant digits as a JSON number, which "
-                "arrives as a binary float and may have been rounded: send it as a string"
-            )
-    elif isinstance(value, str):
-        if not _DECIMAL_TEXT.fullmatch(value):
-            raise _Rule("must be a number or a numeric string")
-        try:
-            number = Decimal(value)
-        except InvalidOperation:  # pragma: no cover - the pattern admits only valid text
-            raise _Rule("must be a number or a numeric string") from None
-    else:
-        raise _Rule("must be a number or a numeric string")
-    if not number.is_finite():
-        raise _Rule("must be finite")
-    return number
-
-
-def significant_digits(number: Decimal) -> tuple[int, ...]:
-    """The digits of ``number`` without leading or trailing zeros (exact: no context rounding).
-
-    ``Decimal.normalize`` would round to the context's 28 digits, silently changing a 30-digit
-    quantity, so it is never used on event values.
-
-    >>> significant_digits(Decimal("00120.0500"))
-    (1, 2, 0, 0, 5)
-    """
-    digits = number.as_tuple().digits
-    start, end = 0, len(digits)
-    while start < end and digits[start] == 0:
-        start += 1
-    while end > start and digits[end - 1] == 0:
-        end -= 1
-    return digits[start:end]
-
-
-def to_utc_sort_time(value: Any) -> tuple[str, str]:
-    """Validate an RFC 3339 timestamp; return it as sent and in sortable UTC form.
-
-    >>> to_utc_sort_time("2026-03-02T23:30:00.5-02:00")
-    ('2026-03-02T23:30:00.5-02:00', '2026-03-03T01:30:00.500000000Z')
-    """
-    if not isinstance(value, str):
-        raise _Rule("must be an RFC 3339 date-time string")
-    match = _RFC3339.fullmatch(value)
-    if match is None:
-        raise _Rule("must be an RFC 3339 date-time with offset, e.g. 2026-03-02T14:30:00Z")
-    year, month, day, hour, minute, second, fraction, zulu, sign, off_h, off_m = match.groups()
-    if fraction is not None and len(fraction) > _FRACTION_DIGITS:
-        raise _Rule(f"must have at most {_FRACTION_DIGITS} fractional second digits")
-    try:
-        offset = timedelta(0)
-        if not zulu:
-            if int(off_h) > 23 or int(off_m) > 59:
-                raise ValueError("offset out of range")
-            offset = timedelta(hours=int(off_h), minutes=int(off_m))
-            if sign == "-":
-                offset = -offset
-        local = datetime(
-            int(year),
-            int(month),
-            int(day),
-            int(hour),
-            int(minute),
-            int(second),
-            tzinfo=timezone(offset),
-        )
-        utc = local.astimezone(UTC)
-    except (ValueError, OverflowError):
-        raise _Rule("must be a valid calendar date and time with a valid offset") from None
-    return value, utc_sort_text(utc, fraction or "")
-
-
-def utc_sort_text(utc: datetime, fraction: str = "") -> str:
-    """The fixed-width UTC form: four-digit year, nine fractional digits, ``Z``.
-
-    Built field by field: ``strftime("%Y")`` does not zero-pad years before 1000 on every C
-    library (glibc writes ``999``), and ``999-...`` would sort after ``2026-...``.
-
-    >>> utc_sort_text(datetime(999, 3, 2, 14, 30, tzinfo=UTC), "5")
-    '0999-03-02T14:30:00.500000000Z'
-    """
-    nanos = fraction.ljust(_FRACTION_DIGITS, "0")
-    return (
-        f"{utc.year:04d}-{utc.month:02d}-{utc.day:02d}T"
-        f"{utc.hour:02d}:{utc.minute:02d}:{utc.second:02d}.{nanos}Z"
-    )
-
-
-# --- field rules: each returns the stored value or raises _Rule ---------------------------
+# --- field rules: each returns the stored value or raises RuleBroken ---------------------------
 
 
 def _check(errors: list[FieldError], name: str, value: Any, rule: Callable[[Any], Any]) -> Any:
     try:
         return rule(value)
-    except _Rule as broken:
+    except RuleBroken as broken:
         errors.append(FieldError(name, str(broken)))
         return None
 
 
 def _source(value: Any) -> str:
     if value is None:
-        raise _Rule("is required")
+        raise RuleBroken("is required")
     if not isinstance(value, str) or not value.startswith(SOURCE_PREFIX):
-        raise _Rule(
+        raise RuleBroken(
             f"must start with {SOURCE_PREFIX!r}, the prefix the EventBridge rule routes "
             "(e.g. trading.oms)"
         )
     if not _encodable(value):
-        raise _Rule("must be Unicode text (no lone surrogate code points)")
+        raise RuleBroken("must be Unicode text (no lone surrogate code points)")
     return value
 
 
@@ -493,27 +368,29 @@ def _encodable(text: str) -> bool:
 
 def _detail_type(value: Any) -> str:
     if value is None:
-        raise _Rule("is required")
+        raise RuleBroken("is required")
     if value not in DETAIL_TYPES:
-        raise _Rule(f"must be one of {', '.join(DETAIL_TYPES)}")
+        raise RuleBroken(f"must be one of {', '.join(DETAIL_TYPES)}")
     return str(value)
 
 
 def _uuid(value: Any) -> str:
     if not isinstance(value, str) or not _UUID.fullmatch(value):
-        raise _Rule("must be a UUID (8-4-4-4-12 hexadecimal digits)")
+        raise RuleBroken("must be a UUID (8-4-4-4-12 hexadecimal digits)")
     return value.lower()
 
 
 def _identifier(value: Any) -> str:
     if not isinstance(value, str) or not _IDENTIFIER.fullmatch(value):
-        raise _Rule("must be 1-128 printable ASCII characters without spaces")
+        raise RuleBroken("must be 1-128 printable ASCII characters without spaces")
     return value
 
 
 def _symbol(value: Any) -> str:
     if not isinstance(value, str) or not _SYMBOL.fullmatch(value):
-        raise _Rule("must be an upper-case ticker (A-Z and 0-9, parts joined by '.', '-' or '/')")
+        raise RuleBroken(
+            "must be an upper-case ticker (A-Z and 0-9, parts joined by '.', '-' or '/')"
+        )
     return value
 
 
@@ -523,18 +400,18 @@ def _timestamp(value: Any) -> tuple[str, str]:
 
 def _side(value: Any) -> str:
     if value not in _SIDES:
-        raise _Rule("must be BUY or SELL")
+        raise RuleBroken("must be BUY or SELL")
     return str(value)
 
 
 def _positive_decimal(value: Any) -> Decimal:
     number = to_decimal(value)
     if number <= 0:
-        raise _Rule("must be > 0")
+        raise RuleBroken("must be > 0")
     if len(significant_digits(number)) > _MAX_DIGITS:
-        raise _Rule(f"must have at most {_MAX_DIGITS} significant digits")
+        raise RuleBroken(f"must have at most {_MAX_DIGITS} significant digits")
     if not _MIN_MAGNITUDE <= number < _MAX_MAGNITUDE:
-        raise _Rule(
+        raise RuleBroken(
             "must be at least 1E-128 and less than 1E+38 (what DynamoDB readers read back exactly)"
         )
     return number
@@ -542,19 +419,19 @@ def _positive_decimal(value: Any) -> Decimal:
 
 def _currency(value: Any) -> str:
     if not isinstance(value, str) or value not in ISO_4217_CODES:
-        raise _Rule("must be an ISO 4217 currency code, e.g. USD")
+        raise RuleBroken("must be an ISO 4217 currency code, e.g. USD")
     return value
 
 
 def _venue(value: Any) -> str:
     if not isinstance(value, str) or not 1 <= len(value) <= 64 or not value.isprintable():
-        raise _Rule("must be 1-64 printable characters")
+        raise RuleBroken("must be 1-64 printable characters")
     return value
 
 
 def _cancel_reason(value: Any) -> str:
     if not isinstance(value, str) or len(value) > 1024 or not value.isprintable():
-        raise _Rule("must be at most 1024 printable characters")
+        raise RuleBroken("must be at most 1024 printable characters")
     return value
 
 

@@ -21,9 +21,10 @@ from trade_processor.models import InvalidEventError
 from trade_processor.nesting import MAX_DEPTH
 from trade_processor.processor import EventProcessor, Outcome
 from trade_processor.rejections import RejectedEventQueue
+from trade_processor.scalars import utc_sort_text
 from trade_processor.storage import TradeEventStore, item_for
 from trade_processor.table_schema import CANARY_SOURCE, EXPIRES_AT, canary_expires_at
-from trade_processor.validation import OccurredAtWindow, parse_event, utc_sort_text
+from trade_processor.validation import OccurredAtWindow, parse_event
 from trade_producer import event_from_json, order_placed
 
 from .support import TABLE, Aws, make_event

@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 
 from trade_processor.models import InvalidEventError
 from trade_processor.processor import EventProcessor, Outcome
-from trade_processor.validation import parse_event, significant_digits
+from trade_processor.scalars import significant_digits
+from trade_processor.validation import parse_event
 
 from .support import DETAILS, Aws, make_event
 

@@ -10,14 +10,8 @@ from typing import Any
 import pytest
 
 from trade_processor.models import InvalidEventError, TradingEvent
-from trade_processor.validation import (
-    envelope_of,
-    parse_event,
-    readable_event_id,
-    significant_digits,
-    to_decimal,
-    to_utc_sort_time,
-)
+from trade_processor.scalars import significant_digits, to_decimal, to_utc_sort_time
+from trade_processor.validation import envelope_of, parse_event, readable_event_id
 
 from .support import make_event
 

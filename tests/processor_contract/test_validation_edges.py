@@ -14,14 +14,8 @@ import pytest
 
 from trade_processor.models import InvalidEventError
 from trade_processor.nesting import MAX_DEPTH
-from trade_processor.validation import (
-    OccurredAtWindow,
-    parse_event,
-    significant_digits,
-    to_decimal,
-    to_utc_sort_time,
-    utc_sort_text,
-)
+from trade_processor.scalars import significant_digits, to_decimal, to_utc_sort_time, utc_sort_text
+from trade_processor.validation import OccurredAtWindow, parse_event
 from trade_producer.canary import heartbeat_detail_template
 
 from .support import REGION, make_event
